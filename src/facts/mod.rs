@@ -1,0 +1,4 @@
+//! The fact graph: what the code says, independent of the spec.
+
+pub mod model;
+pub mod rust;

@@ -1,0 +1,236 @@
+//! The facts ribo extracts from one Rust file, before any resolution.
+//!
+//! Everything here is independent of the spec: the extractor records what the code says,
+//! and the graph builder and rules decide what it means.
+
+use serde::Serialize;
+
+/// A location in a source file: byte range plus 1-based line and column (in characters) of
+/// its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Index of a module scope inside one file: 0 is the file itself, others are inline
+/// `mod name { ... }` blocks.
+pub type ScopeId = u32;
+
+/// A module scope inside a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeFact {
+    /// `None` for the file's root scope (id 0).
+    pub parent: Option<ScopeId>,
+    /// The inline module's name (empty for the root scope).
+    pub name: String,
+    /// `#[path = "..."]` on the inline module, if any.
+    pub path_attr: Option<String>,
+    /// The module is under `#[cfg(test)]` (itself or an ancestor scope in this file).
+    pub test: bool,
+    pub span: Span,
+}
+
+/// `mod name;`: a module whose body is another file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModDeclFact {
+    pub scope: ScopeId,
+    pub name: String,
+    pub path_attr: Option<String>,
+    /// Under `#[cfg(test)]` (on the declaration or an enclosing scope).
+    pub test: bool,
+    pub public: bool,
+    pub span: Span,
+}
+
+/// One leaf of a `use` declaration, flattened: `use a::{b, c::d as e, f::*};` gives
+/// `a::b` (name `b`), `a::c::d` (name `e`), `a::f` (glob).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UseFact {
+    pub scope: ScopeId,
+    /// Path segments as written; `self` leaves are folded (`a::{self}` gives `a`, name `a`).
+    /// Leading `::` is kept as a `"::"` segment. `crate`, `self`, `super` are kept as written.
+    pub path: Vec<String>,
+    /// The name the use binds; `None` for a glob and for `as _`.
+    pub name: Option<String>,
+    pub glob: bool,
+    /// `pub use` (any `pub` visibility): a re-export.
+    pub public: bool,
+    pub test: bool,
+    /// The leaf's span (the whole path when the use has no group).
+    pub span: Span,
+}
+
+/// Where a path reference was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefKind {
+    /// A `use` declaration leaf.
+    Use,
+    /// A qualified path in code: expression, type, pattern, bound, impl header.
+    Path,
+    /// A path inside a macro invocation's token tree.
+    MacroTokens,
+    /// A macro invoked by path: `crate::log!(..)`.
+    MacroName,
+    /// An attribute path or a path in attribute arguments: `#[tokio::main]`.
+    Attribute,
+    /// `extern crate name;`.
+    ExternCrate,
+}
+
+/// A multi-segment path written in the code (`a::b::c`), or a `use` leaf, or `extern crate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefFact {
+    pub scope: ScopeId,
+    pub path: Vec<String>,
+    pub kind: RefKind,
+    pub test: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "callee", rename_all = "kebab-case")]
+pub enum Callee {
+    /// `receiver.name(...)`.
+    Method(String),
+    /// `a::b::name(...)` or `name(...)`: path segments as written.
+    Path(Vec<String>),
+}
+
+/// A call: method call or path call, also inside macro token trees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallFact {
+    pub scope: ScopeId,
+    #[serde(flatten)]
+    pub callee: Callee,
+    pub test: bool,
+    /// In a macro's token tree rather than parsed code.
+    pub in_macro: bool,
+    /// The callee's span (method name for a method call, path for a path call).
+    pub span: Span,
+}
+
+/// A macro invocation `name!(...)` / `a::b::name!{...}` (also nested in token trees).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MacroFact {
+    pub scope: ScopeId,
+    pub path: Vec<String>,
+    pub test: bool,
+    /// Span of the macro path and the `!`.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnsafeKind {
+    Block,
+    Fn,
+    Impl,
+    Trait,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnsafeFact {
+    pub kind: UnsafeKind,
+    pub test: bool,
+    /// Span of the `unsafe` keyword.
+    pub span: Span,
+}
+
+/// An attribute, outer (`#[..]`) or inner (`#![..]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttrFact {
+    /// The attribute path: `allow`, `tokio::main`, `cfg`.
+    pub path: Vec<String>,
+    /// The whole attribute content without `#[`/`]` and whitespace: `allow(clippy::unwrap_used)`.
+    pub text: String,
+    pub inner: bool,
+    pub test: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKindFact {
+    Fn,
+    Struct,
+    Enum,
+    Union,
+    Trait,
+    Impl,
+    Type,
+    Const,
+    Static,
+    Mod,
+    Macro,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visibility {
+    Private,
+    /// `pub`
+    Public,
+    /// `pub(crate)`, `pub(super)`, `pub(in path)`, `pub(self)`
+    Restricted,
+}
+
+/// An item defined in the file (also items nested in fn bodies and impl/trait blocks, which
+/// have `in_block` / `assoc` set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFact {
+    pub scope: ScopeId,
+    pub kind: ItemKindFact,
+    /// Empty for impls.
+    pub name: String,
+    pub visibility: Visibility,
+    pub is_async: bool,
+    pub is_unsafe: bool,
+    pub has_doc: bool,
+    /// Paths of the attributes on the item, joined with `::` (`derive`, `tracing::instrument`).
+    pub attrs: Vec<String>,
+    /// Declared inside a fn body / block (not visible at module level).
+    pub in_block: bool,
+    /// An associated item inside an `impl` or `trait` block.
+    pub assoc: bool,
+    pub test: bool,
+    /// Span of the item's name (of the `impl` keyword for impls).
+    pub span: Span,
+    /// Span of the whole item, attributes excluded.
+    pub item_span: Span,
+}
+
+/// A `// ribo: ...` comment (the only comments ribo keeps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DirectiveFact {
+    /// Text after `ribo:`, trimmed.
+    pub text: String,
+    /// The comment is the only thing on its line (it applies to the next line).
+    pub own_line: bool,
+    pub span: Span,
+}
+
+/// Everything extracted from one file in a single parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileFacts {
+    /// Scope 0 is the file; one more per inline `mod x { }`.
+    pub scopes: Vec<ScopeFact>,
+    pub mods: Vec<ModDeclFact>,
+    pub uses: Vec<UseFact>,
+    pub refs: Vec<RefFact>,
+    pub calls: Vec<CallFact>,
+    pub macros: Vec<MacroFact>,
+    pub unsafe_sites: Vec<UnsafeFact>,
+    pub attrs: Vec<AttrFact>,
+    pub items: Vec<ItemFact>,
+    pub directives: Vec<DirectiveFact>,
+    /// Number of lines in the file.
+    pub lines: u32,
+    /// Syntax errors tree-sitter recovered from: the first few spans.
+    pub syntax_errors: Vec<Span>,
+    /// Total number of ERROR/MISSING nodes.
+    pub syntax_error_count: u32,
+}

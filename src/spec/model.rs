@@ -1,0 +1,244 @@
+//! The validated spec: the only form of `ribo.yaml` that rules ever see.
+//!
+//! Every value that a diagnostic may need to point at carries its byte span in the spec
+//! source, so a violation can show the exact line of ribo.yaml it breaks.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A byte range in the spec source (`ribo.yaml`).
+pub type SpecSpan = Range<usize>;
+
+/// A value together with the span of ribo.yaml that declared it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At<T> {
+    pub value: T,
+    pub span: SpecSpan,
+}
+
+impl<T> At<T> {
+    pub fn new(value: T, span: SpecSpan) -> Self {
+        At { value, span }
+    }
+}
+
+/// A loaded, validated `ribo.yaml`.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Path of the spec file as given or discovered.
+    pub path: PathBuf,
+    /// The spec source text, kept to render diagnostics that point into it.
+    pub source: String,
+    /// The directory every path and glob of the spec is relative to (the spec's directory
+    /// joined with `system.root`), canonicalised.
+    pub root: PathBuf,
+    pub system: System,
+    pub options: Options,
+    /// Boundaries in the order they were declared.
+    pub boundaries: Vec<Boundary>,
+    /// `layers`, top to bottom, as indexes into `boundaries`.
+    pub layers: Option<At<Vec<At<usize>>>>,
+    pub invariants: Vec<Invariant>,
+    pub contracts: Vec<Contract>,
+}
+
+#[derive(Debug, Clone)]
+pub struct System {
+    pub name: At<String>,
+    pub intent: Option<At<String>>,
+    /// Extra globs to skip (on top of target/, .git/ and .gitignore).
+    pub exclude: Vec<Glob>,
+    /// Span of the `system:` key.
+    pub span: SpecSpan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Allow,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestsMode {
+    Skip,
+    Check,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub unassigned: At<Level>,
+    pub cycles: At<Level>,
+    pub tests: At<TestsMode>,
+    pub unused_allowances: At<Level>,
+}
+
+/// A compiled glob, relative to the spec root, with the text the user wrote.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    /// As written in the spec (normalised: no leading `./`).
+    pub text: String,
+    pub span: SpecSpan,
+    pub matcher: globset::GlobMatcher,
+    /// How specific the glob is: used to give a file claimed by two boundaries to the most
+    /// specific one. Higher is more specific. (literal prefix length, literal char count)
+    pub specificity: (usize, usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    pub name: At<String>,
+    pub description: Option<At<String>>,
+    pub paths: Vec<Glob>,
+    /// `None` = key omitted (any boundary may be used).
+    pub may_use: Option<At<Vec<At<usize>>>>,
+    /// `None` = key omitted (any crate may be used). Patterns are globs over crate names.
+    pub crates: Option<At<Vec<CratePattern>>>,
+    /// `None` = no interface declared (every file is reachable).
+    pub interface: Option<At<Vec<Glob>>>,
+}
+
+/// A crate name pattern from `crates:` / `crate:`; `-` and `_` are equivalent.
+#[derive(Debug, Clone)]
+pub struct CratePattern {
+    pub text: String,
+    pub span: SpecSpan,
+    /// Matches the crate name with every `-` replaced by `_`.
+    pub matcher: globset::GlobMatcher,
+}
+
+/// Where a rule applies or is exempt: boundary names or globs.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Boundary(At<usize>),
+    Glob(Glob),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Invariant {
+    pub id: At<String>,
+    pub message: Option<At<String>>,
+    pub severity: At<Severity>,
+    /// Empty = everywhere.
+    pub in_: Vec<Scope>,
+    pub except: Vec<Scope>,
+    /// Per-invariant override of `options.tests`.
+    pub tests: Option<At<TestsMode>>,
+    pub forbid: Option<Forbid>,
+    pub require: Option<Require>,
+    /// Span of the whole invariant entry (its `id` line is the natural anchor).
+    pub span: SpecSpan,
+}
+
+/// A call / macro / path pattern: `::`-separated segments, `*` one segment, `**` any number.
+#[derive(Debug, Clone)]
+pub struct PathPattern {
+    pub text: String,
+    pub span: SpecSpan,
+    pub segments: Vec<PatternSegment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternSegment {
+    /// A literal name, or a name with `*` wildcards inside (`delete_*`).
+    Name(String),
+    /// `*`: exactly one segment.
+    Any,
+    /// `**`: any number of segments (including none).
+    AnyMany,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Forbid {
+    pub unsafe_: Option<At<bool>>,
+    pub calls: Vec<PathPattern>,
+    pub macros: Vec<PathPattern>,
+    pub paths: Vec<PathPattern>,
+    pub attributes: Vec<At<String>>,
+    pub query: Option<Query>,
+    pub span: SpecSpan,
+}
+
+/// A user-written tree-sitter query, validated (it compiles) at load time.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub text: At<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Require {
+    pub items: At<ItemSelector>,
+    pub attribute: Option<At<String>>,
+    pub doc: Option<At<bool>>,
+    pub span: SpecSpan,
+}
+
+/// `items:` of a `require:` rule, e.g. `pub fn`, `async fn`, `pub struct`, `pub`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemSelector {
+    /// Only `pub` items.
+    pub public: bool,
+    /// Only async fns.
+    pub asyncness: bool,
+    /// `None` = any kind of item.
+    pub kind: Option<ItemKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKind {
+    Fn,
+    Struct,
+    Enum,
+    Union,
+    Trait,
+    Impl,
+    Type,
+    Const,
+    Static,
+    Mod,
+    Macro,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contract {
+    pub id: At<String>,
+    pub description: Option<At<String>>,
+    pub kind: ContractKind,
+    pub span: SpecSpan,
+}
+
+#[derive(Debug, Clone)]
+pub enum ContractKind {
+    /// `module:` / `file:` / `crate:` (workspace crate) + `exports:`.
+    Exports {
+        target: At<ExportTarget>,
+        exports: Vec<At<String>>,
+        exhaustive: Option<At<bool>>,
+    },
+    /// `crate:` (external) + `only_from:`.
+    CrateUse {
+        krate: CratePattern,
+        only_from: Vec<Scope>,
+    },
+    /// `env:` + `exhaustive:`.
+    Env {
+        vars: Vec<At<String>>,
+        exhaustive: Option<At<bool>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportTarget {
+    /// `crate::api` or `<crate>::api`.
+    Module(String),
+    /// A file path relative to the spec root.
+    File(String),
+    /// The root module of a workspace crate.
+    Crate(String),
+}
