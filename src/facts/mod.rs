@@ -1,4 +1,126 @@
 //! The fact graph: what the code says, independent of the spec.
+//!
+//! `build` walks the root, reads Cargo manifests, parses every Rust file exactly once (in
+//! parallel, one parser per thread), builds the module tree of every crate and resolves
+//! every path the code writes to a module, an external crate, or an unresolved fact.
+//! Source texts are dropped as soon as a file's facts are extracted.
 
+pub mod cargo;
+pub mod graph;
 pub mod model;
+pub mod parse;
 pub mod rust;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use graph::{
+    Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
+};
+
+/// Something ribo could not read or understand, with the path it concerns. Warnings never
+/// stop a run; they are counted in the summary so nothing passes silently.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Warning {
+    /// Relative to the root, `/`-separated; empty when it concerns the root itself.
+    pub path: String,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Warning {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// How to build the graph.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Files (relative paths) to skip, on top of .gitignore, target/ and .git/.
+    pub exclude: globset::GlobSet,
+    /// Worker threads for parsing; 0 = one per available core.
+    pub threads: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            exclude: globset::GlobSet::empty(),
+            threads: 0,
+        }
+    }
+}
+
+/// Builds the fact graph of the Rust code under `root`.
+pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
+    let walked = walk::walk(root, &options.exclude);
+    let mut warnings = walked.warnings;
+    let rust_set = walked.rust_files.iter().map(String::as_str).collect();
+    let packages = cargo::read_packages(
+        &walked.manifests,
+        &rust_set,
+        |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+        &mut warnings,
+    );
+    let parsed = parse::parse_all(root, &walked.rust_files, options.threads);
+    graph::assemble(
+        root.to_path_buf(),
+        walked.rust_files,
+        parsed,
+        packages,
+        warnings,
+    )
+}
+
+/// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`
+/// so byte offsets recorded in facts stay valid.
+pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
+    let bytes = std::fs::read(root.join(rel)).ok()?;
+    Some(lossy_same_len(bytes))
+}
+
+/// UTF-8 text with each invalid byte replaced by `?` (same length, same offsets).
+pub fn lossy_same_len(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match std::str::from_utf8(&bytes[i..]) {
+                    Ok(_) => break,
+                    Err(err) => {
+                        let bad = i + err.valid_up_to();
+                        let len = err.error_len().unwrap_or(bytes.len() - bad);
+                        for b in &mut bytes[bad..bad + len] {
+                            *b = b'?';
+                        }
+                        i = bad + len;
+                    }
+                }
+            }
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+    }
+}
+
+/// The root a path argument designates (used by the CLI and tests).
+pub fn display_root(root: &Path) -> PathBuf {
+    root.to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossy_keeps_offsets() {
+        let s = lossy_same_len(vec![b'a', 0xff, 0xfe, b'b', 0xc3, 0xa9]);
+        assert_eq!(s, "a??bé");
+    }
+}

@@ -37,7 +37,10 @@ pub struct SpecErrors {
 #[derive(Debug)]
 pub enum LoadError {
     /// The file could not be read.
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// The spec was read but is invalid.
     Invalid(SpecErrors),
 }

@@ -242,3 +242,21 @@ pub enum ExportTarget {
     /// The root module of a workspace crate.
     Crate(String),
 }
+
+impl Spec {
+    /// The `system.exclude` globs as one set (compiled the same way validation compiled them).
+    pub fn exclude_set(&self) -> globset::GlobSet {
+        let mut builder = globset::GlobSetBuilder::new();
+        for g in &self.system.exclude {
+            if let Ok(glob) = globset::GlobBuilder::new(&g.text)
+                .literal_separator(true)
+                .build()
+            {
+                builder.add(glob);
+            }
+        }
+        builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty())
+    }
+}

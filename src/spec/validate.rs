@@ -5,5 +5,9 @@ use super::SpecErrors;
 use std::path::Path;
 
 pub fn validate(path: &Path, source: String, _raw: RawSpec) -> Result<Spec, SpecErrors> {
-    Err(SpecErrors { path: path.to_path_buf(), source, errors: Vec::new() })
+    Err(SpecErrors {
+        path: path.to_path_buf(),
+        source,
+        errors: Vec::new(),
+    })
 }

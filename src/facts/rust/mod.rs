@@ -12,7 +12,11 @@ pub fn parser() -> tree_sitter::Parser {
     parser
 }
 
-/// Extracts the facts of one parsed file.
-pub fn extract_tree(_tree: &tree_sitter::Tree, _source: &[u8]) -> FileFacts {
-    FileFacts::default()
+/// Parses and extracts the facts of one file.
+pub fn extract(
+    parser: &mut tree_sitter::Parser,
+    source: &[u8],
+) -> Option<(tree_sitter::Tree, FileFacts)> {
+    let tree = parser.parse(source, None)?;
+    Some((tree, FileFacts::default()))
 }

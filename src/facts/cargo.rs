@@ -1,0 +1,467 @@
+//! Cargo packages and workspaces, read from `Cargo.toml` as TOML. Cargo is never run.
+//!
+//! For each package: its name, its targets (lib, main, `src/bin/*`, examples, tests,
+//! benches; explicit `[[bin]]`-style tables and auto-discovered ones) and its declared
+//! dependencies (`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]`, their
+//! `target.'cfg(..)'` forms, renames through `package = ".."`, `workspace = true`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::Warning;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+}
+
+impl TargetKind {
+    /// Test and bench targets are test code.
+    pub fn is_test(self) -> bool {
+        matches!(self, TargetKind::Test | TargetKind::Bench)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The crate name as code refers to it (`-` replaced by `_`).
+    pub name: String,
+    /// Root file, relative to the checked root.
+    pub root: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// The name code uses (`-` replaced by `_`; the rename key when `package =` is set).
+    pub name: String,
+    /// The package name on the registry (or in the workspace).
+    pub package: String,
+    pub kind: DepKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Package {
+    pub name: String,
+    /// Directory of the manifest relative to the root (`""` for the root itself).
+    pub dir: String,
+    pub manifest: String,
+    pub targets: Vec<Target>,
+    pub dependencies: Vec<Dependency>,
+}
+
+impl Package {
+    /// The library target, if the package has one.
+    pub fn lib(&self) -> Option<&Target> {
+        self.targets.iter().find(|t| t.kind == TargetKind::Lib)
+    }
+}
+
+/// A `[workspace]` table: its members (as globs) and inheritable dependencies.
+#[derive(Debug, Clone, Default)]
+struct Workspace {
+    dir: String,
+    members: Vec<String>,
+    dependencies: BTreeMap<String, String>,
+}
+
+/// Reads every manifest. `read` returns a manifest's text (relative path in), `rust_files` is
+/// the sorted set of `.rs` files found by the walk (used for target auto-discovery).
+pub fn read_packages(
+    manifests: &[String],
+    rust_files: &BTreeSet<&str>,
+    read: impl Fn(&str) -> Result<String, String>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Package> {
+    let mut tables = Vec::new();
+    for manifest in manifests {
+        let text = match read(manifest) {
+            Ok(text) => text,
+            Err(e) => {
+                warnings.push(Warning::new(manifest, format!("could not be read: {e}")));
+                continue;
+            }
+        };
+        match text.parse::<toml::Table>() {
+            Ok(table) => tables.push((manifest.clone(), table)),
+            Err(e) => warnings.push(Warning::new(
+                manifest,
+                format!("is not valid TOML, its package is ignored: {}", e.message()),
+            )),
+        }
+    }
+    let workspaces: Vec<Workspace> = tables
+        .iter()
+        .filter_map(|(m, t)| workspace_of(m, t))
+        .collect();
+    for ws in &workspaces {
+        check_members(ws, &tables, warnings);
+    }
+    let mut packages: Vec<Package> = tables
+        .iter()
+        .filter_map(|(manifest, table)| package_of(manifest, table, &workspaces, rust_files))
+        .collect();
+    packages.sort_by(|a, b| a.dir.cmp(&b.dir).then(a.name.cmp(&b.name)));
+    packages
+}
+
+/// The directory part of a relative path (`""` for a top-level file).
+pub fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// Joins a relative directory and a relative path, resolving `.` and `..` textually.
+/// Returns `None` when the result would leave the root.
+pub fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn workspace_of(manifest: &str, table: &toml::Table) -> Option<Workspace> {
+    let ws = table.get("workspace")?.as_table()?;
+    let members = ws
+        .get("members")
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut dependencies = BTreeMap::new();
+    if let Some(deps) = ws.get("dependencies").and_then(|d| d.as_table()) {
+        for (key, value) in deps {
+            dependencies.insert(key.clone(), package_name(key, value));
+        }
+    }
+    Some(Workspace {
+        dir: parent_dir(manifest).to_string(),
+        members,
+        dependencies,
+    })
+}
+
+/// Warns about workspace members (non-glob) whose manifest is missing.
+fn check_members(ws: &Workspace, tables: &[(String, toml::Table)], warnings: &mut Vec<Warning>) {
+    for member in &ws.members {
+        if member.contains(['*', '?', '[', '{']) {
+            continue;
+        }
+        let Some(dir) = join(&ws.dir, member) else {
+            continue;
+        };
+        let manifest = if dir.is_empty() {
+            "Cargo.toml".to_string()
+        } else {
+            format!("{dir}/Cargo.toml")
+        };
+        if !tables.iter().any(|(m, _)| *m == manifest) {
+            let ws_manifest = if ws.dir.is_empty() {
+                "Cargo.toml".to_string()
+            } else {
+                format!("{}/Cargo.toml", ws.dir)
+            };
+            warnings.push(Warning::new(
+                ws_manifest,
+                format!("workspace member `{member}` has no Cargo.toml (looked for {manifest})"),
+            ));
+        }
+    }
+}
+
+fn package_name(key: &str, value: &toml::Value) -> String {
+    value
+        .as_table()
+        .and_then(|t| t.get("package"))
+        .and_then(|p| p.as_str())
+        .unwrap_or(key)
+        .to_string()
+}
+
+fn crate_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+fn package_of(
+    manifest: &str,
+    table: &toml::Table,
+    workspaces: &[Workspace],
+    rust_files: &BTreeSet<&str>,
+) -> Option<Package> {
+    let pkg = table.get("package")?.as_table()?;
+    let name = pkg.get("name")?.as_str()?.to_string();
+    let dir = parent_dir(manifest).to_string();
+    let ws = workspaces
+        .iter()
+        .filter(|w| dir.starts_with(&w.dir))
+        .max_by_key(|w| w.dir.len());
+    let targets = targets_of(&name, &dir, table, rust_files);
+    let dependencies = dependencies_of(table, ws);
+    Some(Package {
+        name,
+        dir,
+        manifest: manifest.to_string(),
+        targets,
+        dependencies,
+    })
+}
+
+fn dependencies_of(table: &toml::Table, ws: Option<&Workspace>) -> Vec<Dependency> {
+    let mut out = Vec::new();
+    let mut add_tables = |t: &toml::Table| {
+        for (section, kind) in [
+            ("dependencies", DepKind::Normal),
+            ("dev-dependencies", DepKind::Dev),
+            ("dev_dependencies", DepKind::Dev),
+            ("build-dependencies", DepKind::Build),
+            ("build_dependencies", DepKind::Build),
+        ] {
+            let Some(deps) = t.get(section).and_then(|d| d.as_table()) else {
+                continue;
+            };
+            for (key, value) in deps {
+                let inherited = value
+                    .as_table()
+                    .and_then(|v| v.get("workspace"))
+                    .and_then(|w| w.as_bool())
+                    .unwrap_or(false);
+                let package = match (inherited, ws) {
+                    (true, Some(ws)) => ws
+                        .dependencies
+                        .get(key)
+                        .cloned()
+                        .unwrap_or_else(|| key.clone()),
+                    _ => package_name(key, value),
+                };
+                out.push(Dependency {
+                    name: crate_name(key),
+                    package,
+                    kind,
+                });
+            }
+        }
+    };
+    add_tables(table);
+    if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
+        for cfg in targets.values().filter_map(|v| v.as_table()) {
+            add_tables(cfg);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+    out.dedup_by(|a, b| a.name == b.name && a.package == b.package);
+    out
+}
+
+fn file_in(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+fn targets_of(
+    package: &str,
+    dir: &str,
+    table: &toml::Table,
+    rust_files: &BTreeSet<&str>,
+) -> Vec<Target> {
+    let mut targets: Vec<Target> = Vec::new();
+    let exists = |p: &str| rust_files.contains(p);
+    let push = |targets: &mut Vec<Target>, kind, name: &str, root: String| {
+        if exists(&root) && !targets.iter().any(|t| t.root == root) {
+            targets.push(Target {
+                kind,
+                name: crate_name(name),
+                root,
+            });
+        }
+    };
+    // Explicit targets first: they may move roots away from the defaults.
+    let lib = table.get("lib").and_then(|l| l.as_table());
+    let lib_name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(package);
+    let lib_root = lib
+        .and_then(|l| l.get("path"))
+        .and_then(|p| p.as_str())
+        .and_then(|p| join(dir, p))
+        .unwrap_or_else(|| file_in(dir, "src/lib.rs"));
+    push(&mut targets, TargetKind::Lib, lib_name, lib_root);
+    for (key, kind, default_dir) in [
+        ("bin", TargetKind::Bin, "src/bin"),
+        ("example", TargetKind::Example, "examples"),
+        ("test", TargetKind::Test, "tests"),
+        ("bench", TargetKind::Bench, "benches"),
+    ] {
+        let Some(list) = table.get(key).and_then(|b| b.as_array()) else {
+            continue;
+        };
+        for t in list.iter().filter_map(|t| t.as_table()) {
+            let Some(name) = t.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let root = match t.get("path").and_then(|p| p.as_str()) {
+                Some(p) => join(dir, p),
+                None if kind == TargetKind::Bin && name == package => {
+                    Some(file_in(dir, "src/main.rs"))
+                }
+                None => {
+                    let single = file_in(dir, &format!("{default_dir}/{name}.rs"));
+                    if exists(&single) {
+                        Some(single)
+                    } else {
+                        Some(file_in(dir, &format!("{default_dir}/{name}/main.rs")))
+                    }
+                }
+            };
+            if let Some(root) = root {
+                push(&mut targets, kind, name, root);
+            }
+        }
+    }
+    // Auto-discovered targets.
+    push(
+        &mut targets,
+        TargetKind::Bin,
+        package,
+        file_in(dir, "src/main.rs"),
+    );
+    for (kind, sub) in [
+        (TargetKind::Bin, "src/bin"),
+        (TargetKind::Example, "examples"),
+        (TargetKind::Test, "tests"),
+        (TargetKind::Bench, "benches"),
+    ] {
+        let prefix = file_in(dir, sub) + "/";
+        let candidates: Vec<(String, String)> = rust_files
+            .range(prefix.as_str()..)
+            .take_while(|f| f.starts_with(&prefix))
+            .filter_map(|f| {
+                let rest = &f[prefix.len()..];
+                match rest.split('/').collect::<Vec<_>>().as_slice() {
+                    [file] => file
+                        .strip_suffix(".rs")
+                        .map(|n| (n.to_string(), f.to_string())),
+                    [sub, "main.rs"] => Some((sub.to_string(), f.to_string())),
+                    _ => None,
+                }
+            })
+            .collect();
+        for (name, root) in candidates {
+            push(&mut targets, kind, &name, root);
+        }
+    }
+    targets.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.root.cmp(&b.root)));
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packages(files: &[(&str, &str)], rs: &[&str]) -> (Vec<Package>, Vec<Warning>) {
+        let manifests: Vec<String> = files.iter().map(|(p, _)| p.to_string()).collect();
+        let rust: BTreeSet<&str> = rs.iter().copied().collect();
+        let mut warnings = Vec::new();
+        let read = |p: &str| {
+            files
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map(|(_, t)| t.to_string())
+                .ok_or_else(|| "missing".to_string())
+        };
+        let pkgs = read_packages(&manifests, &rust, read, &mut warnings);
+        (pkgs, warnings)
+    }
+
+    #[test]
+    fn targets_and_renamed_dependencies() {
+        let (pkgs, warnings) = packages(
+            &[(
+                "Cargo.toml",
+                "[package]\nname = \"my-app\"\n[dependencies]\nserde = \"1\"\nfoo = { package = \"bar-baz\", version = \"1\" }\n[dev-dependencies]\ninsta = \"1\"\n",
+            )],
+            &["src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/it.rs", "examples/demo/main.rs", "benches/b.rs"],
+        );
+        assert!(warnings.is_empty());
+        let p = &pkgs[0];
+        let t: Vec<(TargetKind, &str, &str)> = p
+            .targets
+            .iter()
+            .map(|t| (t.kind, t.name.as_str(), t.root.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (TargetKind::Lib, "my_app", "src/lib.rs"),
+                (TargetKind::Bin, "tool", "src/bin/tool.rs"),
+                (TargetKind::Bin, "my_app", "src/main.rs"),
+                (TargetKind::Example, "demo", "examples/demo/main.rs"),
+                (TargetKind::Test, "it", "tests/it.rs"),
+                (TargetKind::Bench, "b", "benches/b.rs"),
+            ]
+        );
+        let d: Vec<(&str, &str)> = p
+            .dependencies
+            .iter()
+            .map(|d| (d.name.as_str(), d.package.as_str()))
+            .collect();
+        assert_eq!(
+            d,
+            vec![("foo", "bar-baz"), ("insta", "insta"), ("serde", "serde")]
+        );
+    }
+
+    #[test]
+    fn workspace_members_and_inherited_dependencies() {
+        let (pkgs, warnings) = packages(
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"gone\"]\n[workspace.dependencies]\nrx = { package = \"regex\", version = \"1\" }\n"),
+                ("a/Cargo.toml", "[package]\nname = \"a\"\n[dependencies]\nrx = { workspace = true }\n"),
+            ],
+            &["a/src/lib.rs"],
+        );
+        assert_eq!(pkgs.len(), 1);
+        assert_eq!(pkgs[0].dependencies[0].package, "regex");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].message.contains("`gone`"));
+    }
+
+    #[test]
+    fn invalid_toml_is_a_warning() {
+        let (pkgs, warnings) = packages(&[("Cargo.toml", "[package\nname=")], &[]);
+        assert!(pkgs.is_empty());
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn join_never_leaves_the_root() {
+        assert_eq!(join("a/b", "../c.rs").as_deref(), Some("a/c.rs"));
+        assert_eq!(join("", "../c.rs"), None);
+    }
+}

@@ -1,0 +1,1036 @@
+//! Assembling the graph: module trees of every crate, then resolution of every path the code
+//! writes to a module, an external crate, or an unresolved fact.
+//!
+//! Resolution follows the names `use` brings into scope (also `use` leaves that start from
+//! another `use`'s name, and `use x::*` globs into known modules), `crate`/`self`/`super`,
+//! child modules, items of the current module (local: no dependency), the crate's declared
+//! dependencies (workspace members resolve into their own module tree), std/core/alloc and the
+//! prelude. Anything else is kept as an unresolved fact with the reason.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::cargo::{join, parent_dir, Package, TargetKind};
+use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span};
+use super::parse::Parsed;
+use super::Warning;
+
+pub type FileId = u32;
+pub type ModId = u32;
+pub type CrateId = u32;
+
+/// One Rust source file and its facts.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFile {
+    /// Relative to the root, `/`-separated.
+    pub path: String,
+    pub krate: Option<CrateId>,
+    /// The module the file defines (its root scope).
+    pub module: Option<ModId>,
+    /// Reached from a crate root through `mod` declarations (otherwise its module path is
+    /// guessed from its location).
+    pub in_tree: bool,
+    /// The whole file is test code (tests/, benches/, or a module under `#[cfg(test)]`).
+    pub test: bool,
+    /// False when the file could not be read or parsed: rules must not treat it as clean.
+    pub parsed: bool,
+    #[serde(skip)]
+    pub facts: FileFacts,
+    /// The module of each scope of the file (index = scope id).
+    #[serde(skip)]
+    pub scope_modules: Vec<ModId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Crate {
+    /// Index into `FactGraph::packages`.
+    pub package: usize,
+    pub kind: TargetKind,
+    pub name: String,
+    pub root_file: FileId,
+    pub root_module: ModId,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    pub krate: Option<CrateId>,
+    /// `crate::a::b` (the crate's own name is not included).
+    pub path: String,
+    pub file: FileId,
+    pub scope: ScopeId,
+    pub parent: Option<ModId>,
+    pub children: BTreeMap<String, ModId>,
+    pub test: bool,
+}
+
+/// A dependency of a file on a module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub from: FileId,
+    pub to: ModId,
+    /// The file that defines the target module.
+    pub to_file: FileId,
+    pub kind: RefKind,
+    /// The path as written.
+    pub path: String,
+    pub span: Span,
+    pub test: bool,
+    /// Reached through a name that a `use` brought into scope.
+    pub via_use: bool,
+}
+
+/// A use of an external crate (std, core and alloc are not recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExternalUse {
+    pub file: FileId,
+    /// The name the code uses.
+    pub name: String,
+    /// The package it comes from (from Cargo.toml; the name itself when undeclared).
+    pub package: String,
+    /// Declared in a Cargo.toml that covers the file.
+    pub declared: bool,
+    pub path: String,
+    pub kind: RefKind,
+    pub span: Span,
+    pub test: bool,
+}
+
+/// A path ribo could not resolve. Never treated as allowed or forbidden; listed in facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    pub file: FileId,
+    pub path: String,
+    pub kind: RefKind,
+    pub span: Span,
+    pub reason: String,
+    pub test: bool,
+}
+
+/// Everything ribo knows about the code.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactGraph {
+    #[serde(skip)]
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    pub packages: Vec<Package>,
+    pub crates: Vec<Crate>,
+    pub modules: Vec<Module>,
+    pub edges: Vec<Edge>,
+    pub external_uses: Vec<ExternalUse>,
+    pub unresolved: Vec<Unresolved>,
+    pub warnings: Vec<Warning>,
+}
+
+impl FactGraph {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id as usize]
+    }
+
+    pub fn module(&self, id: ModId) -> &Module {
+        &self.modules[id as usize]
+    }
+
+    /// The file id of a relative path.
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| i as FileId)
+    }
+
+    /// Full display name of a module: `<crate name>::a::b`.
+    pub fn module_display(&self, id: ModId) -> String {
+        let m = self.module(id);
+        match m.krate {
+            Some(k) => {
+                let name = &self.crates[k as usize].name;
+                match m.path.strip_prefix("crate") {
+                    Some(rest) => format!("{name}{rest}"),
+                    None => m.path.clone(),
+                }
+            }
+            None => m.path.clone(),
+        }
+    }
+}
+
+/// Crates every Rust program can name without declaring them.
+pub const STD_CRATES: [&str; 5] = ["std", "core", "alloc", "proc_macro", "test"];
+
+/// Names in scope everywhere (the std prelude and primitive types).
+const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Debug",
+    "Iterator",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Extend",
+    "FromIterator",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "bool",
+    "char",
+    "str",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+];
+
+const MAX_DEPTH: u32 = 16;
+
+/// Builds modules, crates and resolves every reference.
+pub fn assemble(
+    root: PathBuf,
+    rust_files: Vec<String>,
+    parsed: Vec<Parsed>,
+    packages: Vec<Package>,
+    mut warnings: Vec<Warning>,
+) -> FactGraph {
+    let mut files = Vec::with_capacity(rust_files.len());
+    for (path, p) in rust_files.into_iter().zip(parsed) {
+        let (facts, ok) = match p {
+            Parsed::Ok { facts, not_utf8 } => {
+                if not_utf8 {
+                    warnings.push(Warning::new(
+                        &path,
+                        "is not valid UTF-8: checked as far as it could be parsed",
+                    ));
+                }
+                if facts.syntax_error_count > 0 {
+                    warnings.push(syntax_warning(&path, &facts));
+                }
+                (facts, true)
+            }
+            Parsed::Failed(message) => {
+                warnings.push(Warning::new(&path, message));
+                (FileFacts::default(), false)
+            }
+        };
+        files.push(SourceFile {
+            path,
+            krate: None,
+            module: None,
+            in_tree: false,
+            test: false,
+            parsed: ok,
+            facts,
+            scope_modules: Vec::new(),
+        });
+    }
+    let mut g = FactGraph {
+        root,
+        files,
+        packages,
+        crates: Vec::new(),
+        modules: Vec::new(),
+        edges: Vec::new(),
+        external_uses: Vec::new(),
+        unresolved: Vec::new(),
+        warnings,
+    };
+    Trees::new(&mut g).build();
+    resolve_all(&mut g);
+    g.warnings.sort();
+    g.warnings.dedup();
+    g
+}
+
+fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
+    let at = facts
+        .syntax_errors
+        .first()
+        .map(|s| format!(" (first at {}:{})", s.line, s.col))
+        .unwrap_or_default();
+    Warning::new(
+        path,
+        format!(
+            "has {} syntax error(s){at}: facts were extracted from the rest of the file",
+            facts.syntax_error_count
+        ),
+    )
+}
+
+/// Builds the module tree of every crate, then places files no tree reaches.
+struct Trees<'g> {
+    g: &'g mut FactGraph,
+    index: HashMap<String, FileId>,
+    /// Files loaded through `#[path]` behave like `mod.rs` files for their children.
+    path_loaded: HashSet<FileId>,
+    /// `(crate, path) -> module`, for placing orphans under their guessed parent.
+    by_path: HashMap<(Option<CrateId>, String), ModId>,
+}
+
+impl<'g> Trees<'g> {
+    fn new(g: &'g mut FactGraph) -> Self {
+        let index = g
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i as FileId))
+            .collect();
+        Trees {
+            g,
+            index,
+            path_loaded: HashSet::new(),
+            by_path: HashMap::new(),
+        }
+    }
+
+    fn build(mut self) {
+        let mut roots: Vec<(TargetKind, usize, String, String)> = Vec::new();
+        for (pi, p) in self.g.packages.iter().enumerate() {
+            for t in &p.targets {
+                roots.push((t.kind, pi, t.name.clone(), t.root.clone()));
+            }
+        }
+        // Libraries first, so a file shared by a lib and a bin belongs to the lib.
+        roots.sort_by(|a, b| a.0.cmp(&b.0).then(a.3.cmp(&b.3)));
+        for (kind, package, name, root) in roots {
+            let Some(&file) = self.index.get(&root) else {
+                continue;
+            };
+            let krate = self.g.crates.len() as CrateId;
+            let module = self.g.modules.len() as ModId;
+            self.g.crates.push(Crate {
+                package,
+                kind,
+                name,
+                root_file: file,
+                root_module: module,
+            });
+            self.add_tree(
+                Some(krate),
+                file,
+                "crate".to_string(),
+                None,
+                kind.is_test(),
+                true,
+            );
+        }
+        self.place_orphans();
+        for f in &mut self.g.files {
+            if let Some(m) = f.module {
+                f.test = f.test || self.g.modules[m as usize].test;
+            }
+        }
+    }
+
+    /// Adds the modules of `file` (and, through `mod x;`, of the files it declares).
+    fn add_tree(
+        &mut self,
+        krate: Option<CrateId>,
+        file: FileId,
+        path: String,
+        parent: Option<ModId>,
+        test: bool,
+        is_root: bool,
+    ) -> ModId {
+        let mut queue = VecDeque::new();
+        let first = self.add_file(krate, file, path, parent, test, is_root, &mut queue);
+        while let Some((file, scope_mods)) = queue.pop_front() {
+            self.declare_children(krate, file, &scope_mods, &mut queue);
+        }
+        first
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_file(
+        &mut self,
+        krate: Option<CrateId>,
+        file: FileId,
+        path: String,
+        parent: Option<ModId>,
+        test: bool,
+        is_root: bool,
+        queue: &mut VecDeque<(FileId, Vec<ModId>)>,
+    ) -> ModId {
+        let scopes = self.g.files[file as usize].facts.scopes.clone();
+        let mut scope_mods: Vec<ModId> = Vec::with_capacity(scopes.len().max(1));
+        let root_mod = self.new_module(krate, path, file, 0, parent, test);
+        scope_mods.push(root_mod);
+        for (i, s) in scopes.iter().enumerate().skip(1) {
+            let parent_mod = s
+                .parent
+                .and_then(|p| scope_mods.get(p as usize).copied())
+                .unwrap_or(root_mod);
+            let parent_path = self.g.modules[parent_mod as usize].path.clone();
+            let parent_test = self.g.modules[parent_mod as usize].test;
+            let m = self.new_module(
+                krate,
+                format!("{parent_path}::{}", s.name),
+                file,
+                i as ScopeId,
+                Some(parent_mod),
+                parent_test || s.test,
+            );
+            self.g.modules[parent_mod as usize]
+                .children
+                .insert(s.name.clone(), m);
+            scope_mods.push(m);
+        }
+        let f = &mut self.g.files[file as usize];
+        if f.module.is_none() {
+            f.module = Some(root_mod);
+            f.krate = krate;
+            f.in_tree = krate.is_some() && (is_root || parent.is_some());
+            f.scope_modules = scope_mods.clone();
+            queue.push_back((file, scope_mods));
+        }
+        root_mod
+    }
+
+    fn new_module(
+        &mut self,
+        krate: Option<CrateId>,
+        path: String,
+        file: FileId,
+        scope: ScopeId,
+        parent: Option<ModId>,
+        test: bool,
+    ) -> ModId {
+        let id = self.g.modules.len() as ModId;
+        self.by_path.entry((krate, path.clone())).or_insert(id);
+        self.g.modules.push(Module {
+            krate,
+            path,
+            file,
+            scope,
+            parent,
+            children: BTreeMap::new(),
+            test,
+        });
+        id
+    }
+
+    /// The directory in which a scope's `mod x;` children live.
+    fn scope_dir(&self, file: FileId, scope: ScopeId) -> String {
+        let f = &self.g.files[file as usize];
+        let dir = parent_dir(&f.path).to_string();
+        let name = f.path.rsplit('/').next().unwrap_or("");
+        let is_crate_root = self.g.crates.iter().any(|c| c.root_file == file);
+        let mod_rs = is_crate_root || name == "mod.rs" || self.path_loaded.contains(&file);
+        let mut base = if mod_rs {
+            dir
+        } else {
+            let stem = name.strip_suffix(".rs").unwrap_or(name);
+            join(&dir, stem).unwrap_or_default()
+        };
+        let mut chain = Vec::new();
+        let mut s = Some(scope);
+        while let Some(id) = s.filter(|id| *id != 0) {
+            let Some(sc) = f.facts.scopes.get(id as usize) else {
+                break;
+            };
+            chain.push(sc.path_attr.clone().unwrap_or_else(|| sc.name.clone()));
+            s = sc.parent;
+        }
+        for part in chain.iter().rev() {
+            base = join(&base, part).unwrap_or_default();
+        }
+        base
+    }
+
+    fn declare_children(
+        &mut self,
+        krate: Option<CrateId>,
+        file: FileId,
+        scope_mods: &[ModId],
+        queue: &mut VecDeque<(FileId, Vec<ModId>)>,
+    ) {
+        let decls = self.g.files[file as usize].facts.mods.clone();
+        for decl in decls {
+            let Some(&parent) = scope_mods.get(decl.scope as usize) else {
+                continue;
+            };
+            let from = &self.g.files[file as usize].path;
+            let candidates: Vec<String> = match &decl.path_attr {
+                Some(p) => {
+                    let base = if decl.scope == 0 {
+                        parent_dir(from).to_string()
+                    } else {
+                        self.scope_dir(file, decl.scope)
+                    };
+                    join(&base, p).into_iter().collect()
+                }
+                None => {
+                    let dir = self.scope_dir(file, decl.scope);
+                    vec![
+                        join(&dir, &format!("{}.rs", decl.name)).unwrap_or_default(),
+                        join(&dir, &format!("{}/mod.rs", decl.name)).unwrap_or_default(),
+                    ]
+                }
+            };
+            let found = candidates.iter().find_map(|c| self.index.get(c).copied());
+            let Some(child_file) = found else {
+                let from = from.clone();
+                self.g.warnings.push(Warning::new(
+                    &from,
+                    format!(
+                        "declares `mod {}` (line {}) but no file was found (looked for {})",
+                        decl.name,
+                        decl.span.line,
+                        candidates.join(", ")
+                    ),
+                ));
+                continue;
+            };
+            if decl.path_attr.is_some() {
+                self.path_loaded.insert(child_file);
+            }
+            let parent_m = &self.g.modules[parent as usize];
+            let path = format!("{}::{}", parent_m.path, decl.name);
+            let test = parent_m.test || decl.test;
+            if self.g.files[child_file as usize].module.is_some() {
+                // Already placed (by another crate, or a `#[path]` cycle): link, don't recurse.
+                let existing = self.g.files[child_file as usize].module;
+                if let Some(m) = existing.filter(|m| self.g.modules[*m as usize].krate == krate) {
+                    self.g.modules[parent as usize]
+                        .children
+                        .insert(decl.name.clone(), m);
+                    continue;
+                }
+                let m = self.new_module(krate, path, child_file, 0, Some(parent), test);
+                self.g.modules[parent as usize]
+                    .children
+                    .insert(decl.name.clone(), m);
+                continue;
+            }
+            let m = self.add_file(krate, child_file, path, Some(parent), test, false, queue);
+            self.g.modules[parent as usize]
+                .children
+                .insert(decl.name.clone(), m);
+        }
+    }
+
+    /// Files no crate's module tree reaches: placed by their location in their package.
+    fn place_orphans(&mut self) {
+        for file in 0..self.g.files.len() as FileId {
+            if self.g.files[file as usize].module.is_some() {
+                continue;
+            }
+            let path = self.g.files[file as usize].path.clone();
+            let package = self
+                .g
+                .packages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.dir.is_empty() || path.starts_with(&format!("{}/", p.dir)))
+                .max_by_key(|(_, p)| p.dir.len())
+                .map(|(i, _)| i);
+            let krate = package.and_then(|pi| {
+                self.g
+                    .crates
+                    .iter()
+                    .position(|c| c.package == pi)
+                    .map(|c| c as CrateId)
+            });
+            let pkg_dir = package.map_or("", |pi| self.g.packages[pi].dir.as_str());
+            let (mod_path, parent_path) = guess_module_path(&path, pkg_dir);
+            let parent = parent_path.and_then(|p| self.by_path.get(&(krate, p)).copied());
+            let in_tests = {
+                let rel = path
+                    .strip_prefix(pkg_dir)
+                    .map(|r| r.trim_start_matches('/'))
+                    .unwrap_or(&path);
+                rel.starts_with("tests/") || rel.starts_with("benches/")
+            };
+            let m = self.add_tree(krate, file, mod_path, parent, in_tests, false);
+            if let Some(p) = parent {
+                let name = self.g.modules[m as usize]
+                    .path
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                self.g.modules[p as usize].children.entry(name).or_insert(m);
+            }
+            self.g.files[file as usize].in_tree = false;
+            self.g.files[file as usize].test |= in_tests;
+        }
+    }
+}
+
+/// `src/a/b.rs` -> (`crate::a::b`, Some(`crate::a`)); `src/a/mod.rs` -> (`crate::a`, ..).
+fn guess_module_path(path: &str, pkg_dir: &str) -> (String, Option<String>) {
+    let rel = path
+        .strip_prefix(pkg_dir)
+        .map(|r| r.trim_start_matches('/'))
+        .unwrap_or(path);
+    let rel = rel.strip_prefix("src/").unwrap_or(rel);
+    let rel = rel.strip_suffix(".rs").unwrap_or(rel);
+    let mut parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.last() == Some(&"mod") {
+        parts.pop();
+    }
+    let mut path = String::from("crate");
+    let mut parent = None;
+    for p in parts {
+        parent = Some(path.clone());
+        path.push_str("::");
+        path.push_str(&p.replace('-', "_"));
+    }
+    (path, parent)
+}
+
+/// What a path resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Res {
+    Module(ModId),
+    External {
+        name: String,
+        package: String,
+        declared: bool,
+    },
+    Std,
+    Local,
+    Unresolved(String),
+}
+
+/// The crates a crate can name: dependency name -> what it is.
+#[derive(Debug, Clone)]
+enum Extern {
+    Internal(CrateId),
+    External { package: String },
+}
+
+fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
+    let lib_of = |pi: usize| {
+        g.crates
+            .iter()
+            .position(|c| c.package == pi && c.kind == TargetKind::Lib)
+            .map(|c| c as CrateId)
+    };
+    g.crates
+        .iter()
+        .map(|c| {
+            let mut t = HashMap::new();
+            let pkg = &g.packages[c.package];
+            for d in &pkg.dependencies {
+                let member = g.packages.iter().position(|p| p.name == d.package);
+                let e = match member.and_then(lib_of) {
+                    Some(lib) => Extern::Internal(lib),
+                    None => Extern::External {
+                        package: d.package.clone(),
+                    },
+                };
+                t.insert(d.name.clone(), e);
+            }
+            if c.kind != TargetKind::Lib {
+                if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
+                    t.insert(target.name.clone(), Extern::Internal(lib));
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+/// Names defined at module level in each module (items and macros; not impls).
+fn module_items(g: &FactGraph) -> Vec<HashSet<String>> {
+    let mut items: Vec<HashSet<String>> = vec![HashSet::new(); g.modules.len()];
+    for f in &g.files {
+        for it in &f.facts.items {
+            if it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty() {
+                continue;
+            }
+            if let Some(&m) = f.scope_modules.get(it.scope as usize) {
+                items[m as usize].insert(it.name.clone());
+            }
+        }
+    }
+    items
+}
+
+fn resolve_all(g: &mut FactGraph) {
+    let externs = extern_tables(g);
+    let items = module_items(g);
+    let mut edges = Vec::new();
+    let mut external = Vec::new();
+    let mut unresolved = Vec::new();
+    for (fid, file) in g.files.iter().enumerate() {
+        if file.scope_modules.is_empty() {
+            continue;
+        }
+        let mut r = FileResolver::new(g, &externs, &items, fid as FileId);
+        r.resolve_file(&mut edges, &mut external, &mut unresolved);
+    }
+    g.edges = edges;
+    g.external_uses = external;
+    g.unresolved = unresolved;
+}
+
+/// Resolves the references of one file; `use` resolutions are memoised per file.
+struct FileResolver<'a> {
+    g: &'a FactGraph,
+    externs: &'a [HashMap<String, Extern>],
+    items: &'a [HashSet<String>],
+    file: FileId,
+    facts: &'a FileFacts,
+    bindings: HashMap<(ScopeId, &'a str), usize>,
+    globs: HashMap<ScopeId, Vec<usize>>,
+    use_at: HashMap<(u32, u32), usize>,
+    memo: Vec<Option<Res>>,
+    in_progress: Vec<bool>,
+}
+
+impl<'a> FileResolver<'a> {
+    fn new(
+        g: &'a FactGraph,
+        externs: &'a [HashMap<String, Extern>],
+        items: &'a [HashSet<String>],
+        file: FileId,
+    ) -> Self {
+        let facts = &g.files[file as usize].facts;
+        let mut bindings = HashMap::new();
+        let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
+        let mut use_at = HashMap::new();
+        for (i, u) in facts.uses.iter().enumerate() {
+            if u.glob {
+                globs.entry(u.scope).or_default().push(i);
+            } else if let Some(name) = &u.name {
+                bindings.entry((u.scope, name.as_str())).or_insert(i);
+            }
+            use_at.entry((u.span.start, u.span.end)).or_insert(i);
+        }
+        FileResolver {
+            g,
+            externs,
+            items,
+            file,
+            facts,
+            bindings,
+            globs,
+            use_at,
+            memo: vec![None; facts.uses.len()],
+            in_progress: vec![false; facts.uses.len()],
+        }
+    }
+
+    fn resolve_file(
+        &mut self,
+        edges: &mut Vec<Edge>,
+        external: &mut Vec<ExternalUse>,
+        unresolved: &mut Vec<Unresolved>,
+    ) {
+        let file_test = self.g.files[self.file as usize].test;
+        for r in &self.facts.refs {
+            let (res, via) = match r.kind {
+                RefKind::Use => match self.use_at.get(&(r.span.start, r.span.end)) {
+                    Some(&u) => (self.resolve_use(u, 0), None),
+                    None => self.resolve_path(r.scope, &r.path, None, 0),
+                },
+                RefKind::ExternCrate => (self.extern_crate(r.scope, &r.path), None),
+                _ => self.resolve_path(r.scope, &r.path, None, 0),
+            };
+            let test = file_test || r.test;
+            let path = r.path.join("::");
+            match res {
+                Res::Module(to) => {
+                    if let Some(u) = via {
+                        if self.memo.get(u).cloned().flatten() == Some(Res::Module(to)) {
+                            continue;
+                        }
+                    }
+                    edges.push(Edge {
+                        from: self.file,
+                        to,
+                        to_file: self.g.modules[to as usize].file,
+                        kind: r.kind,
+                        path,
+                        span: r.span,
+                        test,
+                        via_use: via.is_some(),
+                    });
+                }
+                Res::External {
+                    name,
+                    package,
+                    declared,
+                } => {
+                    if via.is_none() {
+                        external.push(ExternalUse {
+                            file: self.file,
+                            name,
+                            package,
+                            declared,
+                            path,
+                            kind: r.kind,
+                            span: r.span,
+                            test,
+                        });
+                    }
+                }
+                Res::Std | Res::Local => {}
+                Res::Unresolved(reason) => unresolved.push(Unresolved {
+                    file: self.file,
+                    path,
+                    kind: r.kind,
+                    span: r.span,
+                    reason,
+                    test,
+                }),
+            }
+        }
+    }
+
+    fn scope_module(&self, scope: ScopeId) -> ModId {
+        let mods = &self.g.files[self.file as usize].scope_modules;
+        mods.get(scope as usize).copied().unwrap_or(mods[0])
+    }
+
+    fn crate_of(&self, m: ModId) -> Option<CrateId> {
+        self.g.modules[m as usize].krate
+    }
+
+    fn extern_crate(&self, scope: ScopeId, path: &[String]) -> Res {
+        let Some(name) = path.first() else {
+            return Res::Unresolved("empty path".into());
+        };
+        if name == "self" {
+            return Res::Std;
+        }
+        self.lookup_crate(self.scope_module(scope), name)
+            .unwrap_or_else(|| self.undeclared(name))
+    }
+
+    fn undeclared(&self, name: &str) -> Res {
+        Res::External {
+            name: name.to_string(),
+            package: name.to_string(),
+            declared: false,
+        }
+    }
+
+    /// A crate name visible from module `m`: a dependency, a workspace member, or std.
+    fn lookup_crate(&self, m: ModId, name: &str) -> Option<Res> {
+        if let Some(k) = self.crate_of(m) {
+            match self.externs[k as usize].get(name) {
+                Some(Extern::Internal(c)) => {
+                    return Some(Res::Module(self.g.crates[*c as usize].root_module))
+                }
+                Some(Extern::External { package }) => {
+                    return Some(Res::External {
+                        name: name.to_string(),
+                        package: package.clone(),
+                        declared: true,
+                    })
+                }
+                None => {}
+            }
+        }
+        STD_CRATES.contains(&name).then_some(Res::Std)
+    }
+
+    fn resolve_use(&mut self, u: usize, depth: u32) -> Res {
+        if let Some(r) = &self.memo[u] {
+            return r.clone();
+        }
+        if self.in_progress[u] || depth > MAX_DEPTH {
+            return Res::Unresolved("circular imports".into());
+        }
+        self.in_progress[u] = true;
+        let facts = self.facts;
+        let use_fact = &facts.uses[u];
+        let (r, _) = self.resolve_path(use_fact.scope, &use_fact.path, Some(u), depth + 1);
+        self.in_progress[u] = false;
+        self.memo[u] = Some(r.clone());
+        r
+    }
+
+    /// Resolves `path` written in `scope`; returns the first `use` followed, if any.
+    fn resolve_path(
+        &mut self,
+        scope: ScopeId,
+        path: &[String],
+        exclude: Option<usize>,
+        depth: u32,
+    ) -> (Res, Option<usize>) {
+        if depth > MAX_DEPTH {
+            return (Res::Unresolved("too many nested imports".into()), None);
+        }
+        let Some(first) = path.first() else {
+            return (Res::Unresolved("empty path".into()), None);
+        };
+        let m = self.scope_module(scope);
+        let mut via = None;
+        let (mut cur, mut i) = match first.as_str() {
+            "crate" | "$crate" => match self.crate_of(m) {
+                Some(k) => (self.g.crates[k as usize].root_module, 1),
+                None => {
+                    return (
+                        Res::Unresolved(
+                            "file belongs to no crate (no Cargo.toml covers it)".into(),
+                        ),
+                        None,
+                    )
+                }
+            },
+            "self" => (m, 1),
+            "super" => {
+                let mut c = m;
+                let mut i = 0;
+                while path.get(i).is_some_and(|s| s == "super") {
+                    match self.g.modules[c as usize].parent {
+                        Some(p) => c = p,
+                        None => {
+                            return (
+                                Res::Unresolved("`super` goes above the crate root".into()),
+                                None,
+                            )
+                        }
+                    }
+                    i += 1;
+                }
+                (c, i)
+            }
+            "::" => {
+                let Some(name) = path.get(1) else {
+                    return (Res::Unresolved("empty path".into()), None);
+                };
+                return (
+                    self.lookup_crate(m, name)
+                        .unwrap_or_else(|| self.undeclared(name)),
+                    None,
+                );
+            }
+            name => {
+                let binding = self
+                    .bindings
+                    .get(&(scope, name))
+                    .copied()
+                    .filter(|u| Some(*u) != exclude);
+                if let Some(u) = binding {
+                    via = Some(u);
+                    match self.resolve_use(u, depth) {
+                        Res::Module(mm) => (mm, 1),
+                        other => return (other, via),
+                    }
+                } else if let Some(&child) = self.g.modules[m as usize].children.get(name) {
+                    (child, 1)
+                } else if self.items[m as usize].contains(name) {
+                    return (Res::Local, None);
+                } else if let Some(r) = self.lookup_crate(m, name) {
+                    match r {
+                        Res::Module(root) => (root, 1),
+                        other => return (other, None),
+                    }
+                } else if PRELUDE.contains(&name) {
+                    return (Res::Std, None);
+                } else {
+                    return self.through_globs(scope, name, path, depth);
+                }
+            }
+        };
+        while let Some(seg) = path.get(i) {
+            match self.g.modules[cur as usize].children.get(seg.as_str()) {
+                Some(&c) => {
+                    cur = c;
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+        (Res::Module(cur), via)
+    }
+
+    /// A name not otherwise in scope may come from a `use x::*`.
+    fn through_globs(
+        &mut self,
+        scope: ScopeId,
+        name: &str,
+        path: &[String],
+        depth: u32,
+    ) -> (Res, Option<usize>) {
+        let globs = self.globs.get(&scope).cloned().unwrap_or_default();
+        let mut external_glob = None;
+        for g in globs {
+            match self.resolve_use(g, depth) {
+                Res::Module(gm) => {
+                    if let Some(&child) = self.g.modules[gm as usize].children.get(name) {
+                        let mut cur = child;
+                        for seg in &path[1..] {
+                            match self.g.modules[cur as usize].children.get(seg.as_str()) {
+                                Some(&c) => cur = c,
+                                None => break,
+                            }
+                        }
+                        return (Res::Module(cur), Some(g));
+                    }
+                    if self.items[gm as usize].contains(name) {
+                        return (Res::Module(gm), Some(g));
+                    }
+                }
+                Res::External { .. } | Res::Std => {
+                    external_glob = Some(self.facts.uses[g].path.join("::"));
+                }
+                _ => {}
+            }
+        }
+        let reason = match external_glob {
+            Some(glob) => format!("`{name}` may come from `use {glob}::*`"),
+            None => format!("`{name}` is not a module, item, import or crate in scope"),
+        };
+        (Res::Unresolved(reason), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_module_paths_from_layout() {
+        assert_eq!(
+            guess_module_path("src/a/b.rs", ""),
+            ("crate::a::b".to_string(), Some("crate::a".to_string()))
+        );
+        assert_eq!(
+            guess_module_path("pkg/src/a/mod.rs", "pkg"),
+            ("crate::a".to_string(), Some("crate".to_string()))
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! Finding the files to check: ripgrep's `ignore` walker (honours .gitignore even outside a
+//! git checkout), always skipping `target/`, `.git/` and `.ribo-cache/`, plus the spec's
+//! excludes. Symlinks are followed only while they stay inside the root; loops and links
+//! that leave the root become warnings, never errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use globset::GlobSet;
+
+use super::Warning;
+
+/// Directories never walked, whatever .gitignore says.
+pub const ALWAYS_SKIPPED: [&str; 3] = ["target", ".git", ".ribo-cache"];
+
+/// What the walk found, sorted by relative path.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// `.rs` files, relative to the root, `/`-separated.
+    pub rust_files: Vec<String>,
+    /// `Cargo.toml` files, relative to the root, `/`-separated.
+    pub manifests: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Turns a path under `root` into the `/`-separated relative form used everywhere in ribo.
+pub fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut out = String::new();
+    for comp in rel.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&comp.as_os_str().to_string_lossy());
+    }
+    Some(out)
+}
+
+/// Walks `root` and collects Rust sources and manifests not excluded.
+pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
+    let warnings: Arc<Mutex<Vec<Warning>>> = Arc::default();
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .require_git(false)
+        .follow_links(true)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    {
+        let warnings = Arc::clone(&warnings);
+        let root = root.to_path_buf();
+        builder.filter_entry(move |entry| {
+            let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && entry.depth() > 0 && ALWAYS_SKIPPED.contains(&name.as_ref()) {
+                return false;
+            }
+            if entry.path_is_symlink() {
+                let inside = entry
+                    .path()
+                    .canonicalize()
+                    .map(|target| target.starts_with(&canonical_root))
+                    .unwrap_or(false);
+                if !inside {
+                    let path = relative(&root, entry.path()).unwrap_or_default();
+                    if let Ok(mut w) = warnings.lock() {
+                        w.push(Warning::new(
+                            path,
+                            "symbolic link not followed: it points outside the checked root or nowhere",
+                        ));
+                    }
+                    return false;
+                }
+            }
+            true
+        });
+    }
+    let mut walked = Walked::default();
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(err) => {
+                walked.warnings.push(walk_error(root, &err));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Some(rel) = relative(root, entry.path()) else {
+            continue;
+        };
+        if exclude.is_match(&rel) {
+            continue;
+        }
+        let name = entry.file_name();
+        if name == "Cargo.toml" {
+            walked.manifests.push(rel);
+        } else if entry.path().extension().is_some_and(|e| e == "rs") {
+            walked.rust_files.push(rel);
+        }
+    }
+    if let Ok(mut w) = warnings.lock() {
+        walked.warnings.append(&mut w);
+    }
+    walked.rust_files.sort();
+    walked.manifests.sort();
+    walked.warnings.sort();
+    walked.warnings.dedup();
+    walked
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> Warning {
+    let path = error_path(err)
+        .and_then(|p| relative(root, &p))
+        .unwrap_or_default();
+    let message = if is_loop(err) {
+        "symbolic link loop: not followed".to_string()
+    } else {
+        format!("could not be read: {}", io_message(err))
+    };
+    Warning::new(path, message)
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+fn io_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => io_message(err),
+        ignore::Error::Io(io) => io.kind().to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,76 @@
+//! Which boundary owns each file: the boundary whose `paths` glob matching the file is the
+//! most specific. Two boundaries claiming a file with equally specific globs is a spec error,
+//! reported at both globs.
+
+use crate::facts::FactGraph;
+use crate::spec::model::Glob;
+use crate::spec::{Spec, SpecError};
+
+/// The boundary (index into `spec.boundaries`) of each file of the graph.
+#[derive(Debug, Clone, Default)]
+pub struct Assignment {
+    pub boundary: Vec<Option<usize>>,
+}
+
+impl Assignment {
+    pub fn of(&self, file: u32) -> Option<usize> {
+        self.boundary.get(file as usize).copied().flatten()
+    }
+}
+
+/// Assigns files to boundaries; every tie is reported.
+pub fn assign(spec: &Spec, graph: &FactGraph) -> Result<Assignment, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let mut boundary = Vec::with_capacity(graph.files.len());
+    for file in &graph.files {
+        let mut best: Option<(usize, &Glob)> = None;
+        let mut tie: Option<(usize, &Glob)> = None;
+        for (bi, b) in spec.boundaries.iter().enumerate() {
+            let Some(glob) = b
+                .paths
+                .iter()
+                .filter(|g| g.matcher.is_match(&file.path))
+                .max_by_key(|g| g.specificity)
+            else {
+                continue;
+            };
+            match best {
+                None => best = Some((bi, glob)),
+                Some((_, bg)) if glob.specificity > bg.specificity => {
+                    best = Some((bi, glob));
+                    tie = None;
+                }
+                Some((_, bg)) if glob.specificity == bg.specificity => tie = Some((bi, glob)),
+                Some(_) => {}
+            }
+        }
+        if let (Some((b1, g1)), Some((b2, g2))) = (best, tie) {
+            errors.push(tie_error(spec, &file.path, b1, g1, b2, g2));
+        }
+        boundary.push(best.map(|(b, _)| b));
+    }
+    if errors.is_empty() {
+        Ok(Assignment { boundary })
+    } else {
+        errors.sort_by(|a, b| a.span.start.cmp(&b.span.start));
+        errors.dedup_by(|a, b| a.span == b.span);
+        Err(errors)
+    }
+}
+
+fn tie_error(spec: &Spec, file: &str, b1: usize, g1: &Glob, b2: usize, g2: &Glob) -> SpecError {
+    let n1 = &spec.boundaries[b1].name.value;
+    let n2 = &spec.boundaries[b2].name.value;
+    SpecError {
+        code: "spec::ambiguous-boundary",
+        message: format!(
+            "`{file}` is claimed by boundaries `{n1}` and `{n2}` with equally specific globs"
+        ),
+        span: g2.span.clone(),
+        label: format!("ties with `{}` of `{n1}`", g1.text),
+        help: Some(
+            "make one glob more specific (a longer literal prefix wins), or remove the overlap"
+                .into(),
+        ),
+    }
+}

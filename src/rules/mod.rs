@@ -1,0 +1,133 @@
+//! Rules: the facts diffed against the spec. One file per rule kind; each returns
+//! `Violation`s, which are data (errors are for when ribo cannot run).
+
+pub mod assign;
+pub mod boundaries;
+pub mod drift;
+
+use crate::facts::model::Span;
+use crate::facts::FactGraph;
+use crate::spec::model::{Level, Severity, SpecSpan, TestsMode};
+use crate::spec::Spec;
+
+pub use assign::Assignment;
+
+/// The documentation of one diagnostic code, kept next to the rule that emits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeDoc {
+    pub code: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Markdown: what it means, why it matters, how to fix it.
+    pub explanation: &'static str,
+}
+
+/// Where a violation is: in a source file, or in the spec itself (drift of the spec).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// A source file relative to the root, with the span to underline.
+    Source { file: String, span: Span },
+    /// The spec file, with the span to underline.
+    Spec { span: Span },
+}
+
+/// A label on the spec line that declares the broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpecLabel {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One drift between the spec and the code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Violation {
+    pub location: Location,
+    pub code: String,
+    pub severity: Severity,
+    /// One line, lower-case start, no trailing period.
+    pub message: String,
+    /// Text under the underline.
+    pub label: String,
+    pub spec_label: Option<SpecLabel>,
+    pub help: Option<String>,
+}
+
+/// What every rule sees.
+pub struct Context<'a> {
+    pub spec: &'a Spec,
+    pub graph: &'a FactGraph,
+    pub assignment: &'a Assignment,
+}
+
+impl Context<'_> {
+    /// Test code is left out unless `options.tests: check`.
+    pub fn skip_tests(&self) -> bool {
+        self.spec.options.tests.value == TestsMode::Skip
+    }
+
+    /// A span in the spec source with its line and column.
+    pub fn spec_span(&self, span: &SpecSpan) -> Span {
+        span_in(&self.spec.source, span)
+    }
+
+    /// A label on the spec, or `None` when the value was defaulted (no span).
+    pub fn spec_label(&self, span: &SpecSpan, text: impl Into<String>) -> Option<SpecLabel> {
+        (span.end > span.start).then(|| SpecLabel {
+            span: self.spec_span(span),
+            text: text.into(),
+        })
+    }
+}
+
+/// The line and column (1-based, in characters) of a byte span in `source`.
+pub fn span_in(source: &str, span: &SpecSpan) -> Span {
+    let start = span.start.min(source.len());
+    let end = span.end.clamp(start, source.len());
+    let before = source.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    Span {
+        start: start as u32,
+        end: end as u32,
+        line: line as u32,
+        col: col as u32,
+    }
+}
+
+/// The severity a level gives, or `None` for `allow`.
+pub fn level_severity(level: Level) -> Option<Severity> {
+    match level {
+        Level::Allow => None,
+        Level::Warn => Some(Severity::Warning),
+        Level::Error => Some(Severity::Error),
+    }
+}
+
+/// Runs every rule and returns the violations sorted (file, position, code, message).
+pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Vec<Violation> {
+    let cx = Context {
+        spec,
+        graph,
+        assignment,
+    };
+    let mut out = Vec::new();
+    boundaries::check(&cx, &mut out);
+    drift::check(&cx, &mut out);
+    sort(&mut out);
+    out
+}
+
+/// The one order of violations: by file, position, code, message.
+pub fn sort(violations: &mut Vec<Violation>) {
+    violations.sort();
+    violations.dedup();
+}
+
+/// Every code ribo can emit, with its documentation (`ribo explain CODE`).
+pub fn all_codes() -> Vec<CodeDoc> {
+    let mut all: Vec<CodeDoc> = Vec::new();
+    all.extend_from_slice(boundaries::CODES);
+    all.extend_from_slice(drift::CODES);
+    all
+}
