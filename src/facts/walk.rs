@@ -49,11 +49,19 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
     {
         let warnings = Arc::clone(&warnings);
         let root = root.to_path_buf();
+        let exclude = exclude.clone();
         builder.filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir && entry.depth() > 0 && ALWAYS_SKIPPED.contains(&name.as_ref()) {
-                return false;
+            if is_dir && entry.depth() > 0 {
+                if ALWAYS_SKIPPED.contains(&name.as_ref()) {
+                    return false;
+                }
+                if let Some(rel) = relative(&root, entry.path()) {
+                    if excludes_whole_dir(&exclude, &rel) {
+                        return false;
+                    }
+                }
             }
             if entry.path_is_symlink() {
                 let inside = entry
@@ -108,6 +116,13 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
     walked.warnings.sort();
     walked.warnings.dedup();
     walked
+}
+
+/// True when the exclude set covers everything under `dir` (`dir/**`-like patterns): a
+/// nested name no real pattern would single out is tested, so `gen/*.rs` does not prune
+/// `gen/` but `gen/**` does.
+fn excludes_whole_dir(exclude: &GlobSet, dir: &str) -> bool {
+    !exclude.is_empty() && exclude.is_match(format!("{dir}/\u{1}/\u{1}"))
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Warning {

@@ -1,0 +1,3 @@
+//! Use cases: orchestrates the domain and the infrastructure.
+
+pub mod orders;

@@ -1,0 +1,4 @@
+//! Databases, payment provider, cloud.
+
+pub mod db;
+pub mod payments;

@@ -1,0 +1,3 @@
+//! Operational tooling, run by hand.
+
+pub mod teardown;
