@@ -130,6 +130,7 @@ fn build_options(spec: &Spec, threads: Option<usize>) -> facts::BuildOptions {
     facts::BuildOptions {
         exclude: spec.exclude_set(),
         threads: threads.unwrap_or(0),
+        queries: spec.queries(),
     }
 }
 
@@ -166,7 +167,8 @@ fn check(
             return Ok(EXIT_ERROR);
         }
     };
-    let violations = rules::check(spec, &graph, &assignment);
+    let outcome = rules::check(spec, &graph, &assignment);
+    let violations = outcome.violations;
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     let summary = Summary::new(
         &violations,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
 use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span};
-use super::parse::Parsed;
+use super::parse::{Parsed, QueryHit};
 use super::Warning;
 
 pub type FileId = u32;
@@ -41,6 +41,9 @@ pub struct SourceFile {
     /// The module of each scope of the file (index = scope id).
     #[serde(skip)]
     pub scope_modules: Vec<ModId>,
+    /// Matches of the spec's tree-sitter queries.
+    #[serde(skip)]
+    pub query_hits: Vec<QueryHit>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,6 +143,59 @@ impl FactGraph {
             .map(|i| i as FileId)
     }
 
+    /// The path with names that `use` brought into scope replaced by what they import, and a
+    /// leading `self`/`super` replaced by the module's path: after `use std::process;`,
+    /// `process::exit` expands to `std::process::exit`. Best effort; never fails.
+    pub fn expand_path(&self, file: FileId, scope: ScopeId, path: &[String]) -> Vec<String> {
+        let f = &self.files[file as usize];
+        let mut cur: Vec<String> = path.to_vec();
+        for _ in 0..MAX_DEPTH {
+            let Some(first) = cur.first() else { break };
+            match first.as_str() {
+                "self" | "super" => {
+                    let Some(&m) = f.scope_modules.get(scope as usize) else {
+                        break;
+                    };
+                    let mut module: Vec<String> = self
+                        .module(m)
+                        .path
+                        .split("::")
+                        .map(str::to_string)
+                        .collect();
+                    let mut i = 0;
+                    if cur[0] == "self" {
+                        i = 1;
+                    }
+                    while cur.get(i).is_some_and(|s| s == "super") && module.len() > 1 {
+                        module.pop();
+                        i += 1;
+                    }
+                    module.extend(cur.drain(i..));
+                    cur = module;
+                    break;
+                }
+                name => {
+                    let found =
+                        f.facts.uses.iter().find(|u| {
+                            u.scope == scope && !u.glob && u.name.as_deref() == Some(name)
+                        });
+                    match found {
+                        Some(u)
+                            if u.path.first().map(String::as_str) != Some(name)
+                                || u.path.len() > 1 =>
+                        {
+                            let mut next = u.path.clone();
+                            next.extend(cur.drain(1..));
+                            cur = next;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        cur
+    }
+
     /// Full display name of a module: `<crate name>::a::b`.
     pub fn module_display(&self, id: ModId) -> String {
         let m = self.module(id);
@@ -232,8 +288,12 @@ pub fn assemble(
 ) -> FactGraph {
     let mut files = Vec::with_capacity(rust_files.len());
     for (path, p) in rust_files.into_iter().zip(parsed) {
-        let (facts, ok) = match p {
-            Parsed::Ok { facts, not_utf8 } => {
+        let (facts, ok, query_hits) = match p {
+            Parsed::Ok {
+                facts,
+                not_utf8,
+                hits,
+            } => {
                 if not_utf8 {
                     warnings.push(Warning::new(
                         &path,
@@ -243,11 +303,11 @@ pub fn assemble(
                 if facts.syntax_error_count > 0 {
                     warnings.push(syntax_warning(&path, &facts));
                 }
-                (facts, true)
+                (facts, true, hits)
             }
             Parsed::Failed(message) => {
                 warnings.push(Warning::new(&path, message));
-                (FileFacts::default(), false)
+                (FileFacts::default(), false, Vec::new())
             }
         };
         files.push(SourceFile {
@@ -259,6 +319,7 @@ pub fn assemble(
             parsed: ok,
             facts,
             scope_modules: Vec::new(),
+            query_hits,
         });
     }
     let mut g = FactGraph {

@@ -19,6 +19,7 @@ use serde::Serialize;
 pub use graph::{
     Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
 };
+pub use parse::QueryHit;
 
 /// Something ribo could not read or understand, with the path it concerns. Warnings never
 /// stop a run; they are counted in the summary so nothing passes silently.
@@ -39,12 +40,14 @@ impl Warning {
 }
 
 /// How to build the graph.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct BuildOptions {
     /// Files (relative paths) to skip, on top of .gitignore, target/ and .git/.
     pub exclude: globset::GlobSet,
     /// Worker threads for parsing; 0 = one per available core.
     pub threads: usize,
+    /// Tree-sitter queries to run on every tree during its one parse.
+    pub queries: Vec<tree_sitter::Query>,
 }
 
 impl Default for BuildOptions {
@@ -52,6 +55,7 @@ impl Default for BuildOptions {
         BuildOptions {
             exclude: globset::GlobSet::empty(),
             threads: 0,
+            queries: Vec::new(),
         }
     }
 }
@@ -67,7 +71,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
         &mut warnings,
     );
-    let parsed = parse::parse_all(root, &walked.rust_files, options.threads);
+    let parsed = parse::parse_all(root, &walked.rust_files, options.threads, &options.queries);
     graph::assemble(
         root.to_path_buf(),
         walked.rust_files,

@@ -6,8 +6,18 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::model::FileFacts;
+use tree_sitter::{Query, QueryCursor, StreamingIterator};
+
+use super::model::{FileFacts, Span};
 use super::rust;
+
+/// A match of a user-written tree-sitter query (an invariant's `query:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct QueryHit {
+    /// Index of the query in the list given to the build.
+    pub query: u32,
+    pub span: Span,
+}
 
 /// The outcome of reading and parsing one file.
 #[derive(Debug)]
@@ -16,6 +26,8 @@ pub enum Parsed {
         facts: FileFacts,
         /// The file is not valid UTF-8 (it was still parsed).
         not_utf8: bool,
+        /// Matches of the queries, in source order.
+        hits: Vec<QueryHit>,
     },
     /// The file could not be read or parsed at all.
     Failed(String),
@@ -38,7 +50,7 @@ pub fn thread_count(threads: usize, files: usize) -> usize {
 }
 
 /// Parses `files` (relative to `root`); the result has one entry per file, in order.
-pub fn parse_all(root: &Path, files: &[String], threads: usize) -> Vec<Parsed> {
+pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query]) -> Vec<Parsed> {
     let n = thread_count(threads, files.len());
     let next = AtomicUsize::new(0);
     let mut chunks: Vec<Vec<(usize, Parsed)>> = Vec::new();
@@ -51,7 +63,7 @@ pub fn parse_all(root: &Path, files: &[String], threads: usize) -> Vec<Parsed> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = files.get(i) else { break };
-                        out.push((i, parse_one(&mut parser, &root.join(rel))));
+                        out.push((i, parse_one(&mut parser, &root.join(rel), queries)));
                     }
                     out
                 })
@@ -74,14 +86,77 @@ pub fn parse_all(root: &Path, files: &[String], threads: usize) -> Vec<Parsed> {
         .collect()
 }
 
-fn parse_one(parser: &mut tree_sitter::Parser, path: &Path) -> Parsed {
+fn parse_one(parser: &mut tree_sitter::Parser, path: &Path, queries: &[Query]) -> Parsed {
     let source = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => return Parsed::Failed(format!("could not be read: {}", e.kind())),
     };
     let not_utf8 = std::str::from_utf8(&source).is_err();
     match rust::extract(parser, &source) {
-        Some((_tree, facts)) => Parsed::Ok { facts, not_utf8 },
+        Some((tree, facts)) => {
+            let hits = run_queries(queries, &tree, &source);
+            Parsed::Ok {
+                facts,
+                not_utf8,
+                hits,
+            }
+        }
         None => Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
+    }
+}
+
+/// Runs every query over the tree already parsed for the facts: each `@violation` capture is
+/// a hit, or each whole match (the range covering its captures) when there is none.
+fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
+    let mut hits = Vec::new();
+    for (qi, query) in queries.iter().enumerate() {
+        let violation = query.capture_index_for_name("violation");
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, tree.root_node(), source);
+        while let Some(m) = matches.next() {
+            let mut any = false;
+            for c in m.captures().iter().filter(|c| Some(c.index) == violation) {
+                any = true;
+                hits.push(QueryHit {
+                    query: qi as u32,
+                    span: node_span(c.node.start_byte(), c.node.end_byte(), source),
+                });
+            }
+            if !any && violation.is_none() {
+                let start = m.captures().iter().map(|c| c.node.start_byte()).min();
+                let end = m.captures().iter().map(|c| c.node.end_byte()).max();
+                if let (Some(start), Some(end)) = (start, end) {
+                    hits.push(QueryHit {
+                        query: qi as u32,
+                        span: node_span(start, end, source),
+                    });
+                }
+            }
+        }
+    }
+    hits.sort_by_key(|h| (h.span.start, h.query));
+    hits.dedup();
+    hits
+}
+
+/// A span from byte offsets, with 1-based line and character column.
+pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
+    let start = start.min(source.len());
+    let before = &source[..start];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = before[line_start..]
+        .iter()
+        .filter(|b| (**b & 0xC0) != 0x80)
+        .count()
+        + 1;
+    Span {
+        start: start as u32,
+        end: end.max(start) as u32,
+        line: line as u32,
+        col: col as u32,
     }
 }

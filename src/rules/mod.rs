@@ -4,6 +4,9 @@
 pub mod assign;
 pub mod boundaries;
 pub mod drift;
+pub mod invariants;
+pub mod patterns;
+pub mod suppress;
 
 use crate::facts::model::Span;
 use crate::facts::FactGraph;
@@ -104,8 +107,16 @@ pub fn level_severity(level: Level) -> Option<Severity> {
     }
 }
 
-/// Runs every rule and returns the violations sorted (file, position, code, message).
-pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Vec<Violation> {
+/// The result of checking: violations sorted (file, position, code, message), and how many
+/// inline suppressions took effect.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub violations: Vec<Violation>,
+    pub suppressed: usize,
+}
+
+/// Runs every rule, then applies inline suppressions.
+pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome {
     let cx = Context {
         spec,
         graph,
@@ -114,8 +125,13 @@ pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Vec<Vio
     let mut out = Vec::new();
     boundaries::check(&cx, &mut out);
     drift::check(&cx, &mut out);
-    sort(&mut out);
-    out
+    invariants::check(&cx, &mut out);
+    let (mut violations, suppressed) = suppress::apply(&cx, out);
+    sort(&mut violations);
+    Outcome {
+        violations,
+        suppressed,
+    }
 }
 
 /// The one order of violations: by file, position, code, message.
@@ -129,5 +145,7 @@ pub fn all_codes() -> Vec<CodeDoc> {
     let mut all: Vec<CodeDoc> = Vec::new();
     all.extend_from_slice(boundaries::CODES);
     all.extend_from_slice(drift::CODES);
+    all.extend_from_slice(invariants::CODES);
+    all.extend_from_slice(suppress::CODES);
     all
 }

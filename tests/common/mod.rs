@@ -26,10 +26,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let code = out.status.code().unwrap_or(-1);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stderr.contains("panicked at"),
-        "ribo panicked:\n{stderr}"
-    );
+    assert!(!stderr.contains("panicked at"), "ribo panicked:\n{stderr}");
     (code, stdout, stderr)
 }
 

@@ -1,0 +1,445 @@
+//! Invariants: rules the code must never break, scoped by boundary or glob.
+//!
+//! Codes: `invariant::<id>` (one per declared invariant).
+//!
+//! `forbid:` kinds are evaluated over facts already extracted in the single parse of each
+//! file (`unsafe`, `calls`, `macros`, `paths`, `attributes`) and over the matches of the
+//! user's tree-sitter `query`, which ran on the same tree during that parse. `require:`
+//! checks selected items for an attribute and/or a doc comment.
+
+use super::patterns::{matches_method, matches_path};
+use super::{CodeDoc, Context, Location, SpecLabel, Violation};
+use crate::facts::model::{Callee, ItemFact, ItemKindFact, Span, UnsafeKind, Visibility};
+use crate::facts::{FileId, SourceFile};
+use crate::spec::model::{Forbid, Invariant, ItemKind, PathPattern, Require, Scope, TestsMode};
+
+pub const CODES: &[CodeDoc] = &[CodeDoc {
+    code: "invariant::<id>",
+    summary: "the code breaks an invariant declared in `invariants:`",
+    explanation: "Each invariant has its own code, `invariant::<id>`. `forbid:` reports every \
+unsafe block/fn/impl/trait (`unsafe: true`), call (`calls:`; a bare name matches method calls \
+and the last segment of path calls, a path pattern matches path calls after `use` names are \
+followed; method calls match patterns whose qualifier is only wildcards), macro invocation \
+(`macros:`), reference to a path (`paths:`), attribute (`attributes:`) or match of a \
+tree-sitter `query:` (each `@violation` capture, or each whole match). `require:` reports each \
+selected item that lacks the attribute or the doc comment. `in:`/`except:` scope it by \
+boundary name or glob; test code is skipped unless `tests: check`. A justified exception is \
+written on the line before (or at the end of the line): \
+`// ribo: allow(invariant::<id>) -- reason`.",
+}];
+
+pub fn check(cx: &Context, out: &mut Vec<Violation>) {
+    for inv in &cx.spec.invariants {
+        let skip_tests = inv
+            .tests
+            .as_ref()
+            .map_or(cx.skip_tests(), |t| t.value == TestsMode::Skip);
+        for (i, file) in cx.graph.files.iter().enumerate() {
+            let id = i as FileId;
+            if !applies(cx, inv, id, file) || (skip_tests && file.test) {
+                continue;
+            }
+            let mut found = Found {
+                cx,
+                inv,
+                file,
+                skip_tests,
+                out: &mut *out,
+            };
+            if let Some(forbid) = &inv.forbid {
+                found.forbid(id, forbid);
+            }
+            if let Some(require) = &inv.require {
+                found.require(require);
+            }
+        }
+    }
+}
+
+/// Does the invariant apply to this file (`in:` / `except:`)?
+pub fn applies(cx: &Context, inv: &Invariant, id: FileId, file: &SourceFile) -> bool {
+    let hit = |s: &Scope| match s {
+        Scope::Boundary(b) => cx.assignment.of(id) == Some(b.value),
+        Scope::Glob(g) => g.matcher.is_match(&file.path),
+    };
+    (inv.in_.is_empty() || inv.in_.iter().any(hit)) && !inv.except.iter().any(hit)
+}
+
+struct Found<'c, 'o> {
+    cx: &'c Context<'c>,
+    inv: &'c Invariant,
+    file: &'c SourceFile,
+    skip_tests: bool,
+    out: &'o mut Vec<Violation>,
+}
+
+impl Found<'_, '_> {
+    fn skip(&self, test: bool) -> bool {
+        self.skip_tests && test
+    }
+
+    fn forbid(&mut self, id: FileId, forbid: &Forbid) {
+        let facts = &self.file.facts;
+        if forbid.unsafe_.as_ref().is_some_and(|u| u.value) {
+            let span = forbid
+                .unsafe_
+                .as_ref()
+                .map(|u| u.span.clone())
+                .unwrap_or_default();
+            for u in &facts.unsafe_sites {
+                if !self.skip(u.test) {
+                    let what = match u.kind {
+                        UnsafeKind::Block => "unsafe block",
+                        UnsafeKind::Fn => "unsafe fn",
+                        UnsafeKind::Impl => "unsafe impl",
+                        UnsafeKind::Trait => "unsafe trait",
+                    };
+                    self.push(
+                        u.span,
+                        format!("{what} is forbidden here"),
+                        &span,
+                        "forbids unsafe code",
+                    );
+                }
+            }
+        }
+        if !forbid.calls.is_empty() {
+            for c in &facts.calls {
+                if self.skip(c.test) {
+                    continue;
+                }
+                let (shown, hit) = match &c.callee {
+                    Callee::Method(name) => (
+                        format!(".{name}()"),
+                        forbid.calls.iter().find(|p| matches_method(p, name)),
+                    ),
+                    Callee::Path(path) => {
+                        let written: Vec<&str> = path.iter().map(String::as_str).collect();
+                        let expanded = self.cx.graph.expand_path(id, c.scope, path);
+                        let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                        (
+                            format!("{}()", path.join("::")),
+                            forbid
+                                .calls
+                                .iter()
+                                .find(|p| matches_path(p, &written, &expanded)),
+                        )
+                    }
+                };
+                if let Some(p) = hit {
+                    self.push_pattern(c.span, format!("call to `{shown}`"), p);
+                }
+            }
+        }
+        if !forbid.macros.is_empty() {
+            for m in &facts.macros {
+                if self.skip(m.test) {
+                    continue;
+                }
+                let written: Vec<&str> = m.path.iter().map(String::as_str).collect();
+                let expanded = self.cx.graph.expand_path(id, m.scope, &m.path);
+                let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                if let Some(p) = forbid
+                    .macros
+                    .iter()
+                    .find(|p| matches_path(p, &written, &expanded))
+                {
+                    self.push_pattern(m.span, format!("`{}!`", m.path.join("::")), p);
+                }
+            }
+        }
+        if !forbid.paths.is_empty() {
+            for r in &facts.refs {
+                if self.skip(r.test) {
+                    continue;
+                }
+                let written: Vec<&str> = r.path.iter().map(String::as_str).collect();
+                let expanded = self.cx.graph.expand_path(id, r.scope, &r.path);
+                let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                if let Some(p) = forbid.paths.iter().find(|p| {
+                    super::patterns::matches(&p.segments, &expanded)
+                        || super::patterns::matches(&p.segments, &written)
+                }) {
+                    self.push_pattern(r.span, format!("`{}`", r.path.join("::")), p);
+                }
+            }
+        }
+        for a in &facts.attrs {
+            if self.skip(a.test) {
+                continue;
+            }
+            if let Some(p) = forbid
+                .attributes
+                .iter()
+                .find(|p| attribute_matches(&p.value, &a.path, &a.text))
+            {
+                let text = format!("#[{}]", a.text);
+                self.push(
+                    a.span,
+                    format!("`{text}` is forbidden here"),
+                    &p.span,
+                    "forbids this attribute",
+                );
+            }
+        }
+        if let (Some(q), Some(qi)) = (&forbid.query, self.query_index()) {
+            for hit in self.file.query_hits.iter().filter(|h| h.query == qi) {
+                self.push(
+                    hit.span,
+                    "matches the forbidden query".into(),
+                    &q.text.span,
+                    "this query matched",
+                );
+            }
+        }
+    }
+
+    /// Index of this invariant's query among all queries of the spec (the order in which
+    /// they were compiled and run during the parse).
+    fn query_index(&self) -> Option<u32> {
+        let mut n = 0;
+        for inv in &self.cx.spec.invariants {
+            let has = inv.forbid.as_ref().is_some_and(|f| f.query.is_some());
+            if std::ptr::eq(inv, self.inv) {
+                return has.then_some(n);
+            }
+            if has {
+                n += 1;
+            }
+        }
+        None
+    }
+
+    fn require(&mut self, req: &Require) {
+        let file: &SourceFile = self.file;
+        for item in &file.facts.items {
+            if self.skip(item.test) || item.in_block || !selected(&req.items.value, item) {
+                continue;
+            }
+            if let Some(attr) = &req.attribute {
+                if !item
+                    .attrs
+                    .iter()
+                    .any(|a| attribute_path_matches(&attr.value, a))
+                {
+                    let what = describe(item);
+                    self.push(
+                        item.span,
+                        format!("{what} lacks `#[{}]`", attr.value),
+                        &attr.span,
+                        "requires this attribute",
+                    );
+                }
+            }
+            if let Some(doc) = req.doc.as_ref().filter(|d| d.value) {
+                if !item.has_doc {
+                    let what = describe(item);
+                    self.push(
+                        item.span,
+                        format!("{what} has no doc comment"),
+                        &doc.span,
+                        "requires a doc comment",
+                    );
+                }
+            }
+        }
+    }
+
+    fn push_pattern(&mut self, span: Span, what: String, p: &PathPattern) {
+        self.push(
+            span,
+            format!("{what} is forbidden here"),
+            &p.span,
+            &format!("forbids `{}`", p.text),
+        );
+    }
+
+    fn push(
+        &mut self,
+        span: Span,
+        label: String,
+        spec_span: &std::ops::Range<usize>,
+        spec_text: &str,
+    ) {
+        let inv = self.inv;
+        let message = match &inv.message {
+            Some(m) => m.value.trim().to_string(),
+            None => format!("breaks invariant `{}`", inv.id.value),
+        };
+        let spec_label = self
+            .cx
+            .spec_label(spec_span, spec_text)
+            .or_else(|| self.cx.spec_label(&inv.id.span, "declared here"))
+            .map(|l| SpecLabel {
+                text: format!("{} (invariant `{}`)", l.text, inv.id.value),
+                ..l
+            });
+        self.out.push(Violation {
+            location: Location::Source {
+                file: self.file.path.clone(),
+                span,
+            },
+            code: format!("invariant::{}", inv.id.value),
+            severity: inv.severity.value,
+            message,
+            label,
+            spec_label,
+            help: None,
+        });
+    }
+}
+
+fn describe(item: &ItemFact) -> String {
+    let vis = if item.visibility == Visibility::Public {
+        "pub "
+    } else {
+        ""
+    };
+    let asyncness = if item.is_async { "async " } else { "" };
+    let kind = match item.kind {
+        ItemKindFact::Fn => "fn",
+        ItemKindFact::Struct => "struct",
+        ItemKindFact::Enum => "enum",
+        ItemKindFact::Union => "union",
+        ItemKindFact::Trait => "trait",
+        ItemKindFact::Impl => "impl",
+        ItemKindFact::Type => "type",
+        ItemKindFact::Const => "const",
+        ItemKindFact::Static => "static",
+        ItemKindFact::Mod => "mod",
+        ItemKindFact::Macro => "macro",
+    };
+    if item.name.is_empty() {
+        format!("{vis}{asyncness}{kind}")
+    } else {
+        format!("{vis}{asyncness}{kind} `{}`", item.name)
+    }
+}
+
+/// Does an item match a `require.items` selector?
+pub fn selected(sel: &crate::spec::model::ItemSelector, item: &ItemFact) -> bool {
+    if sel.public && item.visibility != Visibility::Public {
+        return false;
+    }
+    if sel.asyncness && !item.is_async {
+        return false;
+    }
+    match sel.kind {
+        None => item.kind != ItemKindFact::Impl || !sel.public,
+        Some(k) => kind_fact(k) == item.kind,
+    }
+}
+
+fn kind_fact(k: ItemKind) -> ItemKindFact {
+    match k {
+        ItemKind::Fn => ItemKindFact::Fn,
+        ItemKind::Struct => ItemKindFact::Struct,
+        ItemKind::Enum => ItemKindFact::Enum,
+        ItemKind::Union => ItemKindFact::Union,
+        ItemKind::Trait => ItemKindFact::Trait,
+        ItemKind::Impl => ItemKindFact::Impl,
+        ItemKind::Type => ItemKindFact::Type,
+        ItemKind::Const => ItemKindFact::Const,
+        ItemKind::Static => ItemKindFact::Static,
+        ItemKind::Mod => ItemKindFact::Mod,
+        ItemKind::Macro => ItemKindFact::Macro,
+    }
+}
+
+/// `instrument` matches `#[instrument]` and `#[tracing::instrument]`; a full path must match
+/// exactly.
+pub fn attribute_path_matches(wanted: &str, actual: &str) -> bool {
+    let wanted = wanted.trim().trim_start_matches("#[").trim_end_matches(']');
+    if wanted.contains("::") {
+        actual == wanted
+    } else {
+        actual.rsplit("::").next() == Some(wanted)
+    }
+}
+
+/// A forbidden attribute: `name` matches by path (last segment or full); `name(a, b)` matches
+/// an attribute with that path whose arguments include each of `a`, `b`
+/// (`allow(clippy::unwrap_used)` matches `#[allow(clippy::unwrap_used, dead_code)]`).
+pub fn attribute_matches(pattern: &str, path: &[String], text: &str) -> bool {
+    let pattern: String = pattern
+        .trim()
+        .trim_start_matches("#![")
+        .trim_start_matches("#[")
+        .trim_end_matches(']')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let joined = path.join("::");
+    match pattern.split_once('(') {
+        None => attribute_path_matches(&pattern, &joined),
+        Some((name, args)) => {
+            if !attribute_path_matches(name, &joined) {
+                return false;
+            }
+            let wanted = args.trim_end_matches(')');
+            let actual = text
+                .split_once('(')
+                .map(|(_, a)| a.strip_suffix(')').unwrap_or(a))
+                .unwrap_or("");
+            let actual: Vec<&str> = split_top_level(actual);
+            split_top_level(wanted).iter().all(|w| actual.contains(w))
+        }
+    }
+}
+
+/// Splits `a, b(c, d), e` at top-level commas.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = s[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_patterns() {
+        let p = |s: &str| s.split("::").map(str::to_string).collect::<Vec<_>>();
+        assert!(attribute_matches(
+            "allow(clippy::unwrap_used)",
+            &p("allow"),
+            "allow(clippy::unwrap_used,dead_code)"
+        ));
+        assert!(!attribute_matches(
+            "allow(clippy::unwrap_used)",
+            &p("allow"),
+            "allow(dead_code)"
+        ));
+        assert!(attribute_matches(
+            "#[no_mangle]",
+            &p("no_mangle"),
+            "no_mangle"
+        ));
+        assert!(attribute_matches(
+            "instrument",
+            &p("tracing::instrument"),
+            "tracing::instrument"
+        ));
+        assert!(!attribute_matches(
+            "tracing::instrument",
+            &p("instrument"),
+            "instrument"
+        ));
+    }
+}

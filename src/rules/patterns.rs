@@ -1,0 +1,142 @@
+//! Matching `calls:` / `macros:` / `paths:` patterns against paths written in code.
+//!
+//! A pattern is `::`-separated: a literal name (which may hold `*` wildcards, `delete_*`),
+//! `*` (exactly one segment) or `**` (any number of segments, none included).
+
+use crate::spec::model::{PathPattern, PatternSegment};
+
+/// Does the whole `path` match the pattern?
+pub fn matches(pattern: &[PatternSegment], path: &[&str]) -> bool {
+    match (pattern.first(), path.first()) {
+        (None, None) => true,
+        (None, Some(_)) => false,
+        (Some(PatternSegment::AnyMany), _) => {
+            (0..=path.len()).any(|skip| matches(&pattern[1..], &path[skip..]))
+        }
+        (Some(_), None) => false,
+        (Some(PatternSegment::Any), Some(_)) => matches(&pattern[1..], &path[1..]),
+        (Some(PatternSegment::Name(name)), Some(seg)) => {
+            name_matches(name, seg) && matches(&pattern[1..], &path[1..])
+        }
+    }
+}
+
+/// A name with optional `*` wildcards against one segment.
+pub fn name_matches(name: &str, seg: &str) -> bool {
+    if !name.contains('*') {
+        return name == seg;
+    }
+    let parts: Vec<&str> = name.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !seg.starts_with(first) || seg.len() < first.len() + last.len() || !seg.ends_with(last) {
+        return false;
+    }
+    let mut rest = &seg[first.len()..seg.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A bare name pattern (`unwrap`) matches on the last segment only.
+pub fn is_bare(p: &PathPattern) -> bool {
+    matches!(p.segments.as_slice(), [PatternSegment::Name(_)])
+}
+
+/// Matches a path call: a bare pattern on the last segment, otherwise the whole path
+/// (as written, or as expanded through `use`).
+pub fn matches_path(p: &PathPattern, written: &[&str], expanded: &[&str]) -> bool {
+    if is_bare(p) {
+        return match (p.segments.first(), written.last()) {
+            (Some(PatternSegment::Name(n)), Some(last)) => name_matches(n, last),
+            _ => false,
+        };
+    }
+    matches(&p.segments, expanded) || matches(&p.segments, written)
+}
+
+/// Matches a method call `.name()`: its receiver's type is unknown, so a pattern matches when
+/// its last segment matches the name and everything before it is a wildcard
+/// (`unwrap`, `*::delete_environment`, `**::delete_stack`).
+pub fn matches_method(p: &PathPattern, name: &str) -> bool {
+    let Some((PatternSegment::Name(last), prefix)) = p.segments.split_last() else {
+        return false;
+    };
+    name_matches(last, name)
+        && prefix
+            .iter()
+            .all(|s| matches!(s, PatternSegment::Any | PatternSegment::AnyMany))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(text: &str) -> PathPattern {
+        PathPattern {
+            text: text.into(),
+            span: 0..0,
+            segments: text
+                .split("::")
+                .map(|s| match s {
+                    "*" => PatternSegment::Any,
+                    "**" => PatternSegment::AnyMany,
+                    n => PatternSegment::Name(n.into()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn segment_wildcards() {
+        let p = pat("**::delete_stack");
+        assert!(matches(&p.segments, &["delete_stack"]));
+        assert!(matches(&p.segments, &["a", "b", "delete_stack"]));
+        assert!(!matches(&p.segments, &["delete_stack", "x"]));
+        let p = pat("*::delete_environment");
+        assert!(matches(&p.segments, &["ops", "delete_environment"]));
+        assert!(!matches(&p.segments, &["a", "ops", "delete_environment"]));
+        assert!(!matches(&p.segments, &["delete_environment"]));
+        assert!(matches(&pat("sqlx::**").segments, &["sqlx", "query"]));
+    }
+
+    #[test]
+    fn names_with_stars() {
+        assert!(name_matches("delete_*", "delete_stack"));
+        assert!(name_matches("*_unchecked", "get_unchecked"));
+        assert!(name_matches("a*b*c", "aXbYc"));
+        assert!(!name_matches("a*b*c", "aXc"));
+        assert!(!name_matches("delete_*", "remove_stack"));
+    }
+
+    #[test]
+    fn methods_match_wildcard_prefixed_patterns_only() {
+        assert!(matches_method(&pat("unwrap"), "unwrap"));
+        assert!(matches_method(&pat("**::delete_stack"), "delete_stack"));
+        assert!(matches_method(
+            &pat("*::delete_environment"),
+            "delete_environment"
+        ));
+        assert!(!matches_method(&pat("std::process::exit"), "exit"));
+    }
+
+    #[test]
+    fn bare_patterns_match_the_last_segment() {
+        let p = pat("unwrap");
+        assert!(matches_path(
+            &p,
+            &["Option", "unwrap"],
+            &["Option", "unwrap"]
+        ));
+        let p = pat("std::process::exit");
+        assert!(matches_path(
+            &p,
+            &["process", "exit"],
+            &["std", "process", "exit"]
+        ));
+        assert!(!matches_path(&p, &["exit"], &["exit"]));
+    }
+}
