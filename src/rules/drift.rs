@@ -13,8 +13,8 @@ pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "drift::unmatched-glob",
         summary: "a glob in the spec matches no file",
-        explanation: "A boundary's `paths` or `interface` glob matches no Rust file under the \
-root: the spec describes something that no longer exists (a module was moved or deleted). \
+        explanation: "A boundary's `paths` or `interface` glob, an invariant's `in`/`except` glob, or \
+a contract's `only_from` glob matches no Rust file under the root: the spec describes something that no longer exists (a module was moved or deleted). \
 Fix the glob, or remove it.",
     },
     CodeDoc {
@@ -28,6 +28,7 @@ is wider than the architecture. Remove it to keep the spec tight. Severity follo
 
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     unmatched_globs(cx, out);
+    unmatched_scope_globs(cx, out);
     unused_allowances(cx, out);
 }
 
@@ -46,6 +47,35 @@ fn unmatched_globs(cx: &Context, out: &mut Vec<Violation>) {
                         g,
                         &format!("`interface` of `{}`", b.name.value),
                     ));
+                }
+            }
+        }
+    }
+}
+
+/// `in:` / `except:` globs of invariants (and `only_from:` of contracts) that match no file.
+fn unmatched_scope_globs(cx: &Context, out: &mut Vec<Violation>) {
+    use crate::spec::model::{ContractKind, Scope};
+    for inv in &cx.spec.invariants {
+        for (key, scopes) in [("in", &inv.in_), ("except", &inv.except)] {
+            for s in scopes {
+                if let Scope::Glob(g) = s {
+                    if !matches_any_file(cx, g) {
+                        let what = format!("`{key}` of invariant `{}`", inv.id.value);
+                        out.push(unmatched(cx, g, &what));
+                    }
+                }
+            }
+        }
+    }
+    for c in &cx.spec.contracts {
+        if let ContractKind::CrateUse { only_from, .. } = &c.kind {
+            for s in only_from {
+                if let Scope::Glob(g) = s {
+                    if !matches_any_file(cx, g) {
+                        let what = format!("`only_from` of contract `{}`", c.id.value);
+                        out.push(unmatched(cx, g, &what));
+                    }
                 }
             }
         }
