@@ -7,6 +7,7 @@
 
 pub mod cargo;
 pub mod graph;
+pub mod header;
 pub mod model;
 pub mod parse;
 pub mod rust;
