@@ -7,30 +7,30 @@ use std::ops::Range;
 
 /// The start offset of every line of a text.
 #[derive(Debug, Clone)]
-pub(crate) struct Lines<'a> {
+pub struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    pub fn new(text: &'a str) -> Self {
         let breaks = text.match_indices('\n').map(|(at, _)| at + 1);
         let starts = std::iter::once(0).chain(breaks).collect();
         Lines { text, starts }
     }
 
     /// Number of lines (a trailing line break opens a last, empty line).
-    pub(crate) fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.starts.len()
     }
 
     /// The 1-based line holding `offset`.
-    pub(crate) fn line_of(&self, offset: usize) -> usize {
+    pub fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset).max(1)
     }
 
     /// Byte range of a 1-based line's text, without its line break.
-    pub(crate) fn line_range(&self, line: usize) -> Option<Range<usize>> {
+    pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
         let start = *self.starts.get(line.checked_sub(1)?)?;
         let next = self.starts.get(line).copied().unwrap_or(self.text.len());
         let text = &self.text[start..next];
@@ -40,12 +40,12 @@ impl<'a> Lines<'a> {
     }
 
     /// The text of a 1-based line, without its line break.
-    pub(crate) fn line_text(&self, line: usize) -> &'a str {
+    pub fn line_text(&self, line: usize) -> &'a str {
         self.line_range(line).map_or("", |range| &self.text[range])
     }
 
     /// 1-based column (in characters) of `offset` on its line.
-    pub(crate) fn column_of(&self, offset: usize) -> usize {
+    pub fn column_of(&self, offset: usize) -> usize {
         let line = self.line_of(offset);
         let start = self.line_range(line).map_or(0, |range| range.start);
         let end = clamp_to_char(self.text, offset.max(start));
@@ -54,19 +54,22 @@ impl<'a> Lines<'a> {
 
     /// Byte offset of a 1-based line and 1-based character column, clamped to the line's
     /// end (and to the text's end for a line past the last).
-    pub(crate) fn offset_of(&self, line: usize, column: usize) -> usize {
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(range) = self.line_range(line) else {
             return self.text.len();
         };
         let text = &self.text[range.clone()];
         let skip = column.saturating_sub(1);
-        let within = text.char_indices().nth(skip).map_or(text.len(), |(at, _)| at);
+        let within = text
+            .char_indices()
+            .nth(skip)
+            .map_or(text.len(), |(at, _)| at);
         range.start + within
     }
 }
 
 /// The largest char boundary of `text` at or before `offset` (clamped to its length).
-pub(crate) fn clamp_to_char(text: &str, offset: usize) -> usize {
+pub fn clamp_to_char(text: &str, offset: usize) -> usize {
     let mut at = offset.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;

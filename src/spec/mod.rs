@@ -2,7 +2,7 @@
 //! types rules trust (`model`). Every problem is collected and reported at once.
 
 pub mod discover;
-mod lines;
+pub mod lines;
 pub mod model;
 pub mod raw;
 mod suggest;
@@ -39,7 +39,10 @@ pub struct SpecErrors {
 #[derive(Debug)]
 pub enum LoadError {
     /// The file could not be read.
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// The spec was read but is invalid.
     Invalid(SpecErrors),
 }

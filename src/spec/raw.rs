@@ -89,6 +89,8 @@ pub struct RawInvariant {
     pub span: SpecSpan,
     /// Where to point about the entry as a whole: its `id` key, else its first key.
     pub anchor: SpecSpan,
+    /// Every key present (first occurrences), with the key's span, in written order.
+    pub keys: Vec<At<String>>,
     pub id: Option<At<String>>,
     pub message: Option<At<String>>,
     pub severity: Option<At<String>>,
@@ -103,6 +105,8 @@ pub struct RawInvariant {
 pub struct RawForbid {
     /// Span of the `forbid` key.
     pub key: SpecSpan,
+    /// Every key present (first occurrences), with the key's span, in written order.
+    pub keys: Vec<At<String>>,
     pub unsafe_: Option<At<bool>>,
     pub calls: Option<RawList>,
     pub macros: Option<RawList>,
@@ -124,6 +128,8 @@ pub struct RawQuery {
 pub struct RawRequire {
     /// Span of the `require` key.
     pub key: SpecSpan,
+    /// Every key present (first occurrences), with the key's span, in written order.
+    pub keys: Vec<At<String>>,
     pub items: Option<At<String>>,
     pub attribute: Option<At<String>>,
     pub doc: Option<At<bool>>,
@@ -214,8 +220,8 @@ mod tests {
 
     #[test]
     fn a_clean_spec_has_no_problems() {
-        let raw = parse("version: 1\nsystem: {name: x}\nboundaries:\n  a: {paths: [src/**]}\n")
-            .unwrap();
+        let raw =
+            parse("version: 1\nsystem: {name: x}\nboundaries:\n  a: {paths: [src/**]}\n").unwrap();
         assert!(raw.problems.is_empty(), "{:?}", raw.problems);
         assert_eq!(raw.boundaries.len(), 1);
         assert_eq!(raw.boundaries[0].name.value, "a");

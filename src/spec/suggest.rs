@@ -11,7 +11,12 @@ where
     let wanted = normalise(word);
     candidates
         .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(&wanted, &normalise(candidate)), candidate))
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&wanted, &normalise(candidate)),
+                candidate,
+            )
+        })
         .filter(|&(distance, candidate)| distance <= (candidate.chars().count() / 3).max(1))
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
@@ -22,7 +27,11 @@ pub(crate) fn backticked<'c, I>(names: I) -> String
 where
     I: IntoIterator<Item = &'c str>,
 {
-    names.into_iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn normalise(word: &str) -> String {

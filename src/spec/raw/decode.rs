@@ -16,8 +16,8 @@ use std::ops::Range;
 use super::errors;
 use super::yaml::{Yaml, YamlKind};
 use super::{
-    RawBoundary, RawContract, RawForbid, RawInvariant, RawList, RawOptions, RawQuery,
-    RawRequire, RawSpec, RawSystem, RawVersion,
+    RawBoundary, RawContract, RawForbid, RawInvariant, RawList, RawOptions, RawQuery, RawRequire,
+    RawSpec, RawSystem, RawVersion,
 };
 use crate::spec::lines::Lines;
 use crate::spec::model::At;
@@ -81,6 +81,10 @@ impl<'y> Fields<'y> {
     fn get(&self, name: &str) -> Option<&'y Entry> {
         self.kept.iter().copied().find(|(key, _)| key.value == name)
     }
+
+    fn keys(&self) -> Vec<At<String>> {
+        self.kept.iter().map(|(key, _)| key.clone()).collect()
+    }
 }
 
 /// Where a diagnostic about a value points: a scalar's own text; for a collection or an empty
@@ -119,7 +123,12 @@ fn quoted(name: &str) -> String {
 impl Decoder<'_> {
     /// Keeps the first occurrence of each known key; reports unknown and repeated keys.
     /// `valid: None` accepts any key (the names under `boundaries`).
-    fn fields<'y>(&mut self, entries: &'y [Entry], valid: Option<&[&str]>, context: &str) -> Fields<'y> {
+    fn fields<'y>(
+        &mut self,
+        entries: &'y [Entry],
+        valid: Option<&[&str]>,
+        context: &str,
+    ) -> Fields<'y> {
         let mut kept: Vec<&'y Entry> = Vec::new();
         for entry in entries {
             let key = &entry.0;
@@ -283,7 +292,8 @@ impl Decoder<'_> {
 
     fn version(&mut self, fields: &Fields<'_>, anchor: &Range<usize>) -> Option<At<RawVersion>> {
         let Some((key, value)) = fields.get("version") else {
-            self.problems.push(errors::missing_key("version", "the spec", anchor.clone()));
+            self.problems
+                .push(errors::missing_key("version", "the spec", anchor.clone()));
             return None;
         };
         let number = match value.kind {
@@ -301,7 +311,8 @@ impl Decoder<'_> {
 
     fn system(&mut self, fields: &Fields<'_>, anchor: &Range<usize>) -> Option<RawSystem> {
         let Some(entry) = fields.get("system") else {
-            self.problems.push(errors::missing_key("system", "the spec", anchor.clone()));
+            self.problems
+                .push(errors::missing_key("system", "the spec", anchor.clone()));
             return None;
         };
         let key = entry.0.span.clone();
@@ -382,6 +393,7 @@ impl Decoder<'_> {
         let anchor = entry_anchor(&fields, entries, item);
         Some(RawInvariant {
             span: item.span.clone(),
+            keys: fields.keys(),
             id: self.required_string(&fields, "id", &context, &anchor),
             message: self.string(&fields, "message"),
             severity: self.string_as(&fields, "severity", "`error` or `warning`"),
@@ -403,6 +415,7 @@ impl Decoder<'_> {
         });
         Some(RawForbid {
             key: entry.0.span.clone(),
+            keys: fields.keys(),
             unsafe_: self.boolean(&fields, "unsafe"),
             calls: self.strings(&fields, "calls"),
             macros: self.strings(&fields, "macros"),
@@ -420,6 +433,7 @@ impl Decoder<'_> {
             items: self.required_string(&fields, "items", "`require`", &key),
             attribute: self.string(&fields, "attribute"),
             doc: self.boolean(&fields, "doc"),
+            keys: fields.keys(),
             key,
         })
     }
@@ -439,7 +453,7 @@ impl Decoder<'_> {
         let anchor = entry_anchor(&fields, entries, item);
         Some(RawContract {
             span: item.span.clone(),
-            keys: fields.kept.iter().map(|(key, _)| key.clone()).collect(),
+            keys: fields.keys(),
             id: self.required_string(&fields, "id", &context, &anchor),
             description: self.string(&fields, "description"),
             module: self.string(&fields, "module"),
@@ -460,7 +474,9 @@ mod tests {
     use crate::spec::SpecError;
 
     fn problems(source: &str) -> Vec<SpecError> {
-        parse(source).map(|raw| raw.problems).unwrap_or_else(|errors| errors)
+        parse(source)
+            .map(|raw| raw.problems)
+            .unwrap_or_else(|errors| errors)
     }
 
     fn codes(source: &str) -> Vec<&'static str> {
@@ -476,22 +492,35 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].code, "spec::unknown-key");
         assert_eq!(&source[found[0].span.clone()], "may-use");
-        assert!(found[0].help.as_deref().unwrap_or("").starts_with("did you mean `may_use`?"));
+        assert!(found[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("did you mean `may_use`?"));
     }
 
     #[test]
     fn every_duplicate_key_is_reported() {
-        let source = format!("{HEAD}boundaries:\n  a: {{paths: [x]}}\n  a: {{paths: [y]}}\n  a: {{paths: [z]}}\n");
-        assert_eq!(codes(&source), ["spec::duplicate-key", "spec::duplicate-key"]);
+        let source = format!(
+            "{HEAD}boundaries:\n  a: {{paths: [x]}}\n  a: {{paths: [y]}}\n  a: {{paths: [z]}}\n"
+        );
+        assert_eq!(
+            codes(&source),
+            ["spec::duplicate-key", "spec::duplicate-key"]
+        );
     }
 
     #[test]
     fn wrong_types_point_at_the_value_or_key() {
-        let source = format!("{HEAD}boundaries:\n  a:\n    paths: {{x: 1}}\n    crates: [1, serde]\n");
+        let source =
+            format!("{HEAD}boundaries:\n  a:\n    paths: {{x: 1}}\n    crates: [1, serde]\n");
         let found = problems(&source);
         assert_eq!(codes(&source), ["spec::type", "spec::type"]);
         assert_eq!(&source[found[0].span.clone()], "paths");
-        assert_eq!(found[0].message, "expected a list of strings for `paths`, found a mapping");
+        assert_eq!(
+            found[0].message,
+            "expected a list of strings for `paths`, found a mapping"
+        );
         assert_eq!(&source[found[1].span.clone()], "1");
     }
 
@@ -521,7 +550,8 @@ mod tests {
 
     #[test]
     fn a_query_remembers_where_its_key_ends() {
-        let source = format!("{HEAD}invariants:\n  - id: q\n    forbid:\n      query: |\n        (x)\n");
+        let source =
+            format!("{HEAD}invariants:\n  - id: q\n    forbid:\n      query: |\n        (x)\n");
         let raw = parse(&source).unwrap();
         let forbid = raw.invariants[0].forbid.as_ref().unwrap();
         let query = forbid.query.as_ref().unwrap();

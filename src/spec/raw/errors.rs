@@ -89,7 +89,12 @@ pub(crate) fn null_list(what: &str, span: Range<usize>) -> SpecError {
 }
 
 /// `spec::unknown-key`, with the nearest valid key suggested.
-pub(crate) fn unknown_key(key: &str, context: &str, valid: &[&str], span: Range<usize>) -> SpecError {
+pub(crate) fn unknown_key(
+    key: &str,
+    context: &str,
+    valid: &[&str],
+    span: Range<usize>,
+) -> SpecError {
     let listed = backticked(valid.iter().copied());
     let help = match nearest(key, valid.iter().copied()) {
         Some(close) => format!("did you mean `{close}`? valid keys: {listed}"),
@@ -107,7 +112,12 @@ pub(crate) fn unknown_key(key: &str, context: &str, valid: &[&str], span: Range<
 }
 
 /// `spec::duplicate-key`: a key repeated in one mapping.
-pub(crate) fn duplicate_key(key: &str, context: &str, span: Range<usize>, first_line: usize) -> SpecError {
+pub(crate) fn duplicate_key(
+    key: &str,
+    context: &str,
+    span: Range<usize>,
+    first_line: usize,
+) -> SpecError {
     with_help(
         error(
             "spec::duplicate-key",

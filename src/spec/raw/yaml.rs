@@ -61,7 +61,11 @@ pub(crate) fn load(source: &str) -> Result<Yaml, SpecError> {
     };
     let lines = Lines::new(source);
     match serde_saphyr::from_str_with_options::<Spanned<Node>>(source, options) {
-        Ok(node) => Ok(Converter { source, lines: &lines }.node(node)),
+        Ok(node) => Ok(Converter {
+            source,
+            lines: &lines,
+        }
+        .node(node)),
         Err(error) => Err(syntax_error(source, &lines, &error)),
     }
 }
@@ -126,7 +130,11 @@ impl Converter<'_, '_> {
 
     fn seq(&self, items: Vec<Spanned<Node>>, start: usize) -> Yaml {
         let items: Vec<Yaml> = items.into_iter().map(|item| self.node(item)).collect();
-        let end = items.iter().map(|item| item.span.end).max().unwrap_or(start);
+        let end = items
+            .iter()
+            .map(|item| item.span.end)
+            .max()
+            .unwrap_or(start);
         let span = self.extent(start, end, '[', ']');
         Yaml {
             kind: YamlKind::Seq(items),
