@@ -68,6 +68,17 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// `text` on one line: line breaks, tabs and other control characters are escaped, so
+/// user-written text (a quoted key, a value) cannot break a one-line message.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c.is_control() {
+            true => c.escape_default().collect::<Vec<_>>(),
+            false => vec![c],
+        })
+        .collect()
+}
+
 /// The largest char boundary of `text` at or before `offset` (clamped to its length).
 pub fn clamp_to_char(text: &str, offset: usize) -> usize {
     let mut at = offset.min(text.len());
@@ -95,6 +106,11 @@ mod tests {
         assert_eq!(lines.offset_of(2, 3), 7);
         assert_eq!(lines.offset_of(2, 99), 7);
         assert_eq!(lines.offset_of(9, 1), text.len());
+    }
+
+    #[test]
+    fn one_line_escapes_breaks() {
+        assert_eq!(one_line("a\nb\tc é"), "a\\nb\\tc é");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 ///
 /// Closeness is the Damerau–Levenshtein distance on the lower-cased words with `-` and `_`
-/// treated alike; a candidate qualifies within one edit per three characters (at least one).
+/// treated alike; a candidate qualifies within one edit per three characters (at least one),
+/// or when one word starts with the other (at least three characters: `warning` -> `warn`).
 pub(crate) fn nearest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
 where
     I: IntoIterator<Item = &'c str>,
@@ -11,15 +12,20 @@ where
     let wanted = normalise(word);
     candidates
         .into_iter()
-        .map(|candidate| {
-            (
-                strsim::damerau_levenshtein(&wanted, &normalise(candidate)),
-                candidate,
-            )
+        .filter_map(|candidate| {
+            let normalised = normalise(candidate);
+            let distance = strsim::damerau_levenshtein(&wanted, &normalised);
+            let close = distance <= (candidate.chars().count() / 3).max(1);
+            (close || is_prefix(&wanted, &normalised)).then_some((distance, candidate))
         })
-        .filter(|&(distance, candidate)| distance <= (candidate.chars().count() / 3).max(1))
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
+}
+
+/// Whether the shorter word (three characters or more) starts the longer one.
+fn is_prefix(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.chars().count() >= 3 && long.starts_with(short)
 }
 
 /// `` `a`, `b`, `c` ``: a list of names for a help text.
@@ -50,6 +56,8 @@ mod tests {
         assert_eq!(nearest("path", keys), Some("paths"));
         assert_eq!(nearest("Crates", keys), Some("crates"));
         assert_eq!(nearest("colour", keys), None);
+        assert_eq!(nearest("warning", ["allow", "warn", "error"]), Some("warn"));
+        assert_eq!(nearest("in", ["interface"]), None);
     }
 
     #[test]

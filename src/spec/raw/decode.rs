@@ -10,6 +10,11 @@
 //! rejecting it would only be a papercut. A `null` list (`may_use:` with nothing after it) is
 //! rejected, because for `may_use` and `crates` "omitted" and "empty" mean opposite things.
 //! A `null` section (`options:` with every line commented out) reads as an empty one.
+//!
+//! An `exports` entry written unquoted with one `: ` in it (`- fn get(id: Id) -> Order`) is
+//! a one-entry mapping to YAML; it is taken back as the text of its line, so signatures can
+//! be written as the spec format shows them. (With two or more `: `, YAML itself refuses the
+//! line; that syntax error carries a hint to quote it.)
 
 use std::ops::Range;
 
@@ -235,6 +240,21 @@ impl Decoder<'_> {
     /// A list of strings, spanned by its key. `None` when absent or when any entry is not a
     /// string (reported).
     fn strings(&mut self, fields: &Fields<'_>, name: &str) -> Option<RawList> {
+        self.string_list(fields, name, false)
+    }
+
+    /// `exports:`: a list of strings where an unquoted `fn f(x: T)`, which YAML reads as a
+    /// one-entry mapping, is taken back as the text written on its line.
+    fn signatures(&mut self, fields: &Fields<'_>, name: &str) -> Option<RawList> {
+        self.string_list(fields, name, true)
+    }
+
+    fn string_list(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+        signatures: bool,
+    ) -> Option<RawList> {
         let (key, value) = fields.get(name)?;
         let items = match &value.kind {
             YamlKind::Seq(items) => items,
@@ -256,15 +276,38 @@ impl Decoder<'_> {
         let what = format!("an entry of `{name}`");
         let strings: Vec<At<String>> = items
             .iter()
-            .filter_map(|item| match &item.kind {
-                YamlKind::Str(text) => Some(At::new(text.clone(), item.span.clone())),
-                _ => {
+            .filter_map(|item| {
+                let text = self.entry_text(item, signatures);
+                if text.is_none() {
                     self.type_error(&what, "a string", item, &item.span);
-                    None
                 }
+                text
             })
             .collect();
         (self.problems.len() == before).then(|| At::new(strings, key.span.clone()))
+    }
+
+    /// A list entry's text: a string, or (for signatures) a one-line `key: value` entry
+    /// taken back from the source.
+    fn entry_text(&self, item: &Yaml, signatures: bool) -> Option<At<String>> {
+        match &item.kind {
+            YamlKind::Str(text) => Some(At::new(text.clone(), item.span.clone())),
+            YamlKind::Map(entries) if signatures => self.unsplit(entries),
+            _ => None,
+        }
+    }
+
+    fn unsplit(&self, entries: &[Entry]) -> Option<At<String>> {
+        let [(key, value)] = entries else {
+            return None;
+        };
+        let scalar = matches!(
+            value.kind,
+            YamlKind::Str(_) | YamlKind::Int(_) | YamlKind::Float(_) | YamlKind::Bool(_)
+        );
+        let span = key.span.start..value.span.end;
+        let text = self.source.get(span.clone())?;
+        (scalar && !text.contains('\n')).then(|| At::new(text.to_owned(), span))
     }
 
     fn top(&mut self, entries: &[Entry]) -> RawSpec {
@@ -459,7 +502,7 @@ impl Decoder<'_> {
             module: self.string(&fields, "module"),
             file: self.string(&fields, "file"),
             krate: self.string(&fields, "crate"),
-            exports: self.strings(&fields, "exports"),
+            exports: self.signatures(&fields, "exports"),
             exhaustive: self.boolean(&fields, "exhaustive"),
             only_from: self.strings(&fields, "only_from"),
             env: self.strings(&fields, "env"),

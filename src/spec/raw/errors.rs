@@ -2,13 +2,14 @@
 
 use std::ops::Range;
 
+use crate::spec::lines::one_line;
 use crate::spec::suggest::{backticked, nearest};
 use crate::spec::SpecError;
 
 fn error(code: &'static str, message: String, span: Range<usize>, label: &str) -> SpecError {
     SpecError {
         code,
-        message,
+        message: one_line(&message),
         span,
         label: label.to_owned(),
         help: None,
@@ -35,14 +36,26 @@ pub(crate) fn encoding(byte: u8, span: Range<usize>) -> SpecError {
 
 /// `spec::yaml`: serde-saphyr could not parse the text.
 pub(crate) fn yaml(message: &str, span: Range<usize>) -> SpecError {
-    let message = message.trim().trim_end_matches('.');
+    let message = message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('.');
     let mut chars = message.chars();
     let message = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => "invalid YAML".to_owned(),
     };
-    error("spec::yaml", message, span, "invalid YAML here")
+    let error = error("spec::yaml", message, span, "invalid YAML here");
+    match error.message.contains("mapping values are not allowed") {
+        true => with_help(error, QUOTE_HINT.to_owned()),
+        false => error,
+    }
 }
+
+const QUOTE_HINT: &str = "if this line holds text with `: ` in it (a signature, a message), \
+    quote it, e.g. `- \"fn get(id: Id, at: Time) -> Order\"`";
 
 /// `spec::empty`: no document, or only comments.
 pub(crate) fn empty() -> SpecError {

@@ -2,13 +2,16 @@
 
 use std::ops::Range;
 
+use tree_sitter::QueryErrorKind;
+
+use crate::spec::lines::one_line;
 use crate::spec::suggest::{backticked, nearest};
 use crate::spec::SpecError;
 
 fn error(code: &'static str, message: String, span: Range<usize>, label: &str) -> SpecError {
     SpecError {
         code,
-        message,
+        message: one_line(&message),
         span,
         label: label.to_owned(),
         help: None,
@@ -18,6 +21,14 @@ fn error(code: &'static str, message: String, span: Range<usize>, label: &str) -
 fn with_help(mut error: SpecError, help: String) -> SpecError {
     error.help = Some(help);
     error
+}
+
+/// "did you mean `x`?" when a candidate is close.
+fn did_you_mean<'c, I>(word: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'c str>,
+{
+    nearest(word, candidates).map(|close| format!("did you mean `{close}`?"))
 }
 
 /// "did you mean `x`? {rest}" when a candidate is close, else just `rest`.
@@ -95,20 +106,16 @@ pub(super) fn root(root: &str, reason: &str, span: Range<usize>) -> SpecError {
 /// `spec::value`: a value outside an enumeration (`allow`/`warn`/`error`, …).
 pub(super) fn value(key: &str, text: &str, allowed: &[&str], span: Range<usize>) -> SpecError {
     let listed = backticked(allowed.iter().copied());
-    let help = suggesting(
-        text,
-        allowed.iter().copied(),
-        format!("expected one of {listed}"),
+    let error = error(
+        "spec::value",
+        format!("invalid value `{text}` for `{key}`"),
+        span,
+        &format!("expected one of {listed}"),
     );
-    with_help(
-        error(
-            "spec::value",
-            format!("invalid value `{text}` for `{key}`"),
-            span,
-            &format!("expected one of {listed}"),
-        ),
-        help,
-    )
+    match did_you_mean(text, allowed.iter().copied()) {
+        Some(help) => with_help(error, help),
+        None => error,
+    }
 }
 
 pub(super) fn empty_paths(boundary: &str, span: Range<usize>) -> SpecError {
@@ -302,15 +309,35 @@ pub(super) fn pattern(
     }
 }
 
+/// `spec::query`: `detail` is tree-sitter's error text (a node or field name, a predicate
+/// problem), `suggestion` the nearest valid node type or field name.
 pub(super) fn query(
-    message: String,
-    label: &str,
+    kind: &QueryErrorKind,
+    detail: &str,
     span: Range<usize>,
-    help: Option<String>,
+    suggestion: Option<String>,
 ) -> SpecError {
-    let error = error("spec::query", message, span, label);
-    match help {
-        Some(help) => with_help(error, help),
+    let detail = detail.lines().next().unwrap_or("").trim();
+    let (problem, label) = match kind {
+        QueryErrorKind::NodeType => (format!("unknown node type `{detail}`"), "unknown node type"),
+        QueryErrorKind::Field => (format!("unknown field `{detail}`"), "unknown field"),
+        QueryErrorKind::Capture => (format!("unknown capture `@{detail}`"), "unknown capture"),
+        QueryErrorKind::Predicate => (format!("invalid predicate: {detail}"), "invalid predicate"),
+        QueryErrorKind::Structure => (
+            "impossible pattern".to_owned(),
+            "this pattern can never match",
+        ),
+        QueryErrorKind::Syntax => ("syntax error".to_owned(), "syntax error here"),
+        QueryErrorKind::Language => (detail.to_owned(), "invalid query"),
+    };
+    let error = error(
+        "spec::query",
+        format!("invalid tree-sitter query: {problem}"),
+        span,
+        label,
+    );
+    match suggestion {
+        Some(close) => with_help(error, format!("did you mean `{close}`?")),
         None => error,
     }
 }

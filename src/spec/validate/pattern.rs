@@ -19,9 +19,15 @@ pub(super) fn path_pattern(raw: &At<String>, kind: PatternKind) -> Result<PathPa
         PatternKind::Macro => written.strip_suffix('!').unwrap_or(written),
         _ => written,
     };
-    let segments = segments(text).map_err(|(reason, help)| {
-        let help = help.or_else(|| macro_hint(written, kind));
-        errors::pattern("path pattern", written, reason, raw.span.clone(), help)
+    let segments = segments(text).map_err(|reason| {
+        let help = macro_hint(written, kind).unwrap_or(SHAPE);
+        errors::pattern(
+            "path pattern",
+            written,
+            &reason,
+            raw.span.clone(),
+            Some(help),
+        )
     })?;
     Ok(PathPattern {
         text: text.to_owned(),
@@ -34,15 +40,15 @@ pub(super) fn path_pattern(raw: &At<String>, kind: PatternKind) -> Result<PathPa
 pub(super) fn module_path(raw: &At<String>) -> Result<String, SpecError> {
     let text = raw.value.trim();
     let invalid =
-        |reason, help| errors::pattern("module path", text, reason, raw.span.clone(), help);
-    let segments = segments(text).map_err(|(reason, help)| invalid(reason, help))?;
+        |reason: &str| errors::pattern("module path", text, reason, raw.span.clone(), None);
+    let segments = segments(text).map_err(|reason| invalid(&reason))?;
     let literal = segments.iter().all(|segment| match segment {
         PatternSegment::Name(name) => !name.contains('*'),
         _ => false,
     });
     match literal {
         true => Ok(text.to_owned()),
-        false => Err(invalid("a module path has no wildcards", None)),
+        false => Err(invalid("a module path has no wildcards")),
     }
 }
 
@@ -51,27 +57,27 @@ fn macro_hint(written: &str, kind: PatternKind) -> Option<&'static str> {
         .then_some("macro invocations are matched by `forbid.macros`")
 }
 
-type Reason = (&'static str, Option<&'static str>);
+const SHAPE: &str = "a pattern is names separated by `::`; `*` stands for one segment, `**` \
+                     for any number, and `*` inside a name for any characters";
 
-fn segments(text: &str) -> Result<Vec<PatternSegment>, Reason> {
-    const SHAPE: &str = "a pattern is names separated by `::`; `*` stands for one segment, \
-                         `**` for any number, and `*` inside a name for any characters";
+/// The `::`-separated segments, or why there are none.
+fn segments(text: &str) -> Result<Vec<PatternSegment>, String> {
     if text.is_empty() {
-        return Err(("the pattern is empty", Some(SHAPE)));
+        return Err("the pattern is empty".to_owned());
     }
     if text.starts_with("::") {
-        return Err(("it starts with `::`", Some(SHAPE)));
+        return Err("it starts with `::`".to_owned());
     }
     if text.ends_with("::") {
-        return Err(("it ends with `::`", Some(SHAPE)));
+        return Err("it ends with `::`".to_owned());
     }
-    text.split("::")
-        .map(segment)
-        .collect::<Option<_>>()
-        .ok_or(match text.contains("::::") {
-            true => ("it has an empty segment", Some(SHAPE)),
-            false => ("a segment is not a name", Some(SHAPE)),
+    let parts = text.split("::");
+    parts
+        .map(|part| match part {
+            "" => Err("it has an empty segment".to_owned()),
+            _ => segment(part).ok_or_else(|| format!("`{part}` is not a name")),
         })
+        .collect()
 }
 
 fn segment(text: &str) -> Option<PatternSegment> {
@@ -176,16 +182,23 @@ pub(super) fn is_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-/// A valid identifier close to `text` (lower-cased, spaces and dots as `-`), if there is one.
+/// A valid identifier close to `text`, if there is one: lower-cased, with spaces and dots as
+/// `-` and a `-` between a lower-case letter or digit and an upper-case letter (`NoPanics` ->
+/// `no-panics`).
 pub(super) fn fixed_identifier(text: &str) -> Option<String> {
-    let fixed: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '.' | '/' => '-',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
+    let mut fixed = String::new();
+    let mut previous = ' ';
+    for c in text.trim().chars() {
+        match c {
+            ' ' | '.' | '/' => fixed.push('-'),
+            c if c.is_uppercase() && (previous.is_lowercase() || previous.is_ascii_digit()) => {
+                fixed.push('-');
+                fixed.extend(c.to_lowercase());
+            }
+            c => fixed.extend(c.to_lowercase()),
+        }
+        previous = c;
+    }
     is_identifier(&fixed).then_some(fixed)
 }
 
@@ -289,6 +302,8 @@ mod tests {
         assert!(!is_identifier("Domain"));
         assert!(!is_identifier("2fa"));
         assert_eq!(fixed_identifier("Order API"), Some("order-api".to_owned()));
+        assert_eq!(fixed_identifier("NoPanics"), Some("no-panics".to_owned()));
+        assert_eq!(fixed_identifier("9lives"), None);
         assert!(is_env_name("_DATABASE_URL2"));
         assert!(!is_env_name("DATABASE-URL"));
         assert!(!is_env_name("1X"));

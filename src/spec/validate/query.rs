@@ -26,56 +26,13 @@ pub(super) fn compile(source: &str, raw: &RawQuery) -> Result<Query, SpecError> 
 fn query_error(source: &str, raw: &RawQuery, language: &Language, error: &QueryError) -> SpecError {
     let start = source_offset(source, raw, error.offset);
     let span = token_span(source, start, &error.message);
-    let name = error.message.trim();
-    let (message, label, help) = match error.kind {
-        QueryErrorKind::NodeType => (
-            format!("invalid tree-sitter query: unknown node type `{name}`"),
-            "unknown node type",
-            nearest_name(name, node_kinds(language)),
-        ),
-        QueryErrorKind::Field => (
-            format!("invalid tree-sitter query: unknown field `{name}`"),
-            "unknown field",
-            nearest_name(name, field_names(language)),
-        ),
-        QueryErrorKind::Capture => (
-            format!("invalid tree-sitter query: unknown capture `@{name}`"),
-            "unknown capture",
-            None,
-        ),
-        QueryErrorKind::Predicate => (
-            format!(
-                "invalid tree-sitter query: invalid predicate: {}",
-                first_line(name)
-            ),
-            "invalid predicate",
-            None,
-        ),
-        QueryErrorKind::Structure => (
-            "invalid tree-sitter query: impossible pattern".to_owned(),
-            "this pattern can never match",
-            None,
-        ),
-        QueryErrorKind::Syntax => (
-            "invalid tree-sitter query: syntax error".to_owned(),
-            "syntax error here",
-            None,
-        ),
-        QueryErrorKind::Language => (
-            format!("invalid tree-sitter query: {}", first_line(name)),
-            "invalid query",
-            None,
-        ),
+    let name = error.message.trim().trim_matches('"');
+    let suggestion = match error.kind {
+        QueryErrorKind::NodeType => nearest(name, node_kinds(language)).map(str::to_owned),
+        QueryErrorKind::Field => nearest(name, field_names(language)).map(str::to_owned),
+        _ => None,
     };
-    errors::query(message, label, span, help)
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("").trim()
-}
-
-fn nearest_name(name: &str, candidates: Vec<&str>) -> Option<String> {
-    nearest(name, candidates).map(|close| format!("did you mean `{close}`?"))
+    errors::query(&error.kind, name, span, suggestion)
 }
 
 fn node_kinds(language: &Language) -> Vec<&str> {
@@ -303,6 +260,16 @@ mod tests {
         assert_eq!(error_at(&quoted), (5, 57, "identifer".to_owned()));
         let single = spec("'(function_item name: (identifer))'");
         assert_eq!(error_at(&single), (5, 37, "identifer".to_owned()));
+    }
+
+    #[test]
+    fn crlf_sources_map_like_lf() {
+        let source =
+            spec("|\n        (function_item\n          name: (identifer))\n").replace('\n', "\r\n");
+        assert_eq!(error_at(&source), (7, 18, "identifer".to_owned()));
+        let folded = spec(">-\n        (function_item\n          name: (identifer))\n")
+            .replace('\n', "\r\n");
+        assert_eq!(error_at(&folded), (7, 18, "identifer".to_owned()));
     }
 
     #[test]
