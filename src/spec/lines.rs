@@ -79,6 +79,23 @@ pub fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// A library or OS message as a diagnostic message: its first line, trimmed, without a
+/// final period, starting lower-case (unless it starts with an acronym, like `YAML`).
+pub fn sentence(text: &str) -> String {
+    let text = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('.');
+    let mut chars = text.chars();
+    let acronym = chars.clone().nth(1).is_some_and(char::is_uppercase);
+    match chars.next() {
+        Some(first) if !acronym => first.to_lowercase().chain(chars).collect(),
+        _ => text.to_owned(),
+    }
+}
+
 /// The largest char boundary of `text` at or before `offset` (clamped to its length).
 pub fn clamp_to_char(text: &str, offset: usize) -> usize {
     let mut at = offset.min(text.len());
@@ -111,6 +128,15 @@ mod tests {
     #[test]
     fn one_line_escapes_breaks() {
         assert_eq!(one_line("a\nb\tc é"), "a\\nb\\tc é");
+    }
+
+    #[test]
+    fn sentences_start_lower_case() {
+        assert_eq!(
+            sentence("Wrong number. Expected 2.\nmore"),
+            "wrong number. Expected 2"
+        );
+        assert_eq!(sentence("YAML too large"), "YAML too large");
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //!
 //! Three layers, each reporting located [`SpecError`]s:
 //! 1. [`decode_text`]: bytes to text (UTF-8, an optional BOM stripped; CRLF is kept and works).
-//! 2. [`yaml`]: text to a generic spanned YAML tree (serde-saphyr). A syntax error, an empty
+//! 2. `yaml`: text to a generic spanned YAML tree (serde-saphyr). A syntax error, an empty
 //!    document or a document that is not a mapping stops here.
-//! 3. [`decode`]: tree to [`RawSpec`], checking keys and value types only. It collects every
+//! 3. `decode`: tree to [`RawSpec`], checking keys and value types only. It collects every
 //!    problem (unknown keys, duplicate keys, wrong types, missing required keys) and keeps
 //!    going; the problems travel in [`RawSpec::problems`] so that validation can report them
 //!    together with its own.
@@ -17,7 +17,7 @@
 
 mod decode;
 mod errors;
-pub(crate) mod yaml;
+mod yaml;
 
 use super::model::{At, SpecSpan};
 use super::SpecError;

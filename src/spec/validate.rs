@@ -13,6 +13,8 @@
 //! - A rule kind is "given" when its key is present: `forbid: { unsafe: false }` and
 //!   `require: { items: fn, doc: false }` are accepted, if pointless.
 //! - Attributes may be written `instrument` or `#[instrument]`; the `#[...]` is dropped.
+//! - Defaults carry a span to point at: options the `options` key (or `0..0` when there is
+//!   none), an invariant's default severity its `id` key.
 
 mod errors;
 mod glob;

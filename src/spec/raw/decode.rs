@@ -152,7 +152,16 @@ impl Decoder<'_> {
     }
 
     fn type_error(&mut self, what: &str, expected: &str, value: &Yaml, key: &Range<usize>) {
-        let error = errors::wrong_type(what, expected, value.kind.describe(), blame(value, key));
+        let found = value.kind.describe();
+        let span = blame(value, key);
+        let scalar = matches!(
+            value.kind,
+            YamlKind::Int(_) | YamlKind::Float(_) | YamlKind::Bool(_)
+        );
+        let error = match scalar && expected.contains("string") {
+            true => errors::not_text(what, expected, found, &self.source[span.clone()], span),
+            false => errors::wrong_type(what, expected, found, span),
+        };
         self.problems.push(error);
     }
 
@@ -176,7 +185,10 @@ impl Decoder<'_> {
             YamlKind::Seq(items) => items,
             YamlKind::Null => &[],
             _ => {
-                self.type_error(&quoted(&key.value), "a list", value, &key.span);
+                let what = quoted(&key.value);
+                let found = value.kind.describe();
+                let error = errors::not_a_list_of_entries(&what, found, blame(value, &key.span));
+                self.problems.push(error);
                 &[]
             }
         }

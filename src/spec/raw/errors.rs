@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::spec::lines::one_line;
+use crate::spec::lines::{one_line, sentence};
 use crate::spec::suggest::{backticked, nearest};
 use crate::spec::SpecError;
 
@@ -36,26 +36,37 @@ pub(crate) fn encoding(byte: u8, span: Range<usize>) -> SpecError {
 
 /// `spec::yaml`: serde-saphyr could not parse the text.
 pub(crate) fn yaml(message: &str, span: Range<usize>) -> SpecError {
-    let message = message
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_end_matches('.');
-    let mut chars = message.chars();
-    let message = match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "invalid YAML".to_owned(),
+    let message = match sentence(message) {
+        text if text.is_empty() => "invalid YAML".to_owned(),
+        text => text,
     };
+    let hint = YAML_HINTS
+        .iter()
+        .find(|(symptom, _)| message.contains(symptom))
+        .map(|(_, hint)| (*hint).to_owned());
     let error = error("spec::yaml", message, span, "invalid YAML here");
-    match error.message.contains("mapping values are not allowed") {
-        true => with_help(error, QUOTE_HINT.to_owned()),
-        false => error,
+    match hint {
+        Some(hint) => with_help(error, hint),
+        None => error,
     }
 }
 
-const QUOTE_HINT: &str = "if this line holds text with `: ` in it (a signature, a message), \
-    quote it, e.g. `- \"fn get(id: Id, at: Time) -> Order\"`";
+/// serde-saphyr message fragments and the likely cause a user should look for.
+const YAML_HINTS: &[(&str, &str)] = &[
+    (
+        "mapping values are not allowed",
+        "if this line holds text with `: ` in it (a signature, a message), quote it, \
+         e.g. `- \"fn get(id: Id, at: Time) -> Order\"`",
+    ),
+    (
+        "illegal placement of ':'",
+        "look above this line for an unclosed `[`, `{` or quote",
+    ),
+    (
+        "unclosed quote",
+        "close the quote, or use `'...'` for text holding `\"`",
+    ),
+];
 
 /// `spec::empty`: no document, or only comments.
 pub(crate) fn empty() -> SpecError {
@@ -90,6 +101,28 @@ pub(crate) fn wrong_type(what: &str, expected: &str, found: &str, span: Range<us
         format!("expected {expected} for {what}, found {found}"),
         span,
         &format!("expected {expected}"),
+    )
+}
+
+/// `spec::type` for a number or boolean where text is expected: quoting makes it text.
+pub(crate) fn not_text(
+    what: &str,
+    expected: &str,
+    found: &str,
+    text: &str,
+    span: Range<usize>,
+) -> SpecError {
+    with_help(
+        wrong_type(what, expected, found, span),
+        format!("write `\"{text}\"` to make it a string"),
+    )
+}
+
+/// `spec::type` for `invariants:` / `contracts:` written as a mapping.
+pub(crate) fn not_a_list_of_entries(what: &str, found: &str, span: Range<usize>) -> SpecError {
+    with_help(
+        wrong_type(what, "a list", found, span),
+        "write each entry as a list item: `- id: ...`".to_owned(),
     )
 }
 

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use tree_sitter::QueryErrorKind;
 
-use crate::spec::lines::one_line;
+use crate::spec::lines::{one_line, sentence};
 use crate::spec::suggest::{backticked, nearest};
 use crate::spec::SpecError;
 
@@ -39,16 +39,6 @@ where
     match nearest(word, candidates) {
         Some(close) => format!("did you mean `{close}`? {rest}"),
         None => rest,
-    }
-}
-
-/// Lower-cases the first letter of an OS or library message and drops a final period.
-fn sentence(text: &str) -> String {
-    let text = text.trim().trim_end_matches('.');
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -317,7 +307,7 @@ pub(super) fn query(
     span: Range<usize>,
     suggestion: Option<String>,
 ) -> SpecError {
-    let detail = detail.lines().next().unwrap_or("").trim();
+    let detail = sentence(detail);
     let (problem, label) = match kind {
         QueryErrorKind::NodeType => (format!("unknown node type `{detail}`"), "unknown node type"),
         QueryErrorKind::Field => (format!("unknown field `{detail}`"), "unknown field"),
@@ -328,7 +318,7 @@ pub(super) fn query(
             "this pattern can never match",
         ),
         QueryErrorKind::Syntax => ("syntax error".to_owned(), "syntax error here"),
-        QueryErrorKind::Language => (detail.to_owned(), "invalid query"),
+        QueryErrorKind::Language => (detail, "invalid query"),
     };
     let error = error(
         "spec::query",
