@@ -203,3 +203,14 @@ fn a_missing_root_is_reported_at_its_value() {
     assert_eq!(errors.errors[0].code, "spec::root");
     assert_eq!(&source[errors.errors[0].span.clone()], "does-not-exist");
 }
+
+#[test]
+fn root_is_relative_to_the_spec_directory() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = "version: 1\nsystem: {name: x, root: ..}\n";
+    let spec = match load_bytes(&manifest.join("src/ribo.yaml"), source.as_bytes()) {
+        Ok(spec) => spec,
+        Err(error) => panic!("{error:?}"),
+    };
+    assert_eq!(spec.root, manifest.canonicalize().unwrap());
+}
