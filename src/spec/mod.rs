@@ -2,8 +2,10 @@
 //! types rules trust (`model`). Every problem is collected and reported at once.
 
 pub mod discover;
+pub mod lines;
 pub mod model;
 pub mod raw;
+mod suggest;
 pub mod validate;
 
 use std::ops::Range;
