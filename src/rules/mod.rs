@@ -147,5 +147,69 @@ pub fn all_codes() -> Vec<CodeDoc> {
     all.extend_from_slice(drift::CODES);
     all.extend_from_slice(invariants::CODES);
     all.extend_from_slice(suppress::CODES);
+    all.extend(
+        crate::spec::codes::CODES
+            .iter()
+            .map(|&(code, summary)| CodeDoc {
+                code,
+                summary,
+                explanation:
+                    "A problem in ribo.yaml itself: ribo stops with exit status 2 and points \
+at the exact place. See docs/spec.md for every key.",
+            }),
+    );
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One list of every code: no duplicates, and the list itself is snapshotted so that a
+    /// code never disappears or changes by accident.
+    #[test]
+    fn codes_are_unique_and_listed() {
+        let all = all_codes();
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &all {
+            assert!(seen.insert(c.code), "duplicate code {}", c.code);
+            assert!(
+                !c.summary.is_empty() && !c.explanation.is_empty(),
+                "{} undocumented",
+                c.code
+            );
+        }
+        let list: Vec<&str> = all.iter().map(|c| c.code).collect();
+        insta::assert_snapshot!(list.join("\n"));
+    }
+
+    /// Every `spec::*` code the spec module emits is documented.
+    #[test]
+    fn every_emitted_spec_code_is_documented() {
+        let documented: std::collections::BTreeSet<&str> =
+            crate::spec::codes::CODES.iter().map(|c| c.0).collect();
+        for dir in ["src/spec", "src/spec/raw", "src/spec/validate", "src/rules"] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                for (i, _) in text.match_indices("\"spec::") {
+                    let rest = &text[i + 1..];
+                    let end = rest.find('"').unwrap_or(0);
+                    let code = &rest[..end];
+                    let name = code.trim_start_matches("spec::");
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    {
+                        continue;
+                    }
+                    assert!(
+                        documented.contains(code),
+                        "{code} in {:?} is not in spec::codes",
+                        e.path()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Loading `ribo.yaml`: YAML with spans (`raw`), then validation (`validate`) into the
 //! types rules trust (`model`). Every problem is collected and reported at once.
 
+pub mod codes;
 pub mod discover;
 pub mod lines;
 pub mod model;
