@@ -23,6 +23,8 @@ pub enum Command {
     Facts(FactsArgs),
     /// Print the documentation of a diagnostic code (`ribo explain boundary::layer`).
     Explain(ExplainArgs),
+    /// Print the JSON Schema of ribo.yaml (for editor completion).
+    Schema,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Check(args) => check(args, style, out, err),
         Command::Facts(args) => facts(&args.spec, style, out, err),
         Command::Explain(args) => explain(&args.code, out, err),
+        Command::Schema => out
+            .write_all(spec::schema::SCHEMA.as_bytes())
+            .map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@ pub mod discover;
 pub mod lines;
 pub mod model;
 pub mod raw;
+pub mod schema;
 mod suggest;
 pub mod validate;
 

@@ -15,7 +15,7 @@
 //! the list as a whole points. A required value that is `None` was absent or invalid, and that
 //! problem is already in `problems`.
 
-mod decode;
+pub mod decode;
 mod errors;
 mod yaml;
 

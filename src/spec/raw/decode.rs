@@ -30,6 +30,19 @@ use crate::spec::SpecError;
 
 type Entry = (At<String>, Yaml);
 
+/// Every mapping of the format and the keys it accepts (the JSON Schema is checked against
+/// this list by a test).
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("top", TOP_KEYS),
+    ("system", SYSTEM_KEYS),
+    ("options", OPTION_KEYS),
+    ("boundary", BOUNDARY_KEYS),
+    ("invariant", INVARIANT_KEYS),
+    ("forbid", FORBID_KEYS),
+    ("require", REQUIRE_KEYS),
+    ("contract", CONTRACT_KEYS),
+];
+
 const TOP_KEYS: &[&str] = &[
     "version",
     "system",
