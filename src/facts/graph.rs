@@ -82,6 +82,9 @@ pub struct Edge {
     pub test: bool,
     /// Reached through a name that a `use` brought into scope.
     pub via_use: bool,
+    /// Reaches the same module as the `use` it goes through: the dependency is made (and
+    /// reported) at the `use`; this reference only repeats it.
+    pub repeats_use: bool,
 }
 
 /// A use of an external crate (std, core and alloc are not recorded).
@@ -831,11 +834,9 @@ impl<'a> FileResolver<'a> {
             let path = r.path.join("::");
             match res {
                 Res::Module(to) => {
-                    if let Some(u) = via {
-                        if self.memo.get(u).cloned().flatten() == Some(Res::Module(to)) {
-                            continue;
-                        }
-                    }
+                    let repeats_use = via.is_some_and(|u| {
+                        self.memo.get(u).cloned().flatten() == Some(Res::Module(to))
+                    });
                     edges.push(Edge {
                         from: self.file,
                         to,
@@ -845,6 +846,7 @@ impl<'a> FileResolver<'a> {
                         span: r.span,
                         test,
                         via_use: via.is_some(),
+                        repeats_use,
                     });
                 }
                 Res::External {

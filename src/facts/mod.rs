@@ -65,6 +65,12 @@ impl Default for BuildOptions {
 pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
     let walked = walk::walk(root, &options.exclude);
     let mut warnings = walked.warnings;
+    if walked.rust_files.is_empty() {
+        warnings.push(Warning::new(
+            "",
+            "no Rust files under the root: nothing was checked",
+        ));
+    }
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
     let packages = cargo::read_packages(
         &walked.manifests,

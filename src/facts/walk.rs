@@ -10,8 +10,19 @@ use globset::GlobSet;
 
 use super::Warning;
 
-/// Directories never walked, whatever .gitignore says.
-pub const ALWAYS_SKIPPED: [&str; 3] = ["target", ".git", ".ribo-cache"];
+/// Directories never walked, whatever .gitignore says. (`target/` is skipped too, but only
+/// where it is Cargo's build directory: see `is_cargo_target`.)
+pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".ribo-cache"];
+
+/// A `target` directory next to a `Cargo.toml`, or one Cargo tagged with `CACHEDIR.TAG`; a
+/// module that happens to be called `target` is walked like any other.
+fn is_cargo_target(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "target")
+        && (path.join("CACHEDIR.TAG").exists()
+            || path
+                .parent()
+                .is_some_and(|p| p.join("Cargo.toml").exists()))
+}
 
 /// What the walk found, sorted by relative path.
 #[derive(Debug, Default)]
@@ -54,7 +65,7 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir && entry.depth() > 0 {
-                if ALWAYS_SKIPPED.contains(&name.as_ref()) {
+                if ALWAYS_SKIPPED.contains(&name.as_ref()) || is_cargo_target(entry.path()) {
                     return false;
                 }
                 if let Some(rel) = relative(&root, entry.path()) {

@@ -65,7 +65,9 @@ pub fn render(diag: &Diag, style: super::Style) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_show_related_as_nested(true)
+        .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, diag).is_err() {
         out = format!("{}: {}\n", diag.code, diag.message);

@@ -60,6 +60,7 @@ struct EdgeOut<'a> {
     to_module: String,
     to_file: &'a str,
     via_use: bool,
+    repeats_use: bool,
     test: bool,
     #[serde(skip)]
     _span: Span,
@@ -140,6 +141,7 @@ pub fn write(out: &mut dyn Write, g: &FactGraph) -> io::Result<()> {
                 to_module: g.module_display(e.to),
                 to_file: path(e.to_file),
                 via_use: e.via_use,
+                repeats_use: e.repeats_use,
                 test: e.test,
                 _span: e.span,
             })

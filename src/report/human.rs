@@ -91,12 +91,7 @@ fn violation_diag(
                     Arc::new(crate::facts::read_for_display(sources.root, file).unwrap_or_default())
                 })
                 .clone();
-            let name = format!(
-                "{}:{}:{}",
-                display(sources.display_prefix, file),
-                span.line,
-                span.col
-            );
+            let name = display(sources.display_prefix, file);
             (NamedSource::new(name, text), span)
         }
         Location::Spec { span } => (spec_source(), span),
@@ -107,7 +102,7 @@ fn violation_diag(
         .map(|l| Diag {
             code: String::new(),
             severity: miette::Severity::Advice,
-            message: format!("declared in {}:{}", sources.spec_name, l.span.line),
+            message: format!("the rule is declared in {}:{}", sources.spec_name, l.span.line),
             source: Some(spec_source()),
             labels: vec![label(&l.span, &l.text)],
             help: None,

@@ -82,8 +82,12 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     unassigned(cx, out);
 }
 
-/// The boundaries of an edge's ends, when both are assigned and differ.
+/// The boundaries of an edge's ends, when both are assigned and differ. An edge that only
+/// repeats its `use` is not a crossing of its own.
 pub fn crossing(cx: &Context, edge: &Edge) -> Option<(usize, usize)> {
+    if edge.repeats_use {
+        return None;
+    }
     let from = cx.assignment.of(edge.from)?;
     let to = cx.assignment.of(edge.to_file)?;
     (from != to).then_some((from, to))

@@ -79,6 +79,10 @@ pub const CODES: &[(&str, &str)] = &[
         "an `env` entry that is not a valid environment variable name",
     ),
     (
+        "spec::declaration",
+        "a contract export declaration that is not a Rust item header",
+    ),
+    (
         "spec::ambiguous-boundary",
         "a file claimed by two boundaries with equally specific globs",
     ),
