@@ -1,11 +1,27 @@
 //! Rust fact extraction with tree-sitter: one parse, one cursor walk per file.
 //!
-//! The walk (`walker`) dispatches on node kind ids resolved once (`kinds`); macro token
-//! trees are scanned token by token (`tokens`), and the bodies of item-position macros
-//! (`cfg_rt! { pub mod runtime; }`) are re-parsed in place as items with the same parser.
+//! The walk (`walker`) dispatches on node kind ids resolved once (`kinds`) and keeps its own
+//! context stack (scope, test code, block / impl nesting, generic parameters in scope), so
+//! deeply nested code cannot overflow the native stack. Paths, `use` trees and attributes
+//! are read by small iterative helpers when the walk reaches them.
 //!
-//! Nothing here panics on any input: invalid UTF-8 is read lossily, missing nodes are
-//! skipped, and the walk keeps its own stack so deeply nested code cannot overflow ours.
+//! Code inside macros is not parsed by tree-sitter:
+//! * expression-, statement- and type-position macro token trees are scanned token by token
+//!   (`tokens`): `a::b::c` paths (`MacroTokens` refs), calls `path(..)` / `.name(..)`
+//!   (`in_macro: true`) and nested `name!(..)` invocations;
+//! * item-position macros (directly in a file, inline module, impl, trait or extern block)
+//!   whose body looks like items (`cfg_rt! { pub mod runtime; use crate::sync::Notify; }`)
+//!   are re-parsed in place with the same parser (`Parser::set_included_ranges`, so positions
+//!   are file positions) and walked like any other code: their facts are ordinary `Path` /
+//!   `Use` facts with `in_macro: false`. Top-level `{ .. }` groups of other item-position
+//!   macros are re-parsed the same way (`cfg_if! { if #[cfg(unix)] { mod unix; } }`). Syntax
+//!   errors inside re-parsed bodies are not counted in `syntax_errors`; up to 8 such macros
+//!   may nest;
+//! * `macro_rules!` transcribers are token-scanned (their matchers are not), and
+//!   `macro_rules!` itself is an item, not an invocation.
+//!
+//! Facts of each kind are in source order (sorted by start offset). Nothing here panics on
+//! any input: invalid UTF-8 is read lossily, missing nodes are skipped.
 
 mod kinds;
 mod text;

@@ -1,0 +1,313 @@
+//! Macro token trees: tree-sitter does not parse the code inside `name!(..)`, so paths,
+//! calls and nested macros are recognised from the token sequence.
+//!
+//! * `a::b::c` (also `::a`, `crate::`, `self::`, `super::`, `$crate::`, turbofish skipped)
+//!   is a path: a `MacroTokens` ref when it has two segments or more;
+//! * a path followed by a `( .. )` tree is a call, `. name ( .. )` a method call;
+//! * a path followed by `!` and a tree is a macro invocation, whose tree is scanned too.
+//!
+//! String literals and comments are separate nodes, so their text never looks like a path.
+
+use super::kinds::K;
+use super::text::{node_bytes, node_text};
+use super::walker::{Ctx, Extractor, Seg};
+use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind};
+use tree_sitter::Node;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A macro invocation's (or `macro_rules!` transcriber's) tokens.
+    Macro,
+    /// An attribute's arguments: paths only, as `Attribute` refs.
+    Attribute,
+}
+
+type Tok<'t> = (Node<'t>, K);
+
+/// A token tree waiting to be scanned: the tree, whether calls and macros count in it, and
+/// whether it is the top-level tree of the scan.
+type Work<'t> = (Node<'t>, bool, bool);
+
+fn kind_at(toks: &[Tok<'_>], i: usize) -> Option<K> {
+    toks.get(i).map(|t| t.1)
+}
+
+/// After `<` at `i`: the index just past the matching `>`.
+fn skip_angles(toks: &[Tok<'_>], i: usize) -> Option<usize> {
+    let mut depth: i64 = 0;
+    let mut idx = i;
+    while let Some(k) = kind_at(toks, idx) {
+        match k {
+            K::TLt => depth += 1,
+            K::TShl => depth += 2,
+            K::TGt => depth -= 1,
+            K::TShr => depth -= 2,
+            K::TSemi | K::TBang => return None,
+            _ => {}
+        }
+        idx += 1;
+        if depth <= 0 {
+            return Some(idx);
+        }
+    }
+    None
+}
+
+/// Tokens after which `::` continues something rather than starting a global path.
+fn ends_path(k: Option<K>) -> bool {
+    matches!(
+        k,
+        Some(
+            K::Identifier
+                | K::TGt
+                | K::TShr
+                | K::TokenTree
+                | K::SelfKw
+                | K::SuperKw
+                | K::CrateKw
+                | K::Metavariable
+                | K::PrimitiveType
+        )
+    )
+}
+
+impl<'s> Extractor<'s, '_> {
+    fn is_paren_tree(&self, tok: Option<&Tok<'_>>) -> bool {
+        match tok {
+            Some((n, K::TokenTree)) => n.child(0).is_some_and(|c| self.kind(c) == K::TLParen),
+            _ => false,
+        }
+    }
+
+    /// Scans a token tree and the trees nested in it. With `item_groups`, top-level `{ .. }`
+    /// groups that look like items (`cfg_if! { if #[cfg(x)] { mod a; } }`) are re-parsed.
+    pub(crate) fn scan(
+        &mut self,
+        tt: Node<'_>,
+        ctx: Ctx,
+        mode: Mode,
+        item_groups: bool,
+        depth: u32,
+    ) {
+        let mut work: Vec<Work<'_>> = vec![(tt, mode == Mode::Macro, true)];
+        let mut toks: Vec<Tok<'_>> = Vec::new();
+        let mut groups: Vec<Node<'_>> = Vec::new();
+        let mut cursor = tt.walk();
+        while let Some((t, calls, top)) = work.pop() {
+            toks.clear();
+            for c in t.children(&mut cursor) {
+                let k = self.kind(c);
+                match k {
+                    K::LineComment | K::BlockComment => self.comment(c, k, None),
+                    _ => toks.push((c, k)),
+                }
+            }
+            self.scan_level(
+                &toks,
+                ctx,
+                mode,
+                calls,
+                top && item_groups,
+                &mut work,
+                &mut groups,
+            );
+        }
+        for g in groups {
+            if !self.reparse(g, ctx, depth) {
+                self.scan(g, ctx, mode, false, depth);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scan_level<'t>(
+        &mut self,
+        toks: &[Tok<'t>],
+        ctx: Ctx,
+        mode: Mode,
+        calls: bool,
+        item_groups: bool,
+        work: &mut Vec<Work<'t>>,
+        groups: &mut Vec<Node<'t>>,
+    ) {
+        let mut i = 0;
+        while let Some(&(node, k)) = toks.get(i) {
+            match k {
+                K::TokenTree => {
+                    let prev = i.checked_sub(1).and_then(|j| kind_at(toks, j));
+                    let prev2 = i.checked_sub(2).and_then(|j| kind_at(toks, j));
+                    let attribute = prev == Some(K::THash)
+                        || (prev == Some(K::TBang) && prev2 == Some(K::THash));
+                    let brace = node.child(0).is_some_and(|c| self.kind(c) == K::TLBrace);
+                    if item_groups && brace && self.looks_like_items(node) {
+                        groups.push(node);
+                    } else {
+                        work.push((node, calls && !attribute, false));
+                    }
+                    i += 1;
+                }
+                K::TokenRepetition => {
+                    work.push((node, calls, false));
+                    i += 1;
+                }
+                _ => i = self.scan_at(toks, i, ctx, mode, calls).max(i + 1),
+            }
+        }
+    }
+
+    /// Reads the path (or method call) starting at token `i`; returns the index after it.
+    fn scan_at(&mut self, toks: &[Tok<'_>], i: usize, ctx: Ctx, mode: Mode, calls: bool) -> usize {
+        let src = self.src;
+        let prev = i.checked_sub(1).and_then(|j| kind_at(toks, j));
+        let Some(&(first, k)) = toks.get(i) else {
+            return i + 1;
+        };
+        if prev == Some(K::TDot) {
+            // `. name ( .. )` or `. name :: < .. > ( .. )`
+            if k == K::Identifier && calls {
+                let mut j = i + 1;
+                if kind_at(toks, j) == Some(K::TColonColon) && kind_at(toks, j + 1) == Some(K::TLt)
+                {
+                    j = skip_angles(toks, j + 1).unwrap_or(j);
+                }
+                if self.is_paren_tree(toks.get(j)) {
+                    self.facts.calls.push(CallFact {
+                        scope: ctx.scope,
+                        callee: Callee::Method(node_text(src, first)),
+                        test: ctx.test,
+                        in_macro: true,
+                        span: self.sp.node(self.src, first),
+                    });
+                }
+            }
+            return i + 1;
+        }
+        if prev == Some(K::TQuote) {
+            return i + 1; // a lifetime or a label
+        }
+        let Some(end) = self.token_path(toks, i, prev) else {
+            return i + 1;
+        };
+        let Some(&(last, _)) = end.checked_sub(1).and_then(|j| toks.get(j)) else {
+            return i + 1;
+        };
+        let span = self.sp.join(self.src, first, last);
+        let multi = self.seg.len() > 1 && !self.seg_is_generic();
+        let next = kind_at(toks, end);
+        if next == Some(K::TBang) && kind_at(toks, end + 1) == Some(K::TokenTree) {
+            if calls {
+                let path = self.seg_strings();
+                if multi {
+                    self.facts.refs.push(RefFact {
+                        scope: ctx.scope,
+                        path: path.clone(),
+                        kind: RefKind::MacroName,
+                        test: ctx.test,
+                        span,
+                    });
+                }
+                let bang = toks.get(end).map_or(last, |t| t.0);
+                self.facts.macros.push(MacroFact {
+                    scope: ctx.scope,
+                    path,
+                    test: ctx.test,
+                    span: self.sp.join(self.src, first, bang),
+                });
+            }
+            return end;
+        }
+        let is_call = calls
+            && self.is_paren_tree(toks.get(end))
+            && !matches!(
+                prev,
+                Some(
+                    K::KwFn
+                        | K::KwStruct
+                        | K::KwEnum
+                        | K::KwUnion
+                        | K::KwTrait
+                        | K::KwImpl
+                        | K::KwMod
+                        | K::KwType
+                        | K::KwConst
+                        | K::KwStatic
+                )
+            );
+        if !multi && !is_call {
+            return end;
+        }
+        let path = self.seg_strings();
+        if multi {
+            let kind = match mode {
+                Mode::Macro => RefKind::MacroTokens,
+                Mode::Attribute => RefKind::Attribute,
+            };
+            self.facts.refs.push(RefFact {
+                scope: ctx.scope,
+                path: path.clone(),
+                kind,
+                test: ctx.test,
+                span,
+            });
+        }
+        if is_call {
+            self.facts.calls.push(CallFact {
+                scope: ctx.scope,
+                callee: Callee::Path(path),
+                test: ctx.test,
+                in_macro: true,
+                span,
+            });
+        }
+        end
+    }
+
+    /// Fills `self.seg` with the path starting at token `i`; returns the index after it.
+    fn token_path(&mut self, toks: &[Tok<'_>], i: usize, prev: Option<K>) -> Option<usize> {
+        self.seg.clear();
+        let mut j = i;
+        if kind_at(toks, j) == Some(K::TColonColon) {
+            if ends_path(prev) {
+                return None;
+            }
+            self.seg.push(Seg::Root);
+            j += 1;
+        }
+        let &(n, k) = toks.get(j)?;
+        match k {
+            K::Identifier | K::SelfKw | K::SuperKw | K::CrateKw | K::PrimitiveType => {
+                self.seg.push(Seg::Text(n.start_byte(), n.end_byte()));
+                j += 1;
+            }
+            K::TDollar if kind_at(toks, j + 1) == Some(K::CrateKw) => {
+                let end = toks.get(j + 1).map_or(n.end_byte(), |t| t.0.end_byte());
+                self.seg.push(Seg::Text(n.start_byte(), end));
+                j += 2;
+            }
+            K::Metavariable if node_bytes(self.src, n) == b"$crate" => {
+                self.seg.push(Seg::Text(n.start_byte(), n.end_byte()));
+                j += 1;
+            }
+            _ => return None,
+        }
+        while kind_at(toks, j) == Some(K::TColonColon) {
+            match toks.get(j + 1) {
+                Some(&(s, K::Identifier | K::SelfKw | K::SuperKw | K::CrateKw)) => {
+                    self.seg.push(Seg::Text(s.start_byte(), s.end_byte()));
+                    j += 2;
+                }
+                Some(&(_, K::TLt)) => match skip_angles(toks, j + 1) {
+                    Some(after) => {
+                        j = after;
+                        if kind_at(toks, j) != Some(K::TColonColon) {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        Some(j)
+    }
+}

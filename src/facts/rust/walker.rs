@@ -1,0 +1,1183 @@
+//! The one-pass extractor: a `TreeCursor` walk with an explicit context stack, dispatching
+//! on node kind ids. Paths, uses, attributes and macro bodies are read by small iterative
+//! helpers when the walk reaches them.
+
+use super::kinds::{Grammar, GRAMMAR, K};
+use super::text::{
+    cfg_implies_test, count_lines, node_bytes, node_text, normalise_attr, own_line, slice, text,
+    unquote, Spanner,
+};
+use crate::facts::model::{
+    AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, MacroFact,
+    ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Span, UnsafeFact, UnsafeKind, UseFact,
+    Visibility,
+};
+use tree_sitter::{Node, Parser, Range, TreeCursor};
+
+/// How many item-position macros may nest inside each other before their bodies are only
+/// token-scanned.
+const MAX_REPARSE_DEPTH: u32 = 8;
+
+/// How many generic parameter names of enclosing items are remembered (a bound on the
+/// per-path check on adversarial input).
+const MAX_GENERICS: usize = 256;
+
+/// How many syntax error spans are kept.
+const MAX_ERROR_SPANS: usize = 5;
+
+/// One path segment: a byte range of the source, or the leading `::` of a global path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Root,
+    Text(usize, usize),
+}
+
+/// What the walk knows about the node being visited and its ancestors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub kind: K,
+    pub scope: ScopeId,
+    pub test: bool,
+    pub in_block: bool,
+    pub assoc: bool,
+    /// Part of a path chain: an outermost `scoped_*` node or one of its prefixes.
+    pub chain: bool,
+    /// Length of the generic-parameter stack to restore when this frame is left.
+    pub gen_base: usize,
+    /// The subtree may hold ERROR / MISSING nodes that must be counted.
+    pub errors: bool,
+}
+
+/// Attributes and doc comments seen before the next sibling node.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    active: bool,
+    walk: u32,
+    level: usize,
+    doc: bool,
+    cfg_test: bool,
+    test_attr: bool,
+    path_attr: Option<String>,
+    attrs: Vec<String>,
+    attr_start: usize,
+    ref_start: usize,
+}
+
+enum ParserSlot<'p> {
+    Borrowed(&'p mut Parser),
+    Lazy(Option<Parser>),
+}
+
+pub(crate) struct Extractor<'s, 'p> {
+    pub src: &'s [u8],
+    pub g: &'static Grammar,
+    pub facts: FileFacts,
+    /// Byte ranges of the generic type parameter names of the enclosing items.
+    pub generics: Vec<(usize, usize)>,
+    /// Scratch buffer for path segments.
+    pub seg: Vec<Seg>,
+    /// Span computation with a remembered position (long lines).
+    pub sp: Spanner,
+    pending: Pending,
+    parser: ParserSlot<'p>,
+    /// Id of the walk in progress: the file's tree, a re-parsed macro body or an attribute
+    /// value each get their own, so that pending attributes never leak between them.
+    walk_id: u32,
+    /// Walks started so far.
+    walks: u32,
+}
+
+impl<'s, 'p> Extractor<'s, 'p> {
+    pub(crate) fn new(src: &'s [u8], parser: Option<&'p mut Parser>) -> Self {
+        Extractor {
+            src,
+            g: &GRAMMAR,
+            facts: FileFacts::default(),
+            generics: Vec::new(),
+            seg: Vec::new(),
+            sp: Spanner::default(),
+            pending: Pending::default(),
+            parser: match parser {
+                Some(p) => ParserSlot::Borrowed(p),
+                None => ParserSlot::Lazy(None),
+            },
+            walk_id: 0,
+            walks: 0,
+        }
+    }
+
+    /// Extracts the facts of a whole file from its tree.
+    pub(crate) fn run(mut self, root: Node<'_>) -> FileFacts {
+        let src = self.src;
+        self.facts.lines = count_lines(src);
+        self.facts.scopes.push(ScopeFact {
+            parent: None,
+            name: String::new(),
+            path_attr: None,
+            test: false,
+            span: Span {
+                start: 0,
+                end: u32::try_from(src.len()).unwrap_or(u32::MAX),
+                line: 1,
+                col: 1,
+            },
+        });
+        let base = Ctx {
+            kind: K::Other,
+            scope: 0,
+            test: false,
+            in_block: false,
+            assoc: false,
+            chain: false,
+            gen_base: 0,
+            errors: root.has_error(),
+        };
+        self.walk(root, base, 0);
+        let mut f = self.facts;
+        f.mods.sort_by_key(|m| m.span.start);
+        f.uses.sort_by_key(|u| u.span.start);
+        f.refs.sort_by_key(|r| r.span.start);
+        f.calls.sort_by_key(|c| c.span.start);
+        f.macros.sort_by_key(|m| m.span.start);
+        f.unsafe_sites.sort_by_key(|u| u.span.start);
+        f.attrs.sort_by_key(|a| a.span.start);
+        f.items.sort_by_key(|i| i.item_span.start);
+        f.directives.sort_by_key(|d| d.span.start);
+        f
+    }
+
+    #[inline]
+    pub(crate) fn kind(&self, node: Node<'_>) -> K {
+        self.g.kind(node.kind_id())
+    }
+
+    // ----- the walk -------------------------------------------------------------------
+
+    /// Walks `root` and everything under it. `base` is the context of `root`'s parent.
+    fn walk(&mut self, root: Node<'_>, base: Ctx, depth: u32) {
+        self.walks = self.walks.saturating_add(1);
+        let saved_walk = self.walk_id;
+        let saved_pending = std::mem::take(&mut self.pending);
+        self.walk_id = self.walks;
+        let mut base = base;
+        let mut cursor = root.walk();
+        let mut stack: Vec<Ctx> = Vec::new();
+        loop {
+            let node = cursor.node();
+            let level = stack.len();
+            let parent = match stack.last_mut() {
+                Some(p) => p,
+                None => &mut base,
+            };
+            let descend = self.enter(node, &cursor, parent, level, depth);
+            if let Some(ctx) = descend {
+                if cursor.goto_first_child() {
+                    stack.push(ctx);
+                    continue;
+                }
+                self.generics.truncate(ctx.gen_base);
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    self.pending = saved_pending;
+                    self.walk_id = saved_walk;
+                    return;
+                }
+                if let Some(frame) = stack.pop() {
+                    self.generics.truncate(frame.gen_base);
+                }
+            }
+        }
+    }
+
+    /// Visits one node: records its facts and says whether (and in which context) to
+    /// descend into its children. Syntax errors under a node that is not descended into are
+    /// counted here.
+    fn enter(
+        &mut self,
+        node: Node<'_>,
+        cursor: &TreeCursor<'_>,
+        parent: &mut Ctx,
+        level: usize,
+        depth: u32,
+    ) -> Option<Ctx> {
+        let errors = parent.errors && node.has_error();
+        if errors && (node.is_error() || node.is_missing()) {
+            self.syntax_error(node);
+        }
+        let r = self.visit(node, cursor, parent, level, depth, errors);
+        if r.is_none() && errors {
+            self.count_errors_below(node);
+        }
+        r
+    }
+
+    fn visit(
+        &mut self,
+        node: Node<'_>,
+        cursor: &TreeCursor<'_>,
+        parent: &mut Ctx,
+        level: usize,
+        depth: u32,
+        errors: bool,
+    ) -> Option<Ctx> {
+        let id = node.kind_id();
+        let k = self.g.kind(id);
+        let mut ctx = Ctx {
+            kind: k,
+            chain: false,
+            gen_base: self.generics.len(),
+            errors,
+            ..*parent
+        };
+        match k {
+            K::LineComment | K::BlockComment => {
+                self.comment(node, k, Some(level));
+                return None;
+            }
+            K::AttributeItem => {
+                self.attribute(node, false, parent, level);
+                return None;
+            }
+            K::InnerAttributeItem => {
+                self.attribute(node, true, parent, level);
+                return None;
+            }
+            _ => {}
+        }
+        let pending = self.take_pending(level);
+        if let Some(p) = &pending {
+            if p.cfg_test || p.test_attr {
+                ctx.test = true;
+                self.mark_test(p);
+            }
+        }
+        if self.g.is_leaf(id) {
+            return None;
+        }
+        let f = &self.g.f;
+        match k {
+            K::ScopedIdentifier | K::ScopedTypeIdentifier => {
+                let prefix = parent.chain
+                    && match parent.kind {
+                        K::ScopedIdentifier | K::ScopedTypeIdentifier => {
+                            cursor.field_id() == Some(f.path)
+                        }
+                        K::GenericType => cursor.field_id() == Some(f.type_),
+                        _ => false,
+                    };
+                ctx.chain = true;
+                if !prefix {
+                    self.path_ref(node, ctx, RefKind::Path);
+                }
+            }
+            K::GenericType => {
+                ctx.chain = parent.chain
+                    && matches!(parent.kind, K::ScopedIdentifier | K::ScopedTypeIdentifier)
+                    && cursor.field_id() == Some(f.path);
+            }
+            K::CallExpression => {
+                if let Some(func) = node.child_by_field_id(f.function.get()) {
+                    self.call(func, ctx);
+                }
+            }
+            K::Block => {
+                ctx.in_block = true;
+                ctx.assoc = false;
+            }
+            K::DeclarationList => {
+                ctx.assoc = matches!(parent.kind, K::ImplItem | K::TraitItem);
+            }
+            K::UnsafeBlock => {
+                if let Some(kw) = node.child(0) {
+                    self.unsafe_site(UnsafeKind::Block, kw, ctx);
+                }
+            }
+            // Nothing to find inside these; not descending saves cursor moves.
+            K::VisibilityModifier | K::StringLiteral | K::RawStringLiteral | K::Lifetime => {
+                return None
+            }
+            K::UseDeclaration => {
+                self.use_decl(node, ctx);
+                return None;
+            }
+            K::ExternCrate => {
+                self.extern_crate(node, ctx);
+                return None;
+            }
+            K::MacroInvocation => {
+                self.macro_invocation(node, parent.kind, ctx, depth);
+                return None;
+            }
+            K::MacroDefinition => {
+                self.item(node, ItemKindFact::Macro, ctx, pending.as_ref());
+                self.macro_definition(node, ctx);
+                return None;
+            }
+            K::ModItem => return self.mod_item(node, ctx, pending),
+            K::FunctionItem | K::FunctionSignatureItem => {
+                self.item(node, ItemKindFact::Fn, ctx, pending.as_ref());
+                self.push_generics(node);
+            }
+            K::StructItem => self.generic_item(node, ItemKindFact::Struct, ctx, &pending),
+            K::EnumItem => self.generic_item(node, ItemKindFact::Enum, ctx, &pending),
+            K::UnionItem => self.generic_item(node, ItemKindFact::Union, ctx, &pending),
+            K::TraitItem => self.generic_item(node, ItemKindFact::Trait, ctx, &pending),
+            K::ImplItem => self.generic_item(node, ItemKindFact::Impl, ctx, &pending),
+            K::TypeItem | K::AssociatedType => {
+                self.generic_item(node, ItemKindFact::Type, ctx, &pending)
+            }
+            K::ConstItem => self.item(node, ItemKindFact::Const, ctx, pending.as_ref()),
+            K::StaticItem => self.item(node, ItemKindFact::Static, ctx, pending.as_ref()),
+            _ => {}
+        }
+        Some(ctx)
+    }
+
+    /// Counts the ERROR / MISSING nodes strictly below `node`.
+    fn count_errors_below(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let n = cursor.node();
+            let mut descend = false;
+            if n.has_error() {
+                if n.is_error() || n.is_missing() {
+                    self.syntax_error(n);
+                }
+                descend = true;
+            }
+            if descend && cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() || cursor.node() == node {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn syntax_error(&mut self, node: Node<'_>) {
+        let fc = &mut self.facts.syntax_error_count;
+        *fc = fc.saturating_add(1);
+        if self.facts.syntax_errors.len() < MAX_ERROR_SPANS {
+            let span = self.sp.node(self.src, node);
+            self.facts.syntax_errors.push(span);
+        }
+    }
+
+    // ----- attributes and comments ----------------------------------------------------
+
+    fn pending_mut(&mut self, level: usize) -> &mut Pending {
+        let p = &mut self.pending;
+        if !p.active || p.walk != self.walk_id || p.level != level {
+            *p = Pending {
+                active: true,
+                walk: self.walk_id,
+                level,
+                attr_start: self.facts.attrs.len(),
+                ref_start: self.facts.refs.len(),
+                ..Pending::default()
+            };
+        }
+        p
+    }
+
+    fn take_pending(&mut self, level: usize) -> Option<Pending> {
+        if !self.pending.active {
+            return None;
+        }
+        let p = std::mem::take(&mut self.pending);
+        (p.walk == self.walk_id && p.level == level).then_some(p)
+    }
+
+    /// An item under `#[cfg(test)]` / `#[test]`: its attributes are test code too.
+    fn mark_test(&mut self, p: &Pending) {
+        for a in self.facts.attrs.iter_mut().skip(p.attr_start) {
+            a.test = true;
+        }
+        for r in self.facts.refs.iter_mut().skip(p.ref_start) {
+            r.test = true;
+        }
+    }
+
+    /// A comment: a `ribo:` directive, an outer doc comment for the next item, or nothing.
+    /// `level` is `None` inside token trees (no item follows there).
+    pub(crate) fn comment(&mut self, node: Node<'_>, k: K, level: Option<usize>) {
+        let src = self.src;
+        let bytes = node_bytes(src, node);
+        let doc = if k == K::LineComment {
+            bytes.starts_with(b"///") && !bytes.starts_with(b"////")
+        } else {
+            bytes.starts_with(b"/**") && !bytes.starts_with(b"/***") && !bytes.starts_with(b"/**/")
+        };
+        if doc {
+            if let Some(level) = level {
+                self.pending_mut(level).doc = true;
+            }
+            return;
+        }
+        let mut body = bytes.get(2..).unwrap_or_default();
+        if k == K::BlockComment {
+            body = body.strip_suffix(b"*/").unwrap_or(body);
+        }
+        let body = body.trim_ascii_start();
+        let Some(rest) = body.strip_prefix(b"ribo:") else {
+            return;
+        };
+        let p = node.start_position();
+        self.facts.directives.push(DirectiveFact {
+            text: String::from_utf8_lossy(rest.trim_ascii()).into_owned(),
+            own_line: own_line(src, node.start_byte(), p.column),
+            span: self.sp.node(self.src, node),
+        });
+    }
+
+    /// `#[..]` (pending for the next sibling) or `#![..]` (applies to the parent).
+    fn attribute(&mut self, item: Node<'_>, inner: bool, parent: &mut Ctx, level: usize) {
+        let src = self.src;
+        let mut cursor = item.walk();
+        let Some(attr) = item
+            .children(&mut cursor)
+            .find(|c| self.kind(*c) == K::Attribute)
+        else {
+            return;
+        };
+        let Some(path_node) = attr.named_child(0) else {
+            return;
+        };
+        let path = if self.collect_path(path_node, false) {
+            self.seg_strings()
+        } else {
+            vec![node_text(src, path_node)]
+        };
+        let f = &self.g.f;
+        let args = attr.child_by_field_id(f.arguments.get());
+        let value = attr.child_by_field_id(f.value.get());
+        let is = |s: &str| path.len() == 1 && path.first().is_some_and(|p| p == s);
+        let cfg_test = is("cfg") && args.is_some_and(|a| cfg_implies_test(node_bytes(src, a)));
+        let test_attr = path.last().is_some_and(|s| s == "test");
+        // `#[doc = ".."]` documents; `#[doc(hidden)]` does not.
+        let doc = is("doc") && value.is_some();
+        let path_attr = if is("path") {
+            value
+                .filter(|v| matches!(self.kind(*v), K::StringLiteral | K::RawStringLiteral))
+                .map(|v| unquote(node_bytes(src, v)))
+        } else {
+            None
+        };
+        if !inner {
+            // Start (or continue) the pending run before recording this attribute's facts,
+            // so that a test item can flag them.
+            self.pending_mut(level);
+        }
+        let ctx = *parent;
+        if path.len() > 1 {
+            self.facts.refs.push(RefFact {
+                scope: ctx.scope,
+                path: path.clone(),
+                kind: RefKind::Attribute,
+                test: ctx.test,
+                span: self.sp.node(self.src, path_node),
+            });
+        }
+        let joined = path.join("::");
+        self.facts.attrs.push(AttrFact {
+            path,
+            text: normalise_attr(node_bytes(src, attr)),
+            inner,
+            test: ctx.test,
+            span: self.sp.node(self.src, item),
+        });
+        if let Some(a) = args {
+            self.scan(a, ctx, super::tokens::Mode::Attribute, false, 0);
+        }
+        // `#[doc = include_str!("..")]`, `#[x = a::b]`: the value is code.
+        if let Some(v) =
+            value.filter(|v| !matches!(self.kind(*v), K::StringLiteral | K::RawStringLiteral))
+        {
+            let base = Ctx {
+                kind: K::Attribute,
+                errors: false,
+                ..ctx
+            };
+            self.walk(v, base, MAX_REPARSE_DEPTH);
+        }
+        if inner {
+            if cfg_test {
+                parent.test = true;
+                if matches!(parent.kind, K::SourceFile | K::DeclarationList) {
+                    if let Some(s) = self.facts.scopes.get_mut(parent.scope as usize) {
+                        s.test = true;
+                    }
+                }
+            }
+            return;
+        }
+        let p = self.pending_mut(level);
+        p.doc |= doc;
+        p.cfg_test |= cfg_test;
+        p.test_attr |= test_attr;
+        if path_attr.is_some() {
+            p.path_attr = path_attr;
+        }
+        p.attrs.push(joined);
+    }
+
+    // ----- paths ----------------------------------------------------------------------
+
+    /// Fills `self.seg` with the segments of a path node, first segment first (a leading
+    /// `::` is `Seg::Root`); generic arguments are dropped (`Vec::<u8>::new` is `Vec`, `new`).
+    /// With `bracketed`, `<T as Trait>::f` gives the segments of `T` then `f`; without it
+    /// such a path is rejected (its inner paths are visited by the walk).
+    pub(crate) fn collect_path(&mut self, node: Node<'_>, bracketed: bool) -> bool {
+        self.seg.clear();
+        let f = &self.g.f;
+        let mut cur = node;
+        loop {
+            match self.kind(cur) {
+                K::ScopedIdentifier | K::ScopedTypeIdentifier => {
+                    let Some(name) = cur.child_by_field_id(f.name.get()) else {
+                        return false;
+                    };
+                    self.seg.push(Seg::Text(name.start_byte(), name.end_byte()));
+                    match cur.child_by_field_id(f.path.get()) {
+                        Some(p) => cur = p,
+                        None => {
+                            self.seg.push(Seg::Root);
+                            break;
+                        }
+                    }
+                }
+                K::GenericType => match cur.child_by_field_id(f.type_.get()) {
+                    Some(t) => cur = t,
+                    None => return false,
+                },
+                K::BracketedType if bracketed => {
+                    let Some(inner) = cur.named_child(0) else {
+                        return false;
+                    };
+                    cur = if self.kind(inner) == K::QualifiedType {
+                        match inner.child_by_field_id(f.type_.get()) {
+                            Some(t) => t,
+                            None => return false,
+                        }
+                    } else {
+                        inner
+                    };
+                }
+                K::Identifier
+                | K::TypeIdentifier
+                | K::PrimitiveType
+                | K::SelfKw
+                | K::SuperKw
+                | K::CrateKw
+                | K::Metavariable => {
+                    self.seg.push(Seg::Text(cur.start_byte(), cur.end_byte()));
+                    break;
+                }
+                _ => return false,
+            }
+        }
+        self.seg.reverse();
+        true
+    }
+
+    pub(crate) fn seg_strings(&self) -> Vec<String> {
+        self.seg
+            .iter()
+            .map(|s| match *s {
+                Seg::Root => "::".to_string(),
+                Seg::Text(a, b) => text(self.src, a, b),
+            })
+            .collect()
+    }
+
+    /// The first segment of `self.seg` is `Self` or a generic parameter in scope.
+    pub(crate) fn seg_is_generic(&self) -> bool {
+        let Some(Seg::Text(a, b)) = self.seg.first().copied() else {
+            return false;
+        };
+        let first = slice(self.src, a, b);
+        first == b"Self"
+            || self
+                .generics
+                .iter()
+                .any(|&(s, e)| slice(self.src, s, e) == first)
+    }
+
+    /// A multi-segment path in code.
+    fn path_ref(&mut self, node: Node<'_>, ctx: Ctx, kind: RefKind) {
+        if !self.collect_path(node, false) || self.seg.len() < 2 || self.seg_is_generic() {
+            return;
+        }
+        let path = self.seg_strings();
+        self.facts.refs.push(RefFact {
+            scope: ctx.scope,
+            path,
+            kind,
+            test: ctx.test,
+            span: self.sp.node(self.src, node),
+        });
+    }
+
+    fn call(&mut self, func: Node<'_>, ctx: Ctx) {
+        let f = &self.g.f;
+        let mut func = func;
+        if self.kind(func) == K::GenericFunction {
+            match func.child_by_field_id(f.function.get()) {
+                Some(inner) => func = inner,
+                None => return,
+            }
+        }
+        let src = self.src;
+        let (callee, span) = match self.kind(func) {
+            K::FieldExpression => {
+                let Some(name) = func.child_by_field_id(f.field.get()) else {
+                    return;
+                };
+                (
+                    Callee::Method(node_text(src, name)),
+                    self.sp.node(self.src, name),
+                )
+            }
+            K::Identifier | K::ScopedIdentifier | K::SelfKw | K::Metavariable => {
+                if !self.collect_path(func, true) {
+                    return;
+                }
+                (
+                    Callee::Path(self.seg_strings()),
+                    self.sp.node(self.src, func),
+                )
+            }
+            _ => return,
+        };
+        self.facts.calls.push(CallFact {
+            scope: ctx.scope,
+            callee,
+            test: ctx.test,
+            in_macro: false,
+            span,
+        });
+    }
+
+    fn push_generics(&mut self, node: Node<'_>) {
+        let f = &self.g.f;
+        let Some(tp) = node.child_by_field_id(f.type_parameters.get()) else {
+            return;
+        };
+        let mut cursor = tp.walk();
+        for c in tp.named_children(&mut cursor) {
+            let name = match self.kind(c) {
+                K::TypeParameter => c.child_by_field_id(f.name.get()),
+                K::TypeIdentifier => Some(c),
+                _ => None,
+            };
+            if let Some(n) = name {
+                if self.generics.len() >= MAX_GENERICS {
+                    return;
+                }
+                self.generics.push((n.start_byte(), n.end_byte()));
+            }
+        }
+    }
+
+    // ----- use / extern crate ---------------------------------------------------------
+
+    fn use_leaf(
+        &mut self,
+        path: Vec<String>,
+        name: Option<String>,
+        glob: bool,
+        public: bool,
+        ctx: Ctx,
+        span: Span,
+    ) {
+        self.facts.refs.push(RefFact {
+            scope: ctx.scope,
+            path: path.clone(),
+            kind: RefKind::Use,
+            test: ctx.test,
+            span,
+        });
+        self.facts.uses.push(UseFact {
+            scope: ctx.scope,
+            path,
+            name,
+            glob,
+            public,
+            test: ctx.test,
+            span,
+        });
+    }
+
+    /// Segments of a `use` path node appended to `prefix`; `None` if it is not a path.
+    fn use_path(&mut self, prefix: &[String], node: Node<'_>) -> Option<Vec<String>> {
+        if !self.collect_path(node, false) {
+            return None;
+        }
+        let mut full = prefix.to_vec();
+        full.extend(self.seg_strings());
+        Some(full)
+    }
+
+    fn use_decl(&mut self, node: Node<'_>, ctx: Ctx) {
+        let src = self.src;
+        let f = &self.g.f;
+        let public = node
+            .child(0)
+            .is_some_and(|c| self.kind(c) == K::VisibilityModifier);
+        let mut cursor = node.walk();
+        let mut stack: Vec<(Node<'_>, Vec<String>)> = Vec::new();
+        for c in node.children(&mut cursor) {
+            match self.kind(c) {
+                K::LineComment | K::BlockComment => self.comment(c, self.kind(c), None),
+                K::VisibilityModifier => {}
+                _ if c.is_named() => stack.push((c, Vec::new())),
+                _ => {}
+            }
+        }
+        stack.reverse();
+        while let Some((n, prefix)) = stack.pop() {
+            let k = self.kind(n);
+            match k {
+                K::LineComment | K::BlockComment => self.comment(n, k, None),
+                K::UseList => {
+                    let mut children: Vec<(Node<'_>, Vec<String>)> = Vec::new();
+                    let mut c2 = n.walk();
+                    for c in n.named_children(&mut c2) {
+                        children.push((c, prefix.clone()));
+                    }
+                    stack.extend(children.into_iter().rev());
+                }
+                K::ScopedUseList => {
+                    let mut full = prefix;
+                    match n.child_by_field_id(f.path.get()) {
+                        Some(p) => match self.use_path(&full, p) {
+                            Some(v) => full = v,
+                            None => continue,
+                        },
+                        None => full.push("::".to_string()),
+                    }
+                    if let Some(list) = n.child_by_field_id(f.list.get()) {
+                        stack.push((list, full));
+                    }
+                }
+                K::UseWildcard => {
+                    let mut full = prefix;
+                    let mut c2 = n.walk();
+                    for c in n.children(&mut c2) {
+                        match self.kind(c) {
+                            K::TColonColon
+                                if full.is_empty() && c.start_byte() == n.start_byte() =>
+                            {
+                                full.push("::".to_string());
+                            }
+                            K::LineComment | K::BlockComment => {}
+                            _ if c.is_named() => {
+                                if let Some(v) = self.use_path(&full, c) {
+                                    full = v;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    self.use_leaf(full, None, true, public, ctx, self.sp.node(self.src, n));
+                }
+                K::UseAsClause => {
+                    let (Some(p), Some(alias)) = (
+                        n.child_by_field_id(f.path.get()),
+                        n.child_by_field_id(f.alias.get()),
+                    ) else {
+                        continue;
+                    };
+                    let Some(mut full) = self.use_path(&prefix, p) else {
+                        continue;
+                    };
+                    if full.len() > 1 && full.last().is_some_and(|s| s == "self") {
+                        full.pop();
+                    }
+                    let alias = node_text(src, alias);
+                    let name = (alias != "_").then_some(alias);
+                    self.use_leaf(full, name, false, public, ctx, self.sp.node(self.src, n));
+                }
+                _ => {
+                    let Some(mut full) = self.use_path(&prefix, n) else {
+                        continue;
+                    };
+                    if full.len() > 1 && full.last().is_some_and(|s| s == "self") {
+                        full.pop();
+                    }
+                    let name = full.last().filter(|s| *s != "::").cloned();
+                    self.use_leaf(full, name, false, public, ctx, self.sp.node(self.src, n));
+                }
+            }
+        }
+    }
+
+    fn extern_crate(&mut self, node: Node<'_>, ctx: Ctx) {
+        let src = self.src;
+        let f = &self.g.f;
+        let Some(name) = node.child_by_field_id(f.name.get()) else {
+            return;
+        };
+        let crate_name = node_text(src, name);
+        let binding = node
+            .child_by_field_id(f.alias.get())
+            .map(|a| node_text(src, a))
+            .unwrap_or_else(|| crate_name.clone());
+        let public = node
+            .child(0)
+            .is_some_and(|c| self.kind(c) == K::VisibilityModifier);
+        let span = self.sp.node(self.src, name);
+        self.facts.refs.push(RefFact {
+            scope: ctx.scope,
+            path: vec![crate_name.clone()],
+            kind: RefKind::ExternCrate,
+            test: ctx.test,
+            span,
+        });
+        self.facts.uses.push(UseFact {
+            scope: ctx.scope,
+            path: vec![crate_name],
+            name: (binding != "_").then_some(binding),
+            glob: false,
+            public,
+            test: ctx.test,
+            span,
+        });
+    }
+
+    // ----- items ----------------------------------------------------------------------
+
+    fn visibility(&self, node: Node<'_>) -> Visibility {
+        match node.child(0) {
+            Some(v) if self.kind(v) == K::VisibilityModifier => {
+                let restricted =
+                    v.child_count() > 1 || v.child(0).is_some_and(|c| self.kind(c) == K::CrateKw);
+                if restricted {
+                    Visibility::Restricted
+                } else {
+                    Visibility::Public
+                }
+            }
+            _ => Visibility::Private,
+        }
+    }
+
+    fn generic_item(&mut self, node: Node<'_>, kind: ItemKindFact, ctx: Ctx, p: &Option<Pending>) {
+        self.item(node, kind, ctx, p.as_ref());
+        self.push_generics(node);
+    }
+
+    fn unsafe_site(&mut self, kind: UnsafeKind, kw: Node<'_>, ctx: Ctx) {
+        self.facts.unsafe_sites.push(UnsafeFact {
+            kind,
+            test: ctx.test,
+            span: self.sp.node(self.src, kw),
+        });
+    }
+
+    fn item(&mut self, node: Node<'_>, kind: ItemKindFact, ctx: Ctx, p: Option<&Pending>) {
+        let src = self.src;
+        let f = &self.g.f;
+        let mut is_async = false;
+        let mut unsafe_kw = None;
+        let mut impl_kw = None;
+        let mut cursor = node.walk();
+        let header = if kind == ItemKindFact::Macro {
+            None
+        } else {
+            Some(node.children(&mut cursor))
+        };
+        for c in header.into_iter().flatten() {
+            match self.kind(c) {
+                K::FunctionModifiers => {
+                    let mut c2 = c.walk();
+                    for m in c.children(&mut c2) {
+                        match self.kind(m) {
+                            K::KwAsync => is_async = true,
+                            K::KwUnsafe => unsafe_kw = Some(m),
+                            _ => {}
+                        }
+                    }
+                }
+                K::KwUnsafe => unsafe_kw = Some(c),
+                K::KwImpl => {
+                    impl_kw = Some(c);
+                    break;
+                }
+                K::KwFn
+                | K::KwTrait
+                | K::KwStruct
+                | K::KwEnum
+                | K::KwUnion
+                | K::KwType
+                | K::KwConst
+                | K::KwStatic
+                | K::KwMod => break,
+                _ => {}
+            }
+        }
+        if let Some(kw) = unsafe_kw {
+            let uk = match kind {
+                ItemKindFact::Fn => Some(UnsafeKind::Fn),
+                ItemKindFact::Impl => Some(UnsafeKind::Impl),
+                ItemKindFact::Trait => Some(UnsafeKind::Trait),
+                _ => None,
+            };
+            if let Some(uk) = uk {
+                self.unsafe_site(uk, kw, ctx);
+            }
+        }
+        let name_node = if kind == ItemKindFact::Impl {
+            impl_kw
+        } else {
+            node.child_by_field_id(f.name.get())
+        };
+        let name = match name_node {
+            Some(n) if kind != ItemKindFact::Impl => node_text(src, n),
+            _ => String::new(),
+        };
+        let attrs = p.map(|p| p.attrs.clone()).unwrap_or_default();
+        let has_doc = p.is_some_and(|p| p.doc);
+        let item_span = self.sp.node(self.src, node);
+        self.facts.items.push(ItemFact {
+            scope: ctx.scope,
+            kind,
+            name,
+            visibility: self.visibility(node),
+            is_async,
+            is_unsafe: unsafe_kw.is_some(),
+            has_doc,
+            attrs,
+            in_block: ctx.in_block,
+            assoc: ctx.assoc,
+            test: ctx.test,
+            span: name_node
+                .map(|n| self.sp.node(self.src, n))
+                .unwrap_or(item_span),
+            item_span,
+        });
+    }
+
+    fn mod_item(&mut self, node: Node<'_>, mut ctx: Ctx, p: Option<Pending>) -> Option<Ctx> {
+        let src = self.src;
+        let f = &self.g.f;
+        self.item(node, ItemKindFact::Mod, ctx, p.as_ref());
+        let name = node
+            .child_by_field_id(f.name.get())
+            .map(|n| node_text(src, n))
+            .unwrap_or_default();
+        let path_attr = p.and_then(|p| p.path_attr);
+        let public = self.visibility(node) != Visibility::Private;
+        if node.child_by_field_id(f.body.get()).is_none() {
+            self.facts.mods.push(ModDeclFact {
+                scope: ctx.scope,
+                name,
+                path_attr,
+                test: ctx.test,
+                public,
+                span: self.sp.node(self.src, node),
+            });
+            return None;
+        }
+        let id = ScopeId::try_from(self.facts.scopes.len()).unwrap_or(ScopeId::MAX);
+        self.facts.scopes.push(ScopeFact {
+            parent: Some(ctx.scope),
+            name,
+            path_attr,
+            test: ctx.test,
+            span: self.sp.node(self.src, node),
+        });
+        ctx.scope = id;
+        ctx.assoc = false;
+        ctx.in_block = false;
+        Some(ctx)
+    }
+
+    // ----- macros ---------------------------------------------------------------------
+
+    fn macro_invocation(&mut self, node: Node<'_>, parent_kind: K, ctx: Ctx, depth: u32) {
+        let f = &self.g.f;
+        let mut bang = None;
+        let mut tt = None;
+        let mut cursor = node.walk();
+        for c in node.children(&mut cursor) {
+            match self.kind(c) {
+                K::TBang if bang.is_none() => bang = Some(c),
+                K::TokenTree => tt = Some(c),
+                K::LineComment | K::BlockComment => self.comment(c, self.kind(c), None),
+                _ => {}
+            }
+        }
+        if let Some(m) = node.child_by_field_id(f.macro_.get()) {
+            if self.collect_path(m, false) {
+                let path = self.seg_strings();
+                if path.len() > 1 && !self.seg_is_generic() {
+                    self.facts.refs.push(RefFact {
+                        scope: ctx.scope,
+                        path: path.clone(),
+                        kind: RefKind::MacroName,
+                        test: ctx.test,
+                        span: self.sp.node(self.src, m),
+                    });
+                }
+                self.facts.macros.push(MacroFact {
+                    scope: ctx.scope,
+                    path,
+                    test: ctx.test,
+                    span: self.sp.join(self.src, m, bang.unwrap_or(m)),
+                });
+            }
+        }
+        let Some(tt) = tt else {
+            return;
+        };
+        let item_position = matches!(parent_kind, K::SourceFile | K::DeclarationList);
+        if item_position && depth < MAX_REPARSE_DEPTH {
+            if self.looks_like_items(tt) && self.reparse(tt, ctx, depth) {
+                return;
+            }
+            self.scan(tt, ctx, super::tokens::Mode::Macro, true, depth);
+        } else {
+            self.scan(tt, ctx, super::tokens::Mode::Macro, false, depth);
+        }
+    }
+
+    fn macro_definition(&mut self, node: Node<'_>, ctx: Ctx) {
+        let f = &self.g.f;
+        let mut cursor = node.walk();
+        for c in node.children(&mut cursor) {
+            match self.kind(c) {
+                K::MacroRule => {
+                    if let Some(right) = c.child_by_field_id(f.right.get()) {
+                        self.scan(right, ctx, super::tokens::Mode::Macro, false, 0);
+                    }
+                }
+                K::LineComment | K::BlockComment => self.comment(c, self.kind(c), None),
+                _ => {}
+            }
+        }
+    }
+
+    /// Parses the interior of an item-position macro's token tree as items, in place (node
+    /// positions are file positions), and walks it in the macro's context.
+    pub(crate) fn reparse(&mut self, tt: Node<'_>, ctx: Ctx, depth: u32) -> bool {
+        let count = tt.child_count();
+        if count < 2 {
+            return false;
+        }
+        let (Some(open), Some(close)) = (tt.child(0), tt.child(count - 1)) else {
+            return false;
+        };
+        if !matches!(self.kind(open), K::TLParen | K::TLBracket | K::TLBrace)
+            || !matches!(self.kind(close), K::TRParen | K::TRBracket | K::TRBrace)
+            || close.is_missing()
+        {
+            return false;
+        }
+        let (start, end) = (open.end_byte(), close.start_byte());
+        if start >= end {
+            return true;
+        }
+        let range = Range {
+            start_byte: start,
+            end_byte: end,
+            start_point: open.end_position(),
+            end_point: close.start_position(),
+        };
+        let src = self.src;
+        let Some(parser) = self.parser() else {
+            return false;
+        };
+        if parser.set_included_ranges(&[range]).is_err() {
+            let _ = parser.set_included_ranges(&[]);
+            return false;
+        }
+        let tree = parser.parse(src, None);
+        let _ = parser.set_included_ranges(&[]);
+        let Some(tree) = tree else {
+            return false;
+        };
+        let base = Ctx {
+            kind: K::Other,
+            chain: false,
+            gen_base: self.generics.len(),
+            errors: false,
+            ..ctx
+        };
+        self.walk(tree.root_node(), base, depth.saturating_add(1));
+        self.generics.truncate(base.gen_base);
+        true
+    }
+
+    fn parser(&mut self) -> Option<&mut Parser> {
+        match &mut self.parser {
+            ParserSlot::Borrowed(p) => Some(&mut **p),
+            ParserSlot::Lazy(slot) => {
+                if slot.is_none() {
+                    let mut p = Parser::new();
+                    p.set_language(&tree_sitter_rust::LANGUAGE.into()).ok()?;
+                    *slot = Some(p);
+                }
+                slot.as_mut()
+            }
+        }
+    }
+
+    /// The token tree's body starts like items (`pub`, `mod`, `use`, `fn`, `#[..]`, ...) or
+    /// holds a top-level `mod` / `use`.
+    pub(crate) fn looks_like_items(&self, tt: Node<'_>) -> bool {
+        let mut cursor = tt.walk();
+        let mut first = true;
+        let count = tt.child_count();
+        for (i, c) in tt.children(&mut cursor).enumerate() {
+            if i == 0 || i + 1 == count as usize {
+                continue; // delimiters
+            }
+            let k = self.kind(c);
+            if matches!(k, K::LineComment | K::BlockComment) {
+                continue;
+            }
+            let item_kw = matches!(k, K::KwMod | K::KwUse);
+            if first {
+                first = false;
+                let starts_item = item_kw
+                    || matches!(
+                        k,
+                        K::THash
+                            | K::KwPub
+                            | K::KwFn
+                            | K::KwStruct
+                            | K::KwEnum
+                            | K::KwUnion
+                            | K::KwImpl
+                            | K::KwTrait
+                            | K::KwType
+                            | K::KwConst
+                            | K::KwStatic
+                            | K::KwExtern
+                            | K::KwUnsafe
+                            | K::KwAsync
+                    )
+                    || (k == K::Identifier && node_bytes(self.src, c) == b"macro_rules");
+                if starts_item {
+                    return true;
+                }
+            } else if item_kw {
+                return true;
+            }
+        }
+        false
+    }
+}
