@@ -19,9 +19,7 @@ pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".ribo-cache"];
 fn is_cargo_target(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "target")
         && (path.join("CACHEDIR.TAG").exists()
-            || path
-                .parent()
-                .is_some_and(|p| p.join("Cargo.toml").exists()))
+            || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))
 }
 
 /// What the walk found, sorted by relative path.

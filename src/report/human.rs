@@ -102,7 +102,10 @@ fn violation_diag(
         .map(|l| Diag {
             code: String::new(),
             severity: miette::Severity::Advice,
-            message: format!("the rule is declared in {}:{}", sources.spec_name, l.span.line),
+            message: format!(
+                "the rule is declared in {}:{}",
+                sources.spec_name, l.span.line
+            ),
             source: Some(spec_source()),
             labels: vec![label(&l.span, &l.text)],
             help: None,
