@@ -306,7 +306,7 @@ pub fn assemble(
                 if facts.syntax_error_count > 0 {
                     warnings.push(syntax_warning(&path, &facts));
                 }
-                (facts, true, hits)
+                (*facts, true, hits)
             }
             Parsed::Failed(message) => {
                 warnings.push(Warning::new(&path, message));

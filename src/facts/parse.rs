@@ -23,7 +23,7 @@ pub struct QueryHit {
 #[derive(Debug)]
 pub enum Parsed {
     Ok {
-        facts: FileFacts,
+        facts: Box<FileFacts>,
         /// The file is not valid UTF-8 (it was still parsed).
         not_utf8: bool,
         /// Matches of the queries, in source order.
@@ -96,7 +96,7 @@ fn parse_one(parser: &mut tree_sitter::Parser, path: &Path, queries: &[Query]) -
         Some((tree, facts)) => {
             let hits = run_queries(queries, &tree, &source);
             Parsed::Ok {
-                facts,
+                facts: Box::new(facts),
                 not_utf8,
                 hits,
             }

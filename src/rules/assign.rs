@@ -52,7 +52,7 @@ pub fn assign(spec: &Spec, graph: &FactGraph) -> Result<Assignment, Vec<SpecErro
     if errors.is_empty() {
         Ok(Assignment { boundary })
     } else {
-        errors.sort_by(|a, b| a.span.start.cmp(&b.span.start));
+        errors.sort_by_key(|e| e.span.start);
         errors.dedup_by(|a, b| a.span == b.span);
         Err(errors)
     }

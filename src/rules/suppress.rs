@@ -66,6 +66,9 @@ pub fn parse(text: &str) -> Option<Allow> {
     Some(Allow { codes, reason })
 }
 
+/// A directive with its span and what it parsed to (`None`: malformed).
+type Directive<'a> = (Span, &'a DirectiveFact, Option<Allow>);
+
 fn code_matches(pattern: &str, code: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => code.starts_with(prefix),
@@ -75,7 +78,7 @@ fn code_matches(pattern: &str, code: &str) -> bool {
 
 /// Removes suppressed violations and adds the suppressions' own problems.
 pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize) {
-    let mut by_file: std::collections::HashMap<&str, Vec<(Span, &DirectiveFact, Option<Allow>)>> =
+    let mut by_file: std::collections::HashMap<&str, Vec<Directive>> =
         std::collections::HashMap::new();
     for f in &cx.graph.files {
         if f.facts.directives.is_empty() || (cx.skip_tests() && f.test) {
