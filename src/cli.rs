@@ -25,6 +25,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the JSON Schema of ribo.yaml (for editor completion).
     Schema,
+    /// Work with contracts.
+    #[command(subcommand)]
+    Contract(ContractCommand),
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +60,20 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct FactsArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContractCommand {
+    /// Print the `exports:` list of a module as it stands, ready to paste into ribo.yaml.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// `crate::api`, `<crate>::api`, a file (`src/api/mod.rs`) or a workspace crate name.
+    pub module: String,
     #[command(flatten)]
     pub spec: SpecArgs,
 }

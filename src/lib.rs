@@ -14,7 +14,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, Format, SpecArgs};
+use cli::{CheckArgs, Cli, ColorChoice, Command, ContractCommand, Format, SpecArgs};
 use report::{Style, Summary};
 use spec::{LoadError, Spec, SpecErrors};
 
@@ -35,6 +35,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Check(args) => check(args, style, out, err),
         Command::Facts(args) => facts(&args.spec, style, out, err),
         Command::Explain(args) => explain(&args.code, out, err),
+        Command::Contract(ContractCommand::Snapshot(args)) => {
+            contract_snapshot(&args.module, &args.spec, style, out, err)
+        }
         Command::Schema => out
             .write_all(spec::schema::SCHEMA.as_bytes())
             .map(|()| EXIT_OK),
@@ -95,6 +98,17 @@ fn load_spec(
     let spec_name = display_path(&path);
     match spec::load(&path) {
         Ok(spec) => {
+            // Contract declarations are Rust item headers: parsed once, before any checking.
+            let errors = rules::contracts::validate_declarations(&spec);
+            if !errors.is_empty() {
+                let errors = SpecErrors {
+                    path: spec.path.clone(),
+                    source: spec.source.clone(),
+                    errors,
+                };
+                report::human::write_spec_errors(err, &errors, &spec_name, style)?;
+                return Ok(Err(EXIT_ERROR));
+            }
             let root_display = display_path(&spec.root);
             Ok(Ok(Loaded {
                 spec,
@@ -249,6 +263,51 @@ fn explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i
                 write!(err, "; did you mean `{n}`?")?;
             }
             writeln!(err)?;
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+fn contract_snapshot(
+    module: &str,
+    args: &SpecArgs,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
+    let loaded = match load_spec(args, style, err)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let graph = facts::build(
+        &loaded.spec.root,
+        &build_options(&loaded.spec, args.threads),
+    );
+    let target = if module.ends_with(".rs") {
+        spec::model::ExportTarget::File(module.to_string())
+    } else if module.contains("::") || module == "crate" {
+        spec::model::ExportTarget::Module(module.to_string())
+    } else {
+        spec::model::ExportTarget::Crate(module.to_string())
+    };
+    match rules::contracts::snapshot(&graph, &target) {
+        Some(exports) => {
+            writeln!(out, "exports:")?;
+            for e in exports {
+                writeln!(
+                    out,
+                    "  - \"{}\"",
+                    e.replace('\\', "\\\\").replace('"', "\\\"")
+                )?;
+            }
+            Ok(EXIT_OK)
+        }
+        None => {
+            writeln!(
+                err,
+                "error: no module `{module}` in the code under `{}`",
+                loaded.root_display
+            )?;
             Ok(EXIT_ERROR)
         }
     }

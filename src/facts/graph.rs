@@ -44,6 +44,20 @@ pub struct SourceFile {
     /// Matches of the spec's tree-sitter queries.
     #[serde(skip)]
     pub query_hits: Vec<QueryHit>,
+    /// What each `use` of `facts.uses` resolves to (same index).
+    #[serde(skip)]
+    pub use_targets: Vec<UseTarget>,
+}
+
+/// What a `use` leaf resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UseTarget {
+    /// A module of the workspace (the module the path names).
+    Module(ModId),
+    /// An external crate or std.
+    External,
+    /// An item of the current module, or nothing ribo could resolve.
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -323,6 +337,7 @@ pub fn assemble(
             facts,
             scope_modules: Vec::new(),
             query_hits,
+            use_targets: Vec::new(),
         });
     }
     let mut g = FactGraph {
@@ -755,12 +770,18 @@ fn resolve_all(g: &mut FactGraph) {
     let mut edges = Vec::new();
     let mut external = Vec::new();
     let mut unresolved = Vec::new();
+    let mut use_targets = Vec::with_capacity(g.files.len());
     for (fid, file) in g.files.iter().enumerate() {
         if file.scope_modules.is_empty() {
+            use_targets.push(Vec::new());
             continue;
         }
         let mut r = FileResolver::new(g, &externs, &items, fid as FileId);
         r.resolve_file(&mut edges, &mut external, &mut unresolved);
+        use_targets.push(r.use_targets());
+    }
+    for (f, targets) in g.files.iter_mut().zip(use_targets) {
+        f.use_targets = targets;
     }
     g.edges = edges;
     g.external_uses = external;
@@ -878,6 +899,17 @@ impl<'a> FileResolver<'a> {
                 }),
             }
         }
+    }
+
+    /// The resolution of every `use` of the file.
+    fn use_targets(&mut self) -> Vec<UseTarget> {
+        (0..self.facts.uses.len())
+            .map(|u| match self.resolve_use(u, 0) {
+                Res::Module(m) => UseTarget::Module(m),
+                Res::External { .. } | Res::Std => UseTarget::External,
+                Res::Local | Res::Unresolved(_) => UseTarget::Other,
+            })
+            .collect()
     }
 
     fn scope_module(&self, scope: ScopeId) -> ModId {

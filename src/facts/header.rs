@@ -225,6 +225,26 @@ fn variants_of(body: Node, source: &[u8]) -> Vec<String> {
     out
 }
 
+/// Parses declarations one after another with one tree-sitter parser.
+pub struct DeclarationParser(tree_sitter::Parser);
+
+impl DeclarationParser {
+    pub fn new() -> Self {
+        DeclarationParser(super::rust::parser())
+    }
+
+    /// See [`parse_declaration`].
+    pub fn parse(&mut self, decl: &str) -> Result<Header, DeclError> {
+        parse_declaration(&mut self.0, decl)
+    }
+}
+
+impl Default for DeclarationParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Parses a declared export (`fn name(args) -> Ret`, `struct Name { f: T }`, `enum Name`,
 /// `trait Name`, `type Name = T`, `const NAME: T`, `mod name`...), with the parser given.
 /// Declarations need no body: one is added where Rust requires it.

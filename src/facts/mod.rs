@@ -19,6 +19,7 @@ use serde::Serialize;
 
 pub use graph::{
     Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
+    UseTarget,
 };
 pub use parse::QueryHit;
 

@@ -100,6 +100,16 @@ pub enum Callee {
     Path(Vec<String>),
 }
 
+/// The first argument of a call or macro invocation, as far as env contracts need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum Arg {
+    /// A plain string literal; the text between the quotes, escapes as written.
+    Literal(String),
+    /// Anything else (a variable, a call, `concat!(..)`...).
+    Other,
+}
+
 /// A call: method call or path call, also inside macro token trees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallFact {
@@ -111,6 +121,8 @@ pub struct CallFact {
     pub in_macro: bool,
     /// The callee's span (method name for a method call, path for a path call).
     pub span: Span,
+    /// The first argument, when there is one.
+    pub first_arg: Option<Arg>,
 }
 
 /// A macro invocation `name!(...)` / `a::b::name!{...}` (also nested in token trees).
@@ -121,6 +133,8 @@ pub struct MacroFact {
     pub test: bool,
     /// Span of the macro path and the `!`.
     pub span: Span,
+    /// The first token-level argument (`env!("X")` gives `Literal("X")`).
+    pub first_arg: Option<Arg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -201,6 +215,8 @@ pub struct ItemFact {
     pub span: Span,
     /// Span of the whole item, attributes excluded.
     pub item_span: Span,
+    /// Normalised header, for pub module-level items (contract exports).
+    pub header: Option<crate::facts::header::Header>,
 }
 
 /// A `// ribo: ...` comment (the only comments ribo keeps).

@@ -22,7 +22,31 @@ struct Facts<'a> {
     edges: Vec<EdgeOut<'a>>,
     external_uses: Vec<ExternalOut<'a>>,
     unresolved: Vec<UnresolvedOut<'a>>,
+    pub_items: Vec<PubItemOut<'a>>,
+    env_reads: Vec<EnvReadOut<'a>>,
     warnings: &'a [crate::facts::Warning],
+}
+
+#[derive(Serialize)]
+struct PubItemOut<'a> {
+    module: String,
+    name: String,
+    header: String,
+    file: &'a str,
+    line: u32,
+    /// Re-exported with `pub use` from another module.
+    reexport: bool,
+}
+
+#[derive(Serialize)]
+struct EnvReadOut<'a> {
+    file: &'a str,
+    line: u32,
+    col: u32,
+    /// `null` when the name is computed: never guessed.
+    name: Option<String>,
+    via: String,
+    test: bool,
 }
 
 #[derive(Serialize)]
@@ -174,8 +198,39 @@ pub fn write(out: &mut dyn Write, g: &FactGraph) -> io::Result<()> {
                 test: u.test,
             })
             .collect(),
+        pub_items: pub_items(g),
+        env_reads: crate::rules::contracts::env_reads(g)
+            .into_iter()
+            .map(|r| EnvReadOut {
+                file: path(r.file),
+                line: r.span.line,
+                col: r.span.col,
+                name: r.name,
+                via: r.via,
+                test: r.test,
+            })
+            .collect(),
         warnings: &g.warnings,
     };
     serde_json::to_writer_pretty(&mut *out, &facts).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// Every module's exports (pub items and re-exports), sorted by module then name.
+fn pub_items(g: &FactGraph) -> Vec<PubItemOut<'_>> {
+    let mut out = Vec::new();
+    for m in 0..g.modules.len() as u32 {
+        for e in crate::rules::contracts::exports_of(g, m) {
+            out.push(PubItemOut {
+                module: g.module_display(m),
+                reexport: e.export_file != e.file || e.export_span != e.span,
+                name: e.name,
+                header: e.header.text,
+                file: &g.file(e.export_file).path,
+                line: e.export_span.line,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.module.cmp(&b.module).then(a.name.cmp(&b.name)));
+    out
 }

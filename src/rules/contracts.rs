@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::boundaries::normalise_crate;
 use super::{CodeDoc, Context, Location, Violation};
-use crate::facts::header::{parse_declaration, Header};
-use crate::facts::model::{Arg, Callee, ItemKindFact, Span, Visibility};
+use crate::facts::header::{DeclarationParser, Header};
+use crate::facts::model::{Arg, Callee, Span, Visibility};
 use crate::facts::{FactGraph, FileId, ModId, UseTarget};
 use crate::spec::model::{At, Contract, ContractKind, ExportTarget, Scope, Severity, Spec};
 use crate::spec::SpecError;
@@ -25,7 +25,8 @@ contract if the change is intended (it breaks whoever relies on it).",
     CodeDoc {
         code: "contract::signature-drift",
         summary: "a declared export exists but its header differs",
-        explanation: "The item exists with another header (arguments, return type, generics, where \
+        explanation:
+            "The item exists with another header (arguments, return type, generics, where \
 clause, asyncness, struct pub fields or enum variants). Comparison is on normalised tokens: \
 whitespace, trailing commas and `pub` do not matter. Both the declaration and the code are \
 shown.",
@@ -45,7 +46,8 @@ may use that crate. Move the code, or widen `only_from` if the architecture chan
     CodeDoc {
         code: "contract::undeclared-env",
         summary: "the code reads an environment variable the contract does not list",
-        explanation: "With `exhaustive: true`, every `std::env::var`/`var_os`/`env!`/`option_env!` \
+        explanation:
+            "With `exhaustive: true`, every `std::env::var`/`var_os`/`env!`/`option_env!` \
 read with a literal name must be listed in `env:`. Reads with a computed name are listed as \
 unresolved in `ribo facts`, never guessed.",
     },
@@ -64,19 +66,20 @@ workspace.",
     CodeDoc {
         code: "drift::unknown-module",
         summary: "a contract names a module, file or crate that does not exist",
-        explanation: "The `module:`, `file:` or `crate:` of an exports contract matches nothing in \
+        explanation:
+            "The `module:`, `file:` or `crate:` of an exports contract matches nothing in \
 the code: it was moved or removed.",
     },
 ];
 
 /// Parses every declared export; a declaration that does not parse is a spec error.
 pub fn validate_declarations(spec: &Spec) -> Vec<SpecError> {
-    let mut parser = crate::facts::rust::parser();
+    let mut parser = DeclarationParser::new();
     let mut errors = Vec::new();
     for c in &spec.contracts {
         if let ContractKind::Exports { exports, .. } = &c.kind {
             for e in exports {
-                if let Err(err) = parse_declaration(&mut parser, &e.value) {
+                if let Err(err) = parser.parse(&e.value) {
                     let at = spec_offset(&spec.source, e, err.offset);
                     errors.push(SpecError {
                         code: "spec::declaration",
@@ -107,16 +110,28 @@ fn spec_offset(source: &str, e: &At<String>, offset: usize) -> usize {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
-    let mut parser = crate::facts::rust::parser();
+    let mut parser = DeclarationParser::new();
     for c in &cx.spec.contracts {
         match &c.kind {
             ContractKind::Exports {
                 target,
                 exports,
                 exhaustive,
-            } => exports_contract(cx, c, target, exports, exhaustive.as_ref(), &mut parser, out),
-            ContractKind::CrateUse { krate, only_from } => crate_contract(cx, c, krate, only_from, out),
-            ContractKind::Env { vars, exhaustive } => env_contract(cx, c, vars, exhaustive.as_ref(), out),
+            } => exports_contract(
+                cx,
+                c,
+                target,
+                exports,
+                exhaustive.as_ref(),
+                &mut parser,
+                out,
+            ),
+            ContractKind::CrateUse { krate, only_from } => {
+                crate_contract(cx, c, krate, only_from, out)
+            }
+            ContractKind::Env { vars, exhaustive } => {
+                env_contract(cx, c, vars, exhaustive.as_ref(), out)
+            }
         }
     }
 }
@@ -126,9 +141,12 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
 pub struct Export {
     pub name: String,
     pub header: Header,
+    /// Where the item is defined (its header is there).
     pub file: FileId,
-    /// Where the module exports it (the item, or the `pub use` leaf).
     pub span: Span,
+    /// Where the module exports it: the item itself, or the `pub use` leaf.
+    pub export_file: FileId,
+    pub export_span: Span,
 }
 
 /// Non-pub items of a module, by name (to say "exists but is not pub").
@@ -138,7 +156,9 @@ fn private_items(g: &FactGraph, m: ModId) -> BTreeMap<String, (FileId, Span)> {
     f.facts
         .items
         .iter()
-        .filter(|i| i.scope == module.scope && !i.in_block && !i.assoc && i.visibility != Visibility::Public)
+        .filter(|i| {
+            i.scope == module.scope && !i.in_block && !i.assoc && i.visibility != Visibility::Public
+        })
         .map(|i| (i.name.clone(), (module.file, i.span)))
         .collect()
 }
@@ -152,14 +172,24 @@ pub fn exports_of(g: &FactGraph, m: ModId) -> Vec<Export> {
     out
 }
 
-fn collect_exports(g: &FactGraph, m: ModId, out: &mut Vec<Export>, seen: &mut BTreeSet<(ModId, String)>, depth: u32) {
+fn collect_exports(
+    g: &FactGraph,
+    m: ModId,
+    out: &mut Vec<Export>,
+    seen: &mut BTreeSet<(ModId, String)>,
+    depth: u32,
+) {
     if depth > 8 {
         return;
     }
     let module = g.module(m);
     let f = g.file(module.file);
     for item in &f.facts.items {
-        if item.scope != module.scope || item.in_block || item.assoc || item.visibility != Visibility::Public {
+        if item.scope != module.scope
+            || item.in_block
+            || item.assoc
+            || item.visibility != Visibility::Public
+        {
             continue;
         }
         if let Some(h) = &item.header {
@@ -169,6 +199,8 @@ fn collect_exports(g: &FactGraph, m: ModId, out: &mut Vec<Export>, seen: &mut BT
                     header: h.clone(),
                     file: module.file,
                     span: item.span,
+                    export_file: module.file,
+                    export_span: item.span,
                 });
             }
         }
@@ -184,12 +216,18 @@ fn collect_exports(g: &FactGraph, m: ModId, out: &mut Vec<Export>, seen: &mut BT
         if u.glob {
             let mut inner = Vec::new();
             collect_exports(g, target, &mut inner, seen, depth + 1);
-            out.extend(inner);
+            out.extend(inner.into_iter().map(|e| Export {
+                export_file: module.file,
+                export_span: u.span,
+                ..e
+            }));
             continue;
         }
         let Some(name) = u.name.clone() else { continue };
         // The use names a module (`pub use a::b;` where b is a module): export it as `mod`.
-        if g.module(target).path.rsplit("::").next() == Some(last) && g.module(target).path != "crate" {
+        if g.module(target).path.rsplit("::").next() == Some(last)
+            && g.module(target).path != "crate"
+        {
             continue;
         }
         let tm = g.module(target);
@@ -206,8 +244,10 @@ fn collect_exports(g: &FactGraph, m: ModId, out: &mut Vec<Export>, seen: &mut BT
                     out.push(Export {
                         name,
                         header,
-                        file: module.file,
-                        span: u.span,
+                        file: tm.file,
+                        span: item.span,
+                        export_file: module.file,
+                        export_span: u.span,
                     });
                 }
             }
@@ -223,7 +263,10 @@ pub fn target_module(g: &FactGraph, target: &ExportTarget) -> Option<ModId> {
             let n = normalise_crate(name);
             g.crates
                 .iter()
-                .find(|c| c.kind == crate::facts::cargo::TargetKind::Lib && (c.name == n || normalise_crate(&g.packages[c.package].name) == n))
+                .find(|c| {
+                    c.kind == crate::facts::cargo::TargetKind::Lib
+                        && (c.name == n || normalise_crate(&g.packages[c.package].name) == n)
+                })
                 .or_else(|| g.crates.iter().find(|c| c.name == n))
                 .map(|c| c.root_module)
         }
@@ -281,7 +324,7 @@ fn exports_contract(
     target: &At<ExportTarget>,
     exports: &[At<String>],
     exhaustive: Option<&At<bool>>,
-    parser: &mut tree_sitter::Parser,
+    parser: &mut DeclarationParser,
     out: &mut Vec<Violation>,
 ) {
     let g = cx.graph;
@@ -290,7 +333,11 @@ fn exports_contract(
             location: spec_loc(cx, &target.span),
             code: "drift::unknown-module".into(),
             severity: Severity::Error,
-            message: format!("contract `{}` is about {}, which does not exist", c.id.value, describe_target(&target.value)),
+            message: format!(
+                "contract `{}` is about {}, which does not exist",
+                c.id.value,
+                describe_target(&target.value)
+            ),
             label: "nothing in the code matches this".into(),
             spec_label: None,
             help: Some("the module was moved or removed: update the contract".into()),
@@ -301,17 +348,31 @@ fn exports_contract(
     let private = private_items(g, m);
     let mut declared_names = BTreeSet::new();
     for e in exports {
-        let Ok(decl) = parse_declaration(parser, &e.value) else { continue };
+        let Ok(decl) = parser.parse(&e.value) else {
+            continue;
+        };
         declared_names.insert(decl.name.clone());
-        let found = actual.iter().find(|a| a.name == decl.name && a.header.kind == decl.kind)
+        let found = actual
+            .iter()
+            .find(|a| a.name == decl.name && a.header.kind == decl.kind)
             .or_else(|| actual.iter().find(|a| a.name == decl.name));
         match found {
             None => {
-                let mut message = format!("`{}` is declared by contract `{}` but not exported by {}", decl.name, c.id.value, g.module_display(m));
+                let mut message = format!(
+                    "`{}` is declared by contract `{}` but not exported by {}",
+                    decl.name,
+                    c.id.value,
+                    g.module_display(m)
+                );
                 let label = match private.get(&decl.name) {
                     Some((f, s)) => {
                         message.push_str(" (it is no longer pub)");
-                        format!("exists at {}:{}:{} but is not pub", g.file(*f).path, s.line, s.col)
+                        format!(
+                            "exists at {}:{}:{} but is not pub",
+                            g.file(*f).path,
+                            s.line,
+                            s.col
+                        )
                     }
                     None => "no pub item of this name".into(),
                 };
@@ -322,19 +383,30 @@ fn exports_contract(
                     message,
                     label,
                     spec_label: None,
-                    help: Some("restore the item, or update the contract if the break is intended".into()),
+                    help: Some(
+                        "restore the item, or update the contract if the break is intended".into(),
+                    ),
                 });
             }
             Some(a) => {
                 if let Some(diff) = header_diff(&decl, &a.header) {
                     out.push(Violation {
-                        location: Location::Source { file: g.file(a.file).path.clone(), span: a.span },
+                        location: Location::Source {
+                            file: g.file(a.file).path.clone(),
+                            span: a.span,
+                        },
                         code: "contract::signature-drift".into(),
                         severity: Severity::Error,
-                        message: format!("`{}` differs from its declaration in contract `{}`", decl.name, c.id.value),
+                        message: format!(
+                            "`{}` differs from its declaration in contract `{}`",
+                            decl.name, c.id.value
+                        ),
                         label: format!("actual: {}", a.header.text),
                         spec_label: cx.spec_label(&e.span, format!("declared: {}", decl.text)),
-                        help: Some(format!("declared: {}\n  actual: {}{diff}", decl.text, a.header.text)),
+                        help: Some(format!(
+                            "declared: {}\n  actual: {}{diff}",
+                            decl.text, a.header.text
+                        )),
                     });
                 }
             }
@@ -345,13 +417,24 @@ fn exports_contract(
         for a in &actual {
             if !declared_names.contains(&a.name) {
                 out.push(Violation {
-                    location: Location::Source { file: g.file(a.file).path.clone(), span: a.span },
+                    location: Location::Source {
+                        file: g.file(a.export_file).path.clone(),
+                        span: a.export_span,
+                    },
                     code: "contract::undeclared-export".into(),
                     severity: Severity::Error,
-                    message: format!("`{}` is exported by {} but not declared in contract `{}`", a.name, g.module_display(m), c.id.value),
+                    message: format!(
+                        "`{}` is exported by {} but not declared in contract `{}`",
+                        a.name,
+                        g.module_display(m),
+                        c.id.value
+                    ),
                     label: format!("exports `{}`", a.header.text),
                     spec_label: cx.spec_label(&span, "every export must be declared"),
-                    help: Some(format!("declare `- {}` in `exports`, or make the item private", a.header.text)),
+                    help: Some(format!(
+                        "declare `- {}` in `exports`, or make the item private",
+                        a.header.text
+                    )),
                 });
             }
         }
@@ -365,13 +448,26 @@ fn header_diff(declared: &Header, actual: &Header) -> Option<String> {
     }
     if let (Some(d), Some(a)) = (&declared.fields, &actual.fields) {
         if d != a {
-            let show = |f: &Vec<(String, String)>| f.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ");
-            return Some(format!("\n  declared pub fields: {}\n    actual pub fields: {}", show(d), show(a)));
+            let show = |f: &Vec<(String, String)>| {
+                f.iter()
+                    .map(|(n, t)| format!("{n}: {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Some(format!(
+                "\n  declared pub fields: {}\n    actual pub fields: {}",
+                show(d),
+                show(a)
+            ));
         }
     }
     if let (Some(d), Some(a)) = (&declared.variants, &actual.variants) {
         if d != a {
-            return Some(format!("\n  declared variants: {}\n    actual variants: {}", d.join(", "), a.join(", ")));
+            return Some(format!(
+                "\n  declared variants: {}\n    actual variants: {}",
+                d.join(", "),
+                a.join(", ")
+            ));
         }
     }
     None
@@ -394,14 +490,20 @@ fn crate_contract(
 ) {
     let g = cx.graph;
     let declared = g.packages.iter().any(|p| {
-        p.dependencies.iter().any(|d| krate.matcher.is_match(&normalise_crate(&d.name)) || krate.matcher.is_match(&normalise_crate(&d.package)))
+        p.dependencies.iter().any(|d| {
+            krate.matcher.is_match(normalise_crate(&d.name))
+                || krate.matcher.is_match(normalise_crate(&d.package))
+        })
     });
     if !declared {
         out.push(Violation {
             location: spec_loc(cx, &krate.span),
             code: "drift::unknown-crate".into(),
             severity: Severity::Error,
-            message: format!("contract `{}` names the crate `{}`, which no Cargo.toml declares", c.id.value, krate.text),
+            message: format!(
+                "contract `{}` names the crate `{}`, which no Cargo.toml declares",
+                c.id.value, krate.text
+            ),
             label: "not a dependency of any package".into(),
             spec_label: None,
             help: Some("the dependency is gone: remove or update the contract".into()),
@@ -411,24 +513,36 @@ fn crate_contract(
         if cx.skip_tests() && e.test {
             continue;
         }
-        let hit = krate.matcher.is_match(&normalise_crate(&e.name)) || krate.matcher.is_match(&normalise_crate(&e.package));
+        let hit = krate.matcher.is_match(normalise_crate(&e.name))
+            || krate.matcher.is_match(normalise_crate(&e.package));
         if !hit || in_scopes(cx, only_from, e.file) {
             continue;
         }
         out.push(Violation {
-            location: Location::Source { file: g.file(e.file).path.clone(), span: e.span },
+            location: Location::Source {
+                file: g.file(e.file).path.clone(),
+                span: e.span,
+            },
             code: "contract::crate-use".into(),
             severity: Severity::Error,
-            message: format!("`{}` may only be used from the places contract `{}` allows", e.package, c.id.value),
+            message: format!(
+                "`{}` may only be used from the places contract `{}` allows",
+                e.package, c.id.value
+            ),
             label: format!("uses `{}` here", e.package),
-            spec_label: cx.spec_label(&c.id.span, c.description.as_ref().map_or_else(|| "declared here".to_string(), |d| d.value.clone())),
+            spec_label: cx.spec_label(
+                &c.id.span,
+                c.description
+                    .as_ref()
+                    .map_or_else(|| "declared here".to_string(), |d| d.value.clone()),
+            ),
             help: Some("go through the boundary that owns this dependency".into()),
         });
     }
 }
 
 /// An environment read found in the code.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvRead {
     pub file: FileId,
     /// `None` when the name is not a literal.
@@ -447,8 +561,12 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
     for (i, f) in g.files.iter().enumerate() {
         let id = i as FileId;
         for c in &f.facts.calls {
-            let Callee::Path(path) = &c.callee else { continue };
-            if !path.last().is_some_and(|l| ENV_FNS.contains(&l.as_str())) {
+            let Callee::Path(path) = &c.callee else {
+                continue;
+            };
+            // Only calls with an argument can read a variable; the name may be an alias
+            // (`use std::env::var as get; get("X")`), so follow `use` before deciding.
+            if c.first_arg.is_none() {
                 continue;
             }
             let full = g.expand_path(id, c.scope, path);
@@ -467,7 +585,8 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
         }
         for m in &f.facts.macros {
             let name = m.path.last().map(String::as_str).unwrap_or("");
-            let std_path = m.path.len() == 1 || m.path.first().is_some_and(|s| s == "std" || s == "core");
+            let std_path =
+                m.path.len() == 1 || m.path.first().is_some_and(|s| s == "std" || s == "core");
             if !std_path || !matches!(name, "env" | "option_env") {
                 continue;
             }
@@ -490,9 +609,18 @@ fn literal(arg: &Option<Arg>) -> Option<String> {
     }
 }
 
-fn env_contract(cx: &Context, c: &Contract, vars: &[At<String>], exhaustive: Option<&At<bool>>, out: &mut Vec<Violation>) {
+fn env_contract(
+    cx: &Context,
+    c: &Contract,
+    vars: &[At<String>],
+    exhaustive: Option<&At<bool>>,
+    out: &mut Vec<Violation>,
+) {
     let g = cx.graph;
-    let reads: Vec<EnvRead> = env_reads(g).into_iter().filter(|r| !(cx.skip_tests() && r.test)).collect();
+    let reads: Vec<EnvRead> = env_reads(g)
+        .into_iter()
+        .filter(|r| !(cx.skip_tests() && r.test))
+        .collect();
     let listed: BTreeSet<&str> = vars.iter().map(|v| v.value.as_str()).collect();
     if exhaustive.is_some_and(|x| x.value) {
         let span = exhaustive.map(|x| x.span.clone()).unwrap_or_default();
@@ -502,13 +630,22 @@ fn env_contract(cx: &Context, c: &Contract, vars: &[At<String>], exhaustive: Opt
                 continue;
             }
             out.push(Violation {
-                location: Location::Source { file: g.file(r.file).path.clone(), span: r.span },
+                location: Location::Source {
+                    file: g.file(r.file).path.clone(),
+                    span: r.span,
+                },
                 code: "contract::undeclared-env".into(),
                 severity: Severity::Error,
-                message: format!("reads `{name}`, which contract `{}` does not list", c.id.value),
+                message: format!(
+                    "reads `{name}`, which contract `{}` does not list",
+                    c.id.value
+                ),
                 label: format!("`{}` reads `{name}`", r.via),
                 spec_label: cx.spec_label(&span, "every variable read must be listed"),
-                help: Some(format!("add `{name}` to `env` of `{}`, or stop reading it", c.id.value)),
+                help: Some(format!(
+                    "add `{name}` to `env` of `{}`, or stop reading it",
+                    c.id.value
+                )),
             });
         }
     }
@@ -519,30 +656,56 @@ fn env_contract(cx: &Context, c: &Contract, vars: &[At<String>], exhaustive: Opt
                 location: spec_loc(cx, &v.span),
                 code: "contract::unread-env".into(),
                 severity: Severity::Warning,
-                message: format!("`{}` is listed in contract `{}` but no code reads it", v.value, c.id.value),
+                message: format!(
+                    "`{}` is listed in contract `{}` but no code reads it",
+                    v.value, c.id.value
+                ),
                 label: "never read with a literal name".into(),
                 spec_label: None,
-                help: Some("remove it if it is gone; reads with computed names are listed in `ribo facts`".into()),
+                help: Some(
+                    "remove it if it is gone; reads with computed names are listed in `ribo facts`"
+                        .into(),
+                ),
             });
         }
     }
 }
 
-/// The `exports:` list of a module as it stands, ready to paste into ribo.yaml.
+/// The `exports:` list of a module as it stands, ready to paste into ribo.yaml: struct pub
+/// fields and enum variants included, so the contract is as strict as the code.
 pub fn snapshot(g: &FactGraph, target: &ExportTarget) -> Option<Vec<String>> {
     let m = target_module(g, target)?;
-    Some(exports_of(g, m).into_iter().map(|e| e.header.text).collect())
+    Some(
+        exports_of(g, m)
+            .into_iter()
+            .map(|e| declaration(&e.header))
+            .collect(),
+    )
+}
+
+/// A header written back as a declaration.
+fn declaration(h: &Header) -> String {
+    let mut text = h.text.clone();
+    if let Some(fields) = h.fields.as_ref().filter(|f| !f.is_empty()) {
+        let list: Vec<String> = fields.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        text.push_str(&format!(" {{ {} }}", list.join(", ")));
+    }
+    if let Some(variants) = h.variants.as_ref().filter(|v| !v.is_empty()) {
+        text.push_str(&format!(" {{ {} }}", variants.join(", ")));
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::model::ItemKindFact;
 
     #[test]
     fn kinds_compare() {
-        let mut p = crate::facts::rust::parser();
-        let a = parse_declaration(&mut p, "struct A { x: u8 }").expect("parses");
-        let b = parse_declaration(&mut p, "struct A { x: u16 }").expect("parses");
+        let mut p = DeclarationParser::new();
+        let a = p.parse("struct A { x: u8 }").expect("parses");
+        let b = p.parse("struct A { x: u16 }").expect("parses");
         assert!(header_diff(&a, &b).is_some());
         assert_eq!(a.kind, ItemKindFact::Struct);
     }

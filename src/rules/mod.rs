@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod boundaries;
+pub mod contracts;
 pub mod drift;
 pub mod invariants;
 pub mod patterns;
@@ -126,6 +127,7 @@ pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome
     boundaries::check(&cx, &mut out);
     drift::check(&cx, &mut out);
     invariants::check(&cx, &mut out);
+    contracts::check(&cx, &mut out);
     let (mut violations, suppressed) = suppress::apply(&cx, out);
     sort(&mut violations);
     Outcome {
@@ -146,6 +148,7 @@ pub fn all_codes() -> Vec<CodeDoc> {
     all.extend_from_slice(boundaries::CODES);
     all.extend_from_slice(drift::CODES);
     all.extend_from_slice(invariants::CODES);
+    all.extend_from_slice(contracts::CODES);
     all.extend_from_slice(suppress::CODES);
     all.extend(
         crate::spec::codes::CODES

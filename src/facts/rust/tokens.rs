@@ -177,6 +177,9 @@ impl<'s> Extractor<'s, '_> {
                         test: ctx.test,
                         in_macro: true,
                         span: self.sp.node(self.src, first),
+                        first_arg: toks
+                            .get(j)
+                            .and_then(|t| super::walker::first_token_argument(t.0, src)),
                     });
                 }
             }
@@ -212,6 +215,9 @@ impl<'s> Extractor<'s, '_> {
                     path,
                     test: ctx.test,
                     span: self.sp.join(self.src, first, bang),
+                    first_arg: toks
+                        .get(end + 1)
+                        .and_then(|t| super::walker::first_token_argument(t.0, src)),
                 });
             }
             return end;
@@ -257,6 +263,9 @@ impl<'s> Extractor<'s, '_> {
                 test: ctx.test,
                 in_macro: true,
                 span,
+                first_arg: toks
+                    .get(end)
+                    .and_then(|t| super::walker::first_token_argument(t.0, src)),
             });
         }
         end

@@ -8,7 +8,7 @@ use super::text::{
     unquote, Spanner,
 };
 use crate::facts::model::{
-    AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, MacroFact,
+    Arg, AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, MacroFact,
     ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Span, UnsafeFact, UnsafeKind, UseFact,
     Visibility,
 };
@@ -281,7 +281,8 @@ impl<'s, 'p> Extractor<'s, 'p> {
             }
             K::CallExpression => {
                 if let Some(func) = node.child_by_field_id(f.function.get()) {
-                    self.call(func, ctx);
+                    let args = node.child_by_field_id(f.arguments.get());
+                    self.call(func, args, ctx);
                 }
             }
             K::Block => {
@@ -630,7 +631,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
         });
     }
 
-    fn call(&mut self, func: Node<'_>, ctx: Ctx) {
+    fn call(&mut self, func: Node<'_>, args: Option<Node<'_>>, ctx: Ctx) {
         let f = &self.g.f;
         let mut func = func;
         if self.kind(func) == K::GenericFunction {
@@ -661,12 +662,14 @@ impl<'s, 'p> Extractor<'s, 'p> {
             }
             _ => return,
         };
+        let first_arg = args.and_then(|a| first_argument(a, src));
         self.facts.calls.push(CallFact {
             scope: ctx.scope,
             callee,
             test: ctx.test,
             in_macro: false,
             span,
+            first_arg,
         });
     }
 
@@ -951,11 +954,15 @@ impl<'s, 'p> Extractor<'s, 'p> {
         let attrs = p.map(|p| p.attrs.clone()).unwrap_or_default();
         let has_doc = p.is_some_and(|p| p.doc);
         let item_span = self.sp.node(self.src, node);
+        let visibility = self.visibility(node);
+        let header = (visibility == Visibility::Public && !ctx.in_block && !ctx.assoc)
+            .then(|| crate::facts::header::header_of(node, src))
+            .flatten();
         self.facts.items.push(ItemFact {
             scope: ctx.scope,
             kind,
             name,
-            visibility: self.visibility(node),
+            visibility,
             is_async,
             is_unsafe: unsafe_kw.is_some(),
             has_doc,
@@ -967,6 +974,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                 .map(|n| self.sp.node(self.src, n))
                 .unwrap_or(item_span),
             item_span,
+            header,
         });
     }
 
@@ -1032,11 +1040,13 @@ impl<'s, 'p> Extractor<'s, 'p> {
                         span: self.sp.node(self.src, m),
                     });
                 }
+                let first_arg = tt.and_then(|t| first_token_argument(t, self.src));
                 self.facts.macros.push(MacroFact {
                     scope: ctx.scope,
                     path,
                     test: ctx.test,
                     span: self.sp.join(self.src, m, bang.unwrap_or(m)),
+                    first_arg,
                 });
             }
         }
@@ -1180,4 +1190,48 @@ impl<'s, 'p> Extractor<'s, 'p> {
         }
         false
     }
+}
+
+/// The first argument of an `arguments` node.
+fn first_argument(args: Node<'_>, src: &[u8]) -> Option<Arg> {
+    let mut cursor = args.walk();
+    let first = args.named_children(&mut cursor).find(|n| {
+        !matches!(
+            n.kind(),
+            "line_comment" | "block_comment" | "attribute_item"
+        )
+    })?;
+    Some(literal_or_other(first, src))
+}
+
+/// The first comma-separated argument of a token tree: a literal only when the string is
+/// the whole argument (`env!("X")`, `var("X")`), not `concat!("X", ..)`.
+pub(crate) fn first_token_argument(tt: Node<'_>, src: &[u8]) -> Option<Arg> {
+    let mut cursor = tt.walk();
+    let inner: Vec<Node<'_>> = tt
+        .children(&mut cursor)
+        .filter(|n| !matches!(n.kind(), "line_comment" | "block_comment"))
+        .collect();
+    // Drop the delimiters.
+    let inner = inner.get(1..inner.len().saturating_sub(1)).unwrap_or(&[]);
+    let first = inner.first()?;
+    let ends_there = inner.get(1).is_none_or(|n| n.kind() == ",");
+    if ends_there {
+        Some(literal_or_other(*first, src))
+    } else {
+        Some(Arg::Other)
+    }
+}
+
+fn literal_or_other(node: Node<'_>, src: &[u8]) -> Arg {
+    if node.kind() != "string_literal" {
+        return Arg::Other;
+    }
+    let mut cursor = node.walk();
+    let content: String = node
+        .children(&mut cursor)
+        .filter(|c| matches!(c.kind(), "string_content" | "escape_sequence"))
+        .map(|c| node_text(src, c))
+        .collect();
+    Arg::Literal(content)
 }
