@@ -1,0 +1,86 @@
+//! `ribo check`: build the facts, assign files to boundaries, run the rules, report.
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use super::{build_options, load_spec};
+use crate::cli::{CheckArgs, Format};
+use crate::report::{self, Style, Summary};
+use crate::spec::SpecErrors;
+use crate::{facts, rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
+
+pub fn check(
+    args: &CheckArgs,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
+    let started = Instant::now();
+    let loaded = match load_spec(&args.spec, style, err)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let spec = &loaded.spec;
+    if !spec.root.is_dir() {
+        writeln!(
+            err,
+            "error: the root `{}` is not a readable directory",
+            loaded.root_display
+        )?;
+        return Ok(EXIT_ERROR);
+    }
+    let graph = facts::build(&spec.root, &build_options(spec, args.spec.threads));
+    let assignment = match rules::assign::assign(spec, &graph) {
+        Ok(a) => a,
+        Err(errors) => {
+            let errors = SpecErrors {
+                path: spec.path.clone(),
+                source: spec.source.clone(),
+                errors,
+            };
+            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let outcome = rules::check(spec, &graph, &assignment);
+    let violations = outcome.violations;
+    let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
+    let summary = Summary::new(
+        &violations,
+        graph.files.len(),
+        unreadable,
+        &graph.warnings,
+        Some(started.elapsed()),
+    );
+    match args.format {
+        Format::Human => {
+            let sources = report::human::Sources {
+                root: &spec.root,
+                display_prefix: &loaded.root_display,
+                spec_name: &loaded.spec_name,
+                spec_source: &spec.source,
+            };
+            if args.quiet {
+                writeln!(out, "{}", report::human::summary_line(&summary))?;
+            } else {
+                report::human::write_check(
+                    out,
+                    &sources,
+                    &violations,
+                    &graph.warnings,
+                    &summary,
+                    style,
+                )?;
+            }
+        }
+        Format::Json => report::json::write(
+            out,
+            &loaded.spec_name,
+            &violations,
+            &graph.warnings,
+            &summary,
+        )?,
+    }
+    let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
+}

@@ -1,0 +1,100 @@
+//! One file per command; this module holds what they share: finding and loading the spec,
+//! and how paths are shown.
+
+pub mod check;
+pub mod contract;
+pub mod explain;
+pub mod facts;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::SpecArgs;
+use crate::report::{self, Style};
+use crate::spec::{self, LoadError, Spec, SpecErrors};
+use crate::{rules, EXIT_ERROR};
+
+pub(crate) struct Loaded {
+    pub spec: Spec,
+    pub spec_name: String,
+    pub root_display: String,
+}
+
+pub(crate) fn load_spec(
+    args: &SpecArgs,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<Loaded, i32>> {
+    let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if args.spec.is_none() && !start.is_dir() {
+        writeln!(err, "error: `{}` is not a directory", start.display())?;
+        return Ok(Err(EXIT_ERROR));
+    }
+    let path = match &args.spec {
+        Some(p) => p.clone(),
+        None => match spec::discover::find_spec(&start) {
+            Some(p) => p,
+            None => {
+                writeln!(
+                    err,
+                    "error: no ribo.yaml or .ribo.yaml in `{}` or its parent directories (up to the repository root); pass --spec FILE",
+                    start.display()
+                )?;
+                return Ok(Err(EXIT_ERROR));
+            }
+        },
+    };
+    let spec_name = display_path(&path);
+    match spec::load(&path) {
+        Ok(spec) => {
+            // Contract declarations are Rust item headers: parsed once, before any checking.
+            let errors = rules::contracts::validate_declarations(&spec);
+            if !errors.is_empty() {
+                let errors = SpecErrors {
+                    path: spec.path.clone(),
+                    source: spec.source.clone(),
+                    errors,
+                };
+                report::human::write_spec_errors(err, &errors, &spec_name, style)?;
+                return Ok(Err(EXIT_ERROR));
+            }
+            let root_display = display_path(&spec.root);
+            Ok(Ok(Loaded {
+                spec,
+                spec_name,
+                root_display,
+            }))
+        }
+        Err(LoadError::Io { path, error }) => {
+            writeln!(err, "error: could not read `{}`: {error}", path.display())?;
+            Ok(Err(EXIT_ERROR))
+        }
+        Err(LoadError::Invalid(errors)) => {
+            report::human::write_spec_errors(err, &errors, &spec_name, style)?;
+            Ok(Err(EXIT_ERROR))
+        }
+    }
+}
+
+pub(crate) fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok());
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let rel = cwd.as_ref().and_then(|c| abs.strip_prefix(c).ok());
+    let shown = match rel {
+        Some(r) => r.to_path_buf(),
+        None if path.is_relative() => path.to_path_buf(),
+        None => abs,
+    };
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.trim_start_matches("./").to_string()
+}
+
+pub(crate) fn build_options(spec: &Spec, threads: Option<usize>) -> crate::facts::BuildOptions {
+    crate::facts::BuildOptions {
+        exclude: spec.exclude_set(),
+        threads: threads.unwrap_or(0),
+        queries: spec.queries(),
+    }
+}
