@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Warning;
 
+/// What a Cargo target builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
@@ -28,6 +29,7 @@ impl TargetKind {
     }
 }
 
+/// One crate a package builds: its kind, crate name and root file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
     pub kind: TargetKind,
@@ -37,6 +39,7 @@ pub struct Target {
     pub root: String,
 }
 
+/// The section a dependency is declared in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DepKind {
@@ -45,6 +48,7 @@ pub enum DepKind {
     Build,
 }
 
+/// A dependency declared in a Cargo.toml.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dependency {
     /// The name code uses (`-` replaced by `_`; the rename key when `package =` is set).
@@ -54,6 +58,7 @@ pub struct Dependency {
     pub kind: DepKind,
 }
 
+/// A Cargo package: name, directory, targets and dependencies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Package {
     pub name: String,

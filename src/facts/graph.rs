@@ -17,8 +17,11 @@ use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span};
 use super::parse::{Parsed, QueryHit};
 use super::Warning;
 
+/// Index of a file in `FactGraph::files`.
 pub type FileId = u32;
+/// Index of a module in `FactGraph::modules`.
 pub type ModId = u32;
+/// Index of a crate in `FactGraph::crates`.
 pub type CrateId = u32;
 
 /// One Rust source file and its facts.
@@ -60,6 +63,7 @@ pub enum UseTarget {
     Other,
 }
 
+/// A crate: one target of a package, with the root of its module tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Crate {
     /// Index into `FactGraph::packages`.
@@ -70,6 +74,7 @@ pub struct Crate {
     pub root_module: ModId,
 }
 
+/// A module: a file's root scope or an inline `mod x { }`, in one crate's tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
     pub krate: Option<CrateId>,
@@ -144,10 +149,12 @@ pub struct FactGraph {
 }
 
 impl FactGraph {
+    /// The file with this id.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id as usize]
     }
 
+    /// The module with this id.
     pub fn module(&self, id: ModId) -> &Module {
         &self.modules[id as usize]
     }

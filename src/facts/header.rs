@@ -229,6 +229,7 @@ fn variants_of(body: Node, source: &[u8]) -> Vec<String> {
 pub struct DeclarationParser(tree_sitter::Parser);
 
 impl DeclarationParser {
+    /// A parser for Rust item declarations.
     pub fn new() -> Self {
         DeclarationParser(super::rust::parser())
     }

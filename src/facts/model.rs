@@ -91,6 +91,7 @@ pub struct RefFact {
     pub span: Span,
 }
 
+/// What a call calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "callee", rename_all = "kebab-case")]
 pub enum Callee {
@@ -137,6 +138,7 @@ pub struct MacroFact {
     pub first_arg: Option<Arg>,
 }
 
+/// The kinds of unsafe code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnsafeKind {
@@ -146,6 +148,7 @@ pub enum UnsafeKind {
     Trait,
 }
 
+/// An `unsafe` block, fn, impl or trait.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnsafeFact {
     pub kind: UnsafeKind,
@@ -166,6 +169,7 @@ pub struct AttrFact {
     pub span: Span,
 }
 
+/// The kinds of items ribo records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKindFact {
@@ -182,6 +186,7 @@ pub enum ItemKindFact {
     Macro,
 }
 
+/// An item's visibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
@@ -245,6 +250,8 @@ pub struct FileFacts {
     pub directives: Vec<DirectiveFact>,
     /// Number of lines in the file.
     pub lines: u32,
+    /// The file starts with an inner doc comment (`//!`, `/*!`, `#![doc`): the module's doc.
+    pub inner_doc: bool,
     /// Syntax errors tree-sitter recovered from: the first few spans.
     pub syntax_errors: Vec<Span>,
     /// Total number of ERROR/MISSING nodes.

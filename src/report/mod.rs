@@ -28,6 +28,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Counts the violations by severity.
     pub fn new(
         violations: &[Violation],
         files: usize,

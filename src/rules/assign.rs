@@ -13,6 +13,7 @@ pub struct Assignment {
 }
 
 impl Assignment {
+    /// The boundary of a file, if any claims it.
     pub fn of(&self, file: u32) -> Option<usize> {
         self.boundary.get(file as usize).copied().flatten()
     }

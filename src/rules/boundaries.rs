@@ -14,6 +14,7 @@ use super::{level_severity, CodeDoc, Context, Location, Violation};
 use crate::facts::{Edge, ExternalUse};
 use crate::spec::model::{Boundary, Severity};
 
+/// The codes this rule emits, with their documentation.
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "boundary::forbidden-use",

@@ -14,6 +14,7 @@ use crate::facts::{FactGraph, FileId, ModId, UseTarget};
 use crate::spec::model::{At, Contract, ContractKind, ExportTarget, Scope, Severity, Spec};
 use crate::spec::SpecError;
 
+/// The codes this rule emits, with their documentation.
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "contract::missing-export",
@@ -109,6 +110,7 @@ fn spec_offset(source: &str, e: &At<String>, offset: usize) -> usize {
     }
 }
 
+/// Checks every contract.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     let mut parser = DeclarationParser::new();
     for c in &cx.spec.contracts {

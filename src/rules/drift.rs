@@ -9,6 +9,7 @@ use super::boundaries::{crate_allowed, crossing};
 use super::{level_severity, CodeDoc, Context, Location, Violation};
 use crate::spec::model::{Glob, Severity};
 
+/// The codes this rule emits, with their documentation.
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "drift::unmatched-glob",
@@ -26,6 +27,7 @@ is wider than the architecture. Remove it to keep the spec tight. Severity follo
     },
 ];
 
+/// Reports globs that match nothing and allowances nothing uses.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     unmatched_globs(cx, out);
     unmatched_scope_globs(cx, out);

@@ -13,6 +13,7 @@ use crate::facts::model::{Callee, ItemFact, ItemKindFact, Span, UnsafeKind, Visi
 use crate::facts::{FileId, SourceFile};
 use crate::spec::model::{Forbid, Invariant, ItemKind, PathPattern, Require, Scope, TestsMode};
 
+/// The codes this rule emits, with their documentation.
 pub const CODES: &[CodeDoc] = &[CodeDoc {
     code: "invariant::<id>",
     summary: "the code breaks an invariant declared in `invariants:`",
@@ -28,6 +29,7 @@ written on the line before (or at the end of the line): \
 `// ribo: allow(invariant::<id>) -- reason`.",
 }];
 
+/// Checks every invariant against every file it applies to.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     for inv in &cx.spec.invariants {
         let skip_tests = inv
@@ -232,7 +234,7 @@ impl Found<'_, '_> {
                 }
             }
             if let Some(doc) = req.doc.as_ref().filter(|d| d.value) {
-                if !item.has_doc {
+                if !item.has_doc && !self.module_file_documented(item) {
                     let what = describe(item);
                     self.push(
                         item.span,
@@ -243,6 +245,22 @@ impl Found<'_, '_> {
                 }
             }
         }
+    }
+
+    /// `mod x;` is documented by the `//!` comment at the top of x's file.
+    fn module_file_documented(&self, item: &ItemFact) -> bool {
+        if item.kind != ItemKindFact::Mod {
+            return false;
+        }
+        let g = self.cx.graph;
+        let Some(&m) = self.file.scope_modules.get(item.scope as usize) else {
+            return false;
+        };
+        let Some(&child) = g.module(m).children.get(&item.name) else {
+            return false;
+        };
+        let child = g.module(child);
+        child.scope == 0 && g.file(child.file).facts.inner_doc
     }
 
     fn push_pattern(&mut self, span: Span, what: String, p: &PathPattern) {

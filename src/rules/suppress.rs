@@ -12,6 +12,7 @@ use super::{CodeDoc, Context, Location, Violation};
 use crate::facts::model::{DirectiveFact, Span};
 use crate::spec::model::Severity;
 
+/// The codes this rule emits, with their documentation.
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "suppression::missing-reason",

@@ -17,6 +17,7 @@ pub struct At<T> {
 }
 
 impl<T> At<T> {
+    /// A value with the span that declared it.
     pub fn new(value: T, span: SpecSpan) -> Self {
         At { value, span }
     }
@@ -42,6 +43,7 @@ pub struct Spec {
     pub contracts: Vec<Contract>,
 }
 
+/// `system:`: what the system is.
 #[derive(Debug, Clone)]
 pub struct System {
     pub name: At<String>,
@@ -52,6 +54,7 @@ pub struct System {
     pub span: SpecSpan,
 }
 
+/// `allow | warn | error`, for options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     Allow,
@@ -59,12 +62,14 @@ pub enum Level {
     Error,
 }
 
+/// `options.tests`: is test code held to the rules?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestsMode {
     Skip,
     Check,
 }
 
+/// `options:` with defaults filled in.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub unassigned: At<Level>,
@@ -85,6 +90,7 @@ pub struct Glob {
     pub specificity: (usize, usize),
 }
 
+/// A boundary: a named part of the system and what it may depend on.
 #[derive(Debug, Clone)]
 pub struct Boundary {
     pub name: At<String>,
@@ -114,12 +120,14 @@ pub enum Scope {
     Glob(Glob),
 }
 
+/// How a violation counts: errors fail the run, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Warning,
     Error,
 }
 
+/// An invariant: something the code must never do, or must always carry.
 #[derive(Debug, Clone)]
 pub struct Invariant {
     pub id: At<String>,
@@ -144,6 +152,7 @@ pub struct PathPattern {
     pub segments: Vec<PatternSegment>,
 }
 
+/// One segment of a path pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatternSegment {
     /// A literal name, or a name with `*` wildcards inside (`delete_*`).
@@ -154,6 +163,7 @@ pub enum PatternSegment {
     AnyMany,
 }
 
+/// `forbid:` of an invariant: every kind is checked.
 #[derive(Debug, Clone, Default)]
 pub struct Forbid {
     pub unsafe_: Option<At<bool>>,
@@ -171,6 +181,7 @@ pub struct Query {
     pub text: At<String>,
 }
 
+/// `require:` of an invariant.
 #[derive(Debug, Clone)]
 pub struct Require {
     pub items: At<ItemSelector>,
@@ -190,6 +201,7 @@ pub struct ItemSelector {
     pub kind: Option<ItemKind>,
 }
 
+/// Item kinds a `require.items` selector can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ItemKind {
     Fn,
@@ -205,6 +217,7 @@ pub enum ItemKind {
     Macro,
 }
 
+/// A contract: something other systems rely on.
 #[derive(Debug, Clone)]
 pub struct Contract {
     pub id: At<String>,
@@ -213,6 +226,7 @@ pub struct Contract {
     pub span: SpecSpan,
 }
 
+/// The three shapes of contract.
 #[derive(Debug, Clone)]
 pub enum ContractKind {
     /// `module:` / `file:` / `crate:` (workspace crate) + `exports:`.
@@ -233,6 +247,7 @@ pub enum ContractKind {
     },
 }
 
+/// What an exports contract is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportTarget {
     /// `crate::api` or `<crate>::api`.

@@ -51,6 +51,7 @@ pub struct RawVersion {
     pub text: String,
 }
 
+/// `system:` as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawSystem {
     /// Span of the `system` key.
@@ -62,6 +63,7 @@ pub struct RawSystem {
     pub exclude: Option<RawList>,
 }
 
+/// `options:` as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawOptions {
     /// Span of the `options` key.
@@ -72,6 +74,7 @@ pub struct RawOptions {
     pub unused_allowances: Option<At<String>>,
 }
 
+/// A boundary as written.
 #[derive(Debug, Clone)]
 pub struct RawBoundary {
     /// The boundary's name: its key under `boundaries`.
@@ -83,6 +86,7 @@ pub struct RawBoundary {
     pub interface: Option<RawList>,
 }
 
+/// An invariant as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawInvariant {
     /// The whole entry.
@@ -101,6 +105,7 @@ pub struct RawInvariant {
     pub require: Option<RawRequire>,
 }
 
+/// `forbid:` as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawForbid {
     /// Span of the `forbid` key.
@@ -124,6 +129,7 @@ pub struct RawQuery {
     pub after_key: usize,
 }
 
+/// `require:` as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawRequire {
     /// Span of the `require` key.
@@ -135,6 +141,7 @@ pub struct RawRequire {
     pub doc: Option<At<bool>>,
 }
 
+/// A contract as written.
 #[derive(Debug, Clone, Default)]
 pub struct RawContract {
     /// The whole entry.

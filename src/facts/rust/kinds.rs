@@ -232,6 +232,7 @@ pub(crate) struct Grammar {
 }
 
 impl Grammar {
+    /// The kind of a node kind id (`Other` for kinds the walker ignores).
     #[inline]
     pub fn kind(&self, id: u16) -> K {
         self.table.get(usize::from(id)).copied().unwrap_or(K::Other)

@@ -41,6 +41,7 @@ pub fn parser() -> Parser {
     #[allow(clippy::expect_used)]
     parser
         .set_language(&tree_sitter_rust::LANGUAGE.into())
+        // ribo: allow(invariant::no-unwrap) -- the grammar is compiled in, not user input
         .expect("tree-sitter-rust grammar is compatible with the tree-sitter core");
     parser
 }
@@ -54,7 +55,8 @@ pub fn extract(parser: &mut Parser, source: &[u8]) -> Option<(Tree, FileFacts)> 
     // A previous caller may have left included ranges behind.
     let _ = parser.set_included_ranges(&[]);
     let tree = parser.parse(source, None)?;
-    let facts = walker::Extractor::new(source, Some(parser)).run(tree.root_node());
+    let mut facts = walker::Extractor::new(source, Some(parser)).run(tree.root_node());
+    facts.inner_doc = starts_with_inner_doc(source);
     Some((tree, facts))
 }
 
@@ -64,4 +66,60 @@ pub fn extract(parser: &mut Parser, source: &[u8]) -> Option<(Tree, FileFacts)> 
 /// [`extract`] when a parser is at hand.
 pub fn extract_tree(tree: &Tree, source: &[u8]) -> FileFacts {
     walker::Extractor::new(source, None).run(tree.root_node())
+}
+
+/// Does the file open (after whitespace, a shebang line and plain comments) with an inner doc
+/// comment: `//!`, `/*!` or `#![doc`?
+fn starts_with_inner_doc(source: &[u8]) -> bool {
+    let mut rest = source;
+    loop {
+        while let Some((first, tail)) = rest.split_first() {
+            if first.is_ascii_whitespace() {
+                rest = tail;
+            } else {
+                break;
+            }
+        }
+        if rest.starts_with(b"//!") || rest.starts_with(b"/*!") || rest.starts_with(b"#![doc") {
+            return true;
+        }
+        let plain_line = rest.starts_with(b"//") && !rest.starts_with(b"///");
+        if plain_line || rest.starts_with(b"#!") && !rest.starts_with(b"#![") {
+            match rest.iter().position(|b| *b == b'\n') {
+                Some(i) => rest = &rest[i + 1..],
+                None => return false,
+            }
+            continue;
+        }
+        if rest.starts_with(b"#![") {
+            // Other inner attributes (`#![allow(..)]`) may come before the docs.
+            match rest.iter().position(|b| *b == b']') {
+                Some(i) => rest = &rest[i + 1..],
+                None => return false,
+            }
+            continue;
+        }
+        return false;
+    }
+}
+
+#[cfg(test)]
+mod inner_doc_tests {
+    use super::starts_with_inner_doc;
+
+    #[test]
+    fn inner_docs_are_seen_after_attributes_and_comments() {
+        assert!(starts_with_inner_doc(b"//! The module.\n"));
+        assert!(starts_with_inner_doc(
+            b"\n// SPDX: MIT\n#![allow(x)]\n//! Docs\n"
+        ));
+        assert!(starts_with_inner_doc(b"/*! block */"));
+        assert!(starts_with_inner_doc(
+            b"#![doc = include_str!(\"README.md\")]"
+        ));
+        assert!(!starts_with_inner_doc(
+            b"/// outer doc of the first item\nfn f() {}"
+        ));
+        assert!(!starts_with_inner_doc(b"fn f() {}\n//! too late"));
+    }
 }
