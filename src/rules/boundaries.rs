@@ -133,6 +133,7 @@ fn forbidden_use(cx: &Context, edge: &Edge, from: &Boundary, to: &Boundary) -> V
         .map(|m| m.span.clone())
         .unwrap_or_default();
     Violation {
+        fingerprint: String::new(),
         location: source(cx, edge.from, edge.span),
         code: "boundary::forbidden-use".into(),
         severity: Severity::Error,
@@ -164,6 +165,7 @@ fn layer(
     layer_span: &std::ops::Range<usize>,
 ) -> Violation {
     Violation {
+        fingerprint: String::new(),
         location: source(cx, edge.from, edge.span),
         code: "boundary::layer".into(),
         severity: Severity::Error,
@@ -192,6 +194,7 @@ fn private_use(
 ) -> Violation {
     let target = &cx.graph.file(edge.to_file).path;
     Violation {
+        fingerprint: String::new(),
         location: source(cx, edge.from, edge.span),
         code: "boundary::private-use".into(),
         severity: Severity::Error,
@@ -238,6 +241,7 @@ fn check_crate(cx: &Context, ext: &ExternalUse) -> Option<Violation> {
         return None;
     }
     Some(Violation {
+        fingerprint: String::new(),
         location: source(cx, ext.file, ext.span),
         code: "boundary::forbidden-crate".into(),
         severity: Severity::Error,
@@ -353,6 +357,7 @@ fn cycle_violation(
         },
     };
     Violation {
+        fingerprint: String::new(),
         location,
         code: "boundary::cycle".into(),
         severity,
@@ -378,6 +383,7 @@ fn unassigned(cx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         out.push(Violation {
+            fingerprint: String::new(),
             location: source(
                 cx,
                 i as u32,

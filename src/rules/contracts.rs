@@ -332,6 +332,7 @@ fn exports_contract(
     let g = cx.graph;
     let Some(m) = target_module(g, &target.value) else {
         out.push(Violation {
+            fingerprint: String::new(),
             location: spec_loc(cx, &target.span),
             code: "drift::unknown-module".into(),
             severity: Severity::Error,
@@ -379,6 +380,7 @@ fn exports_contract(
                     None => "no pub item of this name".into(),
                 };
                 out.push(Violation {
+                    fingerprint: String::new(),
                     location: spec_loc(cx, &e.span),
                     code: "contract::missing-export".into(),
                     severity: Severity::Error,
@@ -393,6 +395,7 @@ fn exports_contract(
             Some(a) => {
                 if let Some(diff) = header_diff(&decl, &a.header) {
                     out.push(Violation {
+                        fingerprint: String::new(),
                         location: Location::Source {
                             file: g.file(a.file).path.clone(),
                             span: a.span,
@@ -419,6 +422,7 @@ fn exports_contract(
         for a in &actual {
             if !declared_names.contains(&a.name) {
                 out.push(Violation {
+                    fingerprint: String::new(),
                     location: Location::Source {
                         file: g.file(a.export_file).path.clone(),
                         span: a.export_span,
@@ -499,6 +503,7 @@ fn crate_contract(
     });
     if !declared {
         out.push(Violation {
+            fingerprint: String::new(),
             location: spec_loc(cx, &krate.span),
             code: "drift::unknown-crate".into(),
             severity: Severity::Error,
@@ -521,6 +526,7 @@ fn crate_contract(
             continue;
         }
         out.push(Violation {
+            fingerprint: String::new(),
             location: Location::Source {
                 file: g.file(e.file).path.clone(),
                 span: e.span,
@@ -632,6 +638,7 @@ fn env_contract(
                 continue;
             }
             out.push(Violation {
+                fingerprint: String::new(),
                 location: Location::Source {
                     file: g.file(r.file).path.clone(),
                     span: r.span,
@@ -655,6 +662,7 @@ fn env_contract(
     for v in vars {
         if !read.contains(v.value.as_str()) {
             out.push(Violation {
+                fingerprint: String::new(),
                 location: spec_loc(cx, &v.span),
                 code: "contract::unread-env".into(),
                 severity: Severity::Warning,

@@ -90,6 +90,7 @@ fn matches_any_file(cx: &Context, g: &Glob) -> bool {
 
 fn unmatched(cx: &Context, g: &Glob, what: &str) -> Violation {
     Violation {
+        fingerprint: String::new(),
         location: Location::Spec {
             span: cx.spec_span(&g.span),
         },
@@ -159,6 +160,7 @@ fn unused(
     message: String,
 ) -> Violation {
     Violation {
+        fingerprint: String::new(),
         location: Location::Spec {
             span: cx.spec_span(span),
         },

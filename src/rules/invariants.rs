@@ -293,6 +293,7 @@ impl Found<'_, '_> {
                 ..l
             });
         self.out.push(Violation {
+            fingerprint: String::new(),
             location: Location::Source {
                 file: self.file.path.clone(),
                 span,

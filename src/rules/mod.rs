@@ -5,6 +5,7 @@ pub mod assign;
 pub mod boundaries;
 pub mod contracts;
 pub mod drift;
+pub mod fingerprint;
 pub mod invariants;
 pub mod patterns;
 pub mod suppress;
@@ -54,6 +55,8 @@ pub struct Violation {
     pub label: String,
     pub spec_label: Option<SpecLabel>,
     pub help: Option<String>,
+    /// Stable identity for baselines and CI systems; set by `fingerprint::assign`.
+    pub fingerprint: String,
 }
 
 /// What every rule sees.
@@ -130,6 +133,7 @@ pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome
     contracts::check(&cx, &mut out);
     let (mut violations, suppressed) = suppress::apply(&cx, out);
     sort(&mut violations);
+    fingerprint::assign(&mut violations, graph, &spec.source);
     Outcome {
         violations,
         suppressed,

@@ -128,6 +128,7 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
             };
             match allow {
                 None => kept.push(Violation {
+                    fingerprint: String::new(),
                     location,
                     code: "suppression::malformed".into(),
                     severity: Severity::Error,
@@ -139,6 +140,7 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                 Some(a) => {
                     if a.reason.is_none() {
                         kept.push(Violation {
+                            fingerprint: String::new(),
                             location: location.clone(),
                             code: "suppression::missing-reason".into(),
                             severity: Severity::Error,
@@ -153,6 +155,7 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                     }
                     if !used.contains(&(file.to_string(), span.start)) {
                         kept.push(Violation {
+                            fingerprint: String::new(),
                             location,
                             code: "drift::unused-suppression".into(),
                             severity: Severity::Error,
