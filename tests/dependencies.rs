@@ -39,3 +39,8 @@ fn test_code_checked_when_asked() {
 fn syntax_errors_non_utf8_and_missing_modules_warn_and_go_on() {
     check_fixture("input_problems", "input-problems");
 }
+
+#[test]
+fn orphan_crate_root_owns_its_directory() {
+    check_fixture("orphan_root", "orphan-root");
+}

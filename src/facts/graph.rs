@@ -664,6 +664,11 @@ impl<'g> Trees<'g> {
                     .unwrap_or(&path);
                 rel.starts_with("tests/") || rel.starts_with("benches/")
             };
+            // An orphan `lib.rs`/`main.rs` is a crate root Cargo does not build (a second root
+            // kept for docs, a template...): its children live in its own directory.
+            if matches!(path.rsplit('/').next(), Some("lib.rs" | "main.rs")) {
+                self.path_loaded.insert(file);
+            }
             let m = self.add_tree(krate, file, mod_path, parent, in_tests, false);
             if let Some(p) = parent {
                 let name = self.g.modules[m as usize]
