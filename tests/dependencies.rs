@@ -44,3 +44,8 @@ fn syntax_errors_non_utf8_and_missing_modules_warn_and_go_on() {
 fn orphan_crate_root_owns_its_directory() {
     check_fixture("orphan_root", "orphan-root");
 }
+
+#[test]
+fn names_from_glob_imports_are_followed_into_imports() {
+    check_fixture("glob_imports", "glob-imports");
+}

@@ -239,6 +239,17 @@ impl FactGraph {
 /// Crates every Rust program can name without declaring them.
 pub const STD_CRATES: [&str; 5] = ["std", "core", "alloc", "proc_macro", "test"];
 
+/// Tool namespaces of attributes and lints (`#[allow(clippy::x)]`, `#[rustfmt::skip]`).
+const TOOL_NAMESPACES: &[&str] = &[
+    "clippy",
+    "rustfmt",
+    "rustdoc",
+    "rustc",
+    "diagnostic",
+    "rust_analyzer",
+    "miri",
+];
+
 /// Names in scope everywhere (the std prelude and primitive types).
 const PRELUDE: &[&str] = &[
     "Option",
@@ -750,10 +761,11 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
                 };
                 t.insert(d.name.clone(), e);
             }
-            if c.kind != TargetKind::Lib {
-                if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
-                    t.insert(target.name.clone(), Extern::Internal(lib));
-                }
+            // The package's own library by name: what bins, tests and examples use, and what a
+            // library reaches with `extern crate self as name;` (also files Cargo does not build).
+            if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
+                t.entry(target.name.clone())
+                    .or_insert(Extern::Internal(lib));
             }
             t
         })
@@ -779,19 +791,20 @@ fn module_items(g: &FactGraph) -> Vec<HashSet<String>> {
 fn resolve_all(g: &mut FactGraph) {
     let externs = extern_tables(g);
     let items = module_items(g);
+    let mut r = Resolver::new(g, &externs, &items);
     let mut edges = Vec::new();
     let mut external = Vec::new();
     let mut unresolved = Vec::new();
     let mut use_targets = Vec::with_capacity(g.files.len());
-    for (fid, file) in g.files.iter().enumerate() {
-        if file.scope_modules.is_empty() {
+    for fid in 0..g.files.len() as FileId {
+        if g.files[fid as usize].scope_modules.is_empty() {
             use_targets.push(Vec::new());
             continue;
         }
-        let mut r = FileResolver::new(g, &externs, &items, fid as FileId);
-        r.resolve_file(&mut edges, &mut external, &mut unresolved);
-        use_targets.push(r.use_targets());
+        r.resolve_file(fid, &mut edges, &mut external, &mut unresolved);
+        use_targets.push(r.use_targets(fid));
     }
+    drop(r);
     for (f, targets) in g.files.iter_mut().zip(use_targets) {
         f.use_targets = targets;
     }
@@ -800,28 +813,15 @@ fn resolve_all(g: &mut FactGraph) {
     g.unresolved = unresolved;
 }
 
-/// Resolves the references of one file; `use` resolutions are memoised per file.
-struct FileResolver<'a> {
-    g: &'a FactGraph,
-    externs: &'a [HashMap<String, Extern>],
-    items: &'a [HashSet<String>],
-    file: FileId,
-    facts: &'a FileFacts,
+/// The names one file's `use` declarations bring into each of its scopes.
+struct FileIndex<'a> {
     bindings: HashMap<(ScopeId, &'a str), usize>,
     globs: HashMap<ScopeId, Vec<usize>>,
     use_at: HashMap<(u32, u32), usize>,
-    memo: Vec<Option<Res>>,
-    in_progress: Vec<bool>,
 }
 
-impl<'a> FileResolver<'a> {
-    fn new(
-        g: &'a FactGraph,
-        externs: &'a [HashMap<String, Extern>],
-        items: &'a [HashSet<String>],
-        file: FileId,
-    ) -> Self {
-        let facts = &g.files[file as usize].facts;
+impl<'a> FileIndex<'a> {
+    fn new(facts: &'a FileFacts) -> Self {
         let mut bindings = HashMap::new();
         let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
         let mut use_at = HashMap::new();
@@ -833,45 +833,85 @@ impl<'a> FileResolver<'a> {
             }
             use_at.entry((u.span.start, u.span.end)).or_insert(i);
         }
-        FileResolver {
-            g,
-            externs,
-            items,
-            file,
-            facts,
+        FileIndex {
             bindings,
             globs,
             use_at,
-            memo: vec![None; facts.uses.len()],
-            in_progress: vec![false; facts.uses.len()],
         }
+    }
+}
+
+/// Resolves every reference of the graph. `use` resolutions are memoised across files, so a
+/// name found through a glob (`use super::*`, `use crate::prelude::*`) can be followed into
+/// the imports of the module the glob names, in any file.
+struct Resolver<'a> {
+    g: &'a FactGraph,
+    externs: &'a [HashMap<String, Extern>],
+    items: &'a [HashSet<String>],
+    index: Vec<FileIndex<'a>>,
+    memo: Vec<Vec<Option<Res>>>,
+    in_progress: Vec<Vec<bool>>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(
+        g: &'a FactGraph,
+        externs: &'a [HashMap<String, Extern>],
+        items: &'a [HashSet<String>],
+    ) -> Self {
+        Resolver {
+            g,
+            externs,
+            items,
+            index: g.files.iter().map(|f| FileIndex::new(&f.facts)).collect(),
+            memo: g
+                .files
+                .iter()
+                .map(|f| vec![None; f.facts.uses.len()])
+                .collect(),
+            in_progress: g
+                .files
+                .iter()
+                .map(|f| vec![false; f.facts.uses.len()])
+                .collect(),
+        }
+    }
+
+    fn facts(&self, file: FileId) -> &'a FileFacts {
+        &self.g.files[file as usize].facts
     }
 
     fn resolve_file(
         &mut self,
+        file: FileId,
         edges: &mut Vec<Edge>,
         external: &mut Vec<ExternalUse>,
         unresolved: &mut Vec<Unresolved>,
     ) {
-        let file_test = self.g.files[self.file as usize].test;
-        for r in &self.facts.refs {
+        let file_test = self.g.files[file as usize].test;
+        let facts = self.facts(file);
+        for r in &facts.refs {
             let (res, via) = match r.kind {
-                RefKind::Use => match self.use_at.get(&(r.span.start, r.span.end)) {
-                    Some(&u) => (self.resolve_use(u, 0), None),
-                    None => self.resolve_path(r.scope, &r.path, None, 0),
+                RefKind::Use => match self.index[file as usize]
+                    .use_at
+                    .get(&(r.span.start, r.span.end))
+                    .copied()
+                {
+                    Some(u) => (self.resolve_use(file, u, 0), None),
+                    None => self.resolve_path(file, r.scope, &r.path, None, 0),
                 },
-                RefKind::ExternCrate => (self.extern_crate(r.scope, &r.path), None),
-                _ => self.resolve_path(r.scope, &r.path, None, 0),
+                RefKind::ExternCrate => (self.extern_crate(file, r.scope, &r.path), None),
+                _ => self.resolve_path(file, r.scope, &r.path, None, 0),
             };
             let test = file_test || r.test;
             let path = r.path.join("::");
             match res {
                 Res::Module(to) => {
-                    let repeats_use = via.is_some_and(|u| {
-                        self.memo.get(u).cloned().flatten() == Some(Res::Module(to))
+                    let repeats_use = via.is_some_and(|(vf, u)| {
+                        self.memo[vf as usize].get(u).cloned().flatten() == Some(Res::Module(to))
                     });
                     edges.push(Edge {
-                        from: self.file,
+                        from: file,
                         to,
                         to_file: self.g.modules[to as usize].file,
                         kind: r.kind,
@@ -889,7 +929,7 @@ impl<'a> FileResolver<'a> {
                 } => {
                     if via.is_none() {
                         external.push(ExternalUse {
-                            file: self.file,
+                            file,
                             name,
                             package,
                             declared,
@@ -902,7 +942,7 @@ impl<'a> FileResolver<'a> {
                 }
                 Res::Std | Res::Local => {}
                 Res::Unresolved(reason) => unresolved.push(Unresolved {
-                    file: self.file,
+                    file,
                     path,
                     kind: r.kind,
                     span: r.span,
@@ -913,10 +953,10 @@ impl<'a> FileResolver<'a> {
         }
     }
 
-    /// The resolution of every `use` of the file.
-    fn use_targets(&mut self) -> Vec<UseTarget> {
-        (0..self.facts.uses.len())
-            .map(|u| match self.resolve_use(u, 0) {
+    /// The resolution of every `use` of a file.
+    fn use_targets(&mut self, file: FileId) -> Vec<UseTarget> {
+        (0..self.facts(file).uses.len())
+            .map(|u| match self.resolve_use(file, u, 0) {
                 Res::Module(m) => UseTarget::Module(m),
                 Res::External { .. } | Res::Std => UseTarget::External,
                 Res::Local | Res::Unresolved(_) => UseTarget::Other,
@@ -924,8 +964,8 @@ impl<'a> FileResolver<'a> {
             .collect()
     }
 
-    fn scope_module(&self, scope: ScopeId) -> ModId {
-        let mods = &self.g.files[self.file as usize].scope_modules;
+    fn scope_module(&self, file: FileId, scope: ScopeId) -> ModId {
+        let mods = &self.g.files[file as usize].scope_modules;
         mods.get(scope as usize).copied().unwrap_or(mods[0])
     }
 
@@ -933,23 +973,15 @@ impl<'a> FileResolver<'a> {
         self.g.modules[m as usize].krate
     }
 
-    fn extern_crate(&self, scope: ScopeId, path: &[String]) -> Res {
+    fn extern_crate(&self, file: FileId, scope: ScopeId, path: &[String]) -> Res {
         let Some(name) = path.first() else {
             return Res::Unresolved("empty path".into());
         };
         if name == "self" {
             return Res::Std;
         }
-        self.lookup_crate(self.scope_module(scope), name)
-            .unwrap_or_else(|| self.undeclared(name))
-    }
-
-    fn undeclared(&self, name: &str) -> Res {
-        Res::External {
-            name: name.to_string(),
-            package: name.to_string(),
-            declared: false,
-        }
+        self.lookup_crate(self.scope_module(file, scope), name)
+            .unwrap_or_else(|| undeclared(name))
     }
 
     /// A crate name visible from module `m`: a dependency, a workspace member, or std.
@@ -972,37 +1004,38 @@ impl<'a> FileResolver<'a> {
         STD_CRATES.contains(&name).then_some(Res::Std)
     }
 
-    fn resolve_use(&mut self, u: usize, depth: u32) -> Res {
-        if let Some(r) = &self.memo[u] {
+    fn resolve_use(&mut self, file: FileId, u: usize, depth: u32) -> Res {
+        if let Some(r) = &self.memo[file as usize][u] {
             return r.clone();
         }
-        if self.in_progress[u] || depth > MAX_DEPTH {
+        if self.in_progress[file as usize][u] || depth > MAX_DEPTH {
             return Res::Unresolved("circular imports".into());
         }
-        self.in_progress[u] = true;
-        let facts = self.facts;
-        let use_fact = &facts.uses[u];
-        let (r, _) = self.resolve_path(use_fact.scope, &use_fact.path, Some(u), depth + 1);
-        self.in_progress[u] = false;
-        self.memo[u] = Some(r.clone());
+        self.in_progress[file as usize][u] = true;
+        let use_fact = &self.facts(file).uses[u];
+        let (r, _) = self.resolve_path(file, use_fact.scope, &use_fact.path, Some(u), depth + 1);
+        self.in_progress[file as usize][u] = false;
+        self.memo[file as usize][u] = Some(r.clone());
         r
     }
 
-    /// Resolves `path` written in `scope`; returns the first `use` followed, if any.
+    /// Resolves `path` written in `scope` of `file`; returns the first `use` followed
+    /// (its file and index), if any.
     fn resolve_path(
         &mut self,
+        file: FileId,
         scope: ScopeId,
         path: &[String],
         exclude: Option<usize>,
         depth: u32,
-    ) -> (Res, Option<usize>) {
+    ) -> (Res, Option<(FileId, usize)>) {
         if depth > MAX_DEPTH {
             return (Res::Unresolved("too many nested imports".into()), None);
         }
         let Some(first) = path.first() else {
             return (Res::Unresolved("empty path".into()), None);
         };
-        let m = self.scope_module(scope);
+        let m = self.scope_module(file, scope);
         let mut via = None;
         let (mut cur, mut i) = match first.as_str() {
             "crate" | "$crate" => match self.crate_of(m) {
@@ -1040,19 +1073,19 @@ impl<'a> FileResolver<'a> {
                 };
                 return (
                     self.lookup_crate(m, name)
-                        .unwrap_or_else(|| self.undeclared(name)),
+                        .unwrap_or_else(|| undeclared(name)),
                     None,
                 );
             }
             name => {
-                let binding = self
+                let binding = self.index[file as usize]
                     .bindings
                     .get(&(scope, name))
                     .copied()
                     .filter(|u| Some(*u) != exclude);
                 if let Some(u) = binding {
-                    via = Some(u);
-                    match self.resolve_use(u, depth) {
+                    via = Some((file, u));
+                    match self.resolve_use(file, u, depth) {
                         Res::Module(mm) => (mm, 1),
                         other => return (other, via),
                     }
@@ -1065,10 +1098,33 @@ impl<'a> FileResolver<'a> {
                         Res::Module(root) => (root, 1),
                         other => return (other, None),
                     }
-                } else if PRELUDE.contains(&name) {
+                } else if PRELUDE.contains(&name) || TOOL_NAMESPACES.contains(&name) {
                     return (Res::Std, None);
                 } else {
-                    return self.through_globs(scope, name, path, depth);
+                    let globs = self.index[file as usize]
+                        .globs
+                        .get(&scope)
+                        .cloned()
+                        .unwrap_or_default();
+                    match self.through_globs(file, &globs, name, depth) {
+                        Found::Module(mm, g) => {
+                            via = Some(g);
+                            (mm, 1)
+                        }
+                        Found::Item(mm, g) => return (Res::Module(mm), Some(g)),
+                        Found::Other(res, g) => return (res, Some(g)),
+                        Found::Nothing(external_glob) => {
+                            let reason = match external_glob {
+                                Some(glob) => format!("`{name}` may come from `use {glob}::*`"),
+                                None => {
+                                    format!(
+                                        "`{name}` is not a module, item, import or crate in scope"
+                                    )
+                                }
+                            };
+                            return (Res::Unresolved(reason), None);
+                        }
+                    }
                 }
             }
         };
@@ -1084,44 +1140,94 @@ impl<'a> FileResolver<'a> {
         (Res::Module(cur), via)
     }
 
-    /// A name not otherwise in scope may come from a `use x::*`.
-    fn through_globs(
+    /// Looks for `name` in the modules named by the glob imports `globs` of `file`: their child
+    /// modules, their items, their own imports, and (recursively) their own globs.
+    fn through_globs(&mut self, file: FileId, globs: &[usize], name: &str, depth: u32) -> Found {
+        let mut visited = Vec::new();
+        self.through_globs_in(file, globs, name, depth, &mut visited)
+    }
+
+    fn through_globs_in(
         &mut self,
-        scope: ScopeId,
+        file: FileId,
+        globs: &[usize],
         name: &str,
-        path: &[String],
         depth: u32,
-    ) -> (Res, Option<usize>) {
-        let globs = self.globs.get(&scope).cloned().unwrap_or_default();
+        visited: &mut Vec<ModId>,
+    ) -> Found {
         let mut external_glob = None;
-        for g in globs {
-            match self.resolve_use(g, depth) {
+        if depth > MAX_DEPTH {
+            return Found::Nothing(None);
+        }
+        for &g in globs {
+            let via = (file, g);
+            match self.resolve_use(file, g, depth + 1) {
                 Res::Module(gm) => {
+                    if visited.contains(&gm) {
+                        continue;
+                    }
+                    visited.push(gm);
                     if let Some(&child) = self.g.modules[gm as usize].children.get(name) {
-                        let mut cur = child;
-                        for seg in &path[1..] {
-                            match self.g.modules[cur as usize].children.get(seg.as_str()) {
-                                Some(&c) => cur = c,
-                                None => break,
-                            }
-                        }
-                        return (Res::Module(cur), Some(g));
+                        return Found::Module(child, via);
                     }
                     if self.items[gm as usize].contains(name) {
-                        return (Res::Module(gm), Some(g));
+                        return Found::Item(gm, via);
+                    }
+                    let (gfile, gscope) = {
+                        let module = &self.g.modules[gm as usize];
+                        (module.file, module.scope)
+                    };
+                    let binding = self.index[gfile as usize]
+                        .bindings
+                        .get(&(gscope, name))
+                        .copied();
+                    if let Some(u) = binding {
+                        return match self.resolve_use(gfile, u, depth + 1) {
+                            Res::Module(mm) => Found::Module(mm, via),
+                            other => Found::Other(other, via),
+                        };
+                    }
+                    let inner = self.index[gfile as usize]
+                        .globs
+                        .get(&gscope)
+                        .cloned()
+                        .unwrap_or_default();
+                    if !inner.is_empty() {
+                        match self.through_globs_in(gfile, &inner, name, depth + 1, visited) {
+                            Found::Nothing(ext) => external_glob = external_glob.or(ext),
+                            Found::Module(mm, _) => return Found::Module(mm, via),
+                            Found::Item(mm, _) => return Found::Item(mm, via),
+                            Found::Other(res, _) => return Found::Other(res, via),
+                        }
                     }
                 }
                 Res::External { .. } | Res::Std => {
-                    external_glob = Some(self.facts.uses[g].path.join("::"));
+                    external_glob = Some(self.facts(file).uses[g].path.join("::"));
                 }
                 _ => {}
             }
         }
-        let reason = match external_glob {
-            Some(glob) => format!("`{name}` may come from `use {glob}::*`"),
-            None => format!("`{name}` is not a module, item, import or crate in scope"),
-        };
-        (Res::Unresolved(reason), None)
+        Found::Nothing(external_glob)
+    }
+}
+
+/// What a glob import provides for a name.
+enum Found {
+    /// A module: the path goes on from it.
+    Module(ModId, (FileId, usize)),
+    /// An item of this module.
+    Item(ModId, (FileId, usize)),
+    /// An import of something else (external, std...).
+    Other(Res, (FileId, usize)),
+    /// Nothing; the path of an external glob it may come from, if any.
+    Nothing(Option<String>),
+}
+
+fn undeclared(name: &str) -> Res {
+    Res::External {
+        name: name.to_string(),
+        package: name.to_string(),
+        declared: false,
     }
 }
 
