@@ -41,6 +41,13 @@ pub struct SpecArgs {
     /// Parser threads (default: one per core; RAYON_NUM_THREADS is honoured too).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Neither read nor write the facts cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Keep the facts cache here (default: `.ribo-cache/` in the spec's root, or
+    /// RIBO_CACHE_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -29,7 +29,7 @@ pub fn check(
         )?;
         return Ok(EXIT_ERROR);
     }
-    let graph = facts::build(&spec.root, &build_options(spec, args.spec.threads));
+    let graph = facts::build(&spec.root, &build_options(spec, &args.spec));
     let assignment = match rules::assign::assign(spec, &graph) {
         Ok(a) => a,
         Err(errors) => {

@@ -18,10 +18,7 @@ pub fn contract_snapshot(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let graph = facts::build(
-        &loaded.spec.root,
-        &build_options(&loaded.spec, args.threads),
-    );
+    let graph = facts::build(&loaded.spec.root, &build_options(&loaded.spec, args));
     let target = if module.ends_with(".rs") {
         spec::model::ExportTarget::File(module.to_string())
     } else if module.contains("::") || module == "crate" {

@@ -17,10 +17,7 @@ pub fn facts(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let graph = facts::build(
-        &loaded.spec.root,
-        &build_options(&loaded.spec, args.threads),
-    );
+    let graph = facts::build(&loaded.spec.root, &build_options(&loaded.spec, args));
     report::facts_json::write(out, &graph)?;
     Ok(EXIT_OK)
 }

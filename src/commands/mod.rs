@@ -91,10 +91,25 @@ pub(crate) fn display_path(path: &Path) -> String {
     s.trim_start_matches("./").to_string()
 }
 
-pub(crate) fn build_options(spec: &Spec, threads: Option<usize>) -> crate::facts::BuildOptions {
+pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::BuildOptions {
     crate::facts::BuildOptions {
         exclude: spec.exclude_set(),
-        threads: threads.unwrap_or(0),
+        threads: args.threads.unwrap_or(0),
         queries: spec.queries(),
+        query_texts: spec.query_texts(),
+        cache_dir: cache_dir(spec, args),
     }
+}
+
+/// Where the facts cache lives: `--cache-dir`, else `RIBO_CACHE_DIR`, else `.ribo-cache/` in
+/// the spec's root; `None` with `--no-cache` or `RIBO_NO_CACHE=1`.
+fn cache_dir(spec: &Spec, args: &SpecArgs) -> Option<PathBuf> {
+    let disabled = std::env::var_os("RIBO_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
+    if args.no_cache || disabled {
+        return None;
+    }
+    args.cache_dir
+        .clone()
+        .or_else(|| std::env::var_os("RIBO_CACHE_DIR").map(PathBuf::from))
+        .or_else(|| Some(spec.root.join(".ribo-cache")))
 }

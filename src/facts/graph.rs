@@ -146,6 +146,9 @@ pub struct FactGraph {
     pub external_uses: Vec<ExternalUse>,
     pub unresolved: Vec<Unresolved>,
     pub warnings: Vec<Warning>,
+    /// What the facts cache did (not part of the facts).
+    #[serde(skip)]
+    pub cache: super::CacheReport,
 }
 
 impl FactGraph {
@@ -368,6 +371,7 @@ pub fn assemble(
         external_uses: Vec::new(),
         unresolved: Vec::new(),
         warnings,
+        cache: super::CacheReport::default(),
     };
     Trees::new(&mut g).build();
     resolve_all(&mut g);

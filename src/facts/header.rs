@@ -5,13 +5,13 @@
 //! `async fn get<T: X>(id: u32) -> Result<T>`. Whitespace and trailing commas never matter.
 //! Structs also carry their pub fields (name and type tokens), enums their variant names.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use super::model::ItemKindFact;
 
 /// The comparable shape of an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     pub kind: ItemKindFact,
     pub name: String,

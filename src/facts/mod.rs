@@ -5,6 +5,7 @@
 //! every path the code writes to a module, an external crate, or an unresolved fact.
 //! Source texts are dropped as soon as a file's facts are extracted.
 
+pub mod cache;
 pub mod cargo;
 pub mod graph;
 pub mod header;
@@ -42,6 +43,18 @@ impl Warning {
     }
 }
 
+/// What the facts cache did during a build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheReport {
+    pub enabled: bool,
+    /// Files whose facts were reused.
+    pub hits: usize,
+    /// Files parsed (no entry, or their content changed).
+    pub misses: usize,
+    /// Why a cache on disk was ignored (another version, spec or machine; corrupt).
+    pub rejected: Option<String>,
+}
+
 /// How to build the graph.
 #[derive(Debug)]
 pub struct BuildOptions {
@@ -51,6 +64,10 @@ pub struct BuildOptions {
     pub threads: usize,
     /// Tree-sitter queries to run on every tree during its one parse.
     pub queries: Vec<tree_sitter::Query>,
+    /// The queries' texts (part of the cache key: cached query hits depend on them).
+    pub query_texts: Vec<String>,
+    /// Where to keep the facts cache; `None` to neither read nor write one.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -59,6 +76,8 @@ impl Default for BuildOptions {
             exclude: globset::GlobSet::empty(),
             threads: 0,
             queries: Vec::new(),
+            query_texts: Vec::new(),
+            cache_dir: None,
         }
     }
 }
@@ -80,14 +99,50 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
         &mut warnings,
     );
-    let parsed = parse::parse_all(root, &walked.rust_files, options.threads, &options.queries);
-    graph::assemble(
+    let key = options
+        .cache_dir
+        .as_ref()
+        .map(|_| cache::cache_key(&options.query_texts));
+    let loaded = match (&options.cache_dir, &key) {
+        (Some(dir), Some(key)) => Some(cache::Cache::open(dir, key)),
+        _ => None,
+    };
+    let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
+        cache: c,
+        collect: true,
+    });
+    let (parsed, entries, stats) = parse::parse_all(
+        root,
+        &walked.rust_files,
+        options.threads,
+        &options.queries,
+        cache_use,
+    );
+    if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
+        // Rewrite only when something changed: a miss, or a file gone since the last run.
+        if stats.misses > 0 || c.len() != entries.len() {
+            if let Err(e) = cache::save(dir, key, entries) {
+                warnings.push(Warning::new(
+                    walk::relative(root, dir).unwrap_or_default(),
+                    format!("cache could not be written: {}", e.kind()),
+                ));
+            }
+        }
+    }
+    let mut graph = graph::assemble(
         root.to_path_buf(),
         walked.rust_files,
         parsed,
         packages,
         warnings,
-    )
+    );
+    graph.cache = CacheReport {
+        hits: stats.hits,
+        misses: stats.misses,
+        rejected: loaded.and_then(|c| c.rejected),
+        enabled: options.cache_dir.is_some(),
+    };
+    graph
 }
 
 /// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`

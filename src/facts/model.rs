@@ -3,11 +3,13 @@
 //! Everything here is independent of the spec: the extractor records what the code says,
 //! and the graph builder and rules decide what it means.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A location in a source file: byte range plus 1-based line and column (in characters) of
 /// its start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -20,7 +22,7 @@ pub struct Span {
 pub type ScopeId = u32;
 
 /// A module scope inside a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeFact {
     /// `None` for the file's root scope (id 0).
     pub parent: Option<ScopeId>,
@@ -34,7 +36,7 @@ pub struct ScopeFact {
 }
 
 /// `mod name;`: a module whose body is another file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModDeclFact {
     pub scope: ScopeId,
     pub name: String,
@@ -47,7 +49,7 @@ pub struct ModDeclFact {
 
 /// One leaf of a `use` declaration, flattened: `use a::{b, c::d as e, f::*};` gives
 /// `a::b` (name `b`), `a::c::d` (name `e`), `a::f` (glob).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseFact {
     pub scope: ScopeId,
     /// Path segments as written; `self` leaves are folded (`a::{self}` gives `a`, name `a`).
@@ -64,7 +66,7 @@ pub struct UseFact {
 }
 
 /// Where a path reference was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefKind {
     /// A `use` declaration leaf.
@@ -82,7 +84,7 @@ pub enum RefKind {
 }
 
 /// A multi-segment path written in the code (`a::b::c`), or a `use` leaf, or `extern crate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefFact {
     pub scope: ScopeId,
     pub path: Vec<String>,
@@ -92,8 +94,8 @@ pub struct RefFact {
 }
 
 /// What a call calls.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "callee", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Callee {
     /// `receiver.name(...)`.
     Method(String),
@@ -102,8 +104,8 @@ pub enum Callee {
 }
 
 /// The first argument of a call or macro invocation, as far as env contracts need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Arg {
     /// A plain string literal; the text between the quotes, escapes as written.
     Literal(String),
@@ -112,10 +114,9 @@ pub enum Arg {
 }
 
 /// A call: method call or path call, also inside macro token trees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallFact {
     pub scope: ScopeId,
-    #[serde(flatten)]
     pub callee: Callee,
     pub test: bool,
     /// In a macro's token tree rather than parsed code.
@@ -127,7 +128,7 @@ pub struct CallFact {
 }
 
 /// A macro invocation `name!(...)` / `a::b::name!{...}` (also nested in token trees).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacroFact {
     pub scope: ScopeId,
     pub path: Vec<String>,
@@ -139,7 +140,7 @@ pub struct MacroFact {
 }
 
 /// The kinds of unsafe code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnsafeKind {
     Block,
@@ -149,7 +150,7 @@ pub enum UnsafeKind {
 }
 
 /// An `unsafe` block, fn, impl or trait.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnsafeFact {
     pub kind: UnsafeKind,
     pub test: bool,
@@ -158,7 +159,7 @@ pub struct UnsafeFact {
 }
 
 /// An attribute, outer (`#[..]`) or inner (`#![..]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttrFact {
     /// The attribute path: `allow`, `tokio::main`, `cfg`.
     pub path: Vec<String>,
@@ -170,7 +171,7 @@ pub struct AttrFact {
 }
 
 /// The kinds of items ribo records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKindFact {
     Fn,
@@ -187,7 +188,7 @@ pub enum ItemKindFact {
 }
 
 /// An item's visibility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
     Private,
@@ -199,7 +200,7 @@ pub enum Visibility {
 
 /// An item defined in the file (also items nested in fn bodies and impl/trait blocks, which
 /// have `in_block` / `assoc` set).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemFact {
     pub scope: ScopeId,
     pub kind: ItemKindFact,
@@ -225,7 +226,7 @@ pub struct ItemFact {
 }
 
 /// A `// ribo: ...` comment (the only comments ribo keeps).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectiveFact {
     /// Text after `ribo:`, trimmed.
     pub text: String,
@@ -235,7 +236,7 @@ pub struct DirectiveFact {
 }
 
 /// Everything extracted from one file in a single parse.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
     /// Scope 0 is the file; one more per inline `mod x { }`.
     pub scopes: Vec<ScopeFact>,

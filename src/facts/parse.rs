@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
+use super::cache::{content_hash, encode, Cache, CachedFile, NewEntry};
 use super::model::{FileFacts, Span};
 use super::rust;
 
 /// A match of a user-written tree-sitter query (an invariant's `query:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueryHit {
     /// Index of the query in the list given to the build.
     pub query: u32,
@@ -50,10 +51,33 @@ pub fn thread_count(threads: usize, files: usize) -> usize {
 }
 
 /// Parses `files` (relative to `root`); the result has one entry per file, in order.
-pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query]) -> Vec<Parsed> {
+/// The cache to read from and write to during a parse.
+pub struct CacheUse<'a> {
+    pub cache: &'a Cache,
+    /// Collects the entries of every file parsed or reused, for writing the cache back.
+    pub collect: bool,
+}
+
+/// What the parse did with the cache.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: usize,
+    pub misses: usize,
+}
+
+/// Parses `files` (relative to `root`); the result has one entry per file, in order, plus the
+/// cache entries to write back (empty unless `cache.collect`).
+pub fn parse_all(
+    root: &Path,
+    files: &[String],
+    threads: usize,
+    queries: &[Query],
+    cache: Option<CacheUse<'_>>,
+) -> (Vec<Parsed>, Vec<NewEntry>, CacheStats) {
     let n = thread_count(threads, files.len());
     let next = AtomicUsize::new(0);
-    let mut chunks: Vec<Vec<(usize, Parsed)>> = Vec::new();
+    let mut chunks: Vec<Vec<Outcome>> = Vec::new();
+    let cache = cache.as_ref();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| {
@@ -63,7 +87,9 @@ pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = files.get(i) else { break };
-                        out.push((i, parse_one(&mut parser, &root.join(rel), queries)));
+                        let (parsed, entry, hit) =
+                            parse_one(&mut parser, root, rel, queries, cache);
+                        out.push((i, parsed, entry, hit));
                     }
                     out
                 })
@@ -77,31 +103,89 @@ pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query
         }
     });
     let mut results: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
-    for (i, parsed) in chunks.into_iter().flatten() {
+    let mut entries = Vec::new();
+    let mut stats = CacheStats::default();
+    for (i, parsed, entry, hit) in chunks.into_iter().flatten() {
         results[i] = Some(parsed);
+        entries.extend(entry);
+        if hit {
+            stats.hits += 1;
+        } else {
+            stats.misses += 1;
+        }
     }
-    results
+    let parsed = results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Parsed::Failed("internal error: parser thread failed".into())))
-        .collect()
+        .collect();
+    (parsed, entries, stats)
 }
 
-fn parse_one(parser: &mut tree_sitter::Parser, path: &Path, queries: &[Query]) -> Parsed {
-    let source = match std::fs::read(path) {
+/// One file's result inside a worker: its index, facts, cache entry and whether it was a hit.
+type Outcome = (usize, Parsed, Option<NewEntry>, bool);
+
+/// Reads one file; reuses its cached facts when its content is unchanged, else parses it.
+fn parse_one(
+    parser: &mut tree_sitter::Parser,
+    root: &Path,
+    rel: &str,
+    queries: &[Query],
+    cache: Option<&CacheUse<'_>>,
+) -> (Parsed, Option<NewEntry>, bool) {
+    let source = match std::fs::read(root.join(rel)) {
         Ok(bytes) => bytes,
-        Err(e) => return Parsed::Failed(format!("could not be read: {}", e.kind())),
+        Err(e) => {
+            let failed = Parsed::Failed(format!("could not be read: {}", e.kind()));
+            return (failed, None, false);
+        }
     };
+    let hash = cache.map(|_| content_hash(&source));
+    if let (Some(c), Some(hash)) = (cache, hash) {
+        if let Some((file, raw)) = c.cache.get(rel, &hash) {
+            let entry = c.collect.then(|| (rel.to_string(), hash, raw.to_vec()));
+            let parsed = Parsed::Ok {
+                facts: Box::new(file.facts),
+                not_utf8: file.not_utf8,
+                hits: file.hits,
+            };
+            return (parsed, entry, true);
+        }
+    }
     let not_utf8 = std::str::from_utf8(&source).is_err();
     match rust::extract(parser, &source) {
         Some((tree, facts)) => {
             let hits = run_queries(queries, &tree, &source);
-            Parsed::Ok {
+            drop(tree);
+            drop(source);
+            let entry = match (cache, hash) {
+                (Some(c), Some(hash)) if c.collect => {
+                    let file = CachedFile {
+                        facts,
+                        hits,
+                        not_utf8,
+                    };
+                    let entry = encode(&file).map(|bytes| (rel.to_string(), hash, bytes));
+                    let parsed = Parsed::Ok {
+                        facts: Box::new(file.facts),
+                        not_utf8,
+                        hits: file.hits,
+                    };
+                    return (parsed, entry, false);
+                }
+                _ => None,
+            };
+            let parsed = Parsed::Ok {
                 facts: Box::new(facts),
                 not_utf8,
                 hits,
-            }
+            };
+            (parsed, entry, false)
         }
-        None => Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
+        None => (
+            Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
+            None,
+            false,
+        ),
     }
 }
 

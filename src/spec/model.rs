@@ -277,6 +277,15 @@ impl Spec {
 }
 
 impl Spec {
+    /// The invariants' query texts, in declaration order (part of the facts cache key).
+    pub fn query_texts(&self) -> Vec<String> {
+        self.invariants
+            .iter()
+            .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
+            .map(|q| q.text.value.clone())
+            .collect()
+    }
+
     /// The invariants' tree-sitter queries, compiled, in declaration order (validation already
     /// compiled each one, so none fails here).
     pub fn queries(&self) -> Vec<tree_sitter::Query> {

@@ -21,6 +21,8 @@ pub fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("RAYON_NUM_THREADS")
+        // Fixture directories stay untouched; the cache has its own tests.
+        .env("RIBO_NO_CACHE", "1")
         .output()
         .expect("the ribo binary runs");
     let code = out.status.code().unwrap_or(-1);

@@ -1,0 +1,297 @@
+//! A content-addressed cache of per-file facts, so an unchanged repository is not parsed again.
+//!
+//! One file, `<dir>/facts-v1.bin`: a header, then one entry per source file — its path, the
+//! BLAKE3 hash of its content, and its facts encoded with postcard. An entry is used only when
+//! the file's current content has the same hash. The header holds a key derived from the ribo
+//! version, the cache format, the queries the facts were built with, and a secret kept in the
+//! user's cache directory: a cache written by another ribo, for another spec's queries, on
+//! another machine, or committed into a repository, does not match and is ignored. A body
+//! checksum catches truncation and corruption: such a cache is ignored and rebuilt, never
+//! trusted. The directory gets a `.gitignore` of `*`, so it never reaches version control.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::FileFacts;
+use super::parse::QueryHit;
+
+/// Bumped whenever the encoding or the facts' shape changes.
+pub const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"RIBOFCT\0";
+const FILE_NAME: &str = "facts-v1.bin";
+
+/// The content hash of a source file.
+pub type ContentHash = [u8; 16];
+
+/// What is cached for one file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedFile {
+    pub facts: FileFacts,
+    pub hits: Vec<QueryHit>,
+    pub not_utf8: bool,
+}
+
+/// The hash of a file's content.
+pub fn content_hash(bytes: &[u8]) -> ContentHash {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&blake3::hash(bytes).as_bytes()[..16]);
+    out
+}
+
+/// The key a cache must carry to be trusted: ribo's version, the format, the queries and a
+/// secret of this user (see the module docs).
+pub fn cache_key(queries: &[String]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_keyed(&user_secret());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&FORMAT.to_le_bytes());
+    for q in queries {
+        h.update(&(q.len() as u64).to_le_bytes());
+        h.update(q.as_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
+/// A secret of this user, created on first use under the user's cache directory
+/// (`$XDG_CACHE_HOME/ribo/secret` or `~/.cache/ribo/secret`). Without a home directory, a
+/// fixed value: the cache then only protects against accidents, not against a planted file.
+fn user_secret() -> [u8; 32] {
+    let dir = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("ribo"));
+    let Some(dir) = dir else {
+        return *blake3::hash(b"ribo: no user cache directory").as_bytes();
+    };
+    let path = dir.join("secret");
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(secret) = <[u8; 32]>::try_from(bytes.as_slice()) {
+            return secret;
+        }
+    }
+    let mut secret = [0u8; 32];
+    let random = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut secret));
+    if random.is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let here = &secret as *const _ as usize;
+        secret = *blake3::hash(format!("{now}:{here}").as_bytes()).as_bytes();
+    }
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(&path, secret);
+    secret
+}
+
+/// A loaded cache: entries point into the raw bytes, decoded only on a hit.
+#[derive(Debug, Default)]
+pub struct Cache {
+    data: Vec<u8>,
+    entries: HashMap<String, (ContentHash, Range<usize>)>,
+    /// Why the cache on disk was not used, if it existed.
+    pub rejected: Option<String>,
+}
+
+/// One entry to write: path, content hash, encoded facts.
+pub type NewEntry = (String, ContentHash, Vec<u8>);
+
+fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> Option<&'a [u8]> {
+    let end = pos.checked_add(n)?;
+    let s = data.get(*pos..end)?;
+    *pos = end;
+    Some(s)
+}
+
+fn take_u32(data: &[u8], pos: &mut usize) -> Option<u32> {
+    take(data, pos, 4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+}
+
+fn take_u64(data: &[u8], pos: &mut usize) -> Option<u64> {
+    take(data, pos, 8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+}
+
+impl Cache {
+    /// Loads `<dir>/facts-v1.bin` if it exists and carries `key`; otherwise an empty cache.
+    pub fn open(dir: &Path, key: &[u8; 32]) -> Cache {
+        let data = match std::fs::read(dir.join(FILE_NAME)) {
+            Ok(d) => d,
+            Err(_) => return Cache::default(),
+        };
+        match Self::parse(data, key) {
+            Ok(cache) => cache,
+            Err(why) => Cache {
+                rejected: Some(why.to_string()),
+                ..Cache::default()
+            },
+        }
+    }
+
+    fn parse(data: Vec<u8>, key: &[u8; 32]) -> Result<Cache, &'static str> {
+        let mut pos = 0;
+        if take(&data, &mut pos, 8) != Some(MAGIC.as_slice()) {
+            return Err("not a ribo cache");
+        }
+        if take_u32(&data, &mut pos) != Some(FORMAT) {
+            return Err("written by another cache format");
+        }
+        if take(&data, &mut pos, 32) != Some(key.as_slice()) {
+            return Err("written by another ribo version, spec or machine");
+        }
+        let body_start = pos;
+        let checksum_at = data.len().checked_sub(32).ok_or("truncated")?;
+        if checksum_at < body_start
+            || blake3::hash(&data[body_start..checksum_at]).as_bytes() != &data[checksum_at..]
+        {
+            return Err("corrupt (checksum mismatch)");
+        }
+        let count = take_u64(&data[..checksum_at], &mut pos).ok_or("truncated")?;
+        let mut entries = HashMap::new();
+        for _ in 0..count {
+            let body = &data[..checksum_at];
+            let len = take_u32(body, &mut pos).ok_or("truncated")? as usize;
+            let path = take(body, &mut pos, len).ok_or("truncated")?;
+            let path = String::from_utf8(path.to_vec()).map_err(|_| "corrupt path")?;
+            let hash: ContentHash = take(body, &mut pos, 16)
+                .and_then(|h| h.try_into().ok())
+                .ok_or("truncated")?;
+            let len = take_u32(body, &mut pos).ok_or("truncated")? as usize;
+            let start = pos;
+            take(body, &mut pos, len).ok_or("truncated")?;
+            entries.insert(path, (hash, start..pos));
+        }
+        Ok(Cache {
+            data,
+            entries,
+            rejected: None,
+        })
+    }
+
+    /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
+    /// miss).
+    pub fn get(&self, path: &str, hash: &ContentHash) -> Option<(CachedFile, &[u8])> {
+        let (h, range) = self.entries.get(path)?;
+        if h != hash {
+            return None;
+        }
+        let bytes = self.data.get(range.clone())?;
+        let file = postcard::from_bytes(bytes).ok()?;
+        Some((file, bytes))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Encodes one file's facts for the cache.
+pub fn encode(file: &CachedFile) -> Option<Vec<u8>> {
+    postcard::to_allocvec(file).ok()
+}
+
+/// Writes the cache atomically (temporary file, then rename), with its `.gitignore`.
+pub fn save(dir: &Path, key: &[u8; 32], mut entries: Vec<NewEntry>) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(
+            &ignore,
+            "# Written by ribo: its cache never belongs in version control.\n*\n",
+        )?;
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut body = Vec::new();
+    body.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for (path, hash, bytes) in &entries {
+        body.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        body.extend_from_slice(path.as_bytes());
+        body.extend_from_slice(hash);
+        body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        body.extend_from_slice(bytes);
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!("{FILE_NAME}.{nonce}.tmp"));
+    {
+        let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
+        f.write_all(MAGIC)?;
+        f.write_all(&FORMAT.to_le_bytes())?;
+        f.write_all(key)?;
+        f.write_all(&body)?;
+        f.write_all(blake3::hash(&body).as_bytes())?;
+        f.flush()?;
+    }
+    std::fs::rename(&tmp, dir.join(FILE_NAME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> CachedFile {
+        let mut p = super::super::rust::parser();
+        let (_, facts) =
+            super::super::rust::extract(&mut p, b"use crate::a::b;\nfn f() { b::c().unwrap(); }\n")
+                .expect("parses");
+        CachedFile {
+            facts,
+            hits: Vec::new(),
+            not_utf8: false,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_rejections() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = [7u8; 32];
+        let file = sample();
+        let bytes = encode(&file).expect("encodes");
+        let hash = content_hash(b"content");
+        save(dir.path(), &key, vec![("src/lib.rs".into(), hash, bytes)]).expect("saves");
+        assert!(dir.path().join(".gitignore").exists());
+
+        let cache = Cache::open(dir.path(), &key);
+        let (got, _) = cache.get("src/lib.rs", &hash).expect("a hit");
+        assert_eq!(got.facts, file.facts);
+        assert!(cache.get("src/lib.rs", &content_hash(b"changed")).is_none());
+
+        let other = Cache::open(dir.path(), &[8u8; 32]);
+        assert!(other.is_empty());
+        assert!(other.rejected.is_some());
+
+        // Flip one byte of the body: the checksum catches it.
+        let path = dir.path().join(FILE_NAME);
+        let mut raw = std::fs::read(&path).expect("reads");
+        let mid = raw.len() / 2;
+        raw[mid] ^= 0xff;
+        std::fs::write(&path, &raw).expect("writes");
+        let corrupt = Cache::open(dir.path(), &key);
+        assert!(corrupt.is_empty());
+        assert_eq!(
+            corrupt.rejected.as_deref(),
+            Some("corrupt (checksum mismatch)")
+        );
+
+        // Truncation and garbage never panic.
+        for n in [0, 5, 20, 44, raw.len() - 1] {
+            std::fs::write(&path, &raw[..n]).expect("writes");
+            assert!(Cache::open(dir.path(), &key).is_empty());
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The facts cache: warm runs reuse facts, changes are seen, bad caches are never trusted.
+
+use std::fs;
+use std::path::Path;
+
+use ribo::facts::{build, BuildOptions, FactGraph};
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).expect("copy");
+        }
+    }
+}
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dependency-forms");
+    copy_dir(&fixture, dir.path());
+    dir
+}
+
+fn options(root: &Path) -> BuildOptions {
+    BuildOptions {
+        cache_dir: Some(root.join(".ribo-cache")),
+        ..BuildOptions::default()
+    }
+}
+
+/// Everything a rule can see, as text (the cache report aside).
+fn facts_of(g: &FactGraph) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        g.files
+            .iter()
+            .map(|f| (&f.path, &f.facts))
+            .collect::<Vec<_>>(),
+        g.edges,
+        g.unresolved,
+        g.warnings
+    )
+}
+
+#[test]
+fn warm_run_reuses_every_file_and_sees_the_same_facts() {
+    let dir = repo();
+    let root = dir.path();
+    let uncached = build(root, &BuildOptions::default());
+    let cold = build(root, &options(root));
+    assert_eq!((cold.cache.hits, cold.cache.misses), (0, 7));
+    assert!(root.join(".ribo-cache/facts-v1.bin").exists());
+    assert_eq!(
+        fs::read_to_string(root.join(".ribo-cache/.gitignore")).expect("written"),
+        "# Written by ribo: its cache never belongs in version control.\n*\n"
+    );
+    let warm = build(root, &options(root));
+    assert_eq!((warm.cache.hits, warm.cache.misses), (7, 0));
+    assert_eq!(facts_of(&uncached), facts_of(&cold));
+    assert_eq!(facts_of(&cold), facts_of(&warm));
+}
+
+#[test]
+fn a_changed_file_is_parsed_again_and_its_new_facts_are_used() {
+    let dir = repo();
+    let root = dir.path();
+    build(root, &options(root));
+    let leaf = root.join("src/consumer/nested/leaf.rs");
+    let text = fs::read_to_string(&leaf).expect("read");
+    fs::write(
+        &leaf,
+        text.replace("vec![crate::target::inner::i()]", "vec![]"),
+    )
+    .expect("write");
+    let after = build(root, &options(root));
+    assert_eq!((after.cache.hits, after.cache.misses), (6, 1));
+    assert_eq!(
+        facts_of(&after),
+        facts_of(&build(root, &BuildOptions::default()))
+    );
+}
+
+#[test]
+fn a_corrupt_or_foreign_cache_is_ignored_and_rebuilt() {
+    let dir = repo();
+    let root = dir.path();
+    build(root, &options(root));
+    let file = root.join(".ribo-cache/facts-v1.bin");
+    let mut raw = fs::read(&file).expect("read");
+    let mid = raw.len() / 2;
+    raw[mid] ^= 0x55;
+    fs::write(&file, &raw).expect("write");
+    let after = build(root, &options(root));
+    assert_eq!(after.cache.misses, 7);
+    assert_eq!(
+        after.cache.rejected.as_deref(),
+        Some("corrupt (checksum mismatch)")
+    );
+    assert_eq!(
+        facts_of(&after),
+        facts_of(&build(root, &BuildOptions::default()))
+    );
+    // Rebuilt: the next run is warm again.
+    assert_eq!(build(root, &options(root)).cache.hits, 7);
+
+    // A different set of queries (another spec) makes a foreign cache.
+    let other = BuildOptions {
+        query_texts: vec!["(unsafe_block) @violation".into()],
+        ..options(root)
+    };
+    let foreign = build(root, &other);
+    assert_eq!(foreign.cache.hits, 0);
+    assert!(foreign.cache.rejected.is_some());
+
+    // Garbage never panics.
+    fs::write(&file, b"RIBOFCT\0garbage").expect("write");
+    assert_eq!(build(root, &options(root)).cache.misses, 7);
+}
+
+#[test]
+fn no_cache_writes_nothing() {
+    let dir = repo();
+    let root = dir.path();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["check", "--no-cache", "--color", "never"])
+        .current_dir(root)
+        .env_remove("RIBO_NO_CACHE")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!root.join(".ribo-cache").exists());
+    let with_cache = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["check", "--color", "never"])
+        .current_dir(root)
+        .env_remove("RIBO_NO_CACHE")
+        .output()
+        .expect("runs");
+    assert!(root.join(".ribo-cache/facts-v1.bin").exists());
+    let strip = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .filter(|l| !l.starts_with("ribo: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&out.stdout), strip(&with_cache.stdout));
+}
