@@ -265,3 +265,18 @@ fn junit_is_well_formed_and_its_counts_agree() {
     let (_, failed_denied) = junit_counts(&fixture("formats"), &["--deny-warnings"]);
     assert_eq!((failed, failed_denied), (2, 4), "{tests} testcases");
 }
+
+/// The workflow commands shown in docs/formats.md are what ribo writes for the fixture.
+#[test]
+fn documented_github_example_is_current() {
+    let docs = std::fs::read_to_string(manifest_dir().join("docs/formats.md")).expect("docs");
+    let (_, stdout) = output(&fixture("formats"), &[], "github");
+    let shown: Vec<&str> = docs.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(!shown.is_empty());
+    for line in shown {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "docs/formats.md shows a line ribo no longer writes:\n{line}"
+        );
+    }
+}
