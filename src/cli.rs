@@ -57,7 +57,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Print only the summary line (human format).
+    /// Print only the summary line (human format; the other formats ignore it).
     #[arg(long, short)]
     pub quiet: bool,
     /// Exit 1 on warnings too.
@@ -91,10 +91,19 @@ pub struct ExplainArgs {
     pub code: String,
 }
 
+/// The formats of `ribo check` (docs/formats.md describes each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diagnostics with the code and the spec line underlined, for people.
     Human,
+    /// Versioned JSON (specs/check-output.schema.json).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// JUnit XML, for GitLab and Jenkins test reports.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -45,21 +45,22 @@ pub fn check(
     let outcome = rules::check(spec, &graph, &assignment);
     let violations = outcome.violations;
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
-    let summary = Summary::new(
+    let mut summary = Summary::new(
         &violations,
         graph.files.len(),
         unreadable,
         &graph.warnings,
         Some(started.elapsed()),
     );
+    summary.suppressed = outcome.suppressed;
+    let sources = report::Sources {
+        root: &spec.root,
+        display_prefix: &loaded.root_display,
+        spec_name: &loaded.spec_name,
+        spec_source: &spec.source,
+    };
     match args.format {
         Format::Human => {
-            let sources = report::human::Sources {
-                root: &spec.root,
-                display_prefix: &loaded.root_display,
-                spec_name: &loaded.spec_name,
-                spec_source: &spec.source,
-            };
             if args.quiet {
                 writeln!(out, "{}", report::human::summary_line(&summary))?;
             } else {
@@ -73,12 +74,26 @@ pub fn check(
                 )?;
             }
         }
-        Format::Json => report::json::write(
+        Format::Json => {
+            report::json::write(out, &sources, &violations, &graph.warnings, &summary)?;
+        }
+        Format::Sarif => report::sarif::write(
             out,
-            &loaded.spec_name,
+            &sources,
             &violations,
             &graph.warnings,
-            &summary,
+            &spec.invariants,
+        )?,
+        Format::Github => {
+            report::github::write(out, &sources, &violations, &graph.warnings, &summary)?;
+        }
+        Format::Junit => report::junit::write(
+            out,
+            &sources,
+            &violations,
+            &graph.warnings,
+            &spec.invariants,
+            args.deny_warnings,
         )?,
     }
     let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);

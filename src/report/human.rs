@@ -3,29 +3,19 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::Path;
 use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource};
 
 use super::diag::{render, Diag};
-use super::{plural, Style, Summary};
+use super::{display, plural, Style, Summary};
 use crate::facts::model::Span;
 use crate::facts::Warning;
 use crate::rules::{Location, Violation};
 use crate::spec::model::Severity;
 use crate::spec::{SpecError, SpecErrors};
 
-/// What the human report needs to show sources.
-pub struct Sources<'a> {
-    /// The checked root, to read source files from.
-    pub root: &'a Path,
-    /// How to display a root-relative path (prefix joined in front).
-    pub display_prefix: &'a str,
-    /// The spec's display name and text.
-    pub spec_name: &'a str,
-    pub spec_source: &'a str,
-}
+pub use super::Sources;
 
 /// Writes the violations, the input warnings and the summary.
 pub fn write_check(
@@ -47,16 +37,6 @@ pub fn write_check(
         writeln!(out, "{}", warning_line(w, sources.display_prefix))?;
     }
     writeln!(out, "{}", summary_line(summary))
-}
-
-fn display(prefix: &str, rel: &str) -> String {
-    if prefix.is_empty() {
-        rel.to_string()
-    } else if rel.is_empty() {
-        prefix.to_string()
-    } else {
-        format!("{}/{rel}", prefix.trim_end_matches('/'))
-    }
 }
 
 fn label(span: &Span, text: &str) -> LabeledSpan {

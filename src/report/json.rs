@@ -1,13 +1,15 @@
-//! `--format json`: one object per violation plus a summary, versioned.
+//! `--format json`: one object per violation, the input warnings and a summary, versioned.
+//! The shape is published as `specs/check-output.schema.json` and documented in
+//! `docs/formats.md`; a change of shape bumps `CHECK_FORMAT_VERSION`.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Summary;
+use super::place::{severity_name, Places, Position};
+use super::{Sources, Summary};
 use crate::facts::Warning;
-use crate::rules::{Location, Violation};
-use crate::spec::model::Severity;
+use crate::rules::Violation;
 
 /// Version of the check JSON format.
 pub const CHECK_FORMAT_VERSION: u32 = 1;
@@ -15,16 +17,11 @@ pub const CHECK_FORMAT_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Report<'a> {
     version: u32,
+    root: String,
+    spec: &'a str,
     violations: Vec<ViolationOut<'a>>,
-    warnings: &'a [Warning],
+    warnings: Vec<WarningOut<'a>>,
     summary: SummaryOut,
-}
-
-#[derive(Serialize)]
-struct Position {
-    line: u32,
-    column: u32,
-    byte: u32,
 }
 
 #[derive(Serialize)]
@@ -33,19 +30,28 @@ struct ViolationOut<'a> {
     severity: &'static str,
     message: &'a str,
     label: &'a str,
-    file: &'a str,
+    file: String,
     start: Position,
-    end_byte: u32,
-    spec: Option<SpecOut<'a>>,
+    end: Position,
+    rule: Option<RuleOut<'a>>,
     help: Option<&'a str>,
+    fingerprint: &'a str,
+}
+
+/// The place in the spec that declares the broken rule.
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    file: String,
+    start: Position,
+    end: Position,
+    label: &'a str,
 }
 
 #[derive(Serialize)]
-struct SpecOut<'a> {
-    file: &'a str,
-    line: u32,
-    column: u32,
-    label: &'a str,
+struct WarningOut<'a> {
+    /// `.` (or the root as displayed) when the warning concerns the root itself.
+    file: String,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -55,59 +61,73 @@ struct SummaryOut {
     files: usize,
     unreadable_files: usize,
     input_warnings: usize,
+    suppressed: usize,
 }
 
 /// Writes the report as pretty JSON.
 pub fn write(
     out: &mut dyn Write,
-    spec_name: &str,
+    sources: &Sources,
     violations: &[Violation],
     warnings: &[Warning],
     summary: &Summary,
 ) -> io::Result<()> {
+    let mut places = Places::new(sources);
     let report = Report {
         version: CHECK_FORMAT_VERSION,
+        root: or_dot(sources.display_prefix.to_string()),
+        spec: sources.spec_name,
         violations: violations
             .iter()
             .map(|v| {
-                let (file, span) = match &v.location {
-                    Location::Source { file, span } => (file.as_str(), span),
-                    Location::Spec { span } => (spec_name, span),
-                };
+                let place = places.of(v);
                 ViolationOut {
                     code: &v.code,
-                    severity: match v.severity {
-                        Severity::Error => "error",
-                        Severity::Warning => "warning",
-                    },
+                    severity: severity_name(v.severity),
                     message: &v.message,
                     label: &v.label,
-                    file,
-                    start: Position {
-                        line: span.line,
-                        column: span.col,
-                        byte: span.start,
-                    },
-                    end_byte: span.end,
-                    spec: v.spec_label.as_ref().map(|l| SpecOut {
-                        file: spec_name,
-                        line: l.span.line,
-                        column: l.span.col,
-                        label: &l.text,
+                    file: place.file,
+                    start: place.start,
+                    end: place.end,
+                    rule: v.spec_label.as_ref().map(|l| {
+                        let rule = places.of_rule(l);
+                        RuleOut {
+                            file: rule.file,
+                            start: rule.start,
+                            end: rule.end,
+                            label: &l.text,
+                        }
                     }),
                     help: v.help.as_deref(),
+                    fingerprint: &v.fingerprint,
                 }
             })
             .collect(),
-        warnings,
+        warnings: warnings
+            .iter()
+            .map(|w| WarningOut {
+                file: or_dot(sources.display(&w.path)),
+                message: &w.message,
+            })
+            .collect(),
         summary: SummaryOut {
             errors: summary.errors,
             warnings: summary.warnings,
             files: summary.files,
             unreadable_files: summary.unreadable,
             input_warnings: summary.input_warnings,
+            suppressed: summary.suppressed,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// The working directory is shown as `.`, not as an empty path.
+fn or_dot(path: String) -> String {
+    if path.is_empty() {
+        ".".to_string()
+    } else {
+        path
+    }
 }

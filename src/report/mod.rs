@@ -3,9 +3,14 @@
 
 pub mod diag;
 pub mod facts_json;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod place;
+pub mod sarif;
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::facts::Warning;
@@ -25,6 +30,8 @@ pub struct Summary {
     pub input_warnings: usize,
     /// Wall time; `None` to leave it out (snapshots).
     pub elapsed: Option<Duration>,
+    /// Violations silenced by a justified inline `ribo: allow(...)`.
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -47,7 +54,37 @@ impl Summary {
             unreadable,
             input_warnings: input_warnings.len(),
             elapsed,
+            suppressed: 0,
         }
+    }
+}
+
+/// Where the sources of a run are, to read them back and to show their paths.
+pub struct Sources<'a> {
+    /// The checked root, to read source files from.
+    pub root: &'a Path,
+    /// How to display a root-relative path (prefix joined in front).
+    pub display_prefix: &'a str,
+    /// The spec's display name and text.
+    pub spec_name: &'a str,
+    pub spec_source: &'a str,
+}
+
+impl Sources<'_> {
+    /// A root-relative path as shown to the user: relative to the working directory.
+    pub fn display(&self, rel: &str) -> String {
+        display(self.display_prefix, rel)
+    }
+}
+
+/// `prefix/rel`, either part possibly empty.
+pub fn display(prefix: &str, rel: &str) -> String {
+    if prefix.is_empty() {
+        rel.to_string()
+    } else if rel.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{}/{rel}", prefix.trim_end_matches('/'))
     }
 }
 
