@@ -25,6 +25,10 @@ pub struct Summary {
     pub input_warnings: usize,
     /// Wall time; `None` to leave it out (snapshots).
     pub elapsed: Option<Duration>,
+    /// Violations the baseline accepted (not shown, not failing the run).
+    pub baselined: usize,
+    /// In changed mode, how many of the `files` were selected.
+    pub selected: Option<usize>,
 }
 
 impl Summary {
@@ -47,6 +51,8 @@ impl Summary {
             unreadable,
             input_warnings: input_warnings.len(),
             elapsed,
+            baselined: 0,
+            selected: None,
         }
     }
 }
