@@ -341,7 +341,9 @@ pub fn baseline(
     let text = render(&entries);
     written.unchanged = std::fs::read_to_string(&path).is_ok_and(|old| old == text);
     if !written.unchanged {
-        if let Err(e) = std::fs::write(&path, &text) {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let made = parent.map_or(Ok(()), std::fs::create_dir_all);
+        if let Err(e) = made.and_then(|()| std::fs::write(&path, &text)) {
             writeln!(err, "error: could not write `{}`: {e}", written.shown)?;
             return Ok(EXIT_ERROR);
         }

@@ -104,7 +104,10 @@ where
         .args(["-c", "core.fsmonitor=false", "-c", "core.quotepath=false"])
         .args(args)
         .output()
-        .map_err(|e| format!("could not run git: {e}"))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "could not run git: it is not on PATH".to_owned(),
+            _ => format!("could not run git: {e}"),
+        })?;
     if output.status.success() {
         return Ok(output.stdout);
     }
@@ -120,9 +123,7 @@ where
 
 fn not_a_repository(shown: &str, why: &str) -> String {
     if why.starts_with("could not run git") {
-        return format!(
-            "{why}: --changed needs git on PATH (or name the files: `ribo check FILE...`)"
-        );
+        return format!("{why}; --changed needs git (or name the files: `ribo check FILE...`)");
     }
     format!(
         "`{shown}` is not in a git repository: --changed needs one (or name the files: `ribo check FILE...`)"
