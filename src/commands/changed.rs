@@ -51,29 +51,35 @@ pub(crate) fn discovery_start(files: &[PathBuf]) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The files git reports as changed since `base` (default `HEAD`) under the spec root.
-pub(crate) fn from_git(
+/// The change set of a run: the named files, the files git reports as changed since
+/// `--base` (default `HEAD`) with `--changed`, or `None` for the whole repository.
+pub(crate) fn select(
+    paths: &Paths,
+    args: &CheckArgs,
     spec: &Spec,
     shown_root: &str,
-    base: Option<&str>,
-) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
-    let shown = if shown_root.is_empty() {
-        "."
-    } else {
-        shown_root
-    };
-    let changes = git::changes(&spec.root, shown, base.unwrap_or("HEAD"))?;
-    Ok((changes.present, changes.removed))
+    baseline: &Path,
+) -> Result<Option<ChangeSet>, String> {
+    match paths {
+        Paths::Files(files) => Ok(Some(change_set(spec, baseline, files, &[]))),
+        Paths::Repository if args.changed => {
+            let shown = if shown_root.is_empty() {
+                "."
+            } else {
+                shown_root
+            };
+            let base = args.base.as_deref().unwrap_or("HEAD");
+            let changes = git::changes(&spec.root, shown, base)?;
+            let set = change_set(spec, baseline, &changes.present, &changes.removed);
+            Ok(Some(set))
+        }
+        Paths::Repository => Ok(None),
+    }
 }
 
 /// The change set relative to the spec root: paths outside it are dropped, except that the
 /// spec and the baseline file are recognised wherever they are.
-pub(crate) fn change_set(
-    spec: &Spec,
-    baseline: &Path,
-    present: &[PathBuf],
-    removed: &[PathBuf],
-) -> ChangeSet {
+fn change_set(spec: &Spec, baseline: &Path, present: &[PathBuf], removed: &[PathBuf]) -> ChangeSet {
     let spec_path = absolute(&spec.path);
     let baseline = absolute(baseline);
     let mut set = ChangeSet::default();

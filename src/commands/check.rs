@@ -58,23 +58,12 @@ pub fn check(
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
-    let changes = match &paths {
-        Paths::Files(files) => Some(changed::change_set(spec, &baseline_path, files, &[])),
-        Paths::Repository if args.changed => {
-            match changed::from_git(spec, &loaded.root_display, args.base.as_deref()) {
-                Ok((present, removed)) => Some(changed::change_set(
-                    spec,
-                    &baseline_path,
-                    &present,
-                    &removed,
-                )),
-                Err(message) => {
-                    writeln!(err, "error: {message}")?;
-                    return Ok(EXIT_ERROR);
-                }
-            }
+    let changes = match changed::select(&paths, args, spec, &loaded.root_display, &baseline_path) {
+        Ok(c) => c,
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            return Ok(EXIT_ERROR);
         }
-        Paths::Repository => None,
     };
     let graph = facts::build(&spec.root, &build_options(spec, args.spec.threads));
     let assignment = match rules::assign::assign(spec, &graph) {

@@ -199,3 +199,26 @@ impl<'a> Selector<'a> {
         self.changes.all().any(belongs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(present: &[&str], removed: &[&str]) -> ChangeSet {
+        ChangeSet {
+            present: present.iter().map(|s| s.to_string()).collect(),
+            removed: removed.iter().map(|s| s.to_string()).collect(),
+            ..ChangeSet::default()
+        }
+    }
+
+    #[test]
+    fn what_a_change_set_touches() {
+        let changes = set(&["src/a.rs", "README.md"], &["crates/x/Cargo.toml"]);
+        assert!(changes.touches("src/a.rs") && changes.touches("crates/x/Cargo.toml"));
+        assert!(!changes.touches("src/b.rs"));
+        assert!(changes.manifests() && changes.rust());
+        let docs = set(&["README.md", "NotCargo.toml"], &[]);
+        assert!(!docs.manifests() && !docs.rust());
+    }
+}
