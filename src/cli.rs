@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the code against ribo.yaml; exit 1 on drift, 2 when ribo cannot run.
     Check(CheckArgs),
+    /// Record today's violations in the baseline file, so that only new ones fail `check`.
+    Baseline(BaselineArgs),
     /// Print the fact graph ribo builds from the code (files, modules, edges, crates).
     Facts(FactsArgs),
     /// Print the documentation of a diagnostic code (`ribo explain boundary::layer`).
@@ -63,6 +65,38 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    // -- baselines and changed files (docs/baseline.md, docs/changed-mode.md) --
+    /// Files to check (PATH may be the first): only violations that concern them are reported,
+    /// though the whole repository is read (docs/changed-mode.md). A single directory PATH checks
+    /// the whole repository.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Report only violations in files changed since --base: `git diff` (staged and unstaged)
+    /// plus untracked files. Ignored when files are named.
+    #[arg(long)]
+    pub changed: bool,
+    /// The revision --changed compares with.
+    #[arg(long, value_name = "REV", requires = "changed")]
+    pub base: Option<String>,
+    /// Read this baseline file instead of `options.baseline` (default ribo-baseline.json).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Ignore the baseline file: report every violation.
+    #[arg(long)]
+    pub no_baseline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Also record violations that are not in the existing baseline (by default an existing
+    /// baseline only shrinks).
+    #[arg(long)]
+    pub accept_new: bool,
+    /// Write this file instead of `options.baseline` (default ribo-baseline.json).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -111,4 +145,14 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (positional order, conflicts) for every subcommand.
+    #[test]
+    fn the_cli_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

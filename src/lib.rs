@@ -30,6 +30,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let result = match &cli.command {
         Command::Check(args) => commands::check::check(args, style, out, err),
+        Command::Baseline(args) => commands::baseline::baseline(args, style, out, err),
         Command::Facts(args) => commands::facts::facts(&args.spec, style, out, err),
         Command::Explain(args) => commands::explain::explain(&args.code, out, err),
         Command::Contract(ContractCommand::Snapshot(args)) => {

@@ -3,9 +3,11 @@
 use std::io::{self, Write};
 use std::time::Instant;
 
-use super::{build_options, load_spec};
-use crate::cli::{CheckArgs, Format};
+use super::changed::{self, Paths};
+use super::{baseline, build_options, load_spec};
+use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, Style, Summary};
+use crate::rules::changed::Selector;
 use crate::spec::SpecErrors;
 use crate::{facts, rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
@@ -16,7 +18,29 @@ pub fn check(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let started = Instant::now();
-    let loaded = match load_spec(&args.spec, style, err)? {
+    // Named files select changed mode; the spec is then looked for from the first one's dir.
+    let paths = match changed::paths(args) {
+        Ok(p) => p,
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let from_files;
+    let spec_args = match &paths {
+        Paths::Files(files) => {
+            from_files = SpecArgs {
+                path: changed::discovery_start(files),
+                spec: args.spec.spec.clone(),
+                threads: args.spec.threads,
+                no_cache: args.spec.no_cache,
+                cache_dir: args.spec.cache_dir.clone(),
+            };
+            &from_files
+        }
+        Paths::Repository => &args.spec,
+    };
+    let loaded = match load_spec(spec_args, style, err)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -29,6 +53,20 @@ pub fn check(
         )?;
         return Ok(EXIT_ERROR);
     }
+    // The baseline and the changed files, read before the (costly) facts: bad input fails fast.
+    let baseline_path = baseline::path(spec, args.baseline.as_deref());
+    let baseline = match baseline::for_check(spec, args.baseline.as_deref(), args.no_baseline, err)?
+    {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
+    };
+    let changes = match changed::select(&paths, args, spec, &loaded.root_display, &baseline_path) {
+        Ok(c) => c,
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            return Ok(EXIT_ERROR);
+        }
+    };
     let graph = facts::build(&spec.root, &build_options(spec, &args.spec));
     let assignment = match rules::assign::assign(spec, &graph) {
         Ok(a) => a,
@@ -43,7 +81,11 @@ pub fn check(
         }
     };
     let outcome = rules::check(spec, &graph, &assignment);
-    let violations = outcome.violations;
+    let selector = changes
+        .as_ref()
+        .map(|c| Selector::new(spec, &graph, &assignment, c));
+    let narrowed = baseline::narrow(outcome.violations, baseline.as_ref(), selector.as_ref());
+    let violations = narrowed.violations;
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     let mut summary = Summary::new(
         &violations,
@@ -59,6 +101,8 @@ pub fn check(
         spec_name: &loaded.spec_name,
         spec_source: &spec.source,
     };
+    summary.baselined = narrowed.baselined;
+    summary.selected = selector.as_ref().map(Selector::files);
     match args.format {
         Format::Human => {
             if args.quiet {

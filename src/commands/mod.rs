@@ -1,10 +1,13 @@
 //! One file per command; this module holds what they share: finding and loading the spec,
 //! and how paths are shown.
 
+pub mod baseline;
+pub(crate) mod changed;
 pub mod check;
 pub mod contract;
 pub mod explain;
 pub mod facts;
+pub(crate) mod git;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -112,4 +115,36 @@ fn cache_dir(spec: &Spec, args: &SpecArgs) -> Option<PathBuf> {
         .clone()
         .or_else(|| std::env::var_os("RIBO_CACHE_DIR").map(PathBuf::from))
         .or_else(|| Some(spec.root.join(".ribo-cache")))
+}
+
+/// Builds the facts of the spec's root, assigns files to boundaries and runs every rule.
+pub(crate) fn analyse(
+    loaded: &Loaded,
+    args: &SpecArgs,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<rules::Outcome, i32>> {
+    let spec = &loaded.spec;
+    if !spec.root.is_dir() {
+        writeln!(
+            err,
+            "error: the root `{}` is not a readable directory",
+            loaded.root_display
+        )?;
+        return Ok(Err(EXIT_ERROR));
+    }
+    let graph = crate::facts::build(&spec.root, &build_options(spec, args));
+    let assignment = match rules::assign::assign(spec, &graph) {
+        Ok(a) => a,
+        Err(errors) => {
+            let errors = SpecErrors {
+                path: spec.path.clone(),
+                source: spec.source.clone(),
+                errors,
+            };
+            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
+            return Ok(Err(EXIT_ERROR));
+        }
+    };
+    Ok(Ok(rules::check(spec, &graph, &assignment)))
 }

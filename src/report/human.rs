@@ -115,19 +115,22 @@ pub fn warning_line(w: &Warning, prefix: &str) -> String {
 
 /// The last line of a run.
 pub fn summary_line(s: &Summary) -> String {
+    let files = match s.selected {
+        Some(n) => format!("{n} of {}", plural(s.files, "file", "files")),
+        None => plural(s.files, "file", "files"),
+    };
     let mut line = if s.errors == 0 && s.warnings == 0 {
-        format!(
-            "ribo: no violations in {}",
-            plural(s.files, "file", "files")
-        )
+        format!("ribo: no violations in {files}")
     } else {
         format!(
-            "ribo: {}, {} in {}",
+            "ribo: {}, {} in {files}",
             plural(s.errors, "error", "errors"),
             plural(s.warnings, "warning", "warnings"),
-            plural(s.files, "file", "files")
         )
     };
+    if s.baselined > 0 {
+        line.push_str(&format!("; {} baselined", s.baselined));
+    }
     if s.input_warnings > 0 {
         line.push_str(&format!(
             "; {} about the input",

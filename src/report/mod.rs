@@ -32,6 +32,10 @@ pub struct Summary {
     pub elapsed: Option<Duration>,
     /// Violations silenced by a justified inline `ribo: allow(...)`.
     pub suppressed: usize,
+    /// Violations the baseline accepted (not shown, not failing the run).
+    pub baselined: usize,
+    /// In changed mode, how many of the `files` were selected.
+    pub selected: Option<usize>,
 }
 
 impl Summary {
@@ -55,6 +59,8 @@ impl Summary {
             input_warnings: input_warnings.len(),
             elapsed,
             suppressed: 0,
+            baselined: 0,
+            selected: None,
         }
     }
 }

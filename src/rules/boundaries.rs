@@ -374,6 +374,13 @@ fn cycle_violation(
     }
 }
 
+/// The boundaries of a `boundary::cycle` violation, read back from its message (built by
+/// `cycle_violation`): `a -> b -> a` gives `[a, b, a]`.
+pub fn cycle_names(message: &str) -> Option<Vec<&str>> {
+    let chain = message.strip_prefix("boundary cycle: ")?;
+    Some(chain.split(" -> ").collect())
+}
+
 fn unassigned(cx: &Context, out: &mut Vec<Violation>) {
     let Some(severity) = level_severity(cx.spec.options.unassigned.value) else {
         return;
@@ -436,5 +443,14 @@ mod tests {
             .flat_map(|a| (0..6).filter(move |b| *b != a).map(move |b| (a, b)))
             .collect();
         assert_eq!(elementary_cycles(&adj(&full, 6), 7).len(), 7);
+    }
+
+    #[test]
+    fn cycle_names_read_the_message_back() {
+        assert_eq!(
+            cycle_names("boundary cycle: app -> infra -> app"),
+            Some(vec!["app", "infra", "app"])
+        );
+        assert_eq!(cycle_names("`a` may not use `b`"), None);
     }
 }

@@ -23,6 +23,12 @@ fn fnv(parts: &[&str]) -> u64 {
     h
 }
 
+/// The fingerprint of a violation ribo builds itself from a few parts (e.g. a stale baseline
+/// entry): 16 hex digits of FNV-1a, like every other fingerprint.
+pub fn of(parts: &[&str]) -> String {
+    format!("{:016x}", fnv(parts))
+}
+
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -2,7 +2,9 @@
 //! `Violation`s, which are data (errors are for when ribo cannot run).
 
 pub mod assign;
+pub mod baseline;
 pub mod boundaries;
+pub mod changed;
 pub mod contracts;
 pub mod drift;
 pub mod fingerprint;
@@ -151,6 +153,7 @@ pub fn all_codes() -> Vec<CodeDoc> {
     let mut all: Vec<CodeDoc> = Vec::new();
     all.extend_from_slice(boundaries::CODES);
     all.extend_from_slice(drift::CODES);
+    all.extend_from_slice(baseline::CODES);
     all.extend_from_slice(invariants::CODES);
     all.extend_from_slice(contracts::CODES);
     all.extend_from_slice(suppress::CODES);

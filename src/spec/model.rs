@@ -76,7 +76,12 @@ pub struct Options {
     pub cycles: At<Level>,
     pub tests: At<TestsMode>,
     pub unused_allowances: At<Level>,
+    /// The baseline file, relative to the spec root (default `ribo-baseline.json`).
+    pub baseline: At<String>,
 }
+
+/// The default of `options.baseline`.
+pub const DEFAULT_BASELINE: &str = "ribo-baseline.json";
 
 /// A compiled glob, relative to the spec root, with the text the user wrote.
 #[derive(Debug, Clone)]

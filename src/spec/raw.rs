@@ -72,6 +72,7 @@ pub struct RawOptions {
     pub cycles: Option<At<String>>,
     pub tests: Option<At<String>>,
     pub unused_allowances: Option<At<String>>,
+    pub baseline: Option<At<String>>,
 }
 
 /// A boundary as written.

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use super::lines::Lines;
 use super::model::{
     At, Boundary, Contract, Glob, Invariant, Level, Options, Scope, Spec, SpecSpan, System,
-    TestsMode,
+    TestsMode, DEFAULT_BASELINE,
 };
 use super::raw::{RawBoundary, RawList, RawOptions, RawSpec, RawSystem};
 use super::{SpecError, SpecErrors};
@@ -215,7 +215,20 @@ impl<'s> Ctx<'s> {
                 Level::Allow,
                 &fallback,
             ),
+            baseline: self.baseline(field(|o| &o.baseline), &fallback),
         }
+    }
+
+    /// `options.baseline`: a non-empty relative file name.
+    fn baseline(&mut self, raw: Option<&At<String>>, fallback: &SpecSpan) -> At<String> {
+        let Some(raw) = raw else {
+            return At::new(DEFAULT_BASELINE.to_owned(), fallback.clone());
+        };
+        let text = raw.value.trim();
+        if text.is_empty() || text.ends_with('/') || Path::new(text).is_absolute() {
+            self.push(errors::baseline(&raw.value, raw.span.clone()));
+        }
+        At::new(text.to_owned(), raw.span.clone())
     }
 
     fn level(

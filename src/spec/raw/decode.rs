@@ -53,7 +53,13 @@ const TOP_KEYS: &[&str] = &[
     "contracts",
 ];
 const SYSTEM_KEYS: &[&str] = &["name", "intent", "root", "exclude"];
-const OPTION_KEYS: &[&str] = &["unassigned", "cycles", "tests", "unused_allowances"];
+const OPTION_KEYS: &[&str] = &[
+    "unassigned",
+    "cycles",
+    "tests",
+    "unused_allowances",
+    "baseline",
+];
 const BOUNDARY_KEYS: &[&str] = &["description", "paths", "may_use", "crates", "interface"];
 const INVARIANT_KEYS: &[&str] = &[
     "id", "message", "severity", "in", "except", "tests", "forbid", "require",
@@ -405,6 +411,7 @@ impl Decoder<'_> {
             cycles: self.string_as(&fields, "cycles", levels),
             tests: self.string_as(&fields, "tests", "`skip` or `check`"),
             unused_allowances: self.string_as(&fields, "unused_allowances", levels),
+            baseline: self.string(&fields, "baseline"),
         })
     }
 

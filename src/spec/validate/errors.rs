@@ -93,6 +93,19 @@ pub(super) fn root(root: &str, reason: &str, span: Range<usize>) -> SpecError {
     )
 }
 
+/// `spec::value`: `options.baseline` is not a relative file name.
+pub(super) fn baseline(text: &str, span: Range<usize>) -> SpecError {
+    with_help(
+        error(
+            "spec::value",
+            format!("invalid value `{text}` for `options.baseline`"),
+            span,
+            "not a relative file name",
+        ),
+        "name a file relative to the spec root, e.g. `ribo-baseline.json`".to_owned(),
+    )
+}
+
 /// `spec::value`: a value outside an enumeration (`allow`/`warn`/`error`, …).
 pub(super) fn value(key: &str, text: &str, allowed: &[&str], span: Range<usize>) -> SpecError {
     let listed = backticked(allowed.iter().copied());

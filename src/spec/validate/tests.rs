@@ -70,6 +70,22 @@ fn option_values_are_checked() {
 }
 
 #[test]
+fn the_baseline_option_is_a_relative_file_name() {
+    let spec = load("").unwrap();
+    assert_eq!(spec.options.baseline.value, "ribo-baseline.json");
+    let spec = load("options: {baseline: ci/debt.json}\n").unwrap();
+    assert_eq!(spec.options.baseline.value, "ci/debt.json");
+    assert_eq!(
+        fails("options: {baseline: /tmp/debt.json}\n"),
+        one("spec::value", "/tmp/debt.json")
+    );
+    assert_eq!(
+        fails("options: {baseline: \"\"}\n"),
+        one("spec::value", "\"\"")
+    );
+}
+
+#[test]
 fn boundary_references_are_resolved() {
     assert_eq!(
         fails("layers: [infra, domian]\n"),

@@ -1,0 +1,162 @@
+//! The one place ribo runs another program: `git`, to list the files changed since a revision
+//! (`ribo check --changed`). git is not the checked repository's code, and the commands used
+//! only read the index and the object store: external diff drivers, textconv filters and the
+//! fsmonitor hook are switched off so that nothing the repository configures is run for a diff.
+//! specs/ribo.yaml exempts exactly this file from `never-runs-checked-code`.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Files changed since a revision, as absolute paths.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GitChanges {
+    /// Modified, added, copied, renamed to, and untracked (not ignored) files.
+    pub present: Vec<PathBuf>,
+    /// Deleted files and the old side of renames.
+    pub removed: Vec<PathBuf>,
+}
+
+/// What `git diff --name-status -M <base>` and `git ls-files --others --exclude-standard`
+/// report for the repository holding `dir`: staged and unstaged changes against `base`, plus
+/// untracked files under `dir`.
+/// `shown` is how to name `dir` in an error.
+pub(crate) fn changes(dir: &Path, shown: &str, base: &str) -> Result<GitChanges, String> {
+    let toplevel =
+        git(dir, ["rev-parse", "--show-toplevel"]).map_err(|e| not_a_repository(shown, &e))?;
+    let toplevel = PathBuf::from(String::from_utf8_lossy(&toplevel).trim_end());
+    let toplevel = toplevel.canonicalize().unwrap_or(toplevel);
+    if base.starts_with('-') || base.is_empty() {
+        return Err(bad_revision(base));
+    }
+    let commit = git(
+        dir,
+        [
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{base}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| bad_revision(base))?;
+    let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+    let diff = git(
+        dir,
+        [
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            &commit,
+            "--",
+        ],
+    )?;
+    let mut out = GitChanges::default();
+    parse_name_status(&diff, &toplevel, &mut out);
+    let untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"])?;
+    for path in nul_separated(&untracked) {
+        out.present.push(dir.join(path));
+    }
+    Ok(out)
+}
+
+/// `<status>\0<path>\0` records; renames and copies carry two paths (old, new).
+fn parse_name_status(bytes: &[u8], toplevel: &Path, out: &mut GitChanges) {
+    let mut fields = nul_separated(bytes);
+    while let Some(status) = fields.next() {
+        let Some(first) = fields.next() else { break };
+        match status.chars().next() {
+            Some('R') => {
+                out.removed.push(toplevel.join(first));
+                if let Some(new) = fields.next() {
+                    out.present.push(toplevel.join(new));
+                }
+            }
+            Some('C') => {
+                if let Some(new) = fields.next() {
+                    out.present.push(toplevel.join(new));
+                }
+            }
+            Some('D') => out.removed.push(toplevel.join(first)),
+            _ => out.present.push(toplevel.join(first)),
+        }
+    }
+}
+
+fn nul_separated(bytes: &[u8]) -> impl Iterator<Item = String> + '_ {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|f| !f.is_empty())
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+}
+
+/// Runs `git -C <dir> <args>` and returns its stdout, or what went wrong.
+fn git<I, S>(dir: &Path, args: I) -> Result<Vec<u8>, String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "core.fsmonitor=false", "-c", "core.quotepath=false"])
+        .args(args)
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "could not run git: it is not on PATH".to_owned(),
+            _ => format!("could not run git: {e}"),
+        })?;
+    if output.status.success() {
+        return Ok(output.stdout);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr.lines().next().unwrap_or("").trim();
+    let first = first.strip_prefix("fatal: ").unwrap_or(first);
+    Err(if first.is_empty() {
+        format!("git exited with {}", output.status)
+    } else {
+        first.to_owned()
+    })
+}
+
+fn not_a_repository(shown: &str, why: &str) -> String {
+    if why.starts_with("could not run git") {
+        return format!("{why}; --changed needs git (or name the files: `ribo check FILE...`)");
+    }
+    format!(
+        "`{shown}` is not in a git repository: --changed needs one (or name the files: `ribo check FILE...`)"
+    )
+}
+
+fn bad_revision(base: &str) -> String {
+    let hint = if base == "HEAD" {
+        " (a repository without commits has no HEAD)"
+    } else {
+        ""
+    };
+    format!("--base `{base}` is not a commit of this repository{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_status_records() {
+        let mut out = GitChanges::default();
+        let bytes = b"M\0src/a.rs\0R087\0src/old.rs\0src/new.rs\0D\0src/gone.rs\0A\0b c.rs\0";
+        parse_name_status(bytes, Path::new("/r"), &mut out);
+        let show = |v: &[PathBuf]| {
+            v.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            show(&out.present),
+            ["/r/src/a.rs", "/r/src/new.rs", "/r/b c.rs"]
+        );
+        assert_eq!(show(&out.removed), ["/r/src/old.rs", "/r/src/gone.rs"]);
+    }
+}
