@@ -97,8 +97,9 @@ pub struct Cache {
     pub rejected: Option<String>,
 }
 
-/// One entry to write: path, content hash, encoded facts.
-pub type NewEntry = (String, ContentHash, Vec<u8>);
+/// One entry to write: path, content hash, and the encoded facts — fresh bytes, or `None`
+/// to copy the entry of the loaded cache (a hit), so hits cost no copy unless written.
+pub type NewEntry = (String, ContentHash, Option<Vec<u8>>);
 
 fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> Option<&'a [u8]> {
     let end = pos.checked_add(n)?;
@@ -177,14 +178,19 @@ impl Cache {
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
     /// miss).
-    pub fn get(&self, path: &str, hash: &ContentHash) -> Option<(CachedFile, &[u8])> {
+    pub fn get(&self, path: &str, hash: &ContentHash) -> Option<CachedFile> {
         let (h, range) = self.entries.get(path)?;
         if h != hash {
             return None;
         }
         let bytes = self.data.get(range.clone())?;
-        let file = postcard::from_bytes(bytes).ok()?;
-        Some((file, bytes))
+        postcard::from_bytes(bytes).ok()
+    }
+
+    /// The encoded entry of `path`, as loaded.
+    fn raw(&self, path: &str) -> Option<&[u8]> {
+        let (_, range) = self.entries.get(path)?;
+        self.data.get(range.clone())
     }
 
     /// Number of entries.
@@ -204,7 +210,12 @@ pub fn encode(file: &CachedFile) -> Option<Vec<u8>> {
 }
 
 /// Writes the cache atomically (temporary file, then rename), with its `.gitignore`.
-pub fn save(dir: &Path, key: &[u8; 32], mut entries: Vec<NewEntry>) -> io::Result<()> {
+pub fn save(
+    dir: &Path,
+    key: &[u8; 32],
+    loaded: &Cache,
+    mut entries: Vec<NewEntry>,
+) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
@@ -216,7 +227,14 @@ pub fn save(dir: &Path, key: &[u8; 32], mut entries: Vec<NewEntry>) -> io::Resul
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let mut body = Vec::new();
     body.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (path, hash, bytes) in &entries {
+    for (path, hash, fresh) in &entries {
+        let bytes = match fresh {
+            Some(b) => b.as_slice(),
+            None => match loaded.raw(path) {
+                Some(b) => b,
+                None => continue,
+            },
+        };
         body.extend_from_slice(&(path.len() as u32).to_le_bytes());
         body.extend_from_slice(path.as_bytes());
         body.extend_from_slice(hash);
@@ -263,11 +281,17 @@ mod tests {
         let file = sample();
         let bytes = encode(&file).expect("encodes");
         let hash = content_hash(b"content");
-        save(dir.path(), &key, vec![("src/lib.rs".into(), hash, bytes)]).expect("saves");
+        save(
+            dir.path(),
+            &key,
+            &Cache::default(),
+            vec![("src/lib.rs".into(), hash, Some(bytes))],
+        )
+        .expect("saves");
         assert!(dir.path().join(".gitignore").exists());
 
         let cache = Cache::open(dir.path(), &key);
-        let (got, _) = cache.get("src/lib.rs", &hash).expect("a hit");
+        let got = cache.get("src/lib.rs", &hash).expect("a hit");
         assert_eq!(got.facts, file.facts);
         assert!(cache.get("src/lib.rs", &content_hash(b"changed")).is_none());
 

@@ -121,7 +121,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
     if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
         // Rewrite only when something changed: a miss, or a file gone since the last run.
         if stats.misses > 0 || c.len() != entries.len() {
-            if let Err(e) = cache::save(dir, key, entries) {
+            if let Err(e) = cache::save(dir, key, c, entries) {
                 warnings.push(Warning::new(
                     walk::relative(root, dir).unwrap_or_default(),
                     format!("cache could not be written: {}", e.kind()),

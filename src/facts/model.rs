@@ -222,7 +222,7 @@ pub struct ItemFact {
     /// Span of the whole item, attributes excluded.
     pub item_span: Span,
     /// Normalised header, for pub module-level items (contract exports).
-    pub header: Option<crate::facts::header::Header>,
+    pub header: Option<Box<crate::facts::header::Header>>,
 }
 
 /// A `// ribo: ...` comment (the only comments ribo keeps).
@@ -257,4 +257,22 @@ pub struct FileFacts {
     pub syntax_errors: Vec<Span>,
     /// Total number of ERROR/MISSING nodes.
     pub syntax_error_count: u32,
+}
+
+impl FileFacts {
+    /// Gives back the slack of every list: facts live for the whole run, for every file, so
+    /// growth capacity would cost up to as much memory again.
+    pub fn shrink(&mut self) {
+        self.scopes.shrink_to_fit();
+        self.mods.shrink_to_fit();
+        self.uses.shrink_to_fit();
+        self.refs.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.macros.shrink_to_fit();
+        self.unsafe_sites.shrink_to_fit();
+        self.attrs.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.directives.shrink_to_fit();
+        self.syntax_errors.shrink_to_fit();
+    }
 }

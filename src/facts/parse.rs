@@ -87,9 +87,14 @@ pub fn parse_all(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = files.get(i) else { break };
-                        let (parsed, entry, hit) =
+                        let (parsed, entry, hit, bytes) =
                             parse_one(&mut parser, root, rel, queries, cache);
                         out.push((i, parsed, entry, hit));
+                        // tree-sitter keeps its stack at the size the largest file needed:
+                        // after a big file, a fresh parser gives that memory back.
+                        if bytes > BIG_FILE {
+                            parser = rust::parser();
+                        }
                     }
                     out
                 })
@@ -121,6 +126,9 @@ pub fn parse_all(
     (parsed, entries, stats)
 }
 
+/// Files larger than this get a fresh parser afterwards (see `parse_all`).
+const BIG_FILE: usize = 512 * 1024;
+
 /// One file's result inside a worker: its index, facts, cache entry and whether it was a hit.
 type Outcome = (usize, Parsed, Option<NewEntry>, bool);
 
@@ -131,24 +139,25 @@ fn parse_one(
     rel: &str,
     queries: &[Query],
     cache: Option<&CacheUse<'_>>,
-) -> (Parsed, Option<NewEntry>, bool) {
+) -> (Parsed, Option<NewEntry>, bool, usize) {
     let source = match std::fs::read(root.join(rel)) {
         Ok(bytes) => bytes,
         Err(e) => {
             let failed = Parsed::Failed(format!("could not be read: {}", e.kind()));
-            return (failed, None, false);
+            return (failed, None, false, 0);
         }
     };
+    let size = source.len();
     let hash = cache.map(|_| content_hash(&source));
     if let (Some(c), Some(hash)) = (cache, hash) {
-        if let Some((file, raw)) = c.cache.get(rel, &hash) {
-            let entry = c.collect.then(|| (rel.to_string(), hash, raw.to_vec()));
+        if let Some(file) = c.cache.get(rel, &hash) {
+            let entry = c.collect.then(|| (rel.to_string(), hash, None));
             let parsed = Parsed::Ok {
                 facts: Box::new(file.facts),
                 not_utf8: file.not_utf8,
                 hits: file.hits,
             };
-            return (parsed, entry, true);
+            return (parsed, entry, true, 0);
         }
     }
     let not_utf8 = std::str::from_utf8(&source).is_err();
@@ -164,13 +173,13 @@ fn parse_one(
                         hits,
                         not_utf8,
                     };
-                    let entry = encode(&file).map(|bytes| (rel.to_string(), hash, bytes));
+                    let entry = encode(&file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
                     let parsed = Parsed::Ok {
                         facts: Box::new(file.facts),
                         not_utf8,
                         hits: file.hits,
                     };
-                    return (parsed, entry, false);
+                    return (parsed, entry, false, size);
                 }
                 _ => None,
             };
@@ -179,12 +188,13 @@ fn parse_one(
                 not_utf8,
                 hits,
             };
-            (parsed, entry, false)
+            (parsed, entry, false, size)
         }
         None => (
             Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
             None,
             false,
+            size,
         ),
     }
 }

@@ -198,7 +198,7 @@ fn collect_exports(
             if seen.insert((m, item.name.clone())) {
                 out.push(Export {
                     name: item.name.clone(),
-                    header: h.clone(),
+                    header: (**h).clone(),
                     file: module.file,
                     span: item.span,
                     export_file: module.file,
@@ -239,7 +239,7 @@ fn collect_exports(
         }) {
             if let Some(h) = &item.header {
                 if seen.insert((m, name.clone())) {
-                    let mut header = h.clone();
+                    let mut header = (**h).clone();
                     if name != last {
                         header.name = name.clone();
                     }

@@ -143,6 +143,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
         f.attrs.sort_by_key(|a| a.span.start);
         f.items.sort_by_key(|i| i.item_span.start);
         f.directives.sort_by_key(|d| d.span.start);
+        f.shrink();
         f
     }
 
@@ -957,7 +958,8 @@ impl<'s, 'p> Extractor<'s, 'p> {
         let visibility = self.visibility(node);
         let header = (visibility == Visibility::Public && !ctx.in_block && !ctx.assoc)
             .then(|| crate::facts::header::header_of(node, src))
-            .flatten();
+            .flatten()
+            .map(Box::new);
         self.facts.items.push(ItemFact {
             scope: ctx.scope,
             kind,
