@@ -96,5 +96,6 @@ pub(crate) fn build_options(spec: &Spec, threads: Option<usize>) -> crate::facts
         exclude: spec.exclude_set(),
         threads: threads.unwrap_or(0),
         queries: spec.queries(),
+        progress: None,
     }
 }

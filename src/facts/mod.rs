@@ -14,6 +14,8 @@ pub mod rust;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -51,6 +53,17 @@ pub struct BuildOptions {
     pub threads: usize,
     /// Tree-sitter queries to run on every tree during its one parse.
     pub queries: Vec<tree_sitter::Query>,
+    /// Counters updated while building, for a caller that draws progress.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Counters a caller can watch from another thread while `build` runs (the CLI draws a
+/// progress bar from them; facts knows nothing about drawing). `files` is set once the walk
+/// has found every Rust file; `parsed` counts the files parsed so far.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files: AtomicUsize,
+    pub parsed: AtomicUsize,
 }
 
 impl Default for BuildOptions {
@@ -59,6 +72,7 @@ impl Default for BuildOptions {
             exclude: globset::GlobSet::empty(),
             threads: 0,
             queries: Vec::new(),
+            progress: None,
         }
     }
 }
@@ -73,6 +87,12 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
             "no Rust files under the root: nothing was checked",
         ));
     }
+    if let Some(p) = &options.progress {
+        p.files.store(
+            walked.rust_files.len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
     let packages = cargo::read_packages(
         &walked.manifests,
@@ -80,7 +100,13 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
         &mut warnings,
     );
-    let parsed = parse::parse_all(root, &walked.rust_files, options.threads, &options.queries);
+    let parsed = parse::parse_all(
+        root,
+        &walked.rust_files,
+        options.threads,
+        &options.queries,
+        options.progress.as_deref(),
+    );
     graph::assemble(
         root.to_path_buf(),
         walked.rust_files,

@@ -49,8 +49,15 @@ pub fn thread_count(threads: usize, files: usize) -> usize {
     n.clamp(1, files.max(1))
 }
 
-/// Parses `files` (relative to `root`); the result has one entry per file, in order.
-pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query]) -> Vec<Parsed> {
+/// Parses `files` (relative to `root`); the result has one entry per file, in order. Each
+/// parsed file is counted in `progress.parsed`, when given.
+pub fn parse_all(
+    root: &Path,
+    files: &[String],
+    threads: usize,
+    queries: &[Query],
+    progress: Option<&super::Progress>,
+) -> Vec<Parsed> {
     let n = thread_count(threads, files.len());
     let next = AtomicUsize::new(0);
     let mut chunks: Vec<Vec<(usize, Parsed)>> = Vec::new();
@@ -64,6 +71,9 @@ pub fn parse_all(root: &Path, files: &[String], threads: usize, queries: &[Query
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = files.get(i) else { break };
                         out.push((i, parse_one(&mut parser, &root.join(rel), queries)));
+                        if let Some(p) = progress {
+                            p.parsed.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                     out
                 })
