@@ -2,9 +2,13 @@
 //! and how paths are shown.
 
 pub mod check;
+pub mod completions;
 pub mod contract;
 pub mod explain;
 pub mod facts;
+pub mod graph;
+pub mod init;
+pub(crate) mod progress;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

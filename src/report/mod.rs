@@ -2,9 +2,13 @@
 //! prints to the process's stdout or stderr directly.
 
 pub mod diag;
+pub mod dot;
+pub mod explain;
 pub mod facts_json;
+pub mod graph;
 pub mod human;
 pub mod json;
+pub mod mermaid;
 
 use std::time::Duration;
 
