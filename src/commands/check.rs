@@ -7,7 +7,7 @@ use super::{build_options, load_spec};
 use crate::cli::{CheckArgs, Format};
 use crate::report::{self, Style, Summary};
 use crate::spec::SpecErrors;
-use crate::{facts, rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
+use crate::{rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
 pub fn check(
     args: &CheckArgs,
@@ -29,7 +29,8 @@ pub fn check(
         )?;
         return Ok(EXIT_ERROR);
     }
-    let graph = facts::build(&spec.root, &build_options(spec, args.spec.threads));
+    let options = build_options(spec, args.spec.threads);
+    let graph = super::progress::build(&spec.root, options, !args.quiet);
     let assignment = match rules::assign::assign(spec, &graph) {
         Ok(a) => a,
         Err(errors) => {
