@@ -55,3 +55,18 @@ fn workspace_modules() {
         &["--modules"],
     );
 }
+
+/// The README embeds the example's graph: it must be what `ribo graph` prints today.
+#[test]
+fn readme_graph_is_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, stdout, _) =
+        common::run_in(root, &["graph", "examples/shop", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let block = format!("```mermaid\n{stdout}```\n");
+    assert!(
+        readme.contains(&block),
+        "README.md's mermaid block differs from `ribo graph examples/shop --format mermaid`:\n{stdout}"
+    );
+}
