@@ -181,3 +181,124 @@ fn init_without_rust_code_is_an_error() {
     assert!(!tmp.path().join("ribo.yaml").exists());
     settings().bind(|| insta::assert_snapshot!("init_no_code", text));
 }
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+/// The spec init prints for `dir`, after checking that `ribo check` passes with it cleanly.
+fn init_clean(dir: &Path) -> String {
+    let (code, stdout, stderr) = run_in(dir, &["init"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let (code, codes) = check_codes(dir);
+    assert_eq!((code, codes), (0, vec![]));
+    fs::read_to_string(dir.join("ribo.yaml")).expect("spec")
+}
+
+#[test]
+fn init_handles_a_crate_with_awkward_modules() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "mod root;\nmod util;\npub mod api;\n#[path = \"weird/place.rs\"]\nmod placed;\nmod inline { pub fn i() {} }\n",
+    );
+    write(root, "src/root.rs", "pub fn r() { crate::util::u() }\n");
+    write(root, "src/util.rs", "pub fn u() { println!(\"x\") }\n");
+    write(root, "src/api/mod.rs", "pub mod v1;\n");
+    write(
+        root,
+        "src/api/v1.rs",
+        "pub fn f() { crate::root::r(); crate::placed::p(); }\n",
+    );
+    write(root, "src/weird/place.rs", "pub fn p() {}\n");
+    write(root, "src/orphan.rs", "pub fn o() {}\n");
+    write(
+        root,
+        "src/bin/tool.rs",
+        "fn main() { my_app::api::v1::f(); std::process::exit(0) }\n",
+    );
+    write(root, "build.rs", "fn main() {}\n");
+    write(
+        root,
+        "examples/demo.rs",
+        "fn main() { my_app::api::v1::f() }\n",
+    );
+    write(
+        root,
+        "tests/it.rs",
+        "#[test]\nfn t() { my_app::api::v1::f(); }\n",
+    );
+    write(
+        root,
+        "fixtures/other/Cargo.toml",
+        "[package]\nname = \"other\"\n",
+    );
+    write(
+        root,
+        "fixtures/other/src/lib.rs",
+        "pub fn x() { unsafe {} }\n",
+    );
+    let spec = init_clean(root);
+    settings().bind(|| insta::assert_snapshot!("init_awkward_crate", spec));
+}
+
+#[test]
+fn init_handles_a_workspace_with_a_root_package_and_glob_members() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"top\"\n[dependencies]\nalpha = { path = \"crates/alpha\" }\n[workspace]\nmembers = [\"crates/*\"]\n",
+    );
+    write(root, "src/main.rs", "fn main() { alpha::a(); }\n");
+    write(
+        root,
+        "crates/alpha/Cargo.toml",
+        "[package]\nname = \"alpha\"\n[dependencies]\nBeta-Two = { path = \"../beta\" }\nserde = \"1\"\n",
+    );
+    write(
+        root,
+        "crates/alpha/src/lib.rs",
+        "pub fn a() { Beta_Two::b() }\nuse serde::Serialize;\n",
+    );
+    write(
+        root,
+        "crates/beta/Cargo.toml",
+        "[package]\nname = \"Beta-Two\"\n",
+    );
+    write(
+        root,
+        "crates/beta/src/lib.rs",
+        "/// Documented.\npub fn b() {}\n",
+    );
+    write(
+        root,
+        "vendor/thing/Cargo.toml",
+        "[package]\nname = \"thing\"\n",
+    );
+    write(root, "vendor/thing/src/lib.rs", "pub fn t() {}\n");
+    let spec = init_clean(root);
+    let spec = spec
+        .lines()
+        .map(|l| {
+            if l.starts_with("  name: ") {
+                "  name: [DIR]"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    settings().bind(|| insta::assert_snapshot!("init_workspace_glob_members", spec));
+}

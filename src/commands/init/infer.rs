@@ -287,7 +287,9 @@ fn modules(
         let src = parent_dir(root_path).to_string();
         for (name, &child) in &graph.module(c.root_module).children {
             let m = graph.module(child);
-            if m.scope == 0 && !m.test && m.file != c.root_file {
+            // Files no `mod` declares are placed under the root by guess: not modules.
+            let declared = graph.file(m.file).in_tree;
+            if m.scope == 0 && !m.test && m.file != c.root_file && declared {
                 tops.push((name.clone(), child, src.clone()));
             }
         }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{check_text, yaml, Draft, InvScope, InvariantDraft};
+use crate::facts::model::Visibility;
 use crate::facts::FactGraph;
 use crate::rules::{suppress, Location};
 
@@ -19,6 +20,9 @@ struct Candidate {
     /// What it says, completed by its scope.
     what: &'static str,
     rule: &'static [&'static str],
+    /// Only documentation needs something to apply to: a boundary without pub items is not
+    /// suggested in `in:`.
+    needs_pub_items: bool,
 }
 
 const CANDIDATES: &[Candidate] = &[
@@ -26,11 +30,13 @@ const CANDIDATES: &[Candidate] = &[
         id: "no-unsafe",
         what: "no unsafe code",
         rule: &["forbid: { unsafe: true }"],
+        needs_pub_items: false,
     },
     Candidate {
         id: "no-unwrap",
         what: "no unwrap or expect",
         rule: &["forbid:", "  calls: [unwrap, expect]"],
+        needs_pub_items: false,
     },
     Candidate {
         id: "no-printing",
@@ -39,21 +45,25 @@ const CANDIDATES: &[Candidate] = &[
             "forbid:",
             "  macros: [println, print, eprintln, eprint, dbg]",
         ],
+        needs_pub_items: false,
     },
     Candidate {
         id: "no-process-exit",
         what: "no std::process::exit",
         rule: &["forbid:", "  calls: [\"std::process::exit\"]"],
+        needs_pub_items: false,
     },
     Candidate {
         id: "no-todo",
         what: "no todo!() or unimplemented!()",
         rule: &["forbid:", "  macros: [todo, unimplemented]"],
+        needs_pub_items: false,
     },
     Candidate {
         id: "pub-items-documented",
         what: "pub items are documented",
         rule: &["require: { items: pub, doc: true }"],
+        needs_pub_items: true,
     },
 ];
 
@@ -67,6 +77,20 @@ pub(crate) fn invariants(root: &Path, graph: &FactGraph, draft: &mut Draft) -> R
         .map(|c| draft_of(c, InvScope::Everywhere, true))
         .collect();
     let checked = check_text(root, graph, &yaml::render(&probe))?;
+    let with_pub_items: BTreeSet<String> = graph
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            !f.test
+                && f.facts
+                    .items
+                    .iter()
+                    .any(|i| i.visibility == Visibility::Public && !i.in_block)
+        })
+        .filter_map(|(i, _)| checked.assignment.of(i as u32))
+        .map(|b| names[b].clone())
+        .collect();
     let mut scoped = Vec::new();
     for c in CANDIDATES {
         let code = format!("invariant::{}", c.id);
@@ -87,14 +111,19 @@ pub(crate) fn invariants(root: &Path, graph: &FactGraph, draft: &mut Draft) -> R
             .filter(|n| !dirty.contains(*n))
             .cloned()
             .collect();
+        let meaningful: Vec<String> = clean
+            .iter()
+            .filter(|n| !c.needs_pub_items || with_pub_items.contains(*n))
+            .cloned()
+            .collect();
         let scope = if dirty.is_empty() {
             InvScope::Everywhere
-        } else if clean.is_empty() {
+        } else if meaningful.is_empty() {
             continue;
         } else if dirty.len() <= clean.len() {
             InvScope::Except(dirty.into_iter().collect())
         } else {
-            InvScope::In(clean)
+            InvScope::In(meaningful)
         };
         scoped.push(draft_of(c, scope, true));
     }
