@@ -89,3 +89,12 @@ fn explain_code_and_unknown_code() {
     );
     settings().bind(|| insta::assert_snapshot!("explain_codes", text));
 }
+
+#[test]
+fn explain_a_file_two_boundaries_claim_equally_is_a_spec_error() {
+    let text = transcript(
+        repo(),
+        &["explain", "tests/fixtures/overlap-tie/src/billing/mod.rs"],
+    );
+    settings().bind(|| insta::assert_snapshot!("explain_tie", text));
+}
