@@ -23,8 +23,15 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Print the fact graph ribo builds from the code (files, modules, edges, crates).
     Facts(FactsArgs),
-    /// Print the documentation of a diagnostic code (`ribo explain boundary::layer`).
+    /// Print what governs a file (its boundary, what it may use, the invariants and contracts
+    /// that apply), or the documentation of a diagnostic code (`ribo explain boundary::layer`).
     Explain(ExplainArgs),
+    /// Write a ribo.yaml inferred from the code as it stands, so that `ribo check` passes.
+    Init(InitArgs),
+    /// Draw the boundary dependency graph (or the module graph) as DOT or Mermaid.
+    Graph(GraphArgs),
+    /// Print a shell completion script (`ribo completions bash > /etc/bash_completion.d/ribo`).
+    Completions(CompletionsArgs),
     /// Print the JSON Schema of ribo.yaml (for editor completion).
     Schema,
     /// Work with contracts.
@@ -121,8 +128,58 @@ pub struct SnapshotArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A diagnostic code, e.g. `boundary::forbidden-use`.
-    pub code: String,
+    /// A diagnostic code (`boundary::forbidden-use`) or a file path (`src/domain/pricing.rs`,
+    /// relative to the current directory; it need not exist yet).
+    #[arg(value_name = "CODE|PATH")]
+    pub target: String,
+    /// Output format (for a PATH).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+    /// Use this spec file instead of looking for one upwards from the file's directory.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository to describe (default: the current directory); ribo.yaml is written there.
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing ribo.yaml.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the spec instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Parser threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Draw modules (grouped by boundary) instead of boundaries.
+    #[arg(long)]
+    pub modules: bool,
+    /// Also draw `may_use` entries no code uses (dotted grey).
+    #[arg(long)]
+    pub unused: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
 }
 
 /// The formats of `ribo check` (docs/formats.md describes each).
@@ -138,6 +195,13 @@ pub enum Format {
     Github,
     /// JUnit XML, for GitLab and Jenkins test reports.
     Junit,
+}
+
+/// Output formats of `ribo explain PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -32,7 +32,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Check(args) => commands::check::check(args, style, out, err),
         Command::Baseline(args) => commands::baseline::baseline(args, style, out, err),
         Command::Facts(args) => commands::facts::facts(&args.spec, style, out, err),
-        Command::Explain(args) => commands::explain::explain(&args.code, out, err),
+        Command::Explain(args) => commands::explain::explain(args, style, out, err),
+        Command::Init(args) => commands::init::init(args, style, out, err),
+        Command::Graph(args) => commands::graph::graph(args, style, out, err),
+        Command::Completions(args) => commands::completions::completions(args.shell, out),
         Command::Contract(ContractCommand::Snapshot(args)) => {
             commands::contract::contract_snapshot(&args.module, &args.spec, style, out, err)
         }

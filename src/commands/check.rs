@@ -9,7 +9,7 @@ use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, Style, Summary};
 use crate::rules::changed::Selector;
 use crate::spec::SpecErrors;
-use crate::{facts, rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
+use crate::{rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
 pub fn check(
     args: &CheckArgs,
@@ -67,7 +67,8 @@ pub fn check(
             return Ok(EXIT_ERROR);
         }
     };
-    let graph = facts::build(&spec.root, &build_options(spec, &args.spec));
+    let options = build_options(spec, &args.spec);
+    let graph = super::progress::build(&spec.root, options, !args.quiet);
     let assignment = match rules::assign::assign(spec, &graph) {
         Ok(a) => a,
         Err(errors) => {

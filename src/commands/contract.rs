@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::{build_options, load_spec};
 use crate::cli::SpecArgs;
 use crate::report::Style;
-use crate::{facts, rules, spec, EXIT_ERROR, EXIT_OK};
+use crate::{rules, spec, EXIT_ERROR, EXIT_OK};
 
 pub fn contract_snapshot(
     module: &str,
@@ -18,7 +18,8 @@ pub fn contract_snapshot(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let graph = facts::build(&loaded.spec.root, &build_options(&loaded.spec, args));
+    let options = build_options(&loaded.spec, args);
+    let graph = super::progress::build(&loaded.spec.root, options, true);
     let target = if module.ends_with(".rs") {
         spec::model::ExportTarget::File(module.to_string())
     } else if module.contains("::") || module == "crate" {

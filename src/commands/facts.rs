@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::{build_options, load_spec};
 use crate::cli::SpecArgs;
 use crate::report::{self, Style};
-use crate::{facts, EXIT_OK};
+use crate::EXIT_OK;
 
 pub fn facts(
     args: &SpecArgs,
@@ -17,7 +17,8 @@ pub fn facts(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let graph = facts::build(&loaded.spec.root, &build_options(&loaded.spec, args));
+    let options = build_options(&loaded.spec, args);
+    let graph = super::progress::build(&loaded.spec.root, options, true);
     report::facts_json::write(out, &graph)?;
     Ok(EXIT_OK)
 }

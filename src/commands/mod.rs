@@ -4,10 +4,14 @@
 pub mod baseline;
 pub(crate) mod changed;
 pub mod check;
+pub mod completions;
 pub mod contract;
 pub mod explain;
 pub mod facts;
 pub(crate) mod git;
+pub mod graph;
+pub mod init;
+pub(crate) mod progress;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -101,6 +105,7 @@ pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::Build
         queries: spec.queries(),
         query_texts: spec.query_texts(),
         cache_dir: cache_dir(spec, args),
+        progress: None,
     }
 }
 

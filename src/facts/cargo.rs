@@ -67,6 +67,11 @@ pub struct Package {
     pub manifest: String,
     pub targets: Vec<Target>,
     pub dependencies: Vec<Dependency>,
+    /// Directory of the workspace this package is a member of (its own directory for a
+    /// workspace root package); `None` outside any workspace. (Used by `ribo init` to tell
+    /// the project's packages from nested fixtures and examples.)
+    #[serde(skip)]
+    pub workspace: Option<String>,
 }
 
 impl Package {
@@ -225,12 +230,39 @@ fn package_of(
         .max_by_key(|w| w.dir.len());
     let targets = targets_of(&name, &dir, table, rust_files);
     let dependencies = dependencies_of(table, ws);
+    let workspace = workspaces
+        .iter()
+        .filter(|w| is_member(w, &dir))
+        .max_by_key(|w| w.dir.len())
+        .map(|w| w.dir.clone());
     Some(Package {
         name,
         dir,
         manifest: manifest.to_string(),
         targets,
         dependencies,
+        workspace,
+    })
+}
+
+/// Is the package in `dir` a member of `ws`: the workspace's own package, or listed (exactly
+/// or by glob) in its `members`?
+fn is_member(ws: &Workspace, dir: &str) -> bool {
+    if ws.dir == dir {
+        return true;
+    }
+    ws.members.iter().any(|member| {
+        let Some(joined) = join(&ws.dir, member) else {
+            return false;
+        };
+        if member.contains(['*', '?', '[', '{']) {
+            globset::GlobBuilder::new(&joined)
+                .literal_separator(true)
+                .build()
+                .is_ok_and(|g| g.compile_matcher().is_match(dir))
+        } else {
+            joined == dir
+        }
     })
 }
 
@@ -453,8 +485,33 @@ mod tests {
         );
         assert_eq!(pkgs.len(), 1);
         assert_eq!(pkgs[0].dependencies[0].package, "regex");
+        assert_eq!(pkgs[0].workspace.as_deref(), Some(""));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].message.contains("`gone`"));
+    }
+
+    #[test]
+    fn workspace_membership_by_path_and_glob() {
+        let (pkgs, _) = packages(
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"root\"\n[workspace]\nmembers = [\"crates/*\"]\n",
+                ),
+                ("crates/a/Cargo.toml", "[package]\nname = \"a\"\n"),
+                ("tests/fixtures/x/Cargo.toml", "[package]\nname = \"x\"\n"),
+            ],
+            &[
+                "src/lib.rs",
+                "crates/a/src/lib.rs",
+                "tests/fixtures/x/src/lib.rs",
+            ],
+        );
+        let ws: Vec<(&str, Option<&str>)> = pkgs
+            .iter()
+            .map(|p| (p.name.as_str(), p.workspace.as_deref()))
+            .collect();
+        assert_eq!(ws, vec![("root", Some("")), ("a", Some("")), ("x", None)]);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod rust;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -68,6 +70,17 @@ pub struct BuildOptions {
     pub query_texts: Vec<String>,
     /// Where to keep the facts cache; `None` to neither read nor write one.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Counters updated while building, for a caller that draws progress.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Counters a caller can watch from another thread while `build` runs (the CLI draws a
+/// progress bar from them; facts knows nothing about drawing). `files` is set once the walk
+/// has found every Rust file; `parsed` counts the files parsed so far.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files: AtomicUsize,
+    pub parsed: AtomicUsize,
 }
 
 impl Default for BuildOptions {
@@ -78,6 +91,7 @@ impl Default for BuildOptions {
             queries: Vec::new(),
             query_texts: Vec::new(),
             cache_dir: None,
+            progress: None,
         }
     }
 }
@@ -91,6 +105,12 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
             "",
             "no Rust files under the root: nothing was checked",
         ));
+    }
+    if let Some(p) = &options.progress {
+        p.files.store(
+            walked.rust_files.len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
     let packages = cargo::read_packages(
@@ -117,6 +137,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         options.threads,
         &options.queries,
         cache_use,
+        options.progress.as_deref(),
     );
     if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
         // Rewrite only when something changed: a miss, or a file gone since the last run.

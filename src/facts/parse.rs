@@ -50,7 +50,6 @@ pub fn thread_count(threads: usize, files: usize) -> usize {
     n.clamp(1, files.max(1))
 }
 
-/// Parses `files` (relative to `root`); the result has one entry per file, in order.
 /// The cache to read from and write to during a parse.
 pub struct CacheUse<'a> {
     pub cache: &'a Cache,
@@ -66,13 +65,15 @@ pub struct CacheStats {
 }
 
 /// Parses `files` (relative to `root`); the result has one entry per file, in order, plus the
-/// cache entries to write back (empty unless `cache.collect`).
+/// cache entries to write back (empty unless `cache.collect`). Each file is counted in
+/// `progress.parsed`, when given.
 pub fn parse_all(
     root: &Path,
     files: &[String],
     threads: usize,
     queries: &[Query],
     cache: Option<CacheUse<'_>>,
+    progress: Option<&super::Progress>,
 ) -> (Vec<Parsed>, Vec<NewEntry>, CacheStats) {
     let n = thread_count(threads, files.len());
     let next = AtomicUsize::new(0);
@@ -94,6 +95,9 @@ pub fn parse_all(
                         // after a big file, a fresh parser gives that memory back.
                         if bytes > BIG_FILE {
                             parser = rust::parser();
+                        }
+                        if let Some(p) = progress {
+                            p.parsed.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     out

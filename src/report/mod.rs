@@ -2,11 +2,15 @@
 //! prints to the process's stdout or stderr directly.
 
 pub mod diag;
+pub mod dot;
+pub mod explain;
 pub mod facts_json;
 pub mod github;
+pub mod graph;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod mermaid;
 pub mod place;
 pub mod sarif;
 

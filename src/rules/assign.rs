@@ -24,31 +24,13 @@ pub fn assign(spec: &Spec, graph: &FactGraph) -> Result<Assignment, Vec<SpecErro
     let mut errors = Vec::new();
     let mut boundary = Vec::with_capacity(graph.files.len());
     for file in &graph.files {
-        let mut best: Option<(usize, &Glob)> = None;
-        let mut tie: Option<(usize, &Glob)> = None;
-        for (bi, b) in spec.boundaries.iter().enumerate() {
-            let Some(glob) = b
-                .paths
-                .iter()
-                .filter(|g| g.matcher.is_match(&file.path))
-                .max_by_key(|g| g.specificity)
-            else {
-                continue;
-            };
-            match best {
-                None => best = Some((bi, glob)),
-                Some((_, bg)) if glob.specificity > bg.specificity => {
-                    best = Some((bi, glob));
-                    tie = None;
-                }
-                Some((_, bg)) if glob.specificity == bg.specificity => tie = Some((bi, glob)),
-                Some(_) => {}
+        match owner(spec, &file.path) {
+            Ok(b) => boundary.push(b),
+            Err(e) => {
+                errors.push(*e.error);
+                boundary.push(Some(e.winner));
             }
         }
-        if let (Some((b1, g1)), Some((b2, g2))) = (best, tie) {
-            errors.push(tie_error(spec, &file.path, b1, g1, b2, g2));
-        }
-        boundary.push(best.map(|(b, _)| b));
     }
     if errors.is_empty() {
         Ok(Assignment { boundary })
@@ -56,6 +38,48 @@ pub fn assign(spec: &Spec, graph: &FactGraph) -> Result<Assignment, Vec<SpecErro
         errors.sort_by_key(|e| e.span.start);
         errors.dedup_by(|a, b| a.span == b.span);
         Err(errors)
+    }
+}
+
+/// Two boundaries claim a path with equally specific globs.
+#[derive(Debug, Clone)]
+pub struct Tie {
+    /// The boundary found first (the one `assign` keeps).
+    pub winner: usize,
+    /// The spec error to report.
+    pub error: Box<SpecError>,
+}
+
+/// The boundary that owns a path relative to the spec root (it need not exist): the one whose
+/// matching `paths` glob is the most specific.
+pub fn owner(spec: &Spec, path: &str) -> Result<Option<usize>, Tie> {
+    let mut best: Option<(usize, &Glob)> = None;
+    let mut tie: Option<(usize, &Glob)> = None;
+    for (bi, b) in spec.boundaries.iter().enumerate() {
+        let Some(glob) = b
+            .paths
+            .iter()
+            .filter(|g| g.matcher.is_match(path))
+            .max_by_key(|g| g.specificity)
+        else {
+            continue;
+        };
+        match best {
+            None => best = Some((bi, glob)),
+            Some((_, bg)) if glob.specificity > bg.specificity => {
+                best = Some((bi, glob));
+                tie = None;
+            }
+            Some((_, bg)) if glob.specificity == bg.specificity => tie = Some((bi, glob)),
+            Some(_) => {}
+        }
+    }
+    match (best, tie) {
+        (Some((b1, g1)), Some((b2, g2))) => Err(Tie {
+            winner: b1,
+            error: Box::new(tie_error(spec, path, b1, g1, b2, g2)),
+        }),
+        _ => Ok(best.map(|(b, _)| b)),
     }
 }
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench/run.sh — ribo against the parse floor and a peer, on real code. Rerunnable.
+#
+# usage: bench/run.sh [small|medium|large] [CORPUS_DIR]
+#
+# 1. Builds the pinned corpus with ../shared/bench/make-corpus.sh (crates.io only) unless
+#    CORPUS_DIR already holds it, and writes the benchmark spec (bench/spec.py) into it.
+# 2. Builds ribo (release) and tsparse (the raw tree-sitter floor), installs hyperfine (apt)
+#    and ast-grep 0.51.1 (npm, into bench/.tools) when missing.
+# 3. Times, side by side with hyperfine (median of 5 after a warm-up, page cache warm):
+#    ribo cold (--no-cache), ribo warm (cache primed), ribo one changed file (ribo check FILE),
+#    tsparse parse (2 threads), ast-grep scan (5 rules, 2 threads), ribo with 1 thread; and
+#    prints the ratios the performance goals are stated in, plus peak memory (/usr/bin/time).
+# The machine is noisy: compare only ratios from one run (docs/performance.md).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
+TIER="${1:-large}"
+CORPUS="${2:-/tmp/ribo-corpus-$TIER}"
+TOOLS="$HERE/.tools"
+RUNS="${RUNS:-5}"
+
+if [ ! -d "$CORPUS" ] || [ -z "$(ls -A "$CORPUS" 2>/dev/null | grep -v '^ribo.yaml$' | grep -v '^\.ribo-cache$')" ]; then
+  echo "== building the $TIER corpus in $CORPUS"
+  bash "$SHARED/make-corpus.sh" "$TIER" "$CORPUS"
+fi
+python3 "$HERE/spec.py" "$CORPUS" > "$CORPUS/ribo.yaml"
+
+echo "== building ribo and tsparse (release)"
+(cd "$REPO" && cargo build --release --quiet)
+RIBO="$REPO/target/release/ribo"
+(cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
+TSPARSE="$TOOLS/tsparse-target/release/tsparse"
+
+if ! command -v hyperfine >/dev/null; then
+  echo "== installing hyperfine (apt)"
+  (apt-get update -qq && apt-get install -y -qq hyperfine) >/dev/null
+fi
+ASTGREP="$TOOLS/node_modules/.bin/ast-grep"
+if [ ! -x "$ASTGREP" ]; then
+  echo "== installing ast-grep 0.51.1 (npm)"
+  mkdir -p "$TOOLS" && (cd "$TOOLS" && npm install --silent --no-audit --no-fund @ast-grep/cli@0.51.1 >/dev/null)
+fi
+
+ONE_FILE="$(cd "$CORPUS" && find . -name '*.rs' -path '*/src/*' | sort | head -1)"
+echo "== corpus: $(find "$CORPUS" -name '*.rs' | wc -l) files, $(find "$CORPUS" -name '*.rs' -exec cat {} + | wc -l) lines; one-file target: $ONE_FILE"
+
+# Prime the cache for the warm and one-file runs.
+"$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
+
+JSON="$(mktemp)"
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON" -N \
+  -n "tsparse parse (2 threads)" "$TSPARSE parse 2 $CORPUS" \
+  -n "ast-grep scan (5 rules, 2 threads)" "$ASTGREP scan -c $SHARED/astgrep/sgconfig.yml -j 2 $CORPUS" \
+  -n "ribo cold" "$RIBO check $CORPUS --no-cache --quiet --color never" \
+  -n "ribo cold, 1 thread" "$RIBO check $CORPUS --no-cache --quiet --color never --threads 1" \
+  -n "ribo warm" "$RIBO check $CORPUS --quiet --color never" \
+  -n "ribo one file" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
+  -i >/dev/null
+
+python3 - "$JSON" <<'PY'
+import json, statistics, sys
+r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.argv[1]))["results"]}
+parse = r["tsparse parse (2 threads)"]
+sg = r["ast-grep scan (5 rules, 2 threads)"]
+print(f"{'what':38} {'median':>9} {'vs parse':>9}")
+for k, v in r.items():
+    print(f"{k:38} {v:8.3f}s {v / parse:8.2f}x")
+print()
+print(f"cold / parse (goal <= 1.2):         {r['ribo cold'] / parse:.2f}")
+print(f"cold / ast-grep (goal <= 1.0):      {r['ribo cold'] / sg:.2f}")
+print(f"warm / parse (goal <= 0.1):         {r['ribo warm'] / parse:.3f}")
+print(f"one file (goal <= 0.150 s):         {r['ribo one file']:.3f}s")
+print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo cold']:.2f}")
+PY
+echo "== peak memory"
+/usr/bin/time -f "ribo cold: %M KB" "$RIBO" check "$CORPUS" --no-cache --quiet --color never >/dev/null || true
+/usr/bin/time -f "ribo warm: %M KB" "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
+rm -f "$JSON"
