@@ -102,7 +102,6 @@ pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::Build
     crate::facts::BuildOptions {
         exclude: spec.exclude_set(),
         threads: args.threads.unwrap_or(0),
-        queries: spec.queries(),
         query_texts: spec.query_texts(),
         cache_dir: cache_dir(spec, args),
         progress: None,

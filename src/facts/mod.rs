@@ -64,9 +64,8 @@ pub struct BuildOptions {
     pub exclude: globset::GlobSet,
     /// Worker threads for parsing; 0 = one per available core.
     pub threads: usize,
-    /// Tree-sitter queries to run on every tree during its one parse.
-    pub queries: Vec<tree_sitter::Query>,
-    /// The queries' texts (part of the cache key: cached query hits depend on them).
+    /// Tree-sitter queries (texts) to run on every tree during its one parse; also part of the
+    /// cache key, since cached query hits depend on them.
     pub query_texts: Vec<String>,
     /// Where to keep the facts cache; `None` to neither read nor write one.
     pub cache_dir: Option<std::path::PathBuf>,
@@ -88,7 +87,6 @@ impl Default for BuildOptions {
         BuildOptions {
             exclude: globset::GlobSet::empty(),
             threads: 0,
-            queries: Vec::new(),
             query_texts: Vec::new(),
             cache_dir: None,
             progress: None,
@@ -135,7 +133,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         root,
         &walked.rust_files,
         options.threads,
-        &options.queries,
+        &parse::QuerySet::new(&options.query_texts),
         cache_use,
         options.progress.as_deref(),
     );

@@ -71,7 +71,7 @@ pub fn parse_all(
     root: &Path,
     files: &[String],
     threads: usize,
-    queries: &[Query],
+    queries: &QuerySet,
     cache: Option<CacheUse<'_>>,
     progress: Option<&super::Progress>,
 ) -> (Vec<Parsed>, Vec<NewEntry>, CacheStats) {
@@ -141,7 +141,7 @@ fn parse_one(
     parser: &mut tree_sitter::Parser,
     root: &Path,
     rel: &str,
-    queries: &[Query],
+    queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
 ) -> (Parsed, Option<NewEntry>, bool, usize) {
     let source = match std::fs::read(root.join(rel)) {
@@ -203,38 +203,154 @@ fn parse_one(
     }
 }
 
-/// Runs every query over the tree already parsed for the facts: each `@violation` capture is
-/// a hit, or each whole match (the range covering its captures) when there is none.
-fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
-    let mut hits = Vec::new();
-    for (qi, query) in queries.iter().enumerate() {
+/// The user's queries compiled into one multi-pattern query, so each tree is traversed once
+/// whatever the number of `query:` invariants (ten separate queries cost ten traversals).
+#[derive(Default)]
+pub struct QuerySet {
+    query: Option<Query>,
+    /// For each pattern of the combined query: the index of the user query it came from.
+    owner: Vec<u32>,
+    /// For each pattern: does it have a `@violation` capture?
+    has_violation: Vec<bool>,
+    violation: Option<u32>,
+}
+
+impl std::fmt::Debug for QuerySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QuerySet({} patterns)", self.owner.len())
+    }
+}
+
+impl QuerySet {
+    /// Compiles the queries (already validated by the spec loader); one that does not compile
+    /// here is left out.
+    pub fn new(texts: &[String]) -> QuerySet {
+        let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
+        let mut combined = String::new();
+        let mut owner = Vec::new();
+        for (qi, text) in texts.iter().enumerate() {
+            let Ok(q) = Query::new(&language, text) else {
+                continue;
+            };
+            owner.extend(std::iter::repeat_n(qi as u32, q.pattern_count()));
+            combined.push_str(text);
+            combined.push('\n');
+        }
+        if owner.is_empty() {
+            return QuerySet::default();
+        }
+        let Ok(query) = Query::new(&language, &combined) else {
+            return QuerySet::default();
+        };
         let violation = query.capture_index_for_name("violation");
-        let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(query, tree.root_node(), source);
-        while let Some(m) = matches.next() {
-            let mut any = false;
-            for c in m.captures().iter().filter(|c| Some(c.index) == violation) {
-                any = true;
-                hits.push(QueryHit {
-                    query: qi as u32,
-                    span: node_span(c.node.start_byte(), c.node.end_byte(), source),
-                });
+        let has_violation = (0..query.pattern_count())
+            .map(|p| {
+                violation.is_some_and(|v| {
+                    query
+                        .capture_quantifiers(p)
+                        .get(v as usize)
+                        .is_some_and(|q| *q != tree_sitter::CaptureQuantifier::Zero)
+                })
+            })
+            .collect();
+        QuerySet {
+            query: Some(query),
+            owner,
+            has_violation,
+            violation,
+        }
+    }
+
+    /// No query to run.
+    pub fn is_empty(&self) -> bool {
+        self.query.is_none()
+    }
+}
+
+/// Runs the queries over the tree already parsed for the facts: each `@violation` capture is a
+/// hit, or each whole match (the range covering its captures) when its pattern has none.
+fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
+    let Some(query) = &set.query else {
+        return Vec::new();
+    };
+    let mut raw: Vec<(u32, usize, usize)> = Vec::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(query, tree.root_node(), source);
+    while let Some(m) = matches.next() {
+        let p = m.pattern_index;
+        let Some(&qi) = set.owner.get(p) else {
+            continue;
+        };
+        if set.has_violation.get(p).copied().unwrap_or(false) {
+            for c in m
+                .captures()
+                .iter()
+                .filter(|c| Some(c.index) == set.violation)
+            {
+                raw.push((qi, c.node.start_byte(), c.node.end_byte()));
             }
-            if !any && violation.is_none() {
-                let start = m.captures().iter().map(|c| c.node.start_byte()).min();
-                let end = m.captures().iter().map(|c| c.node.end_byte()).max();
-                if let (Some(start), Some(end)) = (start, end) {
-                    hits.push(QueryHit {
-                        query: qi as u32,
-                        span: node_span(start, end, source),
-                    });
-                }
+        } else {
+            let start = m.captures().iter().map(|c| c.node.start_byte()).min();
+            let end = m.captures().iter().map(|c| c.node.end_byte()).max();
+            if let (Some(start), Some(end)) = (start, end) {
+                raw.push((qi, start, end));
             }
         }
     }
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(source);
+    let mut hits: Vec<QueryHit> = raw
+        .into_iter()
+        .map(|(query, start, end)| QueryHit {
+            query,
+            span: lines.span(start, end, source),
+        })
+        .collect();
     hits.sort_by_key(|h| (h.span.start, h.query));
     hits.dedup();
     hits
+}
+
+/// Line starts of a source, for many positions in one file.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(source: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    fn span(&self, start: usize, end: usize, source: &[u8]) -> Span {
+        let start = start.min(source.len());
+        let line = self.starts.partition_point(|s| *s <= start);
+        let line_start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let col = source[line_start..start]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count()
+            + 1;
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+            line: line as u32,
+            col: col as u32,
+        }
+    }
 }
 
 /// A span from byte offsets, with 1-based line and character column.

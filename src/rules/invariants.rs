@@ -29,16 +29,22 @@ written on the line before (or at the end of the line): \
 `// ribo: allow(invariant::<id>) -- reason`.",
 }];
 
-/// Checks every invariant against every file it applies to.
+/// Checks every invariant against every file it applies to. Files are visited once; the
+/// paths of a file's calls, macros and references are expanded through its imports once, and
+/// shared by every invariant that applies there.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
-    for inv in &cx.spec.invariants {
-        let skip_tests = inv
-            .tests
-            .as_ref()
-            .map_or(cx.skip_tests(), |t| t.value == TestsMode::Skip);
-        for (i, file) in cx.graph.files.iter().enumerate() {
-            let id = i as FileId;
-            if !applies(cx, inv, id, file) || (skip_tests && file.test) {
+    if cx.spec.invariants.is_empty() {
+        return;
+    }
+    for (i, file) in cx.graph.files.iter().enumerate() {
+        let id = i as FileId;
+        let expanded = Expanded::default();
+        for inv in &cx.spec.invariants {
+            let skip_tests = inv
+                .tests
+                .as_ref()
+                .map_or(cx.skip_tests(), |t| t.value == TestsMode::Skip);
+            if (skip_tests && file.test) || !applies(cx, inv, id, file) {
                 continue;
             }
             let mut found = Found {
@@ -46,6 +52,7 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
                 inv,
                 file,
                 skip_tests,
+                expanded: &expanded,
                 out: &mut *out,
             };
             if let Some(forbid) = &inv.forbid {
@@ -56,6 +63,15 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
             }
         }
     }
+}
+
+/// The paths of one file's calls, macros and references after `use` names are followed,
+/// computed on first need.
+#[derive(Default)]
+struct Expanded {
+    calls: std::cell::OnceCell<Vec<Vec<String>>>,
+    macros: std::cell::OnceCell<Vec<Vec<String>>>,
+    refs: std::cell::OnceCell<Vec<Vec<String>>>,
 }
 
 /// Does the invariant apply to this file (`in:` / `except:`)?
@@ -72,6 +88,7 @@ struct Found<'c, 'o> {
     inv: &'c Invariant,
     file: &'c SourceFile,
     skip_tests: bool,
+    expanded: &'c Expanded,
     out: &'o mut Vec<Violation>,
 }
 
@@ -106,7 +123,18 @@ impl Found<'_, '_> {
             }
         }
         if !forbid.calls.is_empty() {
-            for c in &facts.calls {
+            let g = self.cx.graph;
+            let expanded = self.expanded.calls.get_or_init(|| {
+                facts
+                    .calls
+                    .iter()
+                    .map(|c| match &c.callee {
+                        Callee::Path(path) => g.expand_path(id, c.scope, path),
+                        Callee::Method(_) => Vec::new(),
+                    })
+                    .collect()
+            });
+            for (ci, c) in facts.calls.iter().enumerate() {
                 if self.skip(c.test) {
                     continue;
                 }
@@ -117,8 +145,7 @@ impl Found<'_, '_> {
                     ),
                     Callee::Path(path) => {
                         let written: Vec<&str> = path.iter().map(String::as_str).collect();
-                        let expanded = self.cx.graph.expand_path(id, c.scope, path);
-                        let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                        let expanded: Vec<&str> = expanded[ci].iter().map(String::as_str).collect();
                         (
                             format!("{}()", path.join("::")),
                             forbid
@@ -134,13 +161,20 @@ impl Found<'_, '_> {
             }
         }
         if !forbid.macros.is_empty() {
-            for m in &facts.macros {
+            let g = self.cx.graph;
+            let expanded = self.expanded.macros.get_or_init(|| {
+                facts
+                    .macros
+                    .iter()
+                    .map(|m| g.expand_path(id, m.scope, &m.path))
+                    .collect()
+            });
+            for (mi, m) in facts.macros.iter().enumerate() {
                 if self.skip(m.test) {
                     continue;
                 }
                 let written: Vec<&str> = m.path.iter().map(String::as_str).collect();
-                let expanded = self.cx.graph.expand_path(id, m.scope, &m.path);
-                let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                let expanded: Vec<&str> = expanded[mi].iter().map(String::as_str).collect();
                 if let Some(p) = forbid
                     .macros
                     .iter()
@@ -151,13 +185,20 @@ impl Found<'_, '_> {
             }
         }
         if !forbid.paths.is_empty() {
-            for r in &facts.refs {
+            let g = self.cx.graph;
+            let expanded = self.expanded.refs.get_or_init(|| {
+                facts
+                    .refs
+                    .iter()
+                    .map(|r| g.expand_path(id, r.scope, &r.path))
+                    .collect()
+            });
+            for (ri, r) in facts.refs.iter().enumerate() {
                 if self.skip(r.test) {
                     continue;
                 }
                 let written: Vec<&str> = r.path.iter().map(String::as_str).collect();
-                let expanded = self.cx.graph.expand_path(id, r.scope, &r.path);
-                let expanded: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                let expanded: Vec<&str> = expanded[ri].iter().map(String::as_str).collect();
                 if let Some(p) = forbid.paths.iter().find(|p| {
                     super::patterns::matches(&p.segments, &expanded)
                         || super::patterns::matches(&p.segments, &written)

@@ -290,15 +290,4 @@ impl Spec {
             .map(|q| q.text.value.clone())
             .collect()
     }
-
-    /// The invariants' tree-sitter queries, compiled, in declaration order (validation already
-    /// compiled each one, so none fails here).
-    pub fn queries(&self) -> Vec<tree_sitter::Query> {
-        let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
-        self.invariants
-            .iter()
-            .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
-            .filter_map(|q| tree_sitter::Query::new(&language, &q.text.value).ok())
-            .collect()
-    }
 }
