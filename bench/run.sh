@@ -43,7 +43,7 @@ if [ ! -x "$ASTGREP" ]; then
   mkdir -p "$TOOLS" && (cd "$TOOLS" && npm install --silent --no-audit --no-fund @ast-grep/cli@0.51.1 >/dev/null)
 fi
 
-ONE_FILE="$(cd "$CORPUS" && find . -name '*.rs' -path '*/src/*' | sort | head -1)"
+ONE_FILE="$(cd "$CORPUS" && find . -name '*.rs' -path '*/src/*' | sort | sed -n 1p)"
 echo "== corpus: $(find "$CORPUS" -name '*.rs' | wc -l) files, $(find "$CORPUS" -name '*.rs' -exec cat {} + | wc -l) lines; one-file target: $ONE_FILE"
 
 # Prime the cache for the warm and one-file runs.

@@ -227,21 +227,26 @@ impl QuerySet {
     pub fn new(texts: &[String]) -> QuerySet {
         let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
         let mut combined = String::new();
-        let mut owner = Vec::new();
-        for (qi, text) in texts.iter().enumerate() {
-            let Ok(q) = Query::new(&language, text) else {
-                continue;
-            };
-            owner.extend(std::iter::repeat_n(qi as u32, q.pattern_count()));
+        let mut starts = Vec::with_capacity(texts.len());
+        for text in texts {
+            starts.push(combined.len());
             combined.push_str(text);
             combined.push('\n');
         }
-        if owner.is_empty() {
+        if texts.is_empty() {
             return QuerySet::default();
         }
+        // Validation compiled each query on its own; together they compile the same way.
         let Ok(query) = Query::new(&language, &combined) else {
             return QuerySet::default();
         };
+        // A pattern belongs to the query whose text holds its first byte.
+        let owner = (0..query.pattern_count())
+            .map(|p| {
+                let at = query.start_byte_for_pattern(p);
+                (starts.partition_point(|s| *s <= at).saturating_sub(1)) as u32
+            })
+            .collect();
         let violation = query.capture_index_for_name("violation");
         let has_violation = (0..query.pattern_count())
             .map(|p| {
@@ -372,5 +377,28 @@ pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
         end: end.max(start) as u32,
         line: line as u32,
         col: col as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_queries_report_each_match_under_its_own_query() {
+        let texts = vec![
+            "(unsafe_block) @violation".to_string(),
+            "(loop_expression) @violation\n(while_expression) @violation".to_string(),
+            "(macro_invocation macro: (identifier) @m (#eq? @m \"dbg\"))".to_string(),
+        ];
+        let set = QuerySet::new(&texts);
+        let src = b"fn f() {\n    unsafe { g() }\n    loop {}\n    while x {}\n    dbg!(1);\n}\n";
+        let mut parser = rust::parser();
+        let tree = parser.parse(src, None).expect("parses");
+        let hits: Vec<(u32, u32)> = run_queries(&set, &tree, src)
+            .iter()
+            .map(|h| (h.query, h.span.line))
+            .collect();
+        assert_eq!(hits, vec![(0, 2), (1, 3), (1, 4), (2, 5)]);
     }
 }

@@ -33,31 +33,71 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The chain of items enclosing `span`, outermost first: `impl Store > fn get`.
-fn enclosing(items: &[ItemFact], span: Span) -> String {
-    let mut chain: Vec<&ItemFact> = items
-        .iter()
-        .filter(|i| i.item_span.start <= span.start && span.end <= i.item_span.end)
-        .collect();
-    chain.sort_by_key(|i| (i.item_span.start, std::cmp::Reverse(i.item_span.end)));
-    chain
-        .iter()
-        .map(|i| {
-            let kind = format!("{:?}", i.kind).to_lowercase();
-            if i.name.is_empty() {
-                kind
-            } else {
-                format!("{kind} {}", i.name)
+/// A file's items as a nesting tree, to find the chain of items around a span without
+/// scanning them all (a file with many violations and many items stays linear).
+struct Nest<'a> {
+    /// Sorted by start, outer before inner.
+    items: Vec<&'a ItemFact>,
+    parent: Vec<Option<usize>>,
+}
+
+impl<'a> Nest<'a> {
+    fn new(items: &'a [ItemFact]) -> Self {
+        let mut items: Vec<&ItemFact> = items.iter().collect();
+        items.sort_by_key(|i| (i.item_span.start, std::cmp::Reverse(i.item_span.end)));
+        let mut parent = Vec::with_capacity(items.len());
+        let mut stack: Vec<usize> = Vec::new();
+        for (k, it) in items.iter().enumerate() {
+            while let Some(&top) = stack.last() {
+                if items[top].item_span.end >= it.item_span.end {
+                    break;
+                }
+                stack.pop();
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" > ")
+            parent.push(stack.last().copied());
+            stack.push(k);
+        }
+        Nest { items, parent }
+    }
+
+    /// The chain of items enclosing `span`, outermost first: `impl Store > fn get`.
+    fn enclosing(&self, span: Span) -> String {
+        let last = self
+            .items
+            .partition_point(|i| i.item_span.start <= span.start);
+        let mut cur = last.checked_sub(1);
+        while let Some(c) = cur {
+            if self.items[c].item_span.end >= span.end {
+                break;
+            }
+            cur = self.parent[c];
+        }
+        let mut chain = Vec::new();
+        while let Some(c) = cur {
+            chain.push(self.items[c]);
+            cur = self.parent[c];
+        }
+        chain
+            .iter()
+            .rev()
+            .map(|i| {
+                let kind = format!("{:?}", i.kind).to_lowercase();
+                if i.name.is_empty() {
+                    kind
+                } else {
+                    format!("{kind} {}", i.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" > ")
+    }
 }
 
 /// Sets `fingerprint` on every violation (which must be sorted). Each source file with a
 /// violation is read once, to take the offending text.
 pub fn assign(violations: &mut [Violation], graph: &FactGraph, spec_source: &str) {
     let mut texts: HashMap<String, String> = HashMap::new();
+    let mut nests: HashMap<u32, Nest> = HashMap::new();
     let mut seen: HashMap<u64, u32> = HashMap::new();
     for v in violations.iter_mut() {
         let (file, text, item) = match &v.location {
@@ -71,7 +111,12 @@ pub fn assign(violations: &mut [Violation], graph: &FactGraph, spec_source: &str
                     .unwrap_or_default();
                 let item = graph
                     .file_id(file)
-                    .map(|id| enclosing(&graph.file(id).facts.items, *span))
+                    .map(|id| {
+                        nests
+                            .entry(id)
+                            .or_insert_with(|| Nest::new(&graph.file(id).facts.items))
+                            .enclosing(*span)
+                    })
                     .unwrap_or_default();
                 (file.as_str(), text, item)
             }

@@ -138,24 +138,22 @@ impl Found<'_, '_> {
                 if self.skip(c.test) {
                     continue;
                 }
-                let (shown, hit) = match &c.callee {
-                    Callee::Method(name) => (
-                        format!(".{name}()"),
-                        forbid.calls.iter().find(|p| matches_method(p, name)),
-                    ),
+                let hit = match &c.callee {
+                    Callee::Method(name) => forbid.calls.iter().find(|p| matches_method(p, name)),
                     Callee::Path(path) => {
                         let written: Vec<&str> = path.iter().map(String::as_str).collect();
                         let expanded: Vec<&str> = expanded[ci].iter().map(String::as_str).collect();
-                        (
-                            format!("{}()", path.join("::")),
-                            forbid
-                                .calls
-                                .iter()
-                                .find(|p| matches_path(p, &written, &expanded)),
-                        )
+                        forbid
+                            .calls
+                            .iter()
+                            .find(|p| matches_path(p, &written, &expanded))
                     }
                 };
                 if let Some(p) = hit {
+                    let shown = match &c.callee {
+                        Callee::Method(name) => format!(".{name}()"),
+                        Callee::Path(path) => format!("{}()", path.join("::")),
+                    };
                     self.push_pattern(c.span, format!("call to `{shown}`"), p);
                 }
             }
@@ -421,6 +419,19 @@ pub fn attribute_path_matches(wanted: &str, actual: &str) -> bool {
 /// an attribute with that path whose arguments include each of `a`, `b`
 /// (`allow(clippy::unwrap_used)` matches `#[allow(clippy::unwrap_used, dead_code)]`).
 pub fn attribute_matches(pattern: &str, path: &[String], text: &str) -> bool {
+    // Cheap rejection first (this runs for every attribute and every pattern): the names must
+    // share their last segment.
+    let name = pattern
+        .trim()
+        .trim_start_matches("#![")
+        .trim_start_matches("#[")
+        .split(['(', ']', ' '])
+        .next()
+        .unwrap_or("");
+    let last = name.rsplit("::").next().unwrap_or(name);
+    if path.last().map(String::as_str) != Some(last) {
+        return false;
+    }
     let pattern: String = pattern
         .trim()
         .trim_start_matches("#![")
