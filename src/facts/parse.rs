@@ -108,7 +108,8 @@ fn parse_one(parser: &mut tree_sitter::Parser, path: &Path, queries: &[Query]) -
 /// Runs every query over the tree already parsed for the facts: each `@violation` capture is
 /// a hit, or each whole match (the range covering its captures) when there is none.
 fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
-    let mut hits = Vec::new();
+    // (start, end, query), positioned after sorting in one pass over the source.
+    let mut ranges: Vec<(usize, usize, u32)> = Vec::new();
     for (qi, query) in queries.iter().enumerate() {
         let violation = query.capture_index_for_name("violation");
         let mut cursor = QueryCursor::new();
@@ -117,46 +118,113 @@ fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Ve
             let mut any = false;
             for c in m.captures().iter().filter(|c| Some(c.index) == violation) {
                 any = true;
-                hits.push(QueryHit {
-                    query: qi as u32,
-                    span: node_span(c.node.start_byte(), c.node.end_byte(), source),
-                });
+                ranges.push((c.node.start_byte(), c.node.end_byte(), qi as u32));
             }
             if !any && violation.is_none() {
                 let start = m.captures().iter().map(|c| c.node.start_byte()).min();
                 let end = m.captures().iter().map(|c| c.node.end_byte()).max();
                 if let (Some(start), Some(end)) = (start, end) {
-                    hits.push(QueryHit {
-                        query: qi as u32,
-                        span: node_span(start, end, source),
-                    });
+                    ranges.push((start, end, qi as u32));
                 }
             }
         }
     }
+    ranges.sort_unstable();
+    ranges.dedup();
+    let mut positions = Positions::new(source);
+    let mut hits: Vec<QueryHit> = ranges
+        .into_iter()
+        .map(|(start, end, query)| QueryHit {
+            query,
+            span: positions.span(start, end),
+        })
+        .collect();
     hits.sort_by_key(|h| (h.span.start, h.query));
     hits.dedup();
     hits
 }
 
-/// A span from byte offsets, with 1-based line and character column.
+/// A span from byte offsets, with 1-based line and character column. Scans the source up
+/// to `start`: for many spans of one file, use [`Positions`].
 pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
-    let start = start.min(source.len());
-    let before = &source[..start];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let col = before[line_start..]
-        .iter()
-        .filter(|b| (**b & 0xC0) != 0x80)
-        .count()
-        + 1;
-    Span {
-        start: start as u32,
-        end: end.max(start) as u32,
-        line: line as u32,
-        col: col as u32,
+    Positions::new(source).span(start, end)
+}
+
+/// Line and column of spans asked for in increasing order of start, in one pass over the
+/// source (a span before the previous one starts the scan again), so that many hits on one
+/// very long line cost one scan of it, not one each.
+pub struct Positions<'s> {
+    source: &'s [u8],
+    /// Bytes before `at` are counted.
+    at: usize,
+    /// 0-based line and character column of `at`.
+    line: usize,
+    col: usize,
+}
+
+impl<'s> Positions<'s> {
+    /// Positions in `source`, from its start.
+    pub fn new(source: &'s [u8]) -> Self {
+        Positions {
+            source,
+            at: 0,
+            line: 0,
+            col: 0,
+        }
+    }
+
+    /// The span from `start` to `end`, with the 1-based line and column of `start`.
+    pub fn span(&mut self, start: usize, end: usize) -> Span {
+        let start = start.min(self.source.len());
+        if start < self.at {
+            *self = Positions::new(self.source);
+        }
+        for &b in &self.source[self.at..start] {
+            if b == b'\n' {
+                self.line += 1;
+                self.col = 0;
+            } else if (b & 0xC0) != 0x80 {
+                self.col += 1;
+            }
+        }
+        self.at = start;
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+            line: (self.line + 1) as u32,
+            col: (self.col + 1) as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_in_one_pass_match_a_fresh_scan() {
+        let source = "fn é() {}\nlet x = 1; // ü\n\nend".as_bytes();
+        let fresh = |i: usize| {
+            let before = &source[..i];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            let col = before[line_start..]
+                .iter()
+                .filter(|b| (**b & 0xC0) != 0x80)
+                .count()
+                + 1;
+            (line as u32, col as u32)
+        };
+        let mut positions = Positions::new(source);
+        let offsets: Vec<usize> = (0..=source.len()).chain([3, 0, 20, 500]).collect();
+        for i in offsets {
+            let span = positions.span(i, i + 1);
+            assert_eq!(node_span(i, i + 1, source), span);
+            let i = i.min(source.len());
+            assert_eq!((span.line, span.col), fresh(i), "offset {i}");
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod diag;
 pub mod facts_json;
 pub mod human;
 pub mod json;
+pub mod source;
 
 use std::time::Duration;
 
