@@ -56,6 +56,10 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Exit 1 when any input could not be fully checked: unreadable, too large or partly
+    /// unparsable files, missing modules, links not followed (see docs/reliability.md).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -43,7 +43,10 @@ pub fn check(
         }
     };
     let outcome = rules::check(spec, &graph, &assignment);
-    let violations = outcome.violations;
+    let mut violations = outcome.violations;
+    if args.strict {
+        strict_unchecked(&mut violations);
+    }
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     let summary = Summary::new(
         &violations,
@@ -81,6 +84,28 @@ pub fn check(
             &summary,
         )?,
     }
-    let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let strict_failed = args.strict && summary.input_warnings > 0;
+    if strict_failed {
+        writeln!(err, "{}", strict_message(summary.input_warnings))?;
+    }
+    let failed =
+        summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) || strict_failed;
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
+}
+
+/// `--strict`: a file no rule could check is an error, not a warning.
+fn strict_unchecked(violations: &mut [rules::Violation]) {
+    for v in violations.iter_mut() {
+        if v.code == rules::input::CODE {
+            v.severity = crate::spec::model::Severity::Error;
+        }
+    }
+}
+
+/// Why `--strict` failed a run whose input was not fully checked.
+fn strict_message(input_warnings: usize) -> String {
+    format!(
+        "error: --strict: {} about the input: not everything could be checked",
+        report::plural(input_warnings, "warning", "warnings")
+    )
 }

@@ -91,9 +91,10 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
 }
 
 /// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`
-/// so byte offsets recorded in facts stay valid.
+/// so byte offsets recorded in facts stay valid. `None` when it cannot be read or is over
+/// [`parse::MAX_FILE_BYTES`] (it was not parsed either).
 pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
-    let bytes = std::fs::read(root.join(rel)).ok()?;
+    let bytes = parse::read_source(&root.join(rel)).ok()?;
     Some(lossy_same_len(bytes))
 }
 
