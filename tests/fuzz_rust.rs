@@ -12,14 +12,77 @@ use ribo::facts::model::{FileFacts, Span};
 /// Rust pieces the soup is made of: items, paths, macros, attributes, nesting, ribo
 /// directives, and the bodies of item-position macros that the extractor re-parses.
 const TOKENS: &[&str] = &[
-    "fn ", "pub ", "mod ", "use ", "crate", "self", "super", "::", "::*", "{", "}", "(", ")", "[",
-    "]", "<", ">", ";", ",", " as ", "impl ", "trait ", "struct ", "enum ", "unsafe ", "async ",
-    "extern crate ", "#[cfg(test)]", "#[path = \"x.rs\"]", "#![doc = \"x\"]", "//! doc\n",
-    "/// doc\n", "// ribo: allow(invariant::x) -- why\n", "/* ", " */", "macro_rules! m ",
-    "cfg_if! ", "m!", "vec!", "println!", "format!(", "\"s\"", "r#\"raw\"#", "'c'", "'a ",
-    "1", "x", "a::b::c", "std::env::var(\"X\")", ".unwrap()", ".expect(\"e\")", "?", "=>",
-    "->", "=", "let ", "match ", "if ", "else ", "loop ", "|x| ", "&", "*", "where ", "dyn ",
-    "\n", " ", "\t", "\r\n", "é", "\u{0}",
+    "fn ",
+    "pub ",
+    "mod ",
+    "use ",
+    "crate",
+    "self",
+    "super",
+    "::",
+    "::*",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    ";",
+    ",",
+    " as ",
+    "impl ",
+    "trait ",
+    "struct ",
+    "enum ",
+    "unsafe ",
+    "async ",
+    "extern crate ",
+    "#[cfg(test)]",
+    "#[path = \"x.rs\"]",
+    "#![doc = \"x\"]",
+    "//! doc\n",
+    "/// doc\n",
+    "// ribo: allow(invariant::x) -- why\n",
+    "/* ",
+    " */",
+    "macro_rules! m ",
+    "cfg_if! ",
+    "m!",
+    "vec!",
+    "println!",
+    "format!(",
+    "\"s\"",
+    "r#\"raw\"#",
+    "'c'",
+    "'a ",
+    "1",
+    "x",
+    "a::b::c",
+    "std::env::var(\"X\")",
+    ".unwrap()",
+    ".expect(\"e\")",
+    "?",
+    "=>",
+    "->",
+    "=",
+    "let ",
+    "match ",
+    "if ",
+    "else ",
+    "loop ",
+    "|x| ",
+    "&",
+    "*",
+    "where ",
+    "dyn ",
+    "\n",
+    " ",
+    "\t",
+    "\r\n",
+    "é",
+    "\u{0}",
 ];
 
 fn within(span: &Span, len: usize) -> bool {
@@ -108,7 +171,11 @@ fn check_repo(lib: &[u8], format: &str) -> Result<(), TestCaseError> {
                 contracts:\n  - id: env\n    env: [HOME]\n";
     let io = |e: std::io::Error| TestCaseError::fail(e.to_string());
     write("ribo.yaml", spec.as_bytes()).map_err(io)?;
-    write("Cargo.toml", b"[package]\nname = \"fuzz\"\nversion = \"0.1.0\"\n").map_err(io)?;
+    write(
+        "Cargo.toml",
+        b"[package]\nname = \"fuzz\"\nversion = \"0.1.0\"\n",
+    )
+    .map_err(io)?;
     write("src/a.rs", b"pub fn a() {}\npub mod b;\n").map_err(io)?;
     write("src/a/b.rs", b"use crate::a;\n").map_err(io)?;
     write("src/lib.rs", lib).map_err(io)?;
@@ -125,7 +192,11 @@ fn check_repo(lib: &[u8], format: &str) -> Result<(), TestCaseError> {
     .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = ribo::run(cli, &mut out, &mut err);
-    prop_assert!(code == 0 || code == 1, "exit {code}: {}", String::from_utf8_lossy(&err));
+    prop_assert!(
+        code == 0 || code == 1,
+        "exit {code}: {}",
+        String::from_utf8_lossy(&err)
+    );
     prop_assert!(!out.is_empty());
     Ok(())
 }

@@ -54,10 +54,7 @@ pub fn corpus(dirs: &[&str], ext: &str) -> Vec<Vec<u8>> {
     for dir in dirs {
         collect(&manifest_dir().join(dir), ext, &mut paths);
     }
-    let texts: Vec<Vec<u8>> = paths
-        .iter()
-        .filter_map(|p| std::fs::read(p).ok())
-        .collect();
+    let texts: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     assert!(!texts.is_empty(), "empty corpus for {dirs:?}");
     texts
 }
