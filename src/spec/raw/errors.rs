@@ -79,6 +79,10 @@ const YAML_HINTS: &[(&str, &str)] = &[
         "look above this line for an unclosed `[`, `{` or quote",
     ),
     (
+        "tabs disallowed",
+        "YAML indents with spaces only: replace the tab with spaces",
+    ),
+    (
         "unclosed quote",
         "close the quote, or use `'...'` for text holding `\"`",
     ),

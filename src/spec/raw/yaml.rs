@@ -82,14 +82,17 @@ pub const MAX_NODES: usize = 100_000;
 /// that shares a list through an anchor replays a few hundred).
 pub const MAX_REPLAYED_EVENTS: usize = 20_000;
 
-/// Deepest nesting of mappings and lists (serde-saphyr's default; a spec needs about 6).
-pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting of mappings and lists (a spec needs about 6). serde-saphyr allows 64, but
+/// its deserializer recurses per level with large frames in unoptimised builds: 64 levels
+/// overflow a 2 MiB thread stack, 32 take half of one.
+pub const MAX_DEPTH: usize = 32;
 
-/// serde-saphyr's budget with ribo's tighter node limit.
+/// serde-saphyr's budget with ribo's tighter node and depth limits.
 fn budget() -> serde_saphyr::Budget {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = MAX_NODES;
     budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
     budget
 }
 
