@@ -59,26 +59,6 @@ fn empty_repository_checks_nothing_and_says_so() {
     settings().bind(|| insta::assert_snapshot!("empty_repository", text));
 }
 
-#[test]
-fn missing_spec_is_exit_2() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fs::create_dir(dir.path().join(".git")).expect("mkdir");
-    let (code, _, stderr) = common::run_in(dir.path(), &["check"]);
-    assert_eq!(code, 2);
-    assert_eq!(
-        stderr,
-        "error: no ribo.yaml or .ribo.yaml in `.` or its parent directories (up to the repository root); pass --spec FILE\n"
-    );
-}
-
-#[test]
-fn bad_arguments_are_exit_2() {
-    let dir = small_repo();
-    let (code, _, stderr) = common::run_in(dir.path(), &["check", "--format", "xml"]);
-    assert_eq!(code, 2);
-    assert!(stderr.starts_with("error: invalid value 'xml' for '--format <FORMAT>'"));
-}
-
 /// A repository whose one boundary and one invariant apply to every file of `src/`, so that
 /// a file that cannot be checked is a file these rules could not check.
 fn ruled_repo() -> tempfile::TempDir {
@@ -114,7 +94,11 @@ fn a_50_mb_generated_file_is_not_checked_and_its_rules_say_so() {
     let started = Instant::now();
     let text = transcript(dir.path(), &["check"]);
     // Skipped on its size: never read whole, never parsed.
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     settings().bind(|| insta::assert_snapshot!("too_large_file", text));
 }
 
@@ -153,7 +137,11 @@ fn a_file_of_one_5_mb_line_is_checked_in_linear_time() {
     write(dir.path(), "src/generated.rs", &line);
     let started = Instant::now();
     let (code, stdout, _) = common::run_in(dir.path(), &["check"]);
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(code, 1);
     let first = stdout.split("\n\n\n").next().unwrap_or_default();
     let first = stdout
@@ -183,7 +171,9 @@ fn syntax_errors_everywhere_still_yield_the_facts_around_them() {
     let dir = ruled_repo();
     let mut source = String::new();
     for i in 0..50 {
-        source.push_str(&format!("pub fn f{i}() {{ let y = ; }}\n@@ ) ] }} garbage {i}\n"));
+        source.push_str(&format!(
+            "pub fn f{i}() {{ let y = ; }}\n@@ ) ] }} garbage {i}\n"
+        ));
     }
     source.push_str("pub fn last() { Some(1).unwrap(); }\nimpl {{{\n");
     write(dir.path(), "src/generated.rs", &source);
@@ -265,7 +255,11 @@ fn make_readable(path: &Path) {
 fn an_unreadable_file_is_not_checked_and_its_rules_say_so() {
     let dir = ruled_repo();
     let path = dir.path().join("src/generated.rs");
-    write(dir.path(), "src/generated.rs", "pub fn g() { x.unwrap(); }\n");
+    write(
+        dir.path(),
+        "src/generated.rs",
+        "pub fn g() { x.unwrap(); }\n",
+    );
     if make_unreadable(&path) {
         let (code, stdout, _) = common::run_in(dir.path(), &["check"]);
         make_readable(&path);
@@ -308,7 +302,10 @@ fn an_unreadable_directory_is_a_warning() {
         );
         assert_eq!(
             walked.warnings,
-            [ribo::facts::Warning::new("", "could not be read: entity not found")]
+            [ribo::facts::Warning::new(
+                "",
+                "could not be read: entity not found"
+            )]
         );
     }
 }

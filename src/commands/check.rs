@@ -16,6 +16,9 @@ pub fn check(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let started = Instant::now();
+    // A closed pipe ends the output, not the verdict: the exit status stays 0 or 1.
+    let mut out = super::PipeGuard::new(out);
+    let out: &mut dyn Write = &mut out;
     let loaded = match load_spec(&args.spec, style, err)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
