@@ -236,12 +236,11 @@ fn a_missing_workspace_member_is_a_warning() {
 fn make_unreadable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o000)).expect("chmod");
-    let blocked = if path.is_dir() {
+    if path.is_dir() {
         fs::read_dir(path).is_err()
     } else {
         fs::read(path).is_err()
-    };
-    blocked
+    }
 }
 
 #[cfg(unix)]
