@@ -130,6 +130,31 @@ fn an_alias_bomb_is_refused_quickly() {
     );
 }
 
+/// The binary, under a 128 MiB address-space limit (`ulimit -v`): an alias bomb expanded
+/// even partly would need far more, and allocation would fail (abort, not exit 2).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_alias_bomb_is_refused_in_bounded_memory() {
+    let dir = fixture("alias-bomb");
+    let dir = dir.parent().expect("fixtures");
+    let command = format!(
+        "ulimit -v 131072 && exec '{}' check --spec alias-bomb.yaml --color never",
+        env!("CARGO_BIN_EXE_ribo")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(dir)
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("spec::too-large"), "{stderr}");
+    assert!(
+        stderr.ends_with("ribo: alias-bomb.yaml is invalid: 1 problem\n"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_spec_over_1_mib_is_refused_unread() {
     let dir = tempfile::tempdir().expect("tempdir");
