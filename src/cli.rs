@@ -72,6 +72,10 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Exit 1 when any input could not be fully checked: unreadable, too large or partly
+    /// unparsable files, missing modules, links not followed (see docs/reliability.md).
+    #[arg(long)]
+    pub strict: bool,
     // -- baselines and changed files (docs/baseline.md, docs/changed-mode.md) --
     /// Files to check (PATH may be the first): only violations that concern them are reported,
     /// though the whole repository is read (docs/changed-mode.md). A single directory PATH checks

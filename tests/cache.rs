@@ -9,6 +9,9 @@ fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for entry in fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
+        if entry.file_name() == ".ribo-cache" {
+            continue;
+        }
         let dest = to.join(entry.file_name());
         if entry.file_type().expect("type").is_dir() {
             copy_dir(&entry.path(), &dest);

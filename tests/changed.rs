@@ -88,6 +88,7 @@ fn ribo(dir: &Path, args: &[&str]) -> String {
 fn ribo_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> String {
     let out = isolated(
         Command::new(env!("CARGO_BIN_EXE_ribo"))
+            .env("RIBO_NO_CACHE", "1")
             .args(args)
             .args(["--color", "never"])
             .current_dir(dir)

@@ -110,6 +110,70 @@ cases! {
     empty_paths => "empty-paths",
     several_problems_in_one_file => "many-problems",
     unquoted_signature_with_two_colons => "unquoted-signature",
+    tab_indentation => "tabs",
+    duplicate_keys => "duplicate-key",
+    alias_bomb => "alias-bomb",
+    block_nesting_too_deep => "deep-block",
+    flow_nesting_too_deep => "deep-flow",
+}
+
+#[test]
+fn an_alias_bomb_is_refused_quickly() {
+    let started = std::time::Instant::now();
+    let errors = invalid(load(&fixture("alias-bomb")));
+    assert_eq!(errors.errors[0].code, "spec::too-large");
+    // Refused after at most 20 000 replayed events: well under a second, even unoptimised.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The binary, under a 128 MiB address-space limit (`ulimit -v`): an alias bomb expanded
+/// even partly would need far more, and allocation would fail (abort, not exit 2).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_alias_bomb_is_refused_in_bounded_memory() {
+    let dir = fixture("alias-bomb");
+    let dir = dir.parent().expect("fixtures");
+    let command = format!(
+        "ulimit -v 131072 && exec '{}' check --spec alias-bomb.yaml --color never",
+        env!("CARGO_BIN_EXE_ribo")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(dir)
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("spec::too-large"), "{stderr}");
+    assert!(
+        stderr.ends_with("ribo: alias-bomb.yaml is invalid: 1 problem\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_spec_over_1_mib_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ribo.yaml");
+    let mut text = String::from("version: 1\nsystem: { name: shop }\n");
+    while text.len() <= ribo::spec::MAX_SPEC_BYTES {
+        text.push_str("# a generated comment line to make the file large\n");
+    }
+    std::fs::write(&path, &text).expect("write");
+    let errors = invalid(load(&path));
+    insta::assert_snapshot!("too-large-file", render(&errors));
+    // Only the first line is kept to show where the refusal points.
+    assert_eq!(errors.source, "version: 1\n");
+    // The same through `load_bytes`, and one byte less is loaded.
+    let errors = invalid(load_bytes(&path, text.as_bytes()));
+    assert_eq!(errors.errors[0].code, "spec::too-large");
+    let fits = &text.as_bytes()[..ribo::spec::MAX_SPEC_BYTES];
+    let fits = &fits[..fits.iter().rposition(|b| *b == b'\n').expect("lines") + 1];
+    assert!(load_bytes(&path, fits).is_ok());
 }
 
 #[test]

@@ -18,6 +18,9 @@ pub fn check(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let started = Instant::now();
+    // A closed pipe ends the output, not the verdict: the exit status stays 0 or 1.
+    let mut out = super::PipeGuard::new(out);
+    let out: &mut dyn Write = &mut out;
     // Named files select changed mode; the spec is then looked for from the first one's dir.
     let paths = match changed::paths(args) {
         Ok(p) => p,
@@ -86,7 +89,10 @@ pub fn check(
         .as_ref()
         .map(|c| Selector::new(spec, &graph, &assignment, c));
     let narrowed = baseline::narrow(outcome.violations, baseline.as_ref(), selector.as_ref());
-    let violations = narrowed.violations;
+    let mut violations = narrowed.violations;
+    if args.strict {
+        strict_unchecked(&mut violations);
+    }
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     let mut summary = Summary::new(
         &violations,
@@ -141,6 +147,28 @@ pub fn check(
             args.deny_warnings,
         )?,
     }
-    let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let strict_failed = args.strict && summary.input_warnings > 0;
+    if strict_failed {
+        writeln!(err, "{}", strict_message(summary.input_warnings))?;
+    }
+    let failed =
+        summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) || strict_failed;
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
+}
+
+/// `--strict`: a file no rule could check is an error, not a warning.
+fn strict_unchecked(violations: &mut [rules::Violation]) {
+    for v in violations.iter_mut() {
+        if v.code == rules::input::CODE {
+            v.severity = crate::spec::model::Severity::Error;
+        }
+    }
+}
+
+/// Why `--strict` failed a run whose input was not fully checked.
+fn strict_message(input_warnings: usize) -> String {
+    format!(
+        "error: --strict: {} about the input: not everything could be checked",
+        report::plural(input_warnings, "warning", "warnings")
+    )
 }

@@ -152,3 +152,48 @@ pub(crate) fn analyse(
     };
     Ok(Ok(rules::check(spec, &graph, &assignment)))
 }
+
+/// A writer that ends quietly at a closed pipe (`ribo check | head`): the first
+/// `BrokenPipe` is remembered and every later write is discarded, so that a command still
+/// finishes and returns its verdict as its exit status instead of an I/O error.
+pub(crate) struct PipeGuard<'w> {
+    inner: &'w mut dyn Write,
+    closed: bool,
+}
+
+impl<'w> PipeGuard<'w> {
+    pub(crate) fn new(inner: &'w mut dyn Write) -> Self {
+        PipeGuard {
+            inner,
+            closed: false,
+        }
+    }
+}
+
+impl Write for PipeGuard<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}

@@ -129,6 +129,17 @@ pub fn read_packages(
     packages
 }
 
+/// The package a repository without any Cargo.toml is taken to be: a root package named
+/// `name` whose targets are found by Cargo's conventions (`src/lib.rs`, `src/main.rs`,
+/// `src/bin/*`, `tests/`...), with no declared dependencies.
+pub fn guessed_package(name: &str, rust_files: &BTreeSet<&str>) -> Option<Package> {
+    let mut package = toml::Table::new();
+    package.insert("name".into(), toml::Value::String(name.to_string()));
+    let mut table = toml::Table::new();
+    table.insert("package".into(), toml::Value::Table(package));
+    package_of("Cargo.toml", &table, &[], rust_files)
+}
+
 /// The directory part of a relative path (`""` for a top-level file).
 pub fn parent_dir(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])

@@ -607,6 +607,15 @@ impl<'g> Trees<'g> {
             };
             let found = candidates.iter().find_map(|c| self.index.get(c).copied());
             let Some(child_file) = found else {
+                // The file exists but was not walked: left out on purpose (`system.exclude`,
+                // .gitignore), not missing.
+                let root = &self.g.root;
+                if candidates
+                    .iter()
+                    .any(|c| !c.is_empty() && root.join(c).is_file())
+                {
+                    continue;
+                }
                 let from = from.clone();
                 self.g.warnings.push(Warning::new(
                     &from,

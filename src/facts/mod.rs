@@ -111,12 +111,15 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         );
     }
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
-    let packages = cargo::read_packages(
+    let mut packages = cargo::read_packages(
         &walked.manifests,
         &rust_set,
         |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
         &mut warnings,
     );
+    if walked.manifests.is_empty() && !walked.rust_files.is_empty() {
+        packages.extend(guess_package(root, &rust_set, &mut warnings));
+    }
     let key = options
         .cache_dir
         .as_ref()
@@ -164,10 +167,34 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
     graph
 }
 
+/// Without any Cargo.toml, crates are guessed from Cargo's layout conventions, named after
+/// the root directory; a warning says so.
+fn guess_package(
+    root: &Path,
+    rust_files: &std::collections::BTreeSet<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Option<cargo::Package> {
+    let name = root
+        .canonicalize()
+        .ok()
+        .and_then(|r| r.file_name().map(|n| n.to_string_lossy().replace('-', "_")))
+        .filter(|n| !n.is_empty() && !n.starts_with('.'))
+        .unwrap_or_else(|| "crate".to_owned());
+    warnings.push(Warning::new(
+        "",
+        format!(
+            "no Cargo.toml under the root: crates are guessed from the layout (src/lib.rs, \
+             src/main.rs, src/bin/) as package `{name}`, with no declared dependencies"
+        ),
+    ));
+    cargo::guessed_package(&name, rust_files)
+}
+
 /// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`
-/// so byte offsets recorded in facts stay valid.
+/// so byte offsets recorded in facts stay valid. `None` when it cannot be read or is over
+/// [`parse::MAX_FILE_BYTES`] (it was not parsed either).
 pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
-    let bytes = std::fs::read(root.join(rel)).ok()?;
+    let bytes = parse::read_source(&root.join(rel)).ok()?;
     Some(lossy_same_len(bytes))
 }
 

@@ -130,6 +130,41 @@ pub fn parse_all(
     (parsed, entries, stats)
 }
 
+/// The largest Rust file ribo parses (10 MiB). Parsing costs about 100 bytes of memory per
+/// byte of source and a few seconds per 10 MiB; a larger file is generated code, and is
+/// reported as not checked instead (exclude it with `system.exclude`).
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Reads a source file of at most [`MAX_FILE_BYTES`]; the error is the warning's message.
+pub fn read_source(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| format!("could not be read: {}", e.kind());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // A file that grows while it is read stops at the limit too.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The warning for a file over [`MAX_FILE_BYTES`].
+fn too_large(len: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    format!(
+        "too large to check ({:.1} MiB > {} MiB limit): not checked",
+        len as f64 / MIB,
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
+}
+
 /// Files larger than this get a fresh parser afterwards (see `parse_all`).
 const BIG_FILE: usize = 512 * 1024;
 
@@ -144,12 +179,9 @@ fn parse_one(
     queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
 ) -> (Parsed, Option<NewEntry>, bool, usize) {
-    let source = match std::fs::read(root.join(rel)) {
+    let source = match read_source(&root.join(rel)) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            let failed = Parsed::Failed(format!("could not be read: {}", e.kind()));
-            return (failed, None, false, 0);
-        }
+        Err(message) => return (Parsed::Failed(message), None, false, 0),
     };
     let size = source.len();
     let hash = cache.map(|_| content_hash(&source));
@@ -305,12 +337,15 @@ fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<Q
     if raw.is_empty() {
         return Vec::new();
     }
-    let lines = LineIndex::new(source);
+    // Sorted by position, so the spans are computed in one pass over the source.
+    raw.sort_unstable_by_key(|&(query, start, end)| (start, end, query));
+    raw.dedup();
+    let mut positions = Positions::new(source);
     let mut hits: Vec<QueryHit> = raw
         .into_iter()
         .map(|(query, start, end)| QueryHit {
             query,
-            span: lines.span(start, end, source),
+            span: positions.span(start, end),
         })
         .collect();
     hits.sort_by_key(|h| (h.span.start, h.query));
@@ -318,70 +353,93 @@ fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<Q
     hits
 }
 
-/// Line starts of a source, for many positions in one file.
-struct LineIndex {
-    starts: Vec<usize>,
+/// A span from byte offsets, with 1-based line and character column. Scans the source up
+/// to `start`: for many spans of one file, use [`Positions`].
+pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
+    Positions::new(source).span(start, end)
 }
 
-impl LineIndex {
-    fn new(source: &[u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            source
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+/// Line and column of spans asked for in increasing order of start, in one pass over the
+/// source (a span before the previous one starts the scan again), so that many hits on one
+/// very long line cost one scan of it, not one each.
+pub struct Positions<'s> {
+    source: &'s [u8],
+    /// Bytes before `at` are counted.
+    at: usize,
+    /// 0-based line and character column of `at`.
+    line: usize,
+    col: usize,
+}
+
+impl<'s> Positions<'s> {
+    /// Positions in `source`, from its start.
+    pub fn new(source: &'s [u8]) -> Self {
+        Positions {
+            source,
+            at: 0,
+            line: 0,
+            col: 0,
+        }
     }
 
-    fn span(&self, start: usize, end: usize, source: &[u8]) -> Span {
-        let start = start.min(source.len());
-        let line = self.starts.partition_point(|s| *s <= start);
-        let line_start = self
-            .starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let col = source[line_start..start]
-            .iter()
-            .filter(|b| (**b & 0xC0) != 0x80)
-            .count()
-            + 1;
+    /// The span from `start` to `end`, with the 1-based line and column of `start`.
+    pub fn span(&mut self, start: usize, end: usize) -> Span {
+        let start = start.min(self.source.len());
+        if start < self.at {
+            *self = Positions::new(self.source);
+        }
+        for &b in &self.source[self.at..start] {
+            if b == b'\n' {
+                self.line += 1;
+                self.col = 0;
+            } else if (b & 0xC0) != 0x80 {
+                self.col += 1;
+            }
+        }
+        self.at = start;
         Span {
             start: start as u32,
             end: end.max(start) as u32,
-            line: line as u32,
-            col: col as u32,
+            line: (self.line + 1) as u32,
+            col: (self.col + 1) as u32,
         }
-    }
-}
-
-/// A span from byte offsets, with 1-based line and character column.
-pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
-    let start = start.min(source.len());
-    let before = &source[..start];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let col = before[line_start..]
-        .iter()
-        .filter(|b| (**b & 0xC0) != 0x80)
-        .count()
-        + 1;
-    Span {
-        start: start as u32,
-        end: end.max(start) as u32,
-        line: line as u32,
-        col: col as u32,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_in_one_pass_match_a_fresh_scan() {
+        let source = "fn é() {}\nlet x = 1; // ü\n\nend".as_bytes();
+        let fresh = |i: usize| {
+            let before = &source[..i];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            let col = before[line_start..]
+                .iter()
+                .filter(|b| (**b & 0xC0) != 0x80)
+                .count()
+                + 1;
+            (line as u32, col as u32)
+        };
+        let mut positions = Positions::new(source);
+        let offsets: Vec<usize> = (0..=source.len()).chain([3, 0, 20, 500]).collect();
+        for i in offsets {
+            let span = positions.span(i, i + 1);
+            assert_eq!(node_span(i, i + 1, source), span);
+            let i = i.min(source.len());
+            assert_eq!((span.line, span.col), fresh(i), "offset {i}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
     use super::*;
 
     #[test]

@@ -97,7 +97,14 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
         let entry = match result {
             Ok(entry) => entry,
             Err(err) => {
-                walked.warnings.push(walk_error(root, &err));
+                // A Rust file the walk saw but could not stat (a link to nowhere, a file
+                // that vanished) is still a file to check: parsing it fails again and it is
+                // counted as not checked. Anything else is a warning.
+                match rust_file_error(root, &err) {
+                    Some(rel) if !exclude.is_match(&rel) => walked.rust_files.push(rel),
+                    Some(_) => {}
+                    None => walked.warnings.push(walk_error(root, &err)),
+                }
                 continue;
             }
         };
@@ -121,6 +128,7 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
         walked.warnings.append(&mut w);
     }
     walked.rust_files.sort();
+    walked.rust_files.dedup();
     walked.manifests.sort();
     walked.warnings.sort();
     walked.warnings.dedup();
@@ -132,6 +140,18 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
 /// `gen/` but `gen/**` does.
 fn excludes_whole_dir(exclude: &GlobSet, dir: &str) -> bool {
     !exclude.is_empty() && exclude.is_match(format!("{dir}/\u{1}/\u{1}"))
+}
+
+/// The relative path of a `.rs` file an error is about (not a link loop).
+fn rust_file_error(root: &Path, err: &ignore::Error) -> Option<String> {
+    if is_loop(err) {
+        return None;
+    }
+    let path = error_path(err)?;
+    if path.extension().is_none_or(|e| e != "rs") || path.is_dir() {
+        return None;
+    }
+    relative(root, &path)
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Warning {

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
+use super::source::Indexed;
+
 /// A self-contained miette diagnostic.
 #[derive(Debug)]
 pub struct Diag {
     pub code: String,
     pub severity: miette::Severity,
     pub message: String,
-    pub source: Option<NamedSource<Arc<String>>>,
+    pub source: Option<NamedSource<Arc<Indexed>>>,
     pub labels: Vec<LabeledSpan>,
     pub help: Option<String>,
     pub related: Vec<Diag>,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use miette::{LabeledSpan, NamedSource};
 
 use super::diag::{render, Diag};
+use super::source::Indexed;
 use super::{display, plural, Style, Summary};
 use crate::facts::model::Span;
 use crate::facts::Warning;
@@ -26,8 +27,8 @@ pub fn write_check(
     summary: &Summary,
     style: Style,
 ) -> io::Result<()> {
-    let mut cache: HashMap<String, Arc<String>> = HashMap::new();
-    let spec_text = Arc::new(sources.spec_source.to_string());
+    let mut cache: HashMap<String, Arc<Indexed>> = HashMap::new();
+    let spec_text = Arc::new(Indexed::new(sources.spec_source.to_string()));
     for v in violations {
         let diag = violation_diag(v, sources, &spec_text, &mut cache);
         out.write_all(render(&diag, style).as_bytes())?;
@@ -59,8 +60,8 @@ fn severity(s: Severity) -> miette::Severity {
 fn violation_diag(
     v: &Violation,
     sources: &Sources,
-    spec_text: &Arc<String>,
-    cache: &mut HashMap<String, Arc<String>>,
+    spec_text: &Arc<Indexed>,
+    cache: &mut HashMap<String, Arc<Indexed>>,
 ) -> Diag {
     let spec_source = || NamedSource::new(sources.spec_name, Arc::clone(spec_text));
     let (source, span) = match &v.location {
@@ -68,7 +69,8 @@ fn violation_diag(
             let text = cache
                 .entry(file.clone())
                 .or_insert_with(|| {
-                    Arc::new(crate::facts::read_for_display(sources.root, file).unwrap_or_default())
+                    let text = crate::facts::read_for_display(sources.root, file);
+                    Arc::new(Indexed::new(text.unwrap_or_default()))
                 })
                 .clone();
             let name = display(sources.display_prefix, file);
@@ -156,7 +158,7 @@ pub fn write_spec_errors(
     spec_name: &str,
     style: Style,
 ) -> io::Result<()> {
-    let text = Arc::new(errors.source.clone());
+    let text = Arc::new(Indexed::new(errors.source.clone()));
     for e in &errors.errors {
         let diag = spec_error_diag(e, spec_name, &text);
         out.write_all(render(&diag, style).as_bytes())?;
@@ -169,9 +171,10 @@ pub fn write_spec_errors(
     )
 }
 
-fn spec_error_diag(e: &SpecError, spec_name: &str, text: &Arc<String>) -> Diag {
-    let start = e.span.start.min(text.len());
-    let len = e.span.end.clamp(start, text.len()) - start;
+fn spec_error_diag(e: &SpecError, spec_name: &str, text: &Arc<Indexed>) -> Diag {
+    let text_len = text.text().len();
+    let start = e.span.start.min(text_len);
+    let len = e.span.end.clamp(start, text_len) - start;
     Diag {
         code: e.code.to_string(),
         severity: miette::Severity::Error,

@@ -13,6 +13,7 @@ pub mod junit;
 pub mod mermaid;
 pub mod place;
 pub mod sarif;
+pub mod source;
 
 use std::path::Path;
 use std::time::Duration;

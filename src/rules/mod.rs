@@ -8,6 +8,7 @@ pub mod changed;
 pub mod contracts;
 pub mod drift;
 pub mod fingerprint;
+pub mod input;
 pub mod invariants;
 pub mod patterns;
 pub mod suppress;
@@ -134,6 +135,8 @@ pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome
     invariants::check(&cx, &mut out);
     contracts::check(&cx, &mut out);
     let (mut violations, suppressed) = suppress::apply(&cx, out);
+    // Files no rule could see: not suppressible (a suppression lives in the file).
+    input::check(&cx, &mut violations);
     sort(&mut violations);
     fingerprint::assign(&mut violations, graph, &spec.source);
     Outcome {
@@ -157,6 +160,7 @@ pub fn all_codes() -> Vec<CodeDoc> {
     all.extend_from_slice(invariants::CODES);
     all.extend_from_slice(contracts::CODES);
     all.extend_from_slice(suppress::CODES);
+    all.extend_from_slice(input::CODES);
     all.extend(
         crate::spec::codes::CODES
             .iter()

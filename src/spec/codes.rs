@@ -4,9 +4,11 @@
 /// `(code, summary)` of every spec problem.
 pub const CODES: &[(&str, &str)] = &[
     ("spec::encoding", "the spec is not valid UTF-8"),
+    ("spec::yaml", "the spec is not valid YAML"),
     (
-        "spec::yaml",
-        "the spec is not valid YAML (or an alias/size budget was exceeded)",
+        "spec::too-large",
+        "the spec is over 1 MiB, or its YAML is too deep, has too many nodes, or has aliases \
+         that expand too far (an alias bomb): refused before it costs time or memory",
     ),
     ("spec::empty", "the spec is empty or is not a mapping"),
     (

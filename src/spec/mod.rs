@@ -49,17 +49,41 @@ pub enum LoadError {
     Invalid(SpecErrors),
 }
 
+/// The largest spec ribo loads (1 MiB): a real spec has a few hundred lines. A larger file
+/// is refused with `spec::too-large` before it is parsed (only this much of it is read).
+pub const MAX_SPEC_BYTES: usize = 1 << 20;
+
 /// Reads, parses and validates the spec at `path`.
 pub fn load(path: &Path) -> Result<Spec, LoadError> {
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
+    let io_error = |error| LoadError::Io {
         path: path.to_path_buf(),
         error,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let mut bytes = Vec::new();
+    // One byte more than the limit tells a file over it; a larger file is not read further.
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1),
+        &mut bytes,
+    )
+    .map_err(io_error)?;
     load_bytes(path, &bytes)
 }
 
 /// Parses and validates spec bytes read from `path` (used for relative paths and messages).
 pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Spec, LoadError> {
+    if bytes.len() > MAX_SPEC_BYTES {
+        // The start of the file is enough to show where the refusal points.
+        let mut head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+        if let Some(cut) = head.find('\n') {
+            head.truncate(cut + 1);
+        }
+        return Err(LoadError::Invalid(SpecErrors {
+            path: path.to_path_buf(),
+            source: head,
+            errors: vec![raw::file_too_large()],
+        }));
+    }
     let (source, errors) = raw::decode_text(bytes);
     if !errors.is_empty() {
         return Err(LoadError::Invalid(SpecErrors {

@@ -181,6 +181,15 @@ pub fn decode_text(bytes: &[u8]) -> (String, Vec<SpecError>) {
     }
 }
 
+/// `spec::too-large` for a spec file over [`crate::spec::MAX_SPEC_BYTES`].
+pub fn file_too_large() -> SpecError {
+    let limit = crate::spec::MAX_SPEC_BYTES;
+    errors::too_large(
+        &format!("the file is larger than {limit} bytes (1 MiB)"),
+        0..0,
+    )
+}
+
 /// Parses YAML text into the raw spec.
 ///
 /// `Err` means the text could not be read as a spec at all (a YAML syntax error, an empty

@@ -51,6 +51,22 @@ pub(crate) fn yaml(message: &str, span: Range<usize>) -> SpecError {
     }
 }
 
+/// `spec::too-large`: the spec is over the size limit, or its YAML over ribo's budget (too
+/// deep, too many nodes, aliases that expand too far).
+pub(crate) fn too_large(reason: &str, span: Range<usize>) -> SpecError {
+    with_help(
+        error(
+            "spec::too-large",
+            format!("the spec is too large or too complex to load: {reason}"),
+            span,
+            "refused here",
+        ),
+        "a spec declares a system in a few hundred lines: split what is generated, and do not \
+         nest anchors and aliases"
+            .to_owned(),
+    )
+}
+
 /// serde-saphyr message fragments and the likely cause a user should look for.
 const YAML_HINTS: &[(&str, &str)] = &[
     (
@@ -61,6 +77,10 @@ const YAML_HINTS: &[(&str, &str)] = &[
     (
         "illegal placement of ':'",
         "look above this line for an unclosed `[`, `{` or quote",
+    ),
+    (
+        "tabs disallowed",
+        "YAML indents with spaces only: replace the tab with spaces",
     ),
     (
         "unclosed quote",

@@ -58,6 +58,10 @@ pub(crate) fn load(source: &str) -> Result<Yaml, SpecError> {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
         with_snippet: false,
+        budget: Some(budget()),
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_REPLAYED_EVENTS,
+        },
     };
     let lines = Lines::new(source);
     match serde_saphyr::from_str_with_options::<Spanned<Node>>(source, options) {
@@ -70,13 +74,74 @@ pub(crate) fn load(source: &str) -> Result<Yaml, SpecError> {
     }
 }
 
+/// Most YAML nodes a spec may have, aliases expanded (serde-saphyr's default is 250 000; a
+/// large real spec has a few thousand).
+pub const MAX_NODES: usize = 100_000;
+
+/// Most YAML events aliases may replay in one spec (serde-saphyr allows 1 000 000; a spec
+/// that shares a list through an anchor replays a few hundred).
+pub const MAX_REPLAYED_EVENTS: usize = 20_000;
+
+/// Deepest nesting of mappings and lists (a spec needs about 6). serde-saphyr allows 64, but
+/// its deserializer recurses per level with large frames in unoptimised builds: 64 levels
+/// overflow a 2 MiB thread stack, 32 take half of one.
+pub const MAX_DEPTH: usize = 32;
+
+/// serde-saphyr's budget with ribo's tighter node and depth limits.
+fn budget() -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget
+}
+
 fn syntax_error(source: &str, lines: &Lines<'_>, error: &serde_saphyr::Error) -> SpecError {
-    let message = serde_saphyr::UserMessageFormatter.format_message(error);
     let span = match error.location() {
         Some(location) => location_span(source, lines, &location),
         None => 0..0,
     };
+    if let Some(reason) = over_budget(error) {
+        return errors::too_large(&reason, span);
+    }
+    let message = serde_saphyr::UserMessageFormatter.format_message(error);
     errors::yaml(&message, span)
+}
+
+/// Why the YAML was refused as too large or complex, when it was.
+fn over_budget(error: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::Error as E;
+    let reason = match error {
+        E::AliasError { error, .. } | E::WithSnippet { error, .. } => return over_budget(error),
+        E::Budget { breach, .. } => match breach {
+            BudgetBreach::Nodes { .. } => {
+                format!("it has more than {MAX_NODES} YAML nodes once aliases are expanded")
+            }
+            BudgetBreach::Depth { .. } => {
+                format!("it nests mappings and lists more than {MAX_DEPTH} levels deep")
+            }
+            BudgetBreach::Aliases { .. }
+            | BudgetBreach::Anchors { .. }
+            | BudgetBreach::AliasAnchorRatio { .. }
+            | BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. } => {
+                "its anchors and aliases expand too far (an alias bomb?)".to_owned()
+            }
+            other => format!("it is over ribo's YAML budget ({other:?})"),
+        },
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => {
+            "its anchors and aliases expand too far (an alias bomb?)".to_owned()
+        }
+        other if other.to_string().contains("recursion limit exceeded") => {
+            "it nests flow collections (`[`, `{`) too deeply".to_owned()
+        }
+        _ => return None,
+    };
+    Some(reason)
 }
 
 /// The byte range of a serde-saphyr location (from its byte offset, or from its line and
