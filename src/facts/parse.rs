@@ -28,6 +28,9 @@ pub enum Parsed {
         not_utf8: bool,
         /// Matches of the queries, in source order.
         hits: Vec<QueryHit>,
+        /// Some query gave up on this file before its end (over [`MAX_QUERY_STATES`]
+        /// candidate matches at once, or over its work budget): its hits may be incomplete.
+        queries_incomplete: bool,
     },
     /// The file could not be read or parsed at all.
     Failed(String),
@@ -129,26 +132,63 @@ fn parse_one(parser: &mut tree_sitter::Parser, path: &Path, queries: &[Query]) -
     let not_utf8 = std::str::from_utf8(&source).is_err();
     match rust::extract(parser, &source) {
         Some((tree, facts)) => {
-            let hits = run_queries(queries, &tree, &source);
+            let (hits, queries_incomplete) = run_queries(queries, &tree, &source);
             Parsed::Ok {
                 facts: Box::new(facts),
                 not_utf8,
                 hits,
+                queries_incomplete,
             }
         }
         None => Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
     }
 }
 
+/// Most candidate matches a query cursor keeps in progress at once; past it tree-sitter drops
+/// the oldest, and the file is reported as not fully checked.
+pub const MAX_QUERY_STATES: u32 = 1024;
+
+/// Work a query may do on a file, per byte of source (plus [`QUERY_WORK_BASE`]). tree-sitter
+/// charges one unit per node visited plus one per candidate match in progress, so a pattern
+/// over nested nodes on code nested 100 000 deep costs the square of the depth (it ran for
+/// minutes). The budget is counted, not timed, so the outcome does not depend on the machine:
+/// past it the query stops and the file is reported as not fully checked.
+pub const QUERY_WORK_PER_BYTE: u64 = 256;
+
+/// Work every query may do on a file, whatever its size.
+pub const QUERY_WORK_BASE: u64 = 10_000_000;
+
+/// tree-sitter consults the progress callback once per this many units of work.
+const QUERY_WORK_PER_CALLBACK: u64 = 1000;
+
 /// Runs every query over the tree already parsed for the facts: each `@violation` capture is
-/// a hit, or each whole match (the range covering its captures) when there is none.
-fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
+/// a hit, or each whole match (the range covering its captures) when there is none. The flag
+/// is set when a query dropped candidates (see [`MAX_QUERY_STATES`]).
+fn run_queries(
+    queries: &[Query],
+    tree: &tree_sitter::Tree,
+    source: &[u8],
+) -> (Vec<QueryHit>, bool) {
     // (start, end, query), positioned after sorting in one pass over the source.
     let mut ranges: Vec<(usize, usize, u32)> = Vec::new();
+    let mut incomplete = false;
     for (qi, query) in queries.iter().enumerate() {
         let violation = query.capture_index_for_name("violation");
         let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(query, tree.root_node(), source);
+        cursor.set_match_limit(MAX_QUERY_STATES);
+        let budget =
+            (QUERY_WORK_BASE + QUERY_WORK_PER_BYTE * source.len() as u64) / QUERY_WORK_PER_CALLBACK;
+        let mut callbacks = 0u64;
+        let mut over_budget = |_: &tree_sitter::QueryCursorState| {
+            callbacks += 1;
+            if callbacks > budget {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut over_budget);
+        let mut matches = cursor.matches_with_options(query, tree.root_node(), source, options);
         while let Some(m) = matches.next() {
             let mut any = false;
             for c in m.captures().iter().filter(|c| Some(c.index) == violation) {
@@ -163,6 +203,8 @@ fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Ve
                 }
             }
         }
+        drop(matches);
+        incomplete |= cursor.did_exceed_match_limit() || callbacks > budget;
     }
     ranges.sort_unstable();
     ranges.dedup();
@@ -176,7 +218,7 @@ fn run_queries(queries: &[Query], tree: &tree_sitter::Tree, source: &[u8]) -> Ve
         .collect();
     hits.sort_by_key(|h| (h.span.start, h.query));
     hits.dedup();
-    hits
+    (hits, incomplete)
 }
 
 /// A span from byte offsets, with 1-based line and character column. Scans the source up
