@@ -1,6 +1,7 @@
 //! Property tests of the Rust fact extractor (`ribo::facts::rust::extract`) on arbitrary
 //! bytes, on Rust token soup and on mutated real sources (the fixtures' and ribo's own), and
-//! of the whole check (walk, parse, graph, rules, both report formats) on mutated sources.
+//! of the whole check (walk, parse, graph, rules with a tree-sitter query, both report formats)
+//! on mutated sources.
 //! Nothing panics, and every recorded span lies inside the source. `PROPTEST_CASES` sets the
 //! number of cases.
 
@@ -167,7 +168,8 @@ fn check_repo(lib: &[u8], format: &str) -> Result<(), TestCaseError> {
                 rest: { paths: [\"src/**\"], interface: [\"src/a.rs\"] }\n\
                 layers: [rest, core]\n\
                 invariants:\n  - id: no-unwrap\n    forbid: { calls: [unwrap], macros: [println], unsafe: true }\n  \
-                - id: documented\n    require: { items: pub fn, doc: true }\n\
+                - id: documented\n    require: { items: pub fn, doc: true }\n  \
+                - id: nested-calls\n    forbid: { query: \"(call_expression (arguments (call_expression) @violation))\" }\n\
                 contracts:\n  - id: env\n    env: [HOME]\n";
     let io = |e: std::io::Error| TestCaseError::fail(e.to_string());
     write("ribo.yaml", spec.as_bytes()).map_err(io)?;

@@ -167,6 +167,52 @@ fn an_expression_nested_100000_deep_is_checked() {
 }
 
 #[test]
+fn a_query_on_code_nested_100000_deep_gives_up_and_says_so() {
+    let dir = ruled_repo();
+    let spec = fs::read_to_string(dir.path().join("ribo.yaml")).expect("spec");
+    // A pattern over nested nodes keeps a candidate match per enclosing parenthesis: the
+    // square of the depth, unless the query's work budget stops it.
+    let spec = format!(
+        "{spec}  - id: call-in-double-parens\n    forbid:\n      query: \
+         \"(parenthesized_expression (parenthesized_expression (call_expression) @violation))\"\n"
+    );
+    write(dir.path(), "ribo.yaml", &spec);
+    let depth = 100_000;
+    let source = format!(
+        "pub fn deep() -> u8 {{ {}x.unwrap(){} }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    write(dir.path(), "src/generated.rs", &source);
+    let started = Instant::now();
+    let (code, stdout, _) = common::run_in(dir.path(), &["check", "--quiet"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("ribo: 1 error, 0 warnings in 2 files; 1 warning about the input ["));
+    let (_, stdout, _) = common::run_in(dir.path(), &["check"]);
+    assert!(stdout.contains(
+        "warning: src/generated.rs: a `query:` invariant gave up on this file (over its work \
+         budget, as on very deeply nested code): not fully checked\n"
+    ));
+    // On ordinary nesting, the same query finds its match.
+    write(
+        dir.path(),
+        "src/generated.rs",
+        "pub fn f() -> u8 { ((g())) }\n",
+    );
+    let (code, stdout, _) = common::run_in(dir.path(), &["check", "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.starts_with("ribo: 1 error, 0 warnings in 2 files ["),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn syntax_errors_everywhere_still_yield_the_facts_around_them() {
     let dir = ruled_repo();
     let mut source = String::new();
@@ -368,4 +414,54 @@ fn a_file_that_vanishes_after_the_walk_is_not_checked() {
             )
         )]
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unchecked_file_names_every_kind_of_rule_that_applies_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"r\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = \"1\"\n",
+    );
+    write(
+        root,
+        "ribo.yaml",
+        r#"version: 1
+system: { name: r }
+boundaries:
+  api: { paths: ["src/lib.rs", "src/api.rs"] }
+  domain: { paths: ["src/domain/**"], may_use: [], interface: ["src/domain/mod.rs"] }
+layers: [api, domain]
+invariants:
+  - id: no-unwrap-in-domain
+    in: [domain]
+    forbid: { calls: [unwrap] }
+  - id: no-print-outside-domain
+    except: [domain]
+    forbid: { macros: [println] }
+contracts:
+  - id: serde-only-in-api
+    crate: serde
+    only_from: [api]
+  - id: configuration
+    env: [HOME]
+  - id: gone-api
+    module: crate::domain::gone
+    exports: ["fn gone()"]
+"#,
+    );
+    write(root, "src/lib.rs", "pub mod api;\npub mod domain;\n");
+    write(
+        root,
+        "src/api.rs",
+        "pub fn a() { let _ = std::env::var(\"HOME\"); }\n",
+    );
+    write(root, "src/domain/mod.rs", "pub mod gone;\n");
+    // Listed by the walk, unreadable when parsed.
+    std::os::unix::fs::symlink("nowhere.rs", root.join("src/domain/gone.rs")).expect("symlink");
+    let text = transcript(root, &["check"]);
+    settings().bind(|| insta::assert_snapshot!("unchecked_rules", text));
 }

@@ -20,7 +20,7 @@ use super::model::FileFacts;
 use super::parse::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 
@@ -33,6 +33,8 @@ pub struct CachedFile {
     pub facts: FileFacts,
     pub hits: Vec<QueryHit>,
     pub not_utf8: bool,
+    /// A query ran out of its work budget on this file (see `parse::run_queries`).
+    pub queries_incomplete: bool,
 }
 
 /// The hash of a file's content.
@@ -271,6 +273,7 @@ mod tests {
             facts,
             hits: Vec::new(),
             not_utf8: false,
+            queries_incomplete: false,
         }
     }
 

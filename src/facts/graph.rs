@@ -331,7 +331,15 @@ pub fn assemble(
                 facts,
                 not_utf8,
                 hits,
+                queries_incomplete,
             } => {
+                if queries_incomplete {
+                    warnings.push(Warning::new(
+                        &path,
+                        "a `query:` invariant gave up on this file (over its work budget, as \
+                         on very deeply nested code): not fully checked",
+                    ));
+                }
                 if not_utf8 {
                     warnings.push(Warning::new(
                         &path,

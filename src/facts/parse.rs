@@ -29,6 +29,9 @@ pub enum Parsed {
         not_utf8: bool,
         /// Matches of the queries, in source order.
         hits: Vec<QueryHit>,
+        /// Some query gave up on this file before its end (over [`MAX_QUERY_STATES`]
+        /// candidate matches at once, or over its work budget): its hits may be incomplete.
+        queries_incomplete: bool,
     },
     /// The file could not be read or parsed at all.
     Failed(String),
@@ -192,6 +195,7 @@ fn parse_one(
                 facts: Box::new(file.facts),
                 not_utf8: file.not_utf8,
                 hits: file.hits,
+                queries_incomplete: file.queries_incomplete,
             };
             return (parsed, entry, true, 0);
         }
@@ -199,7 +203,7 @@ fn parse_one(
     let not_utf8 = std::str::from_utf8(&source).is_err();
     match rust::extract(parser, &source) {
         Some((tree, facts)) => {
-            let hits = run_queries(queries, &tree, &source);
+            let (hits, queries_incomplete) = run_queries(queries, &tree, &source);
             drop(tree);
             drop(source);
             let entry = match (cache, hash) {
@@ -208,12 +212,14 @@ fn parse_one(
                         facts,
                         hits,
                         not_utf8,
+                        queries_incomplete,
                     };
                     let entry = encode(&file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
                     let parsed = Parsed::Ok {
                         facts: Box::new(file.facts),
                         not_utf8,
                         hits: file.hits,
+                        queries_incomplete,
                     };
                     return (parsed, entry, false, size);
                 }
@@ -223,6 +229,7 @@ fn parse_one(
                 facts: Box::new(facts),
                 not_utf8,
                 hits,
+                queries_incomplete,
             };
             (parsed, entry, false, size)
         }
@@ -304,15 +311,45 @@ impl QuerySet {
     }
 }
 
+/// Most candidate matches a query cursor keeps in progress at once; past it tree-sitter drops
+/// the oldest, and the file is reported as not fully checked.
+pub const MAX_QUERY_STATES: u32 = 1024;
+
+/// Work a query may do on a file, per byte of source (plus [`QUERY_WORK_BASE`]). tree-sitter
+/// charges one unit per node visited plus one per candidate match in progress, so a pattern
+/// over nested nodes on code nested 100 000 deep costs the square of the depth (it ran for
+/// minutes). The budget is counted, not timed, so the outcome does not depend on the machine:
+/// past it the query stops and the file is reported as not fully checked.
+pub const QUERY_WORK_PER_BYTE: u64 = 256;
+
+/// Work every query may do on a file, whatever its size.
+pub const QUERY_WORK_BASE: u64 = 10_000_000;
+
+/// tree-sitter consults the progress callback once per this many units of work.
+const QUERY_WORK_PER_CALLBACK: u64 = 1000;
+
 /// Runs the queries over the tree already parsed for the facts: each `@violation` capture is a
 /// hit, or each whole match (the range covering its captures) when its pattern has none.
-fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<QueryHit> {
+fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> (Vec<QueryHit>, bool) {
     let Some(query) = &set.query else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let mut raw: Vec<(u32, usize, usize)> = Vec::new();
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, tree.root_node(), source);
+    cursor.set_match_limit(MAX_QUERY_STATES);
+    let budget =
+        (QUERY_WORK_BASE + QUERY_WORK_PER_BYTE * source.len() as u64) / QUERY_WORK_PER_CALLBACK;
+    let mut callbacks = 0u64;
+    let mut over_budget = |_: &tree_sitter::QueryCursorState| {
+        callbacks += 1;
+        if callbacks > budget {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut over_budget);
+    let mut matches = cursor.matches_with_options(query, tree.root_node(), source, options);
     while let Some(m) = matches.next() {
         let p = m.pattern_index;
         let Some(&qi) = set.owner.get(p) else {
@@ -334,8 +371,10 @@ fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<Q
             }
         }
     }
+    drop(matches);
+    let incomplete = cursor.did_exceed_match_limit() || callbacks > budget;
     if raw.is_empty() {
-        return Vec::new();
+        return (Vec::new(), incomplete);
     }
     // Sorted by position, so the spans are computed in one pass over the source.
     raw.sort_unstable_by_key(|&(query, start, end)| (start, end, query));
@@ -350,7 +389,7 @@ fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> Vec<Q
         .collect();
     hits.sort_by_key(|h| (h.span.start, h.query));
     hits.dedup();
-    hits
+    (hits, incomplete)
 }
 
 /// A span from byte offsets, with 1-based line and character column. Scans the source up
@@ -454,6 +493,7 @@ mod query_tests {
         let mut parser = rust::parser();
         let tree = parser.parse(src, None).expect("parses");
         let hits: Vec<(u32, u32)> = run_queries(&set, &tree, src)
+            .0
             .iter()
             .map(|h| (h.query, h.span.line))
             .collect();

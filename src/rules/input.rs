@@ -163,6 +163,12 @@ fn unchecked(cx: &Context, id: FileId, file: &SourceFile, rules: &[String]) -> V
         let name = &cx.spec.boundaries[b].name;
         cx.spec_label(&name.span, format!("`{}` claims this file", name.value))
     });
+    let reason = reason(cx, file);
+    let fix = if reason.starts_with("too large") {
+        "Exclude it in `system.exclude` if it is generated, or split it"
+    } else {
+        "Make the file readable, or exclude it in `system.exclude` if it is not code to check"
+    };
     Violation {
         fingerprint: String::new(),
         location: Location::Source {
@@ -178,13 +184,12 @@ fn unchecked(cx: &Context, id: FileId, file: &SourceFile, rules: &[String]) -> V
         severity: Severity::Warning,
         message: format!(
             "not checked, so the rules that apply to it did not run: {}",
-            reason(cx, file).trim_end_matches(": not checked")
+            reason.trim_end_matches(": not checked")
         ),
         label: "not checked".into(),
         spec_label,
         help: Some(format!(
-            "these rules apply to it: {}. Make the file readable, or exclude it in \
-             `system.exclude` if it is not code to check",
+            "these rules apply to it: {}. {fix}",
             rules.join("; ")
         )),
     }
