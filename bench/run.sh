@@ -44,7 +44,7 @@ if [ ! -x "$ASTGREP" ]; then
 fi
 
 ONE_FILE="$(cd "$CORPUS" && find . -name '*.rs' -path '*/src/*' | sort | sed -n 1p)"
-echo "== corpus: $(find "$CORPUS" -name '*.rs' | wc -l) files, $(find "$CORPUS" -name '*.rs' -exec cat {} + | wc -l) lines; one-file target: $ONE_FILE"
+echo "== corpus: $(find -L "$CORPUS" -name '*.rs' | wc -l) files, $(find -L "$CORPUS" -name '*.rs' -exec cat {} + | wc -l) lines; one-file target: $ONE_FILE"
 
 # Prime the cache for the warm and one-file runs.
 "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
