@@ -4,11 +4,10 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use super::changed::{self, Paths};
-use super::{baseline, build_options, load_spec};
+use super::{assign_or_report, baseline, build_options, load_spec};
 use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, Style, Summary};
 use crate::rules::changed::Selector;
-use crate::spec::SpecErrors;
 use crate::{rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
 pub fn check(
@@ -72,17 +71,9 @@ pub fn check(
     };
     let options = build_options(spec, &args.spec);
     let graph = super::progress::build(&spec.root, options, !args.quiet);
-    let assignment = match rules::assign::assign(spec, &graph) {
+    let assignment = match assign_or_report(&loaded, &graph, style, err)? {
         Ok(a) => a,
-        Err(errors) => {
-            let errors = SpecErrors {
-                path: spec.path.clone(),
-                source: spec.source.clone(),
-                errors,
-            };
-            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-            return Ok(EXIT_ERROR);
-        }
+        Err(code) => return Ok(code),
     };
     let outcome = rules::check(spec, &graph, &assignment);
     let selector = changes

@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use super::{build_options, load_spec, progress};
+use super::{assign_or_report, build_options, load_spec, progress};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::facts::{Edge, FactGraph};
 use crate::report::graph::{Cluster, DepEdge, DepGraph, Node};
 use crate::report::{self, Style};
 use crate::rules::{self, Assignment, Context, Location, Violation};
-use crate::spec::{Spec, SpecErrors};
+use crate::spec::Spec;
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The codes that make an edge forbidden.
@@ -40,17 +40,9 @@ pub fn graph(
         return Ok(EXIT_ERROR);
     }
     let facts = progress::build(&spec.root, build_options(spec, &args.spec), true);
-    let assignment = match rules::assign::assign(spec, &facts) {
+    let assignment = match assign_or_report(&loaded, &facts, style, err)? {
         Ok(a) => a,
-        Err(errors) => {
-            let errors = SpecErrors {
-                path: spec.path.clone(),
-                source: spec.source.clone(),
-                errors,
-            };
-            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-            return Ok(EXIT_ERROR);
-        }
+        Err(code) => return Ok(code),
     };
     let outcome = rules::check(spec, &facts, &assignment);
     let cx = Context {

@@ -138,8 +138,24 @@ pub(crate) fn analyse(
         return Ok(Err(EXIT_ERROR));
     }
     let graph = crate::facts::build(&spec.root, &build_options(spec, args));
-    let assignment = match rules::assign::assign(spec, &graph) {
+    let assignment = match assign_or_report(loaded, &graph, style, err)? {
         Ok(a) => a,
+        Err(code) => return Ok(Err(code)),
+    };
+    Ok(Ok(rules::check(spec, &graph, &assignment)))
+}
+
+/// Assigns every file to its boundary; a file two boundaries claim equally is a spec error,
+/// rendered against the spec, and the command stops with exit 2.
+pub(crate) fn assign_or_report(
+    loaded: &Loaded,
+    graph: &crate::facts::FactGraph,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<rules::Assignment, i32>> {
+    let spec = &loaded.spec;
+    match rules::assign::assign(spec, graph) {
+        Ok(a) => Ok(Ok(a)),
         Err(errors) => {
             let errors = SpecErrors {
                 path: spec.path.clone(),
@@ -147,10 +163,9 @@ pub(crate) fn analyse(
                 errors,
             };
             report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-            return Ok(Err(EXIT_ERROR));
+            Ok(Err(EXIT_ERROR))
         }
-    };
-    Ok(Ok(rules::check(spec, &graph, &assignment)))
+    }
 }
 
 /// A writer that ends quietly at a closed pipe (`ribo check | head`): the first
