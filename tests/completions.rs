@@ -58,3 +58,19 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     assert_eq!(code, 0);
     assert!(!stderr.contains("parsing"), "{stderr}");
 }
+
+/// `ribo schema` prints the JSON Schema committed as specs/ribo.schema.json, byte for byte (the
+/// one an editor's `# yaml-language-server: $schema=...` line points at).
+#[test]
+fn schema_command_prints_the_committed_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .arg("schema")
+        .output()
+        .expect("ribo runs");
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read(root.join("specs/ribo.schema.json")).expect("committed");
+    assert_eq!(out.stdout, committed);
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(parsed["required"], serde_json::json!(["version", "system"]));
+}

@@ -19,6 +19,11 @@ fn a_declaration_that_does_not_parse_is_a_spec_error() {
 }
 
 #[test]
+fn a_contract_about_a_module_or_file_that_is_gone_is_drift() {
+    check_fixture("contracts_unknown_module", "contracts-unknown-module");
+}
+
+#[test]
 fn crate_use_outside_only_from_and_unknown_crate() {
     check_fixture("contracts_crate", "contracts-crate");
 }

@@ -47,14 +47,6 @@ pub fn check(
         Err(code) => return Ok(code),
     };
     let spec = &loaded.spec;
-    if !spec.root.is_dir() {
-        writeln!(
-            err,
-            "error: the root `{}` is not a readable directory",
-            loaded.root_display
-        )?;
-        return Ok(EXIT_ERROR);
-    }
     // The baseline and the changed files, read before the (costly) facts: bad input fails fast.
     let baseline_path = baseline::path(spec, args.baseline.as_deref());
     let baseline = match baseline::for_check(spec, args.baseline.as_deref(), args.no_baseline, err)?

@@ -11,7 +11,7 @@ use crate::report::graph::{Cluster, DepEdge, DepGraph, Node};
 use crate::report::{self, Style};
 use crate::rules::{self, Assignment, Context, Location, Violation};
 use crate::spec::Spec;
-use crate::{EXIT_ERROR, EXIT_OK};
+use crate::EXIT_OK;
 
 /// The codes that make an edge forbidden.
 const EDGE_CODES: [&str; 3] = [
@@ -31,14 +31,6 @@ pub fn graph(
         Err(code) => return Ok(code),
     };
     let spec = &loaded.spec;
-    if !spec.root.is_dir() {
-        writeln!(
-            err,
-            "error: the root `{}` is not a readable directory",
-            loaded.root_display
-        )?;
-        return Ok(EXIT_ERROR);
-    }
     let facts = progress::build(&spec.root, build_options(spec, &args.spec), true);
     let assignment = match assign_or_report(&loaded, &facts, style, err)? {
         Ok(a) => a,

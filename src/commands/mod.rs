@@ -66,6 +66,14 @@ pub(crate) fn load_spec(
                 return Ok(Err(EXIT_ERROR));
             }
             let root_display = display_path(&spec.root);
+            // Every command reads the root: one that is not a directory stops here.
+            if !spec.root.is_dir() {
+                writeln!(
+                    err,
+                    "error: the root `{root_display}` is not a readable directory"
+                )?;
+                return Ok(Err(EXIT_ERROR));
+            }
             Ok(Ok(Loaded {
                 spec,
                 spec_name,
@@ -129,14 +137,6 @@ pub(crate) fn analyse(
     err: &mut dyn Write,
 ) -> io::Result<Result<rules::Outcome, i32>> {
     let spec = &loaded.spec;
-    if !spec.root.is_dir() {
-        writeln!(
-            err,
-            "error: the root `{}` is not a readable directory",
-            loaded.root_display
-        )?;
-        return Ok(Err(EXIT_ERROR));
-    }
     let graph = crate::facts::build(&spec.root, &build_options(spec, args));
     let assignment = match assign_or_report(loaded, &graph, style, err)? {
         Ok(a) => a,
