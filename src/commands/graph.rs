@@ -37,11 +37,7 @@ pub fn graph(
         Err(code) => return Ok(code),
     };
     let outcome = rules::check(spec, &facts, &assignment);
-    let cx = Context {
-        spec,
-        graph: &facts,
-        assignment: &assignment,
-    };
+    let cx = Context::new(spec, &facts, &assignment);
     let reported = reported_edges(&outcome.violations);
     let drawn = if args.modules {
         modules(&cx, &reported)

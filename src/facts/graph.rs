@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span};
+use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span, UseFact};
 use super::parse::{Parsed, QueryHit};
 use super::Warning;
 
@@ -149,6 +149,9 @@ pub struct FactGraph {
     /// What the facts cache did (not part of the facts).
     #[serde(skip)]
     pub cache: super::CacheReport,
+    /// Threads the graph was built with (0 = one per core); passes over it use as many.
+    #[serde(skip)]
+    pub threads: usize,
 }
 
 impl FactGraph {
@@ -172,55 +175,14 @@ impl FactGraph {
 
     /// The path with names that `use` brought into scope replaced by what they import, and a
     /// leading `self`/`super` replaced by the module's path: after `use std::process;`,
-    /// `process::exit` expands to `std::process::exit`. Best effort; never fails.
+    /// `process::exit` expands to `std::process::exit`. Best effort; never fails. For many
+    /// paths of one file, build an [`Expander`] once instead.
     pub fn expand_path(&self, file: FileId, scope: ScopeId, path: &[String]) -> Vec<String> {
-        let f = &self.files[file as usize];
-        let mut cur: Vec<String> = path.to_vec();
-        for _ in 0..MAX_DEPTH {
-            let Some(first) = cur.first() else { break };
-            match first.as_str() {
-                "self" | "super" => {
-                    let Some(&m) = f.scope_modules.get(scope as usize) else {
-                        break;
-                    };
-                    let mut module: Vec<String> = self
-                        .module(m)
-                        .path
-                        .split("::")
-                        .map(str::to_string)
-                        .collect();
-                    let mut i = 0;
-                    if cur[0] == "self" {
-                        i = 1;
-                    }
-                    while cur.get(i).is_some_and(|s| s == "super") && module.len() > 1 {
-                        module.pop();
-                        i += 1;
-                    }
-                    module.extend(cur.drain(i..));
-                    cur = module;
-                    break;
-                }
-                name => {
-                    let found =
-                        f.facts.uses.iter().find(|u| {
-                            u.scope == scope && !u.glob && u.name.as_deref() == Some(name)
-                        });
-                    match found {
-                        Some(u)
-                            if u.path.first().map(String::as_str) != Some(name)
-                                || u.path.len() > 1 =>
-                        {
-                            let mut next = u.path.clone();
-                            next.extend(cur.drain(1..));
-                            cur = next;
-                        }
-                        _ => break,
-                    }
-                }
-            }
-        }
-        cur
+        Expander::new(self, file)
+            .expand(scope, path)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Full display name of a module: `<crate name>::a::b`.
@@ -236,6 +198,71 @@ impl FactGraph {
             }
             None => m.path.clone(),
         }
+    }
+}
+
+/// Expands the paths of one file through its `use` bindings (see
+/// [`FactGraph::expand_path`]), with the file's bindings indexed once; the expanded segments
+/// borrow from the facts, so expanding allocates one vector per path.
+pub struct Expander<'g> {
+    graph: &'g FactGraph,
+    file: &'g SourceFile,
+    bindings: HashMap<(ScopeId, &'g str), &'g UseFact>,
+}
+
+impl<'g> Expander<'g> {
+    /// The expander of one file.
+    pub fn new(graph: &'g FactGraph, file: FileId) -> Self {
+        let file = graph.file(file);
+        let mut bindings = HashMap::new();
+        for u in &file.facts.uses {
+            if let (false, Some(name)) = (u.glob, &u.name) {
+                bindings.entry((u.scope, name.as_str())).or_insert(u);
+            }
+        }
+        Expander {
+            graph,
+            file,
+            bindings,
+        }
+    }
+
+    /// `path` (written in `scope` of the file) with `use` names and `self`/`super` followed.
+    pub fn expand<'p>(&self, scope: ScopeId, path: &'p [String]) -> Vec<&'p str>
+    where
+        'g: 'p,
+    {
+        let mut cur: Vec<&'p str> = path.iter().map(String::as_str).collect();
+        for _ in 0..MAX_DEPTH {
+            let Some(&first) = cur.first() else { break };
+            match first {
+                "self" | "super" => {
+                    let Some(&m) = self.file.scope_modules.get(scope as usize) else {
+                        break;
+                    };
+                    let mut module: Vec<&'p str> = self.graph.module(m).path.split("::").collect();
+                    let mut i = usize::from(cur[0] == "self");
+                    while cur.get(i).is_some_and(|s| *s == "super") && module.len() > 1 {
+                        module.pop();
+                        i += 1;
+                    }
+                    module.extend(cur.drain(i..));
+                    cur = module;
+                    break;
+                }
+                name => match self.bindings.get(&(scope, name)) {
+                    Some(u)
+                        if u.path.first().map(String::as_str) != Some(name) || u.path.len() > 1 =>
+                    {
+                        let mut next: Vec<&'p str> = u.path.iter().map(String::as_str).collect();
+                        next.extend(cur.drain(1..));
+                        cur = next;
+                    }
+                    _ => break,
+                },
+            }
+        }
+        cur
     }
 }
 
@@ -380,6 +407,7 @@ pub fn assemble(
         unresolved: Vec::new(),
         warnings,
         cache: super::CacheReport::default(),
+        threads: 0,
     };
     Trees::new(&mut g).build();
     resolve_all(&mut g);

@@ -10,6 +10,7 @@ pub mod cargo;
 pub mod graph;
 pub mod header;
 pub mod model;
+pub mod par;
 pub mod parse;
 pub mod rust;
 pub mod walk;
@@ -158,6 +159,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
         packages,
         warnings,
     );
+    graph.threads = options.threads;
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,

@@ -78,11 +78,7 @@ impl<'a> Selector<'a> {
         assignment: &'a Assignment,
         changes: &'a ChangeSet,
     ) -> Self {
-        let cx = Context {
-            spec,
-            graph,
-            assignment,
-        };
+        let cx = Context::new(spec, graph, assignment);
         let changed = |id| changes.present.contains(&graph.file(id).path);
         let pairs = graph
             .edges

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::boundaries::normalise_crate;
 use super::{CodeDoc, Context, Location, Violation};
+use crate::facts::graph::Expander;
 use crate::facts::header::{DeclarationParser, Header};
 use crate::facts::model::{Arg, Callee, Span, Visibility};
 use crate::facts::{FactGraph, FileId, ModId, UseTarget};
@@ -568,6 +569,7 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
     let mut out = Vec::new();
     for (i, f) in g.files.iter().enumerate() {
         let id = i as FileId;
+        let expander = Expander::new(g, id);
         for c in &f.facts.calls {
             let Callee::Path(path) = &c.callee else {
                 continue;
@@ -577,8 +579,7 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
             if c.first_arg.is_none() {
                 continue;
             }
-            let full = g.expand_path(id, c.scope, path);
-            let full: Vec<&str> = full.iter().map(String::as_str).collect();
+            let full = expander.expand(c.scope, path);
             let is_env = matches!(full.as_slice(), ["std" | "::std", "env", f] | ["::", "std", "env", f] if ENV_FNS.contains(f));
             if !is_env {
                 continue;

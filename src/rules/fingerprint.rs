@@ -5,6 +5,7 @@
 //! violations that share all of these. Line numbers are not part of it. FNV-1a (64 bits) keeps
 //! it identical across platforms and Rust versions.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{Location, Violation};
@@ -93,46 +94,67 @@ impl<'a> Nest<'a> {
     }
 }
 
-/// Sets `fingerprint` on every violation (which must be sorted). Each source file with a
-/// violation is read once, to take the offending text.
+/// Sets `fingerprint` on every violation (which must be sorted). Files are taken one at a
+/// time, in parallel: each source file with a violation is read once, to take the offending
+/// texts, and dropped before the next.
 pub fn assign(violations: &mut [Violation], graph: &FactGraph, spec_source: &str) {
-    let mut texts: HashMap<String, String> = HashMap::new();
-    let mut nests: HashMap<u32, Nest> = HashMap::new();
+    // Sorted violations come in runs of one location file each (spec violations last).
+    let mut runs: Vec<&mut [Violation]> = Vec::new();
+    let mut rest = violations;
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .position(|v| !same_file(&v.location, &first.location))
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at_mut(len);
+        runs.push(run);
+        rest = tail;
+    }
+    let slots: Vec<std::sync::Mutex<&mut [Violation]>> =
+        runs.into_iter().map(std::sync::Mutex::new).collect();
+    crate::facts::par::map(slots.len(), graph.threads, |i| {
+        if let Ok(mut run) = slots[i].lock() {
+            assign_run(&mut run, graph, spec_source);
+        }
+    });
+}
+
+fn same_file(a: &Location, b: &Location) -> bool {
+    match (a, b) {
+        (Location::Source { file: x, .. }, Location::Source { file: y, .. }) => x == y,
+        (Location::Spec { .. }, Location::Spec { .. }) => true,
+        _ => false,
+    }
+}
+
+/// Fingerprints of the violations of one file (or of the spec).
+fn assign_run(run: &mut [Violation], graph: &FactGraph, spec_source: &str) {
+    let (file, source, nest) = match run.first().map(|v| &v.location) {
+        Some(Location::Source { file, .. }) => (
+            file.clone(),
+            Cow::Owned(crate::facts::read_for_display(&graph.root, file).unwrap_or_default()),
+            graph
+                .file_id(file)
+                .map(|id| Nest::new(&graph.file(id).facts.items)),
+        ),
+        Some(Location::Spec { .. }) => ("ribo.yaml".to_owned(), Cow::Borrowed(spec_source), None),
+        None => return,
+    };
     let mut seen: HashMap<u64, u32> = HashMap::new();
-    for v in violations.iter_mut() {
-        let (file, text, item) = match &v.location {
-            Location::Source { file, span } => {
-                let source = texts.entry(file.clone()).or_insert_with(|| {
-                    crate::facts::read_for_display(&graph.root, file).unwrap_or_default()
-                });
-                let text = source
-                    .get(span.start as usize..span.end as usize)
-                    .map(collapse)
-                    .unwrap_or_default();
-                let item = graph
-                    .file_id(file)
-                    .map(|id| {
-                        nests
-                            .entry(id)
-                            .or_insert_with(|| Nest::new(&graph.file(id).facts.items))
-                            .enclosing(*span)
-                    })
-                    .unwrap_or_default();
-                (file.as_str(), text, item)
-            }
-            Location::Spec { span } => {
-                let text = spec_source
-                    .get(span.start as usize..span.end as usize)
-                    .map(collapse)
-                    .unwrap_or_default();
-                ("ribo.yaml", text, String::new())
-            }
+    for v in run.iter_mut() {
+        let span = match &v.location {
+            Location::Source { span, .. } | Location::Spec { span } => *span,
         };
-        let key = fnv(&[&v.code, file, &text, &item]);
+        let text = source
+            .get(span.start as usize..span.end as usize)
+            .map(collapse)
+            .unwrap_or_default();
+        let item = nest.as_ref().map(|n| n.enclosing(span)).unwrap_or_default();
+        let key = fnv(&[&v.code, &file, &text, &item]);
         let n = seen.entry(key).or_insert(0);
         let occurrence = n.to_string();
         *n += 1;
-        v.fingerprint = format!("{:016x}", fnv(&[&v.code, file, &text, &item, &occurrence]));
+        v.fingerprint = format!("{:016x}", fnv(&[&v.code, &file, &text, &item, &occurrence]));
     }
 }
 

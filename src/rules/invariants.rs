@@ -10,6 +10,9 @@
 use super::patterns::{matches_method, matches_path};
 use super::{CodeDoc, Context, Location, SpecLabel, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Span, UnsafeKind, Visibility};
+use std::cell::OnceCell;
+
+use crate::facts::graph::Expander;
 use crate::facts::{FileId, SourceFile};
 use crate::spec::model::{Forbid, Invariant, ItemKind, PathPattern, Require, Scope, TestsMode};
 
@@ -36,42 +39,70 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     if cx.spec.invariants.is_empty() {
         return;
     }
-    for (i, file) in cx.graph.files.iter().enumerate() {
-        let id = i as FileId;
-        let expanded = Expanded::default();
-        for inv in &cx.spec.invariants {
-            let skip_tests = inv
-                .tests
-                .as_ref()
-                .map_or(cx.skip_tests(), |t| t.value == TestsMode::Skip);
-            if (skip_tests && file.test) || !applies(cx, inv, id, file) {
-                continue;
-            }
-            let mut found = Found {
-                cx,
-                inv,
-                file,
-                skip_tests,
-                expanded: &expanded,
-                out: &mut *out,
-            };
-            if let Some(forbid) = &inv.forbid {
-                found.forbid(id, forbid);
-            }
-            if let Some(require) = &inv.require {
-                found.require(require);
-            }
+    let per_file = crate::facts::par::map(cx.graph.files.len(), cx.graph.threads, |i| {
+        let mut out = Vec::new();
+        check_file(cx, i as FileId, &mut out);
+        out
+    });
+    out.extend(per_file.into_iter().flatten());
+}
+
+/// Every invariant that applies to one file.
+fn check_file(cx: &Context, id: FileId, out: &mut Vec<Violation>) {
+    let file = cx.graph.file(id);
+    let expanded = Expanded::new(cx.graph, id);
+    for inv in &cx.spec.invariants {
+        let skip_tests = inv
+            .tests
+            .as_ref()
+            .map_or(cx.skip_tests(), |t| t.value == TestsMode::Skip);
+        if (skip_tests && file.test) || !applies(cx, inv, id, file) {
+            continue;
+        }
+        let mut found = Found {
+            cx,
+            inv,
+            file,
+            skip_tests,
+            expanded: &expanded,
+            out: &mut *out,
+        };
+        if let Some(forbid) = &inv.forbid {
+            found.forbid(forbid);
+        }
+        if let Some(require) = &inv.require {
+            found.require(require);
         }
     }
 }
 
 /// The paths of one file's calls, macros and references after `use` names are followed,
 /// computed on first need.
-#[derive(Default)]
-struct Expanded {
-    calls: std::cell::OnceCell<Vec<Vec<String>>>,
-    macros: std::cell::OnceCell<Vec<Vec<String>>>,
-    refs: std::cell::OnceCell<Vec<Vec<String>>>,
+struct Expanded<'g> {
+    graph: &'g crate::facts::FactGraph,
+    file: FileId,
+    expander: OnceCell<Expander<'g>>,
+    calls: OnceCell<Vec<Vec<&'g str>>>,
+    macros: OnceCell<Vec<Vec<&'g str>>>,
+    refs: OnceCell<Vec<Vec<&'g str>>>,
+}
+
+impl<'g> Expanded<'g> {
+    fn new(graph: &'g crate::facts::FactGraph, file: FileId) -> Self {
+        Expanded {
+            graph,
+            file,
+            expander: OnceCell::new(),
+            calls: OnceCell::new(),
+            macros: OnceCell::new(),
+            refs: OnceCell::new(),
+        }
+    }
+
+    fn expander(&self) -> &Expander<'g> {
+        self.expander
+            .get_or_init(|| Expander::new(self.graph, self.file))
+    }
 }
 
 /// Does the invariant apply to this file (`in:` / `except:`)?
@@ -88,7 +119,7 @@ struct Found<'c, 'o> {
     inv: &'c Invariant,
     file: &'c SourceFile,
     skip_tests: bool,
-    expanded: &'c Expanded,
+    expanded: &'c Expanded<'c>,
     out: &'o mut Vec<Violation>,
 }
 
@@ -97,7 +128,7 @@ impl Found<'_, '_> {
         self.skip_tests && test
     }
 
-    fn forbid(&mut self, id: FileId, forbid: &Forbid) {
+    fn forbid(&mut self, forbid: &Forbid) {
         let facts = &self.file.facts;
         if forbid.unsafe_.as_ref().is_some_and(|u| u.value) {
             let span = forbid
@@ -123,13 +154,13 @@ impl Found<'_, '_> {
             }
         }
         if !forbid.calls.is_empty() {
-            let g = self.cx.graph;
-            let expanded = self.expanded.calls.get_or_init(|| {
+            let x = self.expanded;
+            let expanded = x.calls.get_or_init(|| {
                 facts
                     .calls
                     .iter()
                     .map(|c| match &c.callee {
-                        Callee::Path(path) => g.expand_path(id, c.scope, path),
+                        Callee::Path(path) => x.expander().expand(c.scope, path),
                         Callee::Method(_) => Vec::new(),
                     })
                     .collect()
@@ -140,14 +171,10 @@ impl Found<'_, '_> {
                 }
                 let hit = match &c.callee {
                     Callee::Method(name) => forbid.calls.iter().find(|p| matches_method(p, name)),
-                    Callee::Path(path) => {
-                        let written: Vec<&str> = path.iter().map(String::as_str).collect();
-                        let expanded: Vec<&str> = expanded[ci].iter().map(String::as_str).collect();
-                        forbid
-                            .calls
-                            .iter()
-                            .find(|p| matches_path(p, &written, &expanded))
-                    }
+                    Callee::Path(path) => forbid
+                        .calls
+                        .iter()
+                        .find(|p| matches_path(p, path, &expanded[ci])),
                 };
                 if let Some(p) = hit {
                     let shown = match &c.callee {
@@ -159,47 +186,43 @@ impl Found<'_, '_> {
             }
         }
         if !forbid.macros.is_empty() {
-            let g = self.cx.graph;
-            let expanded = self.expanded.macros.get_or_init(|| {
+            let x = self.expanded;
+            let expanded = x.macros.get_or_init(|| {
                 facts
                     .macros
                     .iter()
-                    .map(|m| g.expand_path(id, m.scope, &m.path))
+                    .map(|m| x.expander().expand(m.scope, &m.path))
                     .collect()
             });
             for (mi, m) in facts.macros.iter().enumerate() {
                 if self.skip(m.test) {
                     continue;
                 }
-                let written: Vec<&str> = m.path.iter().map(String::as_str).collect();
-                let expanded: Vec<&str> = expanded[mi].iter().map(String::as_str).collect();
                 if let Some(p) = forbid
                     .macros
                     .iter()
-                    .find(|p| matches_path(p, &written, &expanded))
+                    .find(|p| matches_path(p, &m.path, &expanded[mi]))
                 {
                     self.push_pattern(m.span, format!("`{}!`", m.path.join("::")), p);
                 }
             }
         }
         if !forbid.paths.is_empty() {
-            let g = self.cx.graph;
-            let expanded = self.expanded.refs.get_or_init(|| {
+            let x = self.expanded;
+            let expanded = x.refs.get_or_init(|| {
                 facts
                     .refs
                     .iter()
-                    .map(|r| g.expand_path(id, r.scope, &r.path))
+                    .map(|r| x.expander().expand(r.scope, &r.path))
                     .collect()
             });
             for (ri, r) in facts.refs.iter().enumerate() {
                 if self.skip(r.test) {
                     continue;
                 }
-                let written: Vec<&str> = r.path.iter().map(String::as_str).collect();
-                let expanded: Vec<&str> = expanded[ri].iter().map(String::as_str).collect();
                 if let Some(p) = forbid.paths.iter().find(|p| {
-                    super::patterns::matches(&p.segments, &expanded)
-                        || super::patterns::matches(&p.segments, &written)
+                    super::patterns::matches(&p.segments, &expanded[ri])
+                        || super::patterns::matches(&p.segments, &r.path)
                 }) {
                     self.push_pattern(r.span, format!("`{}`", r.path.join("::")), p);
                 }

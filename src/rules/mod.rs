@@ -15,6 +15,7 @@ pub mod suppress;
 
 use crate::facts::model::Span;
 use crate::facts::FactGraph;
+use crate::spec::lines::Lines;
 use crate::spec::model::{Level, Severity, SpecSpan, TestsMode};
 use crate::spec::Spec;
 
@@ -67,9 +68,21 @@ pub struct Context<'a> {
     pub spec: &'a Spec,
     pub graph: &'a FactGraph,
     pub assignment: &'a Assignment,
+    /// Line starts of the spec source, indexed once: every violation points into the spec.
+    spec_lines: Lines<'a>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context of one run.
+    pub fn new(spec: &'a Spec, graph: &'a FactGraph, assignment: &'a Assignment) -> Self {
+        Context {
+            spec,
+            graph,
+            assignment,
+            spec_lines: Lines::new(&spec.source),
+        }
+    }
+
     /// Test code is left out unless `options.tests: check`.
     pub fn skip_tests(&self) -> bool {
         self.spec.options.tests.value == TestsMode::Skip
@@ -77,7 +90,15 @@ impl Context<'_> {
 
     /// A span in the spec source with its line and column.
     pub fn spec_span(&self, span: &SpecSpan) -> Span {
-        span_in(&self.spec.source, span)
+        let len = self.spec.source.len();
+        let start = span.start.min(len);
+        let end = span.end.clamp(start, len);
+        Span {
+            start: start as u32,
+            end: end as u32,
+            line: self.spec_lines.line_of(start) as u32,
+            col: self.spec_lines.column_of(start) as u32,
+        }
     }
 
     /// A label on the spec, or `None` when the value was defaulted (no span).
@@ -124,11 +145,7 @@ pub struct Outcome {
 
 /// Runs every rule, then applies inline suppressions.
 pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome {
-    let cx = Context {
-        spec,
-        graph,
-        assignment,
-    };
+    let cx = Context::new(spec, graph, assignment);
     let mut out = Vec::new();
     boundaries::check(&cx, &mut out);
     drift::check(&cx, &mut out);

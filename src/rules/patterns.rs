@@ -6,8 +6,8 @@
 use crate::spec::model::{PathPattern, PatternSegment};
 
 /// Does the whole `path` match the pattern?
-pub fn matches(pattern: &[PatternSegment], path: &[&str]) -> bool {
-    match (pattern.first(), path.first()) {
+pub fn matches<S: AsRef<str>>(pattern: &[PatternSegment], path: &[S]) -> bool {
+    match (pattern.first(), path.first().map(AsRef::as_ref)) {
         (None, None) => true,
         (None, Some(_)) => false,
         (Some(PatternSegment::AnyMany), _) => {
@@ -48,9 +48,13 @@ pub fn is_bare(p: &PathPattern) -> bool {
 
 /// Matches a path call: a bare pattern on the last segment, otherwise the whole path
 /// (as written, or as expanded through `use`).
-pub fn matches_path(p: &PathPattern, written: &[&str], expanded: &[&str]) -> bool {
+pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
+    p: &PathPattern,
+    written: &[S],
+    expanded: &[T],
+) -> bool {
     if is_bare(p) {
-        return match (p.segments.first(), written.last()) {
+        return match (p.segments.first(), written.last().map(AsRef::as_ref)) {
             (Some(PatternSegment::Name(n)), Some(last)) => name_matches(n, last),
             _ => false,
         };

@@ -358,11 +358,7 @@ pub(crate) fn dependencies(
     assignment: &Assignment,
     draft: &mut Draft,
 ) {
-    let cx = rules::Context {
-        spec,
-        graph,
-        assignment,
-    };
+    let cx = rules::Context::new(spec, graph, assignment);
     let n = spec.boundaries.len();
     let mut adj: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
     for edge in graph.edges.iter().filter(|e| !e.test) {
