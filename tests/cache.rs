@@ -152,3 +152,113 @@ fn no_cache_writes_nothing() {
     };
     assert_eq!(strip(&out.stdout), strip(&with_cache.stdout));
 }
+
+/// Runs `ribo check` (human and JSON) with the cache in `.ribo-cache/` of `root`.
+fn check_cached(root: &Path, extra: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["check", "--color", "never", "--format", "json"])
+        .args(extra)
+        .current_dir(root)
+        .env_remove("RIBO_NO_CACHE")
+        .env_remove("RIBO_CACHE_DIR")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The wall time is the only part of a report that may differ between runs.
+    let stable: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.contains("\"elapsed"))
+        .collect();
+    (out.status.code().unwrap_or(-1), stable.join("\n"))
+}
+
+fn invariants_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invariants-forbid");
+    copy_dir(&fixture, dir.path());
+    dir
+}
+
+/// A run over exactly the input of the last one reuses its results (the results file is not
+/// written again) and reports exactly what a run without any cache reports; a changed
+/// source file, spec or manifest makes them be computed again.
+#[test]
+fn results_are_reused_only_for_the_same_input() {
+    let dir = invariants_repo();
+    let root = dir.path();
+    let results = root.join(".ribo-cache/results-v1.bin");
+    let uncached = check_cached(root, &["--no-cache"]);
+    assert_eq!(uncached.0, 1, "{}", uncached.1);
+    assert!(!results.exists());
+
+    let cold = check_cached(root, &[]);
+    assert_eq!(cold, uncached);
+    let written = fs::read(&results).expect("results cached");
+    let stamp = fs::metadata(&results)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+
+    let warm = check_cached(root, &[]);
+    assert_eq!(warm, uncached);
+    assert_eq!(
+        fs::read(&results).expect("read"),
+        written,
+        "reused, not rewritten"
+    );
+    assert_eq!(
+        fs::metadata(&results)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        stamp
+    );
+
+    // A source file changes: a new violation is reported, and the results are stored anew.
+    let lib = root.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).expect("read");
+    fs::write(&lib, format!("{text}\nfn added() {{ unsafe {{}} }}\n")).expect("write");
+    let edited = check_cached(root, &[]);
+    assert_ne!(edited, uncached);
+    assert_eq!(edited, check_cached(root, &["--no-cache"]));
+    let count = |s: &str| s.matches("\"code\"").count();
+    assert_eq!(count(&edited.1), count(&uncached.1) + 1, "{}", edited.1);
+    assert_ne!(fs::read(&results).expect("read"), written);
+
+    // The spec changes (a severity): its results are not the old ones either.
+    let spec = root.join("ribo.yaml");
+    let yaml = fs::read_to_string(&spec).expect("read");
+    fs::write(&spec, yaml.replace("severity: warning", "severity: error")).expect("write");
+    let respec = check_cached(root, &[]);
+    assert_ne!(respec, edited);
+    assert_eq!(respec, check_cached(root, &["--no-cache"]));
+
+    // A manifest changes (the package is renamed): computed again, same as uncached.
+    let manifest = root.join("Cargo.toml");
+    let toml = fs::read_to_string(&manifest).expect("read");
+    fs::write(
+        &manifest,
+        format!("{toml}\n[dependencies]\nsqlx = \"0.8\"\n"),
+    )
+    .expect("write");
+    let remanifest = check_cached(root, &[]);
+    assert_eq!(remanifest, check_cached(root, &["--no-cache"]));
+}
+
+/// A corrupt or truncated results file is ignored (the run computes everything) and replaced.
+#[test]
+fn corrupt_results_are_never_trusted() {
+    let dir = invariants_repo();
+    let root = dir.path();
+    let uncached = check_cached(root, &["--no-cache"]);
+    check_cached(root, &[]);
+    let results = root.join(".ribo-cache/results-v1.bin");
+    let mut raw = fs::read(&results).expect("read");
+    let mid = raw.len() / 2;
+    raw[mid] ^= 0x55;
+    fs::write(&results, &raw).expect("write");
+    assert_eq!(check_cached(root, &[]), uncached);
+    assert_ne!(fs::read(&results).expect("read"), raw, "replaced");
+    for n in [0, 7, 30, raw.len() - 1] {
+        fs::write(&results, &raw[..n]).expect("write");
+        assert_eq!(check_cached(root, &[]), uncached);
+    }
+}

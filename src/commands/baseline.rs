@@ -287,8 +287,8 @@ pub fn baseline(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let outcome = match analyse(&loaded, &args.spec, style, err)? {
-        Ok(a) => a,
+    let outcome = match analyse(&loaded, &args.spec, true, true, style, err)? {
+        Ok(a) => a.outcome,
         Err(code) => return Ok(code),
     };
     let spec = &loaded.spec;

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use super::changed::{self, Paths};
-use super::{assign_or_report, baseline, build_options, load_spec};
+use super::{analyse, baseline, load_spec};
 use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, Style, Summary};
 use crate::rules::changed::Selector;
@@ -61,30 +61,41 @@ pub fn check(
             return Ok(EXIT_ERROR);
         }
     };
-    let options = build_options(spec, &args.spec);
-    let graph = super::progress::build(&spec.root, options, !args.quiet);
-    let assignment = match assign_or_report(&loaded, &graph, style, err)? {
+    // The changed-files view needs the graph; a whole-repository run may reuse the results
+    // of a run over the same input.
+    let analysis = match analyse(
+        &loaded,
+        spec_args,
+        changes.is_none(),
+        !args.quiet,
+        style,
+        err,
+    )? {
         Ok(a) => a,
         Err(code) => return Ok(code),
     };
-    let outcome = rules::check(spec, &graph, &assignment);
-    let selector = changes
-        .as_ref()
-        .map(|c| Selector::new(spec, &graph, &assignment, c));
-    let narrowed = baseline::narrow(outcome.violations, baseline.as_ref(), selector.as_ref());
+    let selector = match (&changes, &analysis.built) {
+        (Some(c), Some((graph, assignment))) => Some(Selector::new(spec, graph, assignment, c)),
+        _ => None,
+    };
+    let narrowed = baseline::narrow(
+        analysis.outcome.violations,
+        baseline.as_ref(),
+        selector.as_ref(),
+    );
     let mut violations = narrowed.violations;
     if args.strict {
         strict_unchecked(&mut violations);
     }
-    let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
+    let warnings = &analysis.warnings;
     let mut summary = Summary::new(
         &violations,
-        graph.files.len(),
-        unreadable,
-        &graph.warnings,
+        analysis.files,
+        analysis.unreadable,
+        warnings,
         Some(started.elapsed()),
     );
-    summary.suppressed = outcome.suppressed;
+    summary.suppressed = analysis.outcome.suppressed;
     let sources = report::Sources {
         root: &spec.root,
         display_prefix: &loaded.root_display,
@@ -98,34 +109,23 @@ pub fn check(
             if args.quiet {
                 writeln!(out, "{}", report::human::summary_line(&summary))?;
             } else {
-                report::human::write_check(
-                    out,
-                    &sources,
-                    &violations,
-                    &graph.warnings,
-                    &summary,
-                    style,
-                )?;
+                report::human::write_check(out, &sources, &violations, warnings, &summary, style)?;
             }
         }
         Format::Json => {
-            report::json::write(out, &sources, &violations, &graph.warnings, &summary)?;
+            report::json::write(out, &sources, &violations, warnings, &summary)?;
         }
-        Format::Sarif => report::sarif::write(
-            out,
-            &sources,
-            &violations,
-            &graph.warnings,
-            &spec.invariants,
-        )?,
+        Format::Sarif => {
+            report::sarif::write(out, &sources, &violations, warnings, &spec.invariants)?
+        }
         Format::Github => {
-            report::github::write(out, &sources, &violations, &graph.warnings, &summary)?;
+            report::github::write(out, &sources, &violations, warnings, &summary)?;
         }
         Format::Junit => report::junit::write(
             out,
             &sources,
             &violations,
-            &graph.warnings,
+            warnings,
             &spec.invariants,
             args.deny_warnings,
         )?,

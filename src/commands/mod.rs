@@ -12,6 +12,7 @@ pub(crate) mod git;
 pub mod graph;
 pub mod init;
 pub(crate) mod progress;
+pub(crate) mod results;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -129,20 +130,72 @@ fn cache_dir(spec: &Spec, args: &SpecArgs) -> Option<PathBuf> {
         .or_else(|| Some(spec.root.join(".ribo-cache")))
 }
 
+/// What a run found: the rules' outcome and what its summary needs.
+pub(crate) struct Analysis {
+    pub outcome: rules::Outcome,
+    /// Rust files found, and how many of them could not be read or parsed.
+    pub files: usize,
+    pub unreadable: usize,
+    /// Warnings about the input.
+    pub warnings: Vec<crate::facts::Warning>,
+    /// The fact graph and assignment, when they were built (not when a run over the same
+    /// input was reused: see `results`).
+    pub built: Option<(crate::facts::FactGraph, rules::Assignment)>,
+}
+
 /// Builds the facts of the spec's root, assigns files to boundaries and runs every rule.
+/// With `reuse`, a run over exactly the same input as the last one takes its results from
+/// the results cache instead; `progress` draws a bar on a terminal while parsing.
 pub(crate) fn analyse(
     loaded: &Loaded,
     args: &SpecArgs,
+    reuse: bool,
+    progress: bool,
     style: Style,
     err: &mut dyn Write,
-) -> io::Result<Result<rules::Outcome, i32>> {
+) -> io::Result<Result<Analysis, i32>> {
     let spec = &loaded.spec;
-    let graph = crate::facts::build(&spec.root, &build_options(spec, args));
+    let options = build_options(spec, args);
+    let input = crate::facts::scan(&spec.root, &options);
+    let stored = match (&options.cache_dir, reuse) {
+        (Some(dir), true) => {
+            results::key(spec, &input, &options.query_texts).map(|k| (dir.clone(), k))
+        }
+        _ => None,
+    };
+    if let Some(hit) = stored
+        .as_ref()
+        .and_then(|(dir, key)| results::load(dir, key))
+    {
+        return Ok(Ok(Analysis {
+            outcome: rules::Outcome {
+                violations: hit.violations,
+                suppressed: hit.suppressed,
+            },
+            files: hit.files,
+            unreadable: hit.unreadable,
+            warnings: hit.warnings,
+            built: None,
+        }));
+    }
+    let graph = progress::build_from(&spec.root, input, options, progress);
     let assignment = match assign_or_report(loaded, &graph, style, err)? {
         Ok(a) => a,
         Err(code) => return Ok(Err(code)),
     };
-    Ok(Ok(rules::check(spec, &graph, &assignment)))
+    let outcome = rules::check(spec, &graph, &assignment);
+    let files = graph.files.len();
+    let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
+    if let Some((dir, key)) = &stored {
+        results::save(dir, key, &outcome, files, unreadable, &graph.warnings);
+    }
+    Ok(Ok(Analysis {
+        outcome,
+        files,
+        unreadable,
+        warnings: graph.warnings.clone(),
+        built: Some((graph, assignment)),
+    }))
 }
 
 /// Assigns every file to its boundary; a file two boundaries claim equally is a spec error,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::facts::{self, BuildOptions, FactGraph, Progress};
+use crate::facts::{self, BuildOptions, FactGraph, Input, Progress};
 
 /// A run shorter than this never shows a bar.
 const DELAY: Duration = Duration::from_millis(400);
@@ -19,16 +19,27 @@ const DELAY: Duration = Duration::from_millis(400);
 const TICK: Duration = Duration::from_millis(80);
 
 /// Builds the facts; when `show` and stderr is a terminal, draws how many files are parsed.
-pub(crate) fn build(root: &Path, mut options: BuildOptions, show: bool) -> FactGraph {
+pub(crate) fn build(root: &Path, options: BuildOptions, show: bool) -> FactGraph {
+    let input = facts::scan(root, &options);
+    build_from(root, input, options, show)
+}
+
+/// [`build`] from a scan already made.
+pub(crate) fn build_from(
+    root: &Path,
+    input: Input,
+    mut options: BuildOptions,
+    show: bool,
+) -> FactGraph {
     if !show || !std::io::stderr().is_terminal() {
-        return facts::build(root, &options);
+        return facts::build_from(root, input, &options);
     }
     let progress = Arc::new(Progress::default());
     options.progress = Some(Arc::clone(&progress));
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let drawer = s.spawn(|| draw(&progress, &done));
-        let graph = facts::build(root, &options);
+        let graph = facts::build_from(root, input, &options);
         done.store(true, Ordering::Relaxed);
         drawer.thread().unpark();
         graph

@@ -139,23 +139,9 @@ impl Cache {
     }
 
     fn parse(data: Vec<u8>, key: &[u8; 32]) -> Result<Cache, &'static str> {
-        let mut pos = 0;
-        if take(&data, &mut pos, 8) != Some(MAGIC.as_slice()) {
-            return Err("not a ribo cache");
-        }
-        if take_u32(&data, &mut pos) != Some(FORMAT) {
-            return Err("written by another cache format");
-        }
-        if take(&data, &mut pos, 32) != Some(key.as_slice()) {
-            return Err("written by another ribo version, spec or machine");
-        }
-        let body_start = pos;
-        let checksum_at = data.len().checked_sub(32).ok_or("truncated")?;
-        if checksum_at < body_start
-            || blake3::hash(&data[body_start..checksum_at]).as_bytes() != &data[checksum_at..]
-        {
-            return Err("corrupt (checksum mismatch)");
-        }
+        let body = check_frame(&data, key)?;
+        let mut pos = body.start;
+        let checksum_at = body.end;
         let count = take_u64(&data[..checksum_at], &mut pos).ok_or("truncated")?;
         let mut entries = HashMap::new();
         for _ in 0..count {
@@ -218,14 +204,6 @@ pub fn save(
     loaded: &Cache,
     mut entries: Vec<NewEntry>,
 ) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# Written by ribo: its cache never belongs in version control.\n*\n",
-        )?;
-    }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let mut body = Vec::new();
     body.extend_from_slice(&(entries.len() as u64).to_le_bytes());
@@ -243,21 +221,65 @@ pub fn save(
         body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         body.extend_from_slice(bytes);
     }
+    write_file(dir, FILE_NAME, key, &body)
+}
+
+/// Checks a cache file's frame (magic, format, key, body checksum); the body's range.
+fn check_frame(data: &[u8], key: &[u8; 32]) -> Result<Range<usize>, &'static str> {
+    let mut pos = 0;
+    if take(data, &mut pos, 8) != Some(MAGIC.as_slice()) {
+        return Err("not a ribo cache");
+    }
+    if take_u32(data, &mut pos) != Some(FORMAT) {
+        return Err("written by another cache format");
+    }
+    if take(data, &mut pos, 32) != Some(key.as_slice()) {
+        return Err("written by another ribo version, spec or machine");
+    }
+    let checksum_at = data.len().checked_sub(32).ok_or("truncated")?;
+    if checksum_at < pos || blake3::hash(&data[pos..checksum_at]).as_bytes() != &data[checksum_at..]
+    {
+        return Err("corrupt (checksum mismatch)");
+    }
+    Ok(pos..checksum_at)
+}
+
+/// The body of `<dir>/<name>` when it exists and carries `key` with an intact checksum; a
+/// missing, foreign or corrupt file is `None` (to be rebuilt, never trusted).
+pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
+    let mut data = std::fs::read(dir.join(name)).ok()?;
+    let body = check_frame(&data, key).ok()?;
+    data.truncate(body.end);
+    data.drain(..body.start);
+    Some(data)
+}
+
+/// Writes `<dir>/<name>` (magic, format, key, body, checksum) atomically: a temporary file,
+/// then a rename. The directory gets a `.gitignore` of `*`.
+pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(
+            &ignore,
+            "# Written by ribo: its cache never belongs in version control.\n*\n",
+        )?;
+    }
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let tmp = dir.join(format!("{FILE_NAME}.{nonce}.tmp"));
+    let tmp = dir.join(format!("{name}.{nonce}.tmp"));
     {
         let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
         f.write_all(&FORMAT.to_le_bytes())?;
         f.write_all(key)?;
-        f.write_all(&body)?;
-        f.write_all(blake3::hash(&body).as_bytes())?;
+        f.write_all(body)?;
+        f.write_all(blake3::hash(body).as_bytes())?;
         f.flush()?;
     }
-    std::fs::rename(&tmp, dir.join(FILE_NAME))
+    std::fs::rename(&tmp, dir.join(name))
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use graph::{
     Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
@@ -29,7 +29,7 @@ pub use parse::QueryHit;
 
 /// Something ribo could not read or understand, with the path it concerns. Warnings never
 /// stop a run; they are counted in the summary so nothing passes silently.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Warning {
     /// Relative to the root, `/`-separated; empty when it concerns the root itself.
     pub path: String,
@@ -95,8 +95,37 @@ impl Default for BuildOptions {
     }
 }
 
-/// Builds the fact graph of the Rust code under `root`.
-pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
+/// What a build reads before parsing: the files to check, the Cargo packages, and (when the
+/// cache is on) every file's content hash. Its [`Input::digest`] identifies the whole input,
+/// so a caller can reuse the results of a run over exactly the same input.
+#[derive(Debug)]
+pub struct Input {
+    rust_files: Vec<String>,
+    packages: Vec<cargo::Package>,
+    warnings: Vec<Warning>,
+    /// Content hash of each Rust file (same index), `None` when it could not be read; all
+    /// `None` without a cache.
+    hashes: Vec<Option<cache::ContentHash>>,
+    digest: Option<[u8; 32]>,
+}
+
+impl Input {
+    /// Number of Rust files to check.
+    pub fn files(&self) -> usize {
+        self.rust_files.len()
+    }
+
+    /// A hash of everything the facts are built from: every file's path and content (or why
+    /// it could not be read), every manifest's content, and the walk's warnings. `None`
+    /// when the cache is off (nothing was hashed).
+    pub fn digest(&self) -> Option<&[u8; 32]> {
+        self.digest.as_ref()
+    }
+}
+
+/// Walks the root, reads the manifests and, when the cache is on, hashes every Rust file (in
+/// parallel): everything before the parse.
+pub fn scan(root: &Path, options: &BuildOptions) -> Input {
     let walked = walk::walk(root, &options.exclude);
     let mut warnings = walked.warnings;
     if walked.rust_files.is_empty() {
@@ -105,21 +134,84 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
             "no Rust files under the root: nothing was checked",
         ));
     }
-    if let Some(p) = &options.progress {
-        p.files.store(
-            walked.rust_files.len(),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-    }
+    let hashing = options.cache_dir.is_some();
+    let manifest_hashes = std::sync::Mutex::new(Vec::new());
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
     let mut packages = cargo::read_packages(
         &walked.manifests,
         &rust_set,
-        |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+        |rel| {
+            let text = std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string());
+            if let (true, Ok(text), Ok(mut seen)) = (hashing, &text, manifest_hashes.lock()) {
+                seen.push((rel.to_owned(), cache::content_hash(text.as_bytes())));
+            }
+            text
+        },
         &mut warnings,
     );
     if walked.manifests.is_empty() && !walked.rust_files.is_empty() {
         packages.extend(guess_package(root, &rust_set, &mut warnings));
+    }
+    let hashes: Vec<Option<cache::ContentHash>> = if hashing {
+        par::map(walked.rust_files.len(), options.threads, |i| {
+            parse::read_source(&root.join(&walked.rust_files[i]))
+                .ok()
+                .map(|bytes| cache::content_hash(&bytes))
+        })
+    } else {
+        vec![None; walked.rust_files.len()]
+    };
+    let digest = hashing.then(|| {
+        let mut h = blake3::Hasher::new();
+        let mut field = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        for (path, hash) in walked.rust_files.iter().zip(&hashes) {
+            field(path.as_bytes());
+            field(hash.as_ref().map_or(&[][..], |h| &h[..]));
+        }
+        for (path, hash) in manifest_hashes
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+        {
+            field(path.as_bytes());
+            field(&hash);
+        }
+        for w in &warnings {
+            field(w.path.as_bytes());
+            field(w.message.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    });
+    Input {
+        rust_files: walked.rust_files,
+        packages,
+        warnings,
+        hashes,
+        digest,
+    }
+}
+
+/// Builds the fact graph of the Rust code under `root`.
+pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
+    build_from(root, scan(root, options), options)
+}
+
+/// Builds the fact graph from a [`scan`] of `root`: parses every file (a file whose content
+/// hash is in the facts cache is not even read again), then assembles and resolves.
+pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGraph {
+    let Input {
+        rust_files,
+        packages,
+        mut warnings,
+        hashes,
+        ..
+    } = input;
+    if let Some(p) = &options.progress {
+        p.files
+            .store(rust_files.len(), std::sync::atomic::Ordering::Relaxed);
     }
     let key = options
         .cache_dir
@@ -132,38 +224,36 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
     let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
         cache: c,
         collect: true,
+        known: &hashes,
     });
     let (parsed, entries, stats) = parse::parse_all(
         root,
-        &walked.rust_files,
+        &rust_files,
         options.threads,
         &parse::QuerySet::new(&options.query_texts),
         cache_use,
         options.progress.as_deref(),
     );
-    if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
+    let mut rejected = None;
+    if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, loaded) {
         // Rewrite only when something changed: a miss, or a file gone since the last run.
         if stats.misses > 0 || c.len() != entries.len() {
-            if let Err(e) = cache::save(dir, key, c, entries) {
+            if let Err(e) = cache::save(dir, key, &c, entries) {
                 warnings.push(Warning::new(
                     walk::relative(root, dir).unwrap_or_default(),
                     format!("cache could not be written: {}", e.kind()),
                 ));
             }
         }
+        // The loaded cache (the whole file's bytes) is not needed past this point.
+        rejected = c.rejected;
     }
-    let mut graph = graph::assemble(
-        root.to_path_buf(),
-        walked.rust_files,
-        parsed,
-        packages,
-        warnings,
-    );
+    let mut graph = graph::assemble(root.to_path_buf(), rust_files, parsed, packages, warnings);
     graph.threads = options.threads;
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,
-        rejected: loaded.and_then(|c| c.rejected),
+        rejected,
         enabled: options.cache_dir.is_some(),
     };
     graph

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
-use super::cache::{content_hash, encode, Cache, CachedFile, NewEntry};
+use super::cache::{content_hash, encode, Cache, CachedFile, ContentHash, NewEntry};
 use super::model::{FileFacts, Span};
 use super::rust;
 
@@ -58,6 +58,9 @@ pub struct CacheUse<'a> {
     pub cache: &'a Cache,
     /// Collects the entries of every file parsed or reused, for writing the cache back.
     pub collect: bool,
+    /// Content hashes already taken (same index as the files; may be empty): a file whose
+    /// known hash is cached is not read at all.
+    pub known: &'a [Option<super::cache::ContentHash>],
 }
 
 /// What the parse did with the cache.
@@ -91,8 +94,9 @@ pub fn parse_all(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = files.get(i) else { break };
+                        let known = cache.and_then(|c| c.known.get(i).copied().flatten());
                         let (parsed, entry, hit, bytes) =
-                            parse_one(&mut parser, root, rel, queries, cache);
+                            parse_one(&mut parser, root, rel, queries, cache, known);
                         out.push((i, parsed, entry, hit));
                         // tree-sitter keeps its stack at the size the largest file needed:
                         // after a big file, a fresh parser gives that memory back.
@@ -181,7 +185,13 @@ fn parse_one(
     rel: &str,
     queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
+    known: Option<ContentHash>,
 ) -> (Parsed, Option<NewEntry>, bool, usize) {
+    if let (Some(c), Some(hash)) = (cache, known) {
+        if let Some(hit) = reuse(c, rel, hash) {
+            return hit;
+        }
+    }
     let source = match read_source(&root.join(rel)) {
         Ok(bytes) => bytes,
         Err(message) => return (Parsed::Failed(message), None, false, 0),
@@ -189,15 +199,11 @@ fn parse_one(
     let size = source.len();
     let hash = cache.map(|_| content_hash(&source));
     if let (Some(c), Some(hash)) = (cache, hash) {
-        if let Some(file) = c.cache.get(rel, &hash) {
-            let entry = c.collect.then(|| (rel.to_string(), hash, None));
-            let parsed = Parsed::Ok {
-                facts: Box::new(file.facts),
-                not_utf8: file.not_utf8,
-                hits: file.hits,
-                queries_incomplete: file.queries_incomplete,
-            };
-            return (parsed, entry, true, 0);
+        // The content may differ from the hash taken before (the file changed meanwhile).
+        if known != Some(hash) {
+            if let Some(hit) = reuse(c, rel, hash) {
+                return hit;
+            }
         }
     }
     let not_utf8 = std::str::from_utf8(&source).is_err();
@@ -240,6 +246,23 @@ fn parse_one(
             size,
         ),
     }
+}
+
+/// The cached facts of `rel` when its content hash is in the cache.
+fn reuse(
+    c: &CacheUse<'_>,
+    rel: &str,
+    hash: ContentHash,
+) -> Option<(Parsed, Option<NewEntry>, bool, usize)> {
+    let file = c.cache.get(rel, &hash)?;
+    let entry = c.collect.then(|| (rel.to_string(), hash, None));
+    let parsed = Parsed::Ok {
+        facts: Box::new(file.facts),
+        not_utf8: file.not_utf8,
+        hits: file.hits,
+        queries_incomplete: file.queries_incomplete,
+    };
+    Some((parsed, entry, true, 0))
 }
 
 /// The user's queries compiled into one multi-pattern query, so each tree is traversed once

@@ -13,6 +13,8 @@ pub mod invariants;
 pub mod patterns;
 pub mod suppress;
 
+use serde::{Deserialize, Serialize};
+
 use crate::facts::model::Span;
 use crate::facts::FactGraph;
 use crate::spec::lines::Lines;
@@ -32,7 +34,7 @@ pub struct CodeDoc {
 }
 
 /// Where a violation is: in a source file, or in the spec itself (drift of the spec).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Location {
     /// A source file relative to the root, with the span to underline.
     Source { file: String, span: Span },
@@ -41,14 +43,15 @@ pub enum Location {
 }
 
 /// A label on the spec line that declares the broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SpecLabel {
     pub span: Span,
     pub text: String,
 }
 
-/// One drift between the spec and the code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One drift between the spec and the code (serialisable: the results of a run over an
+/// unchanged input are cached).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Violation {
     pub location: Location,
     pub code: String,

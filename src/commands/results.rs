@@ -1,0 +1,83 @@
+//! The results cache: a run over exactly the same input as the last one reuses its results.
+//!
+//! The per-file facts cache (`facts::cache`) spares the parse of unchanged files; this one
+//! spares everything after: when the spec, ribo, the queries and every file's content are
+//! what they were, the violations are what they were. One file, `<cache dir>/results-v1.bin`,
+//! framed like the facts cache (key, checksum: a foreign or corrupt file is ignored, never
+//! trusted). Its key hashes the facts cache's key (ribo version, format, queries, the
+//! user's secret), the spec's path, root and full text, and the input's digest (every Rust
+//! file's path and content hash, every manifest, the walk's warnings).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{cache, Input, Warning};
+use crate::rules::{Outcome, Violation};
+use crate::spec::Spec;
+
+const FILE_NAME: &str = "results-v1.bin";
+
+/// What a run reports, as cached.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Stored {
+    pub violations: Vec<Violation>,
+    pub suppressed: usize,
+    pub files: usize,
+    pub unreadable: usize,
+    pub warnings: Vec<Warning>,
+}
+
+/// The same, borrowed, for writing (postcard encodes a slice as it decodes a `Vec`).
+#[derive(Serialize)]
+struct ToStore<'a> {
+    violations: &'a [Violation],
+    suppressed: usize,
+    files: usize,
+    unreadable: usize,
+    warnings: &'a [Warning],
+}
+
+/// The key of a run's results: `None` when the input was not hashed (no cache).
+pub(crate) fn key(spec: &Spec, input: &Input, queries: &[String]) -> Option<[u8; 32]> {
+    let digest = input.digest()?;
+    let mut h = blake3::Hasher::new_keyed(&cache::cache_key(queries));
+    for part in [
+        spec.path.to_string_lossy().as_bytes(),
+        spec.root.to_string_lossy().as_bytes(),
+        spec.source.as_bytes(),
+        digest,
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    Some(*h.finalize().as_bytes())
+}
+
+/// The results stored under `key`, if any (anything unreadable is a miss).
+pub(crate) fn load(dir: &Path, key: &[u8; 32]) -> Option<Stored> {
+    let body = cache::read_file(dir, FILE_NAME, key)?;
+    postcard::from_bytes(&body).ok()
+}
+
+/// Stores a run's results under `key`. Failing to write is not an error: the next run
+/// just computes them again.
+pub(crate) fn save(
+    dir: &Path,
+    key: &[u8; 32],
+    outcome: &Outcome,
+    files: usize,
+    unreadable: usize,
+    warnings: &[Warning],
+) {
+    let stored = ToStore {
+        violations: &outcome.violations,
+        suppressed: outcome.suppressed,
+        files,
+        unreadable,
+        warnings,
+    };
+    if let Ok(body) = postcard::to_allocvec(&stored) {
+        let _ = cache::write_file(dir, FILE_NAME, key, &body);
+    }
+}
