@@ -5,11 +5,12 @@
 #
 # 1. For every crate of the corpus: `ribo init` then `ribo check` must exit 0, with no panic.
 # 2. A spec with three invariants (unsafe blocks, `.unwrap()` calls, `println!`) is checked
-#    on the whole corpus, and ribo's counts per crate are compared with tsparse's `oracle`
-#    (raw tree-sitter queries over parsed code, no macro bodies). ribo also sees inside macro
-#    token trees and re-parses item macros (tokio's `cfg_*! { .. }`), and `unsafe: true` also
-#    covers unsafe fns/impls/traits, so it may count more, never less: the script fails if ribo
-#    finds fewer anywhere.
+#    on the whole corpus and reconciled with an independent oracle (bench/oracle.py: the Python
+#    tree-sitter bindings running tsparse's `oracle` queries), location by location: per crate,
+#    ribo = oracle + extras that each come from a wider definition, named (inside a macro's
+#    token tree, unsafe fn/impl/trait, path calls...). The script fails on any oracle location
+#    ribo misses and on any ribo location it cannot explain; the oracle's totals must equal
+#    tsparse's.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -43,45 +44,30 @@ for crate in "$CORPUS"/*/; do
 done
 rm -rf "$WORK"
 
-echo "== counts per crate: ribo vs tsparse oracle"
+echo "== counts per crate: ribo vs an independent tree-sitter oracle, location by location"
+PY="$TOOLS/py"
+if ! PYTHONPATH="$PY" python3 -c "import tree_sitter, tree_sitter_rust" 2>/dev/null; then
+  echo "== installing the Python tree-sitter bindings (PyPI) into bench/.tools/py"
+  python3 -m pip install --quiet --target "$PY" "tree-sitter==0.26.1" "tree-sitter-rust==0.24.2" >/dev/null
+fi
 SPEC="$(mktemp --suffix=.yaml)"
 python3 "$HERE/spec.py" "$CORPUS" --oracle > "$SPEC"
 sed -i "s|^system:|system:\n  root: $CORPUS|" "$SPEC"
 "$RIBO" check --spec "$SPEC" --no-cache --format json --color never > "$SPEC.json" || true
-"$TSPARSE" oracle 2 "$CORPUS" > "$SPEC.tsv"
-python3 - "$SPEC.json" "$SPEC.tsv" "$CORPUS" <<'PY' || fail=1
-import json, os, sys, collections
-report = json.load(open(sys.argv[1]))
-corpus = os.path.realpath(sys.argv[3])
-ribo = collections.Counter()
-for v in report["violations"]:
-    # JSON paths are shown as a user would type them from the working directory.
-    rel = os.path.relpath(os.path.realpath(v["file"]), corpus)
-    ribo[(rel.split(os.sep)[0], v["code"])] += 1
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2])]
-head, rows = rows[0], rows[1:]
-col = {n: i for i, n in enumerate(head)}
-pairs = [("unsafe_block", "invariant::unsafe-blocks"), ("unwrap_call", "invariant::unwrap-calls"),
-         ("println_macro", "invariant::println-macros")]
-bad = 0
-print(f"{'crate':28} " + " ".join(f"{o:>22}" for o, _ in pairs))
-for r in rows:
-    crate = r[0]
-    if crate == "TOTAL":
-        continue
-    cells = []
-    for oracle, code in pairs:
-        o, m = int(r[col[oracle]]), ribo[(crate, code)]
-        mark = "" if m == o else (" (+%d)" % (m - o) if m > o else " (LESS)")
-        if m < o:
-            bad += 1
-        cells.append(f"{m}/{o}{mark}".rjust(22))
-    print(f"{crate:28} " + " ".join(cells))
-print("\nribo/oracle per crate. ribo never counts fewer; (+n) comes from ribo's wider definitions:")
-print("  unsafe: true also covers unsafe fns, impls and traits (the oracle counts unsafe blocks only);")
-print("  calls: [unwrap] also matches path calls (Option::unwrap(x)) and calls in macro token trees;")
-print("  macros nested in token trees and re-parsed item macros (tokio's cfg_*! { .. }) count too.")
-sys.exit(1 if bad else 0)
+"$RIBO" facts --spec "$SPEC" --no-cache > "$SPEC.facts.json"
+PYTHONPATH="$PY" python3 "$HERE/oracle.py" "$CORPUS" "$SPEC.json" "$SPEC.facts.json" | tee "$SPEC.out" || fail=1
+# The Python oracle and tsparse's Rust oracle (same queries) must agree on the totals.
+"$TSPARSE" oracle 2 "$CORPUS" 2>/dev/null > "$SPEC.tsv"
+python3 - "$SPEC.tsv" "$SPEC.out" <<'PY' || fail=1
+import re, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+col = {n: i for i, n in enumerate(rows[0])}
+total = next(r for r in rows if r[0] == "TOTAL")
+want = [int(total[col[c]]) for c in ("unsafe_block", "unwrap_call", "println_macro")]
+line = next(l for l in open(sys.argv[2]) if l.startswith("TOTAL"))
+got = [int(o) for o in re.findall(r"\d+ = (\d+) \+", line)]
+print(f"tsparse oracle totals {want}, Python oracle totals {got}")
+sys.exit(0 if got == want else 1)
 PY
-rm -f "$SPEC" "$SPEC.json" "$SPEC.tsv"
+rm -f "$SPEC" "$SPEC.json" "$SPEC.facts.json" "$SPEC.out" "$SPEC.tsv"
 exit $fail

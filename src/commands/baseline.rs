@@ -287,7 +287,7 @@ pub fn baseline(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let outcome = match analyse(&loaded, &args.spec, true, true, style, err)? {
+    let outcome = match analyse(&loaded, &args.spec, true, None, true, style, err)? {
         Ok(a) => a.outcome,
         Err(code) => return Ok(code),
     };

@@ -145,11 +145,13 @@ pub(crate) struct Analysis {
 
 /// Builds the facts of the spec's root, assigns files to boundaries and runs every rule.
 /// With `reuse`, a run over exactly the same input as the last one takes its results from
-/// the results cache instead; `progress` draws a bar on a terminal while parsing.
+/// the results cache instead; `progress` draws a bar on a terminal while parsing. With
+/// `focus`, only the files it names get per-file rules (the run reports only theirs).
 pub(crate) fn analyse(
     loaded: &Loaded,
     args: &SpecArgs,
     reuse: bool,
+    focus: Option<&std::collections::BTreeSet<String>>,
     progress: bool,
     style: Style,
     err: &mut dyn Write,
@@ -183,7 +185,13 @@ pub(crate) fn analyse(
         Ok(a) => a,
         Err(code) => return Ok(Err(code)),
     };
-    let outcome = rules::check(spec, &graph, &assignment);
+    let outcome = match focus {
+        Some(files) => {
+            let only = |path: &str| files.contains(path);
+            rules::check_focused(spec, &graph, &assignment, Some(&only))
+        }
+        None => rules::check(spec, &graph, &assignment),
+    };
     let files = graph.files.len();
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     if let Some((dir, key)) = &stored {

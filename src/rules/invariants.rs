@@ -50,6 +50,9 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
 /// Every invariant that applies to one file.
 fn check_file(cx: &Context, id: FileId, out: &mut Vec<Violation>) {
     let file = cx.graph.file(id);
+    if !cx.in_focus(&file.path) {
+        return;
+    }
     let expanded = Expanded::new(cx.graph, id);
     for inv in &cx.spec.invariants {
         let skip_tests = inv

@@ -73,6 +73,9 @@ pub struct Context<'a> {
     pub assignment: &'a Assignment,
     /// Line starts of the spec source, indexed once: every violation points into the spec.
     spec_lines: Lines<'a>,
+    /// When set, per-file rules (invariants) run only on the files it accepts: a changed-mode
+    /// run reports nothing else of theirs.
+    focus: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
 }
 
 impl<'a> Context<'a> {
@@ -83,7 +86,13 @@ impl<'a> Context<'a> {
             graph,
             assignment,
             spec_lines: Lines::new(&spec.source),
+            focus: None,
         }
+    }
+
+    /// Per-file rules look at this file (see `focus`).
+    pub fn in_focus(&self, path: &str) -> bool {
+        self.focus.is_none_or(|f| f(path))
     }
 
     /// Test code is left out unless `options.tests: check`.
@@ -148,7 +157,20 @@ pub struct Outcome {
 
 /// Runs every rule, then applies inline suppressions.
 pub fn check(spec: &Spec, graph: &FactGraph, assignment: &Assignment) -> Outcome {
-    let cx = Context::new(spec, graph, assignment);
+    check_focused(spec, graph, assignment, None)
+}
+
+/// [`check`], with per-file rules (invariants) run only on the files `focus` accepts, for a
+/// run that reports only those files' violations (changed mode). Graph-wide rules still see
+/// every file.
+pub fn check_focused(
+    spec: &Spec,
+    graph: &FactGraph,
+    assignment: &Assignment,
+    focus: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> Outcome {
+    let mut cx = Context::new(spec, graph, assignment);
+    cx.focus = focus;
     let mut out = Vec::new();
     boundaries::check(&cx, &mut out);
     drift::check(&cx, &mut out);
