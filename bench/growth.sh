@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# bench/growth.sh — does ribo's cost grow linearly with the repository? Rerunnable.
+#
+# usage: bench/growth.sh [RUNS]
+#
+# Times ribo cold (--no-cache, 2 threads) and the tsparse parse floor on the small, medium and
+# large tiers of the pinned corpus (built with bench/run.sh's corpus script when missing, each
+# with its benchmark spec from bench/spec.py), and prints seconds per million lines for both:
+# linear growth means ribo's per-line cost stays flat from tier to tier, like the floor's.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
+TOOLS="$HERE/.tools"
+RUNS="${1:-3}"
+(cd "$REPO" && cargo build --release --quiet)
+RIBO="$REPO/target/release/ribo"
+(cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
+TSPARSE="$TOOLS/tsparse-target/release/tsparse"
+OUT="$(mktemp -d)"
+for tier in small medium large; do
+  corpus="/tmp/ribo-corpus-$tier"
+  if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus" | grep -v '^ribo.yaml$' | grep -v '^\.ribo-cache$')" ]; then
+    bash "$SHARED/make-corpus.sh" "$tier" "$corpus" >/dev/null
+  fi
+  python3 "$HERE/spec.py" "$corpus" > "$corpus/ribo.yaml"
+  lines="$(find -L "$corpus" -name '*.rs' -exec cat {} + | wc -l)"
+  echo "$tier $lines" >> "$OUT/lines"
+  hyperfine --warmup 1 --runs "$RUNS" -N --export-json "$OUT/$tier.json" \
+    -n "parse" "$TSPARSE parse 2 $corpus" \
+    -n "ribo" "$RIBO check $corpus --no-cache --quiet --color never" -i >/dev/null
+done
+python3 - "$OUT" <<'PY'
+import json, statistics, sys, os
+out = sys.argv[1]
+lines = dict(l.split() for l in open(os.path.join(out, "lines")))
+print(f"{'tier':8} {'lines':>9} {'parse s':>8} {'ribo s':>8} {'parse s/Mline':>14} {'ribo s/Mline':>13} {'ribo/parse':>11}")
+for tier in ("small", "medium", "large"):
+    r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(os.path.join(out, tier + ".json")))["results"]}
+    n = int(lines[tier]) / 1e6
+    print(f"{tier:8} {int(lines[tier]):9} {r['parse']:8.3f} {r['ribo']:8.3f} {r['parse'] / n:14.2f} {r['ribo'] / n:13.2f} {r['ribo'] / r['parse']:11.2f}")
+PY
+rm -rf "$OUT"
