@@ -175,7 +175,11 @@ fn oracle(dir: &Path, sources: &[(PathBuf, Vec<u8>)], parser: &mut tree_sitter::
             .iter()
             .filter(|c| !c.in_macro && c.callee == unwrap)
             .count();
-        row[2] += f.macros.iter().filter(|m| m.path == ["println"]).count();
+        row[2] += f
+            .macros
+            .iter()
+            .filter(|m| m.path.to_vec() == ["println"])
+            .count();
         row[3] += f
             .uses
             .iter()

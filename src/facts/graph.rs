@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Span, UseFact};
+use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Segs, Span, UseFact};
 use super::parse::{Parsed, QueryHit};
 use super::Warning;
 
@@ -177,7 +177,7 @@ impl FactGraph {
     /// leading `self`/`super` replaced by the module's path: after `use std::process;`,
     /// `process::exit` expands to `std::process::exit`. Best effort; never fails. For many
     /// paths of one file, build an [`Expander`] once instead.
-    pub fn expand_path(&self, file: FileId, scope: ScopeId, path: &[String]) -> Vec<String> {
+    pub fn expand_path(&self, file: FileId, scope: ScopeId, path: &Segs) -> Vec<String> {
         Expander::new(self, file)
             .expand(scope, path)
             .into_iter()
@@ -228,11 +228,11 @@ impl<'g> Expander<'g> {
     }
 
     /// `path` (written in `scope` of the file) with `use` names and `self`/`super` followed.
-    pub fn expand<'p>(&self, scope: ScopeId, path: &'p [String]) -> Vec<&'p str>
+    pub fn expand<'p>(&self, scope: ScopeId, path: &'p Segs) -> Vec<&'p str>
     where
         'g: 'p,
     {
-        let mut cur: Vec<&'p str> = path.iter().map(String::as_str).collect();
+        let mut cur: Vec<&'p str> = path.iter().collect();
         for _ in 0..MAX_DEPTH {
             let Some(&first) = cur.first() else { break };
             match first {
@@ -251,10 +251,8 @@ impl<'g> Expander<'g> {
                     break;
                 }
                 name => match self.bindings.get(&(scope, name)) {
-                    Some(u)
-                        if u.path.first().map(String::as_str) != Some(name) || u.path.len() > 1 =>
-                    {
-                        let mut next: Vec<&'p str> = u.path.iter().map(String::as_str).collect();
+                    Some(u) if u.path.first() != Some(name) || u.path.len() > 1 => {
+                        let mut next: Vec<&'p str> = u.path.iter().collect();
                         next.extend(cur.drain(1..));
                         cur = next;
                     }
@@ -947,10 +945,10 @@ impl<'a> Resolver<'a> {
                     .copied()
                 {
                     Some(u) => (self.resolve_use(file, u, 0), None),
-                    None => self.resolve_path(file, r.scope, &r.path, None, 0),
+                    None => self.resolve_path(file, r.scope, &r.path.to_vec(), None, 0),
                 },
-                RefKind::ExternCrate => (self.extern_crate(file, r.scope, &r.path), None),
-                _ => self.resolve_path(file, r.scope, &r.path, None, 0),
+                RefKind::ExternCrate => (self.extern_crate(file, r.scope, &r.path.to_vec()), None),
+                _ => self.resolve_path(file, r.scope, &r.path.to_vec(), None, 0),
             };
             let test = file_test || r.test;
             let path = r.path.join("::");
@@ -1022,8 +1020,8 @@ impl<'a> Resolver<'a> {
         self.g.modules[m as usize].krate
     }
 
-    fn extern_crate(&self, file: FileId, scope: ScopeId, path: &[String]) -> Res {
-        let Some(name) = path.first() else {
+    fn extern_crate(&self, file: FileId, scope: ScopeId, path: &[&str]) -> Res {
+        let Some(&name) = path.first() else {
             return Res::Unresolved("empty path".into());
         };
         if name == "self" {
@@ -1062,7 +1060,8 @@ impl<'a> Resolver<'a> {
         }
         self.in_progress[file as usize][u] = true;
         let use_fact = &self.facts(file).uses[u];
-        let (r, _) = self.resolve_path(file, use_fact.scope, &use_fact.path, Some(u), depth + 1);
+        let path = use_fact.path.to_vec();
+        let (r, _) = self.resolve_path(file, use_fact.scope, &path, Some(u), depth + 1);
         self.in_progress[file as usize][u] = false;
         self.memo[file as usize][u] = Some(r.clone());
         r
@@ -1074,7 +1073,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         file: FileId,
         scope: ScopeId,
-        path: &[String],
+        path: &[&str],
         exclude: Option<usize>,
         depth: u32,
     ) -> (Res, Option<(FileId, usize)>) {
@@ -1086,7 +1085,7 @@ impl<'a> Resolver<'a> {
         };
         let m = self.scope_module(file, scope);
         let mut via = None;
-        let (mut cur, mut i) = match first.as_str() {
+        let (mut cur, mut i) = match *first {
             "crate" | "$crate" => match self.crate_of(m) {
                 Some(k) => (self.g.crates[k as usize].root_module, 1),
                 None => {
@@ -1102,7 +1101,7 @@ impl<'a> Resolver<'a> {
             "super" => {
                 let mut c = m;
                 let mut i = 0;
-                while path.get(i).is_some_and(|s| s == "super") {
+                while path.get(i).is_some_and(|s| *s == "super") {
                     match self.g.modules[c as usize].parent {
                         Some(p) => c = p,
                         None => {
@@ -1117,7 +1116,7 @@ impl<'a> Resolver<'a> {
                 (c, i)
             }
             "::" => {
-                let Some(name) = path.get(1) else {
+                let Some(&name) = path.get(1) else {
                     return (Res::Unresolved("empty path".into()), None);
                 };
                 return (
@@ -1178,7 +1177,7 @@ impl<'a> Resolver<'a> {
             }
         };
         while let Some(seg) = path.get(i) {
-            match self.g.modules[cur as usize].children.get(seg.as_str()) {
+            match self.g.modules[cur as usize].children.get(*seg) {
                 Some(&c) => {
                     cur = c;
                     i += 1;

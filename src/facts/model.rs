@@ -17,6 +17,87 @@ pub struct Span {
     pub col: u32,
 }
 
+/// The segments of a path written in the code (`a::b::c`), kept in one allocation: a fact
+/// graph holds close to a million paths, and a `Vec<String>` per path cost about four times the
+/// memory (and the allocations) of this. Segments are never empty; the leading `::` of a
+/// global path is the segment `"::"`.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Segs(Box<str>);
+
+/// Separates segments inside [`Segs`] (a character no segment can hold).
+const SEP: char = '\u{1f}';
+
+impl Segs {
+    /// A path from its segments.
+    pub fn new<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        let mut out = String::new();
+        for (i, s) in segments.into_iter().enumerate() {
+            if i > 0 {
+                out.push(SEP);
+            }
+            out.push_str(s.as_ref());
+        }
+        Segs(out.into_boxed_str())
+    }
+
+    /// The segments, in order.
+    pub fn iter(&self) -> std::str::Split<'_, char> {
+        let mut split = self.0.split(SEP);
+        if self.0.is_empty() {
+            // "" splits into one empty piece; no segments is what it means.
+            split.next();
+        }
+        split
+    }
+
+    /// Number of segments.
+    pub fn len(&self) -> usize {
+        if self.0.is_empty() {
+            0
+        } else {
+            self.0.matches(SEP).count() + 1
+        }
+    }
+
+    /// No segments.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first segment.
+    pub fn first(&self) -> Option<&str> {
+        self.iter().next()
+    }
+
+    /// The last segment.
+    pub fn last(&self) -> Option<&str> {
+        self.iter().next_back()
+    }
+
+    /// The segments as a vector of borrowed strings (for slice patterns and matching).
+    pub fn to_vec(&self) -> Vec<&str> {
+        self.iter().collect()
+    }
+
+    /// The segments joined by `sep` (`"::"` to show the path as written).
+    pub fn join(&self, sep: &str) -> String {
+        self.0.replace(SEP, sep)
+    }
+}
+
+impl std::fmt::Debug for Segs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<Vec<String>> for Segs {
+    fn from(v: Vec<String>) -> Self {
+        Segs::new(v)
+    }
+}
+
 /// Index of a module scope inside one file: 0 is the file itself, others are inline
 /// `mod name { ... }` blocks.
 pub type ScopeId = u32;
@@ -54,7 +135,7 @@ pub struct UseFact {
     pub scope: ScopeId,
     /// Path segments as written; `self` leaves are folded (`a::{self}` gives `a`, name `a`).
     /// Leading `::` is kept as a `"::"` segment. `crate`, `self`, `super` are kept as written.
-    pub path: Vec<String>,
+    pub path: Segs,
     /// The name the use binds; `None` for a glob and for `as _`.
     pub name: Option<String>,
     pub glob: bool,
@@ -87,7 +168,7 @@ pub enum RefKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefFact {
     pub scope: ScopeId,
-    pub path: Vec<String>,
+    pub path: Segs,
     pub kind: RefKind,
     pub test: bool,
     pub span: Span,
@@ -100,7 +181,7 @@ pub enum Callee {
     /// `receiver.name(...)`.
     Method(String),
     /// `a::b::name(...)` or `name(...)`: path segments as written.
-    Path(Vec<String>),
+    Path(Segs),
 }
 
 /// The first argument of a call or macro invocation, as far as env contracts need it.
@@ -131,7 +212,7 @@ pub struct CallFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacroFact {
     pub scope: ScopeId,
-    pub path: Vec<String>,
+    pub path: Segs,
     pub test: bool,
     /// Span of the macro path and the `!`.
     pub span: Span,
@@ -162,7 +243,7 @@ pub struct UnsafeFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttrFact {
     /// The attribute path: `allow`, `tokio::main`, `cfg`.
-    pub path: Vec<String>,
+    pub path: Segs,
     /// The whole attribute content without `#[`/`]` and whitespace: `allow(clippy::unwrap_used)`.
     pub text: String,
     pub inner: bool,

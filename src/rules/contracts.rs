@@ -215,7 +215,7 @@ fn collect_exports(
         let Some(UseTarget::Module(target)) = f.use_targets.get(ui).copied() else {
             continue;
         };
-        let last = u.path.last().map(String::as_str).unwrap_or("");
+        let last = u.path.last().unwrap_or("");
         if u.glob {
             let mut inner = Vec::new();
             collect_exports(g, target, &mut inner, seen, depth + 1);
@@ -593,7 +593,7 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
             });
         }
         for m in &f.facts.macros {
-            let name = m.path.last().map(String::as_str).unwrap_or("");
+            let name = m.path.last().unwrap_or("");
             let std_path =
                 m.path.len() == 1 || m.path.first().is_some_and(|s| s == "std" || s == "core");
             if !std_path || !matches!(name, "env" | "option_env") {

@@ -9,7 +9,7 @@
 
 use super::patterns::{matches_method, matches_path};
 use super::{CodeDoc, Context, Location, SpecLabel, Violation};
-use crate::facts::model::{Callee, ItemFact, ItemKindFact, Span, UnsafeKind, Visibility};
+use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
 use std::cell::OnceCell;
 
 use crate::facts::graph::Expander;
@@ -79,15 +79,18 @@ fn check_file(cx: &Context, id: FileId, out: &mut Vec<Violation>) {
     }
 }
 
+/// A path as written and as expanded through `use`.
+type Written<'g> = (Vec<&'g str>, Vec<&'g str>);
+
 /// The paths of one file's calls, macros and references after `use` names are followed,
 /// computed on first need.
 struct Expanded<'g> {
     graph: &'g crate::facts::FactGraph,
     file: FileId,
     expander: OnceCell<Expander<'g>>,
-    calls: OnceCell<Vec<Vec<&'g str>>>,
-    macros: OnceCell<Vec<Vec<&'g str>>>,
-    refs: OnceCell<Vec<Vec<&'g str>>>,
+    calls: OnceCell<Vec<Written<'g>>>,
+    macros: OnceCell<Vec<Written<'g>>>,
+    refs: OnceCell<Vec<Written<'g>>>,
 }
 
 impl<'g> Expanded<'g> {
@@ -163,8 +166,8 @@ impl Found<'_, '_> {
                     .calls
                     .iter()
                     .map(|c| match &c.callee {
-                        Callee::Path(path) => x.expander().expand(c.scope, path),
-                        Callee::Method(_) => Vec::new(),
+                        Callee::Path(path) => (path.to_vec(), x.expander().expand(c.scope, path)),
+                        Callee::Method(_) => (Vec::new(), Vec::new()),
                     })
                     .collect()
             });
@@ -174,10 +177,10 @@ impl Found<'_, '_> {
                 }
                 let hit = match &c.callee {
                     Callee::Method(name) => forbid.calls.iter().find(|p| matches_method(p, name)),
-                    Callee::Path(path) => forbid
+                    Callee::Path(_) => forbid
                         .calls
                         .iter()
-                        .find(|p| matches_path(p, path, &expanded[ci])),
+                        .find(|p| matches_path(p, &expanded[ci].0, &expanded[ci].1)),
                 };
                 if let Some(p) = hit {
                     let shown = match &c.callee {
@@ -194,7 +197,7 @@ impl Found<'_, '_> {
                 facts
                     .macros
                     .iter()
-                    .map(|m| x.expander().expand(m.scope, &m.path))
+                    .map(|m| (m.path.to_vec(), x.expander().expand(m.scope, &m.path)))
                     .collect()
             });
             for (mi, m) in facts.macros.iter().enumerate() {
@@ -204,7 +207,7 @@ impl Found<'_, '_> {
                 if let Some(p) = forbid
                     .macros
                     .iter()
-                    .find(|p| matches_path(p, &m.path, &expanded[mi]))
+                    .find(|p| matches_path(p, &expanded[mi].0, &expanded[mi].1))
                 {
                     self.push_pattern(m.span, format!("`{}!`", m.path.join("::")), p);
                 }
@@ -216,7 +219,7 @@ impl Found<'_, '_> {
                 facts
                     .refs
                     .iter()
-                    .map(|r| x.expander().expand(r.scope, &r.path))
+                    .map(|r| (r.path.to_vec(), x.expander().expand(r.scope, &r.path)))
                     .collect()
             });
             for (ri, r) in facts.refs.iter().enumerate() {
@@ -224,8 +227,8 @@ impl Found<'_, '_> {
                     continue;
                 }
                 if let Some(p) = forbid.paths.iter().find(|p| {
-                    super::patterns::matches(&p.segments, &expanded[ri])
-                        || super::patterns::matches(&p.segments, &r.path)
+                    super::patterns::matches(&p.segments, &expanded[ri].1)
+                        || super::patterns::matches(&p.segments, &expanded[ri].0)
                 }) {
                     self.push_pattern(r.span, format!("`{}`", r.path.join("::")), p);
                 }
@@ -444,7 +447,7 @@ pub fn attribute_path_matches(wanted: &str, actual: &str) -> bool {
 /// A forbidden attribute: `name` matches by path (last segment or full); `name(a, b)` matches
 /// an attribute with that path whose arguments include each of `a`, `b`
 /// (`allow(clippy::unwrap_used)` matches `#[allow(clippy::unwrap_used, dead_code)]`).
-pub fn attribute_matches(pattern: &str, path: &[String], text: &str) -> bool {
+pub fn attribute_matches(pattern: &str, path: &Segs, text: &str) -> bool {
     // Cheap rejection first (this runs for every attribute and every pattern): the names must
     // share their last segment.
     let name = pattern
@@ -455,7 +458,7 @@ pub fn attribute_matches(pattern: &str, path: &[String], text: &str) -> bool {
         .next()
         .unwrap_or("");
     let last = name.rsplit("::").next().unwrap_or(name);
-    if path.last().map(String::as_str) != Some(last) {
+    if path.last() != Some(last) {
         return false;
     }
     let pattern: String = pattern
@@ -512,7 +515,7 @@ mod tests {
 
     #[test]
     fn attribute_patterns() {
-        let p = |s: &str| s.split("::").map(str::to_string).collect::<Vec<_>>();
+        let p = |s: &str| Segs::new(s.split("::"));
         assert!(attribute_matches(
             "allow(clippy::unwrap_used)",
             &p("allow"),

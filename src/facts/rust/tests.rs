@@ -14,7 +14,7 @@ fn facts_bytes(src: &[u8]) -> FileFacts {
     }
 }
 
-fn path(p: &[String]) -> String {
+fn path(p: &Segs) -> String {
     p.join("::").replace("::::", "::")
 }
 
@@ -157,8 +157,8 @@ fn use_prefixes() {
             "a as b",
         ])
     );
-    assert_eq!(f.uses[1].path, v(&["::", "std", "fmt"]));
-    assert_eq!(f.uses[8].path, Vec::<String>::new());
+    assert_eq!(f.uses[1].path.to_vec(), ["::", "std", "fmt"]);
+    assert!(f.uses[8].path.is_empty());
 }
 
 #[test]
@@ -730,7 +730,7 @@ fn non_utf8_does_not_panic() {
     let c = f
         .calls
         .iter()
-        .find(|c| c.callee == Callee::Path(v(&["a", "b"])))
+        .find(|c| c.callee == Callee::Path(Segs::new(["a", "b"])))
         .map(|c| c.span.col);
     assert_eq!(c, Some(25));
 }

@@ -11,7 +11,7 @@
 use super::kinds::K;
 use super::text::{node_bytes, node_text};
 use super::walker::{Ctx, Extractor, Seg};
-use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind};
+use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind, Segs};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +203,7 @@ impl<'s> Extractor<'s, '_> {
                 if multi {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
-                        path: path.clone(),
+                        path: Segs::new(&path),
                         kind: RefKind::MacroName,
                         test: ctx.test,
                         span,
@@ -212,7 +212,7 @@ impl<'s> Extractor<'s, '_> {
                 let bang = toks.get(end).map_or(last, |t| t.0);
                 self.facts.macros.push(MacroFact {
                     scope: ctx.scope,
-                    path,
+                    path: path.into(),
                     test: ctx.test,
                     span: self.sp.join(self.src, first, bang),
                     first_arg: toks
@@ -250,7 +250,7 @@ impl<'s> Extractor<'s, '_> {
             };
             self.facts.refs.push(RefFact {
                 scope: ctx.scope,
-                path: path.clone(),
+                path: Segs::new(&path),
                 kind,
                 test: ctx.test,
                 span,
@@ -259,7 +259,7 @@ impl<'s> Extractor<'s, '_> {
         if is_call {
             self.facts.calls.push(CallFact {
                 scope: ctx.scope,
-                callee: Callee::Path(path),
+                callee: Callee::Path(path.into()),
                 test: ctx.test,
                 in_macro: true,
                 span,

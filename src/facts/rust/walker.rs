@@ -9,7 +9,7 @@ use super::text::{
 };
 use crate::facts::model::{
     Arg, AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, MacroFact,
-    ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Span, UnsafeFact, UnsafeKind, UseFact,
+    ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Segs, Span, UnsafeFact, UnsafeKind, UseFact,
     Visibility,
 };
 use tree_sitter::{Node, Parser, Range, TreeCursor};
@@ -486,7 +486,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
         if path.len() > 1 {
             self.facts.refs.push(RefFact {
                 scope: ctx.scope,
-                path: path.clone(),
+                path: Segs::new(&path),
                 kind: RefKind::Attribute,
                 test: ctx.test,
                 span: self.sp.node(self.src, path_node),
@@ -494,7 +494,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
         }
         let joined = path.join("::");
         self.facts.attrs.push(AttrFact {
-            path,
+            path: path.into(),
             text: normalise_attr(node_bytes(src, attr)),
             inner,
             test: ctx.test,
@@ -625,7 +625,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
         let path = self.seg_strings();
         self.facts.refs.push(RefFact {
             scope: ctx.scope,
-            path,
+            path: path.into(),
             kind,
             test: ctx.test,
             span: self.sp.node(self.src, node),
@@ -657,7 +657,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                     return;
                 }
                 (
-                    Callee::Path(self.seg_strings()),
+                    Callee::Path(self.seg_strings().into()),
                     self.sp.node(self.src, func),
                 )
             }
@@ -708,14 +708,14 @@ impl<'s, 'p> Extractor<'s, 'p> {
     ) {
         self.facts.refs.push(RefFact {
             scope: ctx.scope,
-            path: path.clone(),
+            path: Segs::new(&path),
             kind: RefKind::Use,
             test: ctx.test,
             span,
         });
         self.facts.uses.push(UseFact {
             scope: ctx.scope,
-            path,
+            path: path.into(),
             name,
             glob,
             public,
@@ -845,14 +845,14 @@ impl<'s, 'p> Extractor<'s, 'p> {
         let span = self.sp.node(self.src, name);
         self.facts.refs.push(RefFact {
             scope: ctx.scope,
-            path: vec![crate_name.clone()],
+            path: Segs::new([&crate_name]),
             kind: RefKind::ExternCrate,
             test: ctx.test,
             span,
         });
         self.facts.uses.push(UseFact {
             scope: ctx.scope,
-            path: vec![crate_name],
+            path: Segs::new([crate_name]),
             name: (binding != "_").then_some(binding),
             glob: false,
             public,
@@ -1036,7 +1036,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                 if path.len() > 1 && !self.seg_is_generic() {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
-                        path: path.clone(),
+                        path: Segs::new(&path),
                         kind: RefKind::MacroName,
                         test: ctx.test,
                         span: self.sp.node(self.src, m),
@@ -1045,7 +1045,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                 let first_arg = tt.and_then(|t| first_token_argument(t, self.src));
                 self.facts.macros.push(MacroFact {
                     scope: ctx.scope,
-                    path,
+                    path: path.into(),
                     test: ctx.test,
                     span: self.sp.join(self.src, m, bang.unwrap_or(m)),
                     first_arg,
