@@ -323,7 +323,7 @@ pub fn baseline(
             for (ei, matched) in split.matched.iter().enumerate() {
                 if let Some(vi) = matched {
                     let mut kept = old.entries[ei].clone();
-                    kept.message.clone_from(&violations[*vi].message);
+                    kept.message = violations[*vi].message.to_string();
                     entries.push(kept);
                 }
             }

@@ -61,7 +61,7 @@ fn reported_edges(violations: &[Violation]) -> Reported {
         .filter(|v| EDGE_CODES.contains(&v.code.as_str()))
         .filter_map(|v| match &v.location {
             Location::Source { file, span } => {
-                Some(((file.clone(), span.start, span.end), v.code.clone()))
+                Some(((file.to_string(), span.start, span.end), v.code.to_string()))
             }
             Location::Spec { .. } => None,
         })

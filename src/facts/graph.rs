@@ -95,8 +95,9 @@ pub struct Edge {
     /// The file that defines the target module.
     pub to_file: FileId,
     pub kind: RefKind,
-    /// The path as written.
-    pub path: String,
+    /// Index of the reference in its file's `facts.refs` (the path as written is there: see
+    /// [`FactGraph::edge_path`]; ~200k edges on a large repository need not copy it).
+    pub reference: u32,
     pub span: Span,
     pub test: bool,
     /// Reached through a name that a `use` brought into scope.
@@ -158,6 +159,16 @@ impl FactGraph {
     /// The file with this id.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id as usize]
+    }
+
+    /// The path of an edge as written: `crate::store::Db`.
+    pub fn edge_path(&self, edge: &Edge) -> String {
+        self.file(edge.from)
+            .facts
+            .refs
+            .get(edge.reference as usize)
+            .map(|r| r.path.join("::"))
+            .unwrap_or_default()
     }
 
     /// The module with this id.
@@ -937,7 +948,7 @@ impl<'a> Resolver<'a> {
     ) {
         let file_test = self.g.files[file as usize].test;
         let facts = self.facts(file);
-        for r in &facts.refs {
+        for (ri, r) in facts.refs.iter().enumerate() {
             let (res, via) = match r.kind {
                 RefKind::Use => match self.index[file as usize]
                     .use_at
@@ -951,7 +962,6 @@ impl<'a> Resolver<'a> {
                 _ => self.resolve_path(file, r.scope, &r.path.to_vec(), None, 0),
             };
             let test = file_test || r.test;
-            let path = r.path.join("::");
             match res {
                 Res::Module(to) => {
                     let repeats_use = via.is_some_and(|(vf, u)| {
@@ -962,7 +972,7 @@ impl<'a> Resolver<'a> {
                         to,
                         to_file: self.g.modules[to as usize].file,
                         kind: r.kind,
-                        path,
+                        reference: ri as u32,
                         span: r.span,
                         test,
                         via_use: via.is_some(),
@@ -980,7 +990,7 @@ impl<'a> Resolver<'a> {
                             name,
                             package,
                             declared,
-                            path,
+                            path: r.path.join("::"),
                             kind: r.kind,
                             span: r.span,
                             test,
@@ -990,7 +1000,7 @@ impl<'a> Resolver<'a> {
                 Res::Std | Res::Local => {}
                 Res::Unresolved(reason) => unresolved.push(Unresolved {
                     file,
-                    path,
+                    path: r.path.join("::"),
                     kind: r.kind,
                     span: r.span,
                     reason,

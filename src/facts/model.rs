@@ -179,7 +179,7 @@ pub struct RefFact {
 #[serde(rename_all = "kebab-case")]
 pub enum Callee {
     /// `receiver.name(...)`.
-    Method(String),
+    Method(Box<str>),
     /// `a::b::name(...)` or `name(...)`: path segments as written.
     Path(Segs),
 }
@@ -189,7 +189,7 @@ pub enum Callee {
 #[serde(rename_all = "kebab-case")]
 pub enum Arg {
     /// A plain string literal; the text between the quotes, escapes as written.
-    Literal(String),
+    Literal(Box<str>),
     /// Anything else (a variable, a call, `concat!(..)`...).
     Other,
 }

@@ -40,6 +40,44 @@ pub fn map<R: Send>(n: usize, threads: usize, f: impl Fn(usize) -> R + Sync) -> 
     all.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `f(i, acc)` for every `i` in `0..n` on `threads` threads (0 = as for the parse), each
+/// thread with its own accumulator from `init`; the accumulators are returned in no
+/// particular order (which indexes went to which thread varies from run to run): for work
+/// whose results are sorted afterwards, collected without a vector per index.
+pub fn fold<A: Send>(
+    n: usize,
+    threads: usize,
+    init: impl Fn() -> A + Sync,
+    f: impl Fn(usize, &mut A) + Sync,
+) -> Vec<A> {
+    let threads = super::parse::thread_count(threads, n);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut acc = init();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            f(i, &mut acc);
+        }
+        acc
+    };
+    if threads <= 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -50,5 +88,17 @@ mod tests {
             assert_eq!(got, want, "{threads} threads");
         }
         assert!(super::map(0, 2, |i| i).is_empty());
+    }
+
+    #[test]
+    fn fold_visits_every_index_once() {
+        for threads in [1, 2, 3] {
+            let mut all: Vec<usize> = super::fold(50, threads, Vec::new, |i, acc| acc.push(i))
+                .into_iter()
+                .flatten()
+                .collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..50).collect::<Vec<_>>(), "{threads} threads");
+        }
     }
 }

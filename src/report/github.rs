@@ -21,7 +21,10 @@ pub fn write(
     let mut places = Places::new(sources);
     for v in violations {
         let place = places.of(v);
-        let rule = v.spec_label.as_ref().map(|l| (places.of_rule(l), &l.text));
+        let rule = v
+            .spec_label
+            .as_ref()
+            .map(|l| (places.of_rule(l), l.text.as_str()));
         writeln!(out, "{}", annotation(v, &place, rule))?;
     }
     for w in warnings {
@@ -35,7 +38,7 @@ pub fn write(
 }
 
 /// `::error file=..,line=..,endLine=..,col=..,endColumn=..,title=CODE::text`.
-fn annotation(v: &Violation, place: &Place, rule: Option<(Place, &String)>) -> String {
+fn annotation(v: &Violation, place: &Place, rule: Option<(Place, &str)>) -> String {
     let mut text = one_line(v);
     if let Some(help) = &v.help {
         text.push_str(&format!("\nhelp: {help}"));

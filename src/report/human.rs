@@ -67,7 +67,7 @@ fn violation_diag(
     let (source, span) = match &v.location {
         Location::Source { file, span } => {
             let text = cache
-                .entry(file.clone())
+                .entry(file.clone().to_string())
                 .or_insert_with(|| {
                     let text = crate::facts::read_for_display(sources.root, file);
                     Arc::new(Indexed::new(text.unwrap_or_default()))
@@ -95,9 +95,9 @@ fn violation_diag(
         })
         .collect();
     Diag {
-        code: v.code.clone(),
+        code: v.code.clone().to_string(),
         severity: severity(v.severity),
-        message: v.message.clone(),
+        message: v.message.clone().to_string(),
         source: Some(source),
         labels: vec![label(span, &v.label)],
         help: v.help.clone(),

@@ -111,9 +111,9 @@ pub fn file_of<'a>(v: &'a Violation, spec_file: &'a str) -> &'a str {
 pub fn entry_of(v: &Violation, spec_file: &str) -> Entry {
     Entry {
         fingerprint: v.fingerprint.clone(),
-        code: v.code.clone(),
+        code: v.code.clone().to_string(),
         file: file_of(v, spec_file).to_owned(),
-        message: v.message.clone(),
+        message: v.message.clone().to_string(),
         reason: None,
         span: Span::default(),
     }
@@ -137,7 +137,7 @@ pub fn stale_violation(baseline: &Baseline, entry: &Entry) -> Violation {
     Violation {
         fingerprint: super::fingerprint::of(&[STALE, &baseline.file, &entry.fingerprint]),
         location: Location::Source {
-            file: baseline.file.clone(),
+            file: baseline.file.clone().into(),
             span: entry.span,
         },
         code: STALE.into(),
@@ -145,7 +145,8 @@ pub fn stale_violation(baseline: &Baseline, entry: &Entry) -> Violation {
         message: format!(
             "baseline entry for `{}` in {} matches no violation",
             entry.code, entry.file
-        ),
+        )
+        .into(),
         label: "no violation has this fingerprint any more".into(),
         spec_label: None,
         help: Some(
@@ -168,7 +169,7 @@ mod tests {
             code: "invariant::x".into(),
             severity: Severity::Error,
             message: "m".into(),
-            label: String::new(),
+            label: String::new().into(),
             spec_label: None,
             help: None,
             fingerprint: fingerprint.into(),

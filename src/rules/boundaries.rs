@@ -121,7 +121,7 @@ fn check_edge(cx: &Context, edge: &Edge) -> Option<Violation> {
 
 fn source(cx: &Context, file: u32, span: crate::facts::model::Span) -> Location {
     Location::Source {
-        file: cx.graph.file(file).path.clone(),
+        file: cx.graph.file(file).path.clone().into(),
         span,
     }
 }
@@ -140,12 +140,12 @@ fn forbidden_use(cx: &Context, edge: &Edge, from: &Boundary, to: &Boundary) -> V
         message: format!(
             "`{}` may not use `{}`",
             from.name.value, to.name.value
-        ),
+        ).into(),
         label: format!(
             "`{}` belongs to `{}`",
             cx.graph.module_display(edge.to),
             to.name.value
-        ),
+        ).into(),
         spec_label: cx.spec_label(
             &may_use,
             format!("`{}` may only use what is listed here", from.name.value),
@@ -172,12 +172,14 @@ fn layer(
         message: format!(
             "`{}` may not use `{}`, a layer above it",
             from.name.value, to.name.value
-        ),
+        )
+        .into(),
         label: format!(
             "`{}` belongs to `{}`",
             cx.graph.module_display(edge.to),
             to.name.value
-        ),
+        )
+        .into(),
         spec_label: cx.spec_label(
             layer_span,
             format!("`{}` is layered below `{}`", from.name.value, to.name.value),
@@ -202,11 +204,13 @@ fn private_use(
             "`{}` is private to `{}`",
             cx.graph.module_display(edge.to),
             to.name.value
-        ),
+        )
+        .into(),
         label: format!(
             "reaches `{target}`, outside the interface of `{}`",
             to.name.value
-        ),
+        )
+        .into(),
         spec_label: cx.spec_label(
             interface_span,
             format!(
@@ -245,8 +249,8 @@ fn check_crate(cx: &Context, ext: &ExternalUse) -> Option<Violation> {
         location: source(cx, ext.file, ext.span),
         code: "boundary::forbidden-crate".into(),
         severity: Severity::Error,
-        message: format!("`{}` may not use the crate `{}`", b.name.value, ext.package),
-        label: format!("uses `{}`", ext.package),
+        message: format!("`{}` may not use the crate `{}`", b.name.value, ext.package).into(),
+        label: format!("uses `{}`", ext.package).into(),
         spec_label: cx.spec_label(
             &crates.span,
             format!("`{}` may only use these crates", b.name.value),
@@ -345,7 +349,7 @@ fn cycle_violation(
                 cx.graph.file(e.from).path,
                 e.span.line,
                 e.span.col,
-                e.path
+                cx.graph.edge_path(e)
             ));
         }
     }
@@ -361,8 +365,8 @@ fn cycle_violation(
         location,
         code: "boundary::cycle".into(),
         severity,
-        message: format!("boundary cycle: {}", chain.join(" -> ")),
-        label: format!("`{}` -> `{}` starts the cycle here", chain[0], chain[1]),
+        message: format!("boundary cycle: {}", chain.join(" -> ")).into(),
+        label: format!("`{}` -> `{}` starts the cycle here", chain[0], chain[1]).into(),
         spec_label: cx.spec_label(
             &cx.spec.options.cycles.span,
             "cycles are reported as set here",
@@ -403,7 +407,7 @@ fn unassigned(cx: &Context, out: &mut Vec<Violation>) {
             ),
             code: "boundary::unassigned".into(),
             severity,
-            message: format!("`{}` belongs to no boundary", file.path),
+            message: format!("`{}` belongs to no boundary", file.path).into(),
             label: "no boundary's `paths` match this file".into(),
             spec_label: cx.spec_label(
                 &cx.spec.options.unassigned.span,

@@ -110,9 +110,11 @@ impl<'a> Selector<'a> {
         let graph_level = changes.manifests();
         match (&v.location, v.code.as_str()) {
             (Location::Source { file, .. }, "boundary::cycle") => {
-                graph_level || changes.present.contains(file) || self.cycle_touched(&v.message)
+                graph_level
+                    || changes.present.contains(file.as_str())
+                    || self.cycle_touched(&v.message)
             }
-            (Location::Source { file, .. }, _) => changes.present.contains(file),
+            (Location::Source { file, .. }, _) => changes.present.contains(file.as_str()),
             (Location::Spec { span }, code) => {
                 graph_level
                     || match code {

@@ -341,7 +341,8 @@ fn exports_contract(
                 "contract `{}` is about {}, which does not exist",
                 c.id.value,
                 describe_target(&target.value)
-            ),
+            )
+            .into(),
             label: "nothing in the code matches this".into(),
             spec_label: None,
             help: Some("the module was moved or removed: update the contract".into()),
@@ -385,8 +386,8 @@ fn exports_contract(
                     location: spec_loc(cx, &e.span),
                     code: "contract::missing-export".into(),
                     severity: Severity::Error,
-                    message,
-                    label,
+                    message: message.into(),
+                    label: label.into(),
                     spec_label: None,
                     help: Some(
                         "restore the item, or update the contract if the break is intended".into(),
@@ -398,7 +399,7 @@ fn exports_contract(
                     out.push(Violation {
                         fingerprint: String::new(),
                         location: Location::Source {
-                            file: g.file(a.file).path.clone(),
+                            file: g.file(a.file).path.clone().into(),
                             span: a.span,
                         },
                         code: "contract::signature-drift".into(),
@@ -406,8 +407,9 @@ fn exports_contract(
                         message: format!(
                             "`{}` differs from its declaration in contract `{}`",
                             decl.name, c.id.value
-                        ),
-                        label: format!("actual: {}", a.header.text),
+                        )
+                        .into(),
+                        label: format!("actual: {}", a.header.text).into(),
                         spec_label: cx.spec_label(&e.span, format!("declared: {}", decl.text)),
                         help: Some(format!(
                             "declared: {}\n  actual: {}{diff}",
@@ -425,7 +427,7 @@ fn exports_contract(
                 out.push(Violation {
                     fingerprint: String::new(),
                     location: Location::Source {
-                        file: g.file(a.export_file).path.clone(),
+                        file: g.file(a.export_file).path.clone().into(),
                         span: a.export_span,
                     },
                     code: "contract::undeclared-export".into(),
@@ -435,8 +437,9 @@ fn exports_contract(
                         a.name,
                         g.module_display(m),
                         c.id.value
-                    ),
-                    label: format!("exports `{}`", a.header.text),
+                    )
+                    .into(),
+                    label: format!("exports `{}`", a.header.text).into(),
                     spec_label: cx.spec_label(&span, "every export must be declared"),
                     help: Some(format!(
                         "declare `- {}` in `exports`, or make the item private",
@@ -511,7 +514,8 @@ fn crate_contract(
             message: format!(
                 "contract `{}` names the crate `{}`, which no Cargo.toml declares",
                 c.id.value, krate.text
-            ),
+            )
+            .into(),
             label: "not a dependency of any package".into(),
             spec_label: None,
             help: Some("the dependency is gone: remove or update the contract".into()),
@@ -529,7 +533,7 @@ fn crate_contract(
         out.push(Violation {
             fingerprint: String::new(),
             location: Location::Source {
-                file: g.file(e.file).path.clone(),
+                file: g.file(e.file).path.clone().into(),
                 span: e.span,
             },
             code: "contract::crate-use".into(),
@@ -537,8 +541,9 @@ fn crate_contract(
             message: format!(
                 "`{}` may only be used from the places contract `{}` allows",
                 e.package, c.id.value
-            ),
-            label: format!("uses `{}` here", e.package),
+            )
+            .into(),
+            label: format!("uses `{}` here", e.package).into(),
             spec_label: cx.spec_label(
                 &c.id.span,
                 c.description
@@ -613,7 +618,7 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
 
 fn literal(arg: &Option<Arg>) -> Option<String> {
     match arg {
-        Some(Arg::Literal(s)) => Some(s.clone()),
+        Some(Arg::Literal(s)) => Some(s.to_string()),
         _ => None,
     }
 }
@@ -641,7 +646,7 @@ fn env_contract(
             out.push(Violation {
                 fingerprint: String::new(),
                 location: Location::Source {
-                    file: g.file(r.file).path.clone(),
+                    file: g.file(r.file).path.clone().into(),
                     span: r.span,
                 },
                 code: "contract::undeclared-env".into(),
@@ -649,8 +654,9 @@ fn env_contract(
                 message: format!(
                     "reads `{name}`, which contract `{}` does not list",
                     c.id.value
-                ),
-                label: format!("`{}` reads `{name}`", r.via),
+                )
+                .into(),
+                label: format!("`{}` reads `{name}`", r.via).into(),
                 spec_label: cx.spec_label(&span, "every variable read must be listed"),
                 help: Some(format!(
                     "add `{name}` to `env` of `{}`, or stop reading it",
@@ -670,7 +676,8 @@ fn env_contract(
                 message: format!(
                     "`{}` is listed in contract `{}` but no code reads it",
                     v.value, c.id.value
-                ),
+                )
+                .into(),
                 label: "never read with a literal name".into(),
                 spec_label: None,
                 help: Some(

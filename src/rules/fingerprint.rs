@@ -131,7 +131,7 @@ fn same_file(a: &Location, b: &Location) -> bool {
 fn assign_run(run: &mut [Violation], graph: &FactGraph, spec_source: &str) {
     let (file, source, nest) = match run.first().map(|v| &v.location) {
         Some(Location::Source { file, .. }) => (
-            file.clone(),
+            file.to_string(),
             Cow::Owned(crate::facts::read_for_display(&graph.root, file).unwrap_or_default()),
             graph
                 .file_id(file)

@@ -172,7 +172,7 @@ fn unchecked(cx: &Context, id: FileId, file: &SourceFile, rules: &[String]) -> V
     Violation {
         fingerprint: String::new(),
         location: Location::Source {
-            file: file.path.clone(),
+            file: file.path.clone().into(),
             span: Span {
                 start: 0,
                 end: 0,
@@ -185,7 +185,8 @@ fn unchecked(cx: &Context, id: FileId, file: &SourceFile, rules: &[String]) -> V
         message: format!(
             "not checked, so the rules that apply to it did not run: {}",
             reason.trim_end_matches(": not checked")
-        ),
+        )
+        .into(),
         label: "not checked".into(),
         spec_label,
         help: Some(format!(

@@ -8,7 +8,7 @@
 //! checks selected items for an attribute and/or a doc comment.
 
 use super::patterns::{matches_method, matches_path};
-use super::{CodeDoc, Context, Location, SpecLabel, Violation};
+use super::{CodeDoc, Context, Location, SpecLabel, Text, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
 use std::cell::OnceCell;
 
@@ -35,26 +35,51 @@ written on the line before (or at the end of the line): \
 /// Checks every invariant against every file it applies to. Files are visited once; the
 /// paths of a file's calls, macros and references are expanded through its imports once, and
 /// shared by every invariant that applies there.
-pub fn check(cx: &Context, out: &mut Vec<Violation>) {
+pub fn check(cx: &Context) -> Vec<Violation> {
     if cx.spec.invariants.is_empty() {
-        return;
+        return Vec::new();
     }
-    let per_file = crate::facts::par::map(cx.graph.files.len(), cx.graph.threads, |i| {
-        let mut out = Vec::new();
-        check_file(cx, i as FileId, &mut out);
-        out
-    });
-    out.extend(per_file.into_iter().flatten());
+    // Each invariant's code and message, made once and shared by all its violations.
+    let shared: Vec<(Text, Text)> = cx
+        .spec
+        .invariants
+        .iter()
+        .map(|inv| {
+            let message = match &inv.message {
+                Some(m) => m.value.trim().to_string(),
+                None => format!("breaks invariant `{}`", inv.id.value),
+            };
+            (
+                format!("invariant::{}", inv.id.value).into(),
+                message.into(),
+            )
+        })
+        .collect();
+    // One vector per thread, not per file: no copy of tens of thousands of violations from
+    // many small vectors into one (the order is the sort's business).
+    let per_thread = crate::facts::par::fold(
+        cx.graph.files.len(),
+        cx.graph.threads,
+        Vec::new,
+        |i, out| check_file(cx, &shared, i as FileId, out),
+    );
+    let mut per_thread = per_thread.into_iter();
+    let mut out = per_thread.next().unwrap_or_default();
+    for mut more in per_thread {
+        out.append(&mut more);
+    }
+    out
 }
 
 /// Every invariant that applies to one file.
-fn check_file(cx: &Context, id: FileId, out: &mut Vec<Violation>) {
+fn check_file(cx: &Context, shared: &[(Text, Text)], id: FileId, out: &mut Vec<Violation>) {
     let file = cx.graph.file(id);
     if !cx.in_focus(&file.path) {
         return;
     }
     let expanded = Expanded::new(cx.graph, id);
-    for inv in &cx.spec.invariants {
+    let path = Text::from(&file.path);
+    for (inv, (code, message)) in cx.spec.invariants.iter().zip(shared) {
         let skip_tests = inv
             .tests
             .as_ref()
@@ -66,6 +91,11 @@ fn check_file(cx: &Context, id: FileId, out: &mut Vec<Violation>) {
             cx,
             inv,
             file,
+            path: &path,
+            code,
+            message,
+            labels: Vec::new(),
+            texts: std::collections::HashMap::new(),
             skip_tests,
             expanded: &expanded,
             out: &mut *out,
@@ -124,6 +154,14 @@ struct Found<'c, 'o> {
     cx: &'c Context<'c>,
     inv: &'c Invariant,
     file: &'c SourceFile,
+    /// The file's path, code and message, shared by the violations.
+    path: &'c Text,
+    code: &'c Text,
+    message: &'c Text,
+    /// Spec labels made so far, by the start of the spec span they point at.
+    labels: Vec<(usize, Option<SpecLabel>)>,
+    /// Labels made so far (`call to `.unwrap()` is forbidden here` recurs in a file).
+    texts: std::collections::HashMap<String, Text>,
     skip_tests: bool,
     expanded: &'c Expanded<'c>,
     out: &'o mut Vec<Violation>,
@@ -348,27 +386,38 @@ impl Found<'_, '_> {
         spec_text: &str,
     ) {
         let inv = self.inv;
-        let message = match &inv.message {
-            Some(m) => m.value.trim().to_string(),
-            None => format!("breaks invariant `{}`", inv.id.value),
+        let spec_label = match self.labels.iter().find(|(at, _)| *at == spec_span.start) {
+            Some((_, label)) => label.clone(),
+            None => {
+                let label = self
+                    .cx
+                    .spec_label(spec_span, spec_text)
+                    .or_else(|| self.cx.spec_label(&inv.id.span, "declared here"))
+                    .map(|l| SpecLabel {
+                        text: format!("{} (invariant `{}`)", l.text, inv.id.value).into(),
+                        ..l
+                    });
+                self.labels.push((spec_span.start, label.clone()));
+                label
+            }
         };
-        let spec_label = self
-            .cx
-            .spec_label(spec_span, spec_text)
-            .or_else(|| self.cx.spec_label(&inv.id.span, "declared here"))
-            .map(|l| SpecLabel {
-                text: format!("{} (invariant `{}`)", l.text, inv.id.value),
-                ..l
-            });
+        let label = match self.texts.get(&label) {
+            Some(text) => text.clone(),
+            None => {
+                let text = Text::from(label.as_str());
+                self.texts.insert(label, text.clone());
+                text
+            }
+        };
         self.out.push(Violation {
             fingerprint: String::new(),
             location: Location::Source {
-                file: self.file.path.clone(),
+                file: self.path.clone(),
                 span,
             },
-            code: format!("invariant::{}", inv.id.value),
+            code: self.code.clone(),
             severity: inv.severity.value,
-            message,
+            message: self.message.clone(),
             label,
             spec_label,
             help: None,

@@ -33,11 +33,90 @@ pub struct CodeDoc {
     pub explanation: &'static str,
 }
 
+/// Text a violation shares with many others (its file, code, message, spec label): tens of
+/// thousands of violations of one invariant hold one copy, not one each.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(std::sync::Arc<str>);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(s.into())
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(s.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text(s.as_str().into())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Text::from)
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Where a violation is: in a source file, or in the spec itself (drift of the spec).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Location {
     /// A source file relative to the root, with the span to underline.
-    Source { file: String, span: Span },
+    Source { file: Text, span: Span },
     /// The spec file, with the span to underline.
     Spec { span: Span },
 }
@@ -46,7 +125,7 @@ pub enum Location {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SpecLabel {
     pub span: Span,
-    pub text: String,
+    pub text: Text,
 }
 
 /// One drift between the spec and the code (serialisable: the results of a run over an
@@ -54,12 +133,12 @@ pub struct SpecLabel {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Violation {
     pub location: Location,
-    pub code: String,
+    pub code: Text,
     pub severity: Severity,
     /// One line, lower-case start, no trailing period.
-    pub message: String,
+    pub message: Text,
     /// Text under the underline.
-    pub label: String,
+    pub label: Text,
     pub spec_label: Option<SpecLabel>,
     pub help: Option<String>,
     /// Stable identity for baselines and CI systems; set by `fingerprint::assign`.
@@ -114,7 +193,7 @@ impl<'a> Context<'a> {
     }
 
     /// A label on the spec, or `None` when the value was defaulted (no span).
-    pub fn spec_label(&self, span: &SpecSpan, text: impl Into<String>) -> Option<SpecLabel> {
+    pub fn spec_label(&self, span: &SpecSpan, text: impl Into<Text>) -> Option<SpecLabel> {
         (span.end > span.start).then(|| SpecLabel {
             span: self.spec_span(span),
             text: text.into(),
@@ -171,11 +250,13 @@ pub fn check_focused(
 ) -> Outcome {
     let mut cx = Context::new(spec, graph, assignment);
     cx.focus = focus;
-    let mut out = Vec::new();
-    boundaries::check(&cx, &mut out);
-    drift::check(&cx, &mut out);
-    invariants::check(&cx, &mut out);
-    contracts::check(&cx, &mut out);
+    let mut others = Vec::new();
+    boundaries::check(&cx, &mut others);
+    drift::check(&cx, &mut others);
+    contracts::check(&cx, &mut others);
+    // Invariants give the bulk of the violations: the few others join their vector.
+    let mut out = invariants::check(&cx);
+    out.append(&mut others);
     let (mut violations, suppressed) = suppress::apply(&cx, out);
     // Files no rule could see: not suppressible (a suppression lives in the file).
     input::check(&cx, &mut violations);
@@ -189,7 +270,8 @@ pub fn check_focused(
 
 /// The one order of violations: by file, position, code, message.
 pub fn sort(violations: &mut Vec<Violation>) {
-    violations.sort();
+    // Unstable: no buffer of half the violations, and equal violations are one after dedup.
+    violations.sort_unstable();
     violations.dedup();
 }
 

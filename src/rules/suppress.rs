@@ -97,33 +97,36 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
         return (violations, 0);
     }
     let mut used: std::collections::HashSet<(String, u32)> = std::collections::HashSet::new();
-    let mut kept = Vec::with_capacity(violations.len());
     let mut suppressed = 0;
-    for v in violations {
-        let hit = match &v.location {
-            Location::Source { file, span } => by_file.get(file.as_str()).and_then(|ds| {
-                ds.iter().find(|(s, d, allow)| {
-                    let target = if d.own_line { s.line + 1 } else { s.line };
-                    target == span.line
-                        && allow
-                            .as_ref()
-                            .is_some_and(|a| a.codes.iter().any(|c| code_matches(c, &v.code)))
-                })
-            }),
-            Location::Spec { .. } => None,
+    // Filtered in place: a second vector of tens of thousands of violations would double the
+    // peak memory of the run.
+    let mut kept = violations;
+    kept.retain(|v| {
+        let Location::Source { file, span } = &v.location else {
+            return true;
         };
-        match (hit, &v.location) {
-            (Some((s, _, _)), Location::Source { file, .. }) => {
-                used.insert((file.clone(), s.start));
+        let hit = by_file.get(file.as_str()).and_then(|ds| {
+            ds.iter().find(|(s, d, allow)| {
+                let target = if d.own_line { s.line + 1 } else { s.line };
+                target == span.line
+                    && allow
+                        .as_ref()
+                        .is_some_and(|a| a.codes.iter().any(|c| code_matches(c, &v.code)))
+            })
+        });
+        match hit {
+            Some((s, _, _)) => {
+                used.insert((file.to_string(), s.start));
                 suppressed += 1;
+                false
             }
-            _ => kept.push(v),
+            None => true,
         }
-    }
+    });
     for (file, ds) in &by_file {
         for (span, d, allow) in ds {
             let location = Location::Source {
-                file: file.to_string(),
+                file: file.to_string().into(),
                 span: *span,
             };
             match allow {
@@ -132,7 +135,7 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                     location,
                     code: "suppression::malformed".into(),
                     severity: Severity::Error,
-                    message: format!("cannot read the directive `ribo: {}`", d.text.trim()),
+                    message: format!("cannot read the directive `ribo: {}`", d.text.trim()).into(),
                     label: "not a `ribo: allow(CODE) -- reason` directive".into(),
                     spec_label: None,
                     help: Some("write `// ribo: allow(CODE[, CODE...]) -- reason`".into()),
@@ -147,7 +150,8 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                             message: format!(
                                 "suppression of `{}` gives no reason",
                                 a.codes.join(", ")
-                            ),
+                            )
+                            .into(),
                             label: "add `-- reason` after the codes".into(),
                             spec_label: None,
                             help: Some("an exception must say why it is justified".into()),
@@ -162,7 +166,8 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                             message: format!(
                                 "suppression of `{}` suppresses nothing",
                                 a.codes.join(", ")
-                            ),
+                            )
+                            .into(),
                             label: if d.own_line {
                                 "no such violation on the next line".into()
                             } else {

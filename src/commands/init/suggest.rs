@@ -98,7 +98,7 @@ pub(crate) fn invariants(root: &Path, graph: &FactGraph, draft: &mut Draft) -> R
             .outcome
             .violations
             .iter()
-            .filter(|v| v.code == code)
+            .filter(|v| v.code == *code)
             .filter_map(|v| match &v.location {
                 Location::Source { file, .. } => graph.file_id(file),
                 Location::Spec { .. } => None,
@@ -136,14 +136,14 @@ pub(crate) fn invariants(root: &Path, graph: &FactGraph, draft: &mut Draft) -> R
             v.code == "drift::unused-suppression"
                 && v.location
                     == Location::Source {
-                        file: file.to_string(),
+                        file: file.to_string().into(),
                         span,
                     }
         })
     });
     for mut inv in scoped {
         let code = format!("invariant::{}", inv.id);
-        if checked.outcome.violations.iter().any(|v| v.code == code) {
+        if checked.outcome.violations.iter().any(|v| v.code == *code) {
             continue;
         }
         inv.enabled = named.contains(&code) && !stale.contains(&code);

@@ -173,7 +173,7 @@ impl<'s> Extractor<'s, '_> {
                 if self.is_paren_tree(toks.get(j)) {
                     self.facts.calls.push(CallFact {
                         scope: ctx.scope,
-                        callee: Callee::Method(node_text(src, first)),
+                        callee: Callee::Method(node_text(src, first).into()),
                         test: ctx.test,
                         in_macro: true,
                         span: self.sp.node(self.src, first),

@@ -648,7 +648,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                     return;
                 };
                 (
-                    Callee::Method(node_text(src, name)),
+                    Callee::Method(node_text(src, name).into()),
                     self.sp.node(self.src, name),
                 )
             }
@@ -1235,5 +1235,5 @@ fn literal_or_other(node: Node<'_>, src: &[u8]) -> Arg {
         .filter(|c| matches!(c.kind(), "string_content" | "escape_sequence"))
         .map(|c| node_text(src, c))
         .collect();
-    Arg::Literal(content)
+    Arg::Literal(content.into())
 }
