@@ -279,9 +279,15 @@ fn reuse(
 
 /// The user's queries compiled into one multi-pattern query, so each tree is traversed once
 /// whatever the number of `query:` invariants (ten separate queries cost ten traversals).
+/// Compiled on first use: a run whose files all come from the cache never needs it.
 #[derive(Default)]
 pub struct QuerySet {
-    query: Option<Query>,
+    texts: Vec<String>,
+    compiled: std::sync::OnceLock<Option<Compiled>>,
+}
+
+struct Compiled {
+    query: Query,
     /// For each pattern of the combined query: the index of the user query it came from.
     owner: Vec<u32>,
     /// For each pattern: does it have a `@violation` capture?
@@ -291,14 +297,37 @@ pub struct QuerySet {
 
 impl std::fmt::Debug for QuerySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QuerySet({} patterns)", self.owner.len())
+        write!(f, "QuerySet({} queries)", self.texts.len())
     }
 }
 
 impl QuerySet {
-    /// Compiles the queries (already validated by the spec loader); one that does not compile
-    /// here is left out.
+    /// The queries (already validated by the spec loader), to compile when first needed; one
+    /// that does not compile then is left out.
     pub fn new(texts: &[String]) -> QuerySet {
+        QuerySet {
+            texts: texts.to_vec(),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// No query to run.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| Compiled::new(&self.texts))
+            .as_ref()
+    }
+}
+
+impl Compiled {
+    fn new(texts: &[String]) -> Option<Compiled> {
+        if texts.is_empty() {
+            return None;
+        }
         let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
         let mut combined = String::new();
         let mut starts = Vec::with_capacity(texts.len());
@@ -307,13 +336,8 @@ impl QuerySet {
             combined.push_str(text);
             combined.push('\n');
         }
-        if texts.is_empty() {
-            return QuerySet::default();
-        }
         // Validation compiled each query on its own; together they compile the same way.
-        let Ok(query) = Query::new(&language, &combined) else {
-            return QuerySet::default();
-        };
+        let query = Query::new(&language, &combined).ok()?;
         // A pattern belongs to the query whose text holds its first byte.
         let owner = (0..query.pattern_count())
             .map(|p| {
@@ -332,17 +356,12 @@ impl QuerySet {
                 })
             })
             .collect();
-        QuerySet {
-            query: Some(query),
+        Some(Compiled {
+            query,
             owner,
             has_violation,
             violation,
-        }
-    }
-
-    /// No query to run.
-    pub fn is_empty(&self) -> bool {
-        self.query.is_none()
+        })
     }
 }
 
@@ -366,9 +385,13 @@ const QUERY_WORK_PER_CALLBACK: u64 = 1000;
 /// Runs the queries over the tree already parsed for the facts: each `@violation` capture is a
 /// hit, or each whole match (the range covering its captures) when its pattern has none.
 fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> (Vec<QueryHit>, bool) {
-    let Some(query) = &set.query else {
+    if set.is_empty() {
+        return (Vec::new(), false);
+    }
+    let Some(set) = set.compiled() else {
         return (Vec::new(), false);
     };
+    let query = &set.query;
     let mut raw: Vec<(u32, usize, usize)> = Vec::new();
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MAX_QUERY_STATES);
