@@ -357,3 +357,43 @@ impl FileFacts {
         self.syntax_errors.shrink_to_fit();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Segs;
+
+    #[test]
+    fn segs_behave_like_the_segment_list() {
+        let p = Segs::new(["::", "std", "fmt"]);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.to_vec(), ["::", "std", "fmt"]);
+        assert_eq!((p.first(), p.last()), (Some("::"), Some("fmt")));
+        assert_eq!(p.join("::"), "::::std::fmt");
+        assert_eq!(format!("{p:?}"), r#"["::", "std", "fmt"]"#);
+        assert_eq!(p.iter().rev().collect::<Vec<_>>(), ["fmt", "std", "::"]);
+
+        let empty = Segs::new(Vec::<String>::new());
+        assert!(empty.is_empty());
+        assert_eq!(empty.len(), 0);
+        assert_eq!(empty.iter().count(), 0);
+        assert_eq!((empty.first(), empty.last()), (None, None));
+
+        let one = Segs::from(vec!["unwrap".to_owned()]);
+        assert_eq!(
+            (one.len(), one.first(), one.last()),
+            (1, Some("unwrap"), Some("unwrap"))
+        );
+    }
+
+    /// Paths order as their segment lists do (the separator sorts before any character a
+    /// segment holds), so sorted facts keep the order they had as `Vec<String>`.
+    #[test]
+    fn segs_order_as_segment_lists() {
+        let lists: [&[&str]; 5] = [&["a"], &["a", "b"], &["ab"], &["a", "b", "c"], &["b"]];
+        for x in lists {
+            for y in lists {
+                assert_eq!(Segs::new(x).cmp(&Segs::new(y)), x.cmp(y), "{x:?} vs {y:?}");
+            }
+        }
+    }
+}
