@@ -67,7 +67,7 @@ fn violation_diag(
     let (source, span) = match &v.location {
         Location::Source { file, span } => {
             let text = cache
-                .entry(file.clone().to_string())
+                .entry(file.to_string())
                 .or_insert_with(|| {
                     let text = crate::facts::read_for_display(sources.root, file);
                     Arc::new(Indexed::new(text.unwrap_or_default()))
@@ -95,9 +95,9 @@ fn violation_diag(
         })
         .collect();
     Diag {
-        code: v.code.clone().to_string(),
+        code: v.code.to_string(),
         severity: severity(v.severity),
-        message: v.message.clone().to_string(),
+        message: v.message.to_string(),
         source: Some(source),
         labels: vec![label(span, &v.label)],
         help: v.help.clone(),

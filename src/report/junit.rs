@@ -41,10 +41,7 @@ pub fn write(
             place: places.of(v),
             rule: v.spec_label.as_ref().map(|l| places.of_rule(l)),
         };
-        cases
-            .entry(v.code.clone().to_string())
-            .or_default()
-            .push(line);
+        cases.entry(v.code.to_string()).or_default().push(line);
     }
     let fails = |l: &Line| l.v.severity == Severity::Error || deny_warnings;
     let failed = cases

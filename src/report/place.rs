@@ -53,7 +53,7 @@ impl<'a> Places<'a> {
                 let root = self.sources.root;
                 let text = self
                     .texts
-                    .entry(file.clone().to_string())
+                    .entry(file.to_string())
                     .or_insert_with(|| crate::facts::read_for_display(root, file));
                 Place {
                     file: self.sources.display(file),
@@ -118,7 +118,7 @@ pub fn severity_name(s: Severity) -> &'static str {
 /// The message and the label in one line: what is wrong, then what is wrong right here.
 pub fn one_line(v: &Violation) -> String {
     if v.label.is_empty() {
-        v.message.clone().to_string()
+        v.message.to_string()
     } else {
         format!("{}: {}", v.message, v.label)
     }

@@ -166,7 +166,7 @@ pub fn write(
                     id: Some(1),
                     physical_location: physical(&places.of_rule(l)),
                     message: Some(Text {
-                        text: l.text.clone().to_string(),
+                        text: l.text.to_string(),
                     }),
                 })
                 .collect();
@@ -239,7 +239,7 @@ fn rules_of(violations: &[Violation], invariants: &[Invariant], spec_name: &str)
                     .unwrap_or_else(|| format!("breaks invariant `{id}`"));
                 let help = generic_invariant.map_or("", |d| d.explanation);
                 Rule {
-                    id: v.code.clone().to_string(),
+                    id: v.code.to_string(),
                     full_description: Text {
                         text: format!("invariant `{id}` of {spec_name}: {message}"),
                     },
@@ -255,7 +255,7 @@ fn rules_of(violations: &[Violation], invariants: &[Invariant], spec_name: &str)
                 let summary = doc.map_or(v.code.as_str(), |d| d.summary);
                 let explanation = doc.map_or(summary, |d| d.explanation);
                 Rule {
-                    id: v.code.clone().to_string(),
+                    id: v.code.to_string(),
                     short_description: Text {
                         text: summary.to_string(),
                     },

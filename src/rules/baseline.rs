@@ -111,9 +111,9 @@ pub fn file_of<'a>(v: &'a Violation, spec_file: &'a str) -> &'a str {
 pub fn entry_of(v: &Violation, spec_file: &str) -> Entry {
     Entry {
         fingerprint: v.fingerprint.clone(),
-        code: v.code.clone().to_string(),
+        code: v.code.to_string(),
         file: file_of(v, spec_file).to_owned(),
-        message: v.message.clone().to_string(),
+        message: v.message.to_string(),
         reason: None,
         span: Span::default(),
     }
@@ -137,7 +137,7 @@ pub fn stale_violation(baseline: &Baseline, entry: &Entry) -> Violation {
     Violation {
         fingerprint: super::fingerprint::of(&[STALE, &baseline.file, &entry.fingerprint]),
         location: Location::Source {
-            file: baseline.file.clone().into(),
+            file: baseline.file.as_str().into(),
             span: entry.span,
         },
         code: STALE.into(),

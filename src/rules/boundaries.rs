@@ -121,7 +121,7 @@ fn check_edge(cx: &Context, edge: &Edge) -> Option<Violation> {
 
 fn source(cx: &Context, file: u32, span: crate::facts::model::Span) -> Location {
     Location::Source {
-        file: cx.graph.file(file).path.clone().into(),
+        file: cx.graph.file(file).path.as_str().into(),
         span,
     }
 }

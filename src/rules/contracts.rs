@@ -399,7 +399,7 @@ fn exports_contract(
                     out.push(Violation {
                         fingerprint: String::new(),
                         location: Location::Source {
-                            file: g.file(a.file).path.clone().into(),
+                            file: g.file(a.file).path.as_str().into(),
                             span: a.span,
                         },
                         code: "contract::signature-drift".into(),
@@ -427,7 +427,7 @@ fn exports_contract(
                 out.push(Violation {
                     fingerprint: String::new(),
                     location: Location::Source {
-                        file: g.file(a.export_file).path.clone().into(),
+                        file: g.file(a.export_file).path.as_str().into(),
                         span: a.export_span,
                     },
                     code: "contract::undeclared-export".into(),
@@ -533,7 +533,7 @@ fn crate_contract(
         out.push(Violation {
             fingerprint: String::new(),
             location: Location::Source {
-                file: g.file(e.file).path.clone().into(),
+                file: g.file(e.file).path.as_str().into(),
                 span: e.span,
             },
             code: "contract::crate-use".into(),
@@ -646,7 +646,7 @@ fn env_contract(
             out.push(Violation {
                 fingerprint: String::new(),
                 location: Location::Source {
-                    file: g.file(r.file).path.clone().into(),
+                    file: g.file(r.file).path.as_str().into(),
                     span: r.span,
                 },
                 code: "contract::undeclared-env".into(),

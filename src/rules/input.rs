@@ -172,7 +172,7 @@ fn unchecked(cx: &Context, id: FileId, file: &SourceFile, rules: &[String]) -> V
     Violation {
         fingerprint: String::new(),
         location: Location::Source {
-            file: file.path.clone().into(),
+            file: file.path.as_str().into(),
             span: Span {
                 start: 0,
                 end: 0,

@@ -126,7 +126,7 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
     for (file, ds) in &by_file {
         for (span, d, allow) in ds {
             let location = Location::Source {
-                file: file.to_string().into(),
+                file: (*file).into(),
                 span: *span,
             };
             match allow {
