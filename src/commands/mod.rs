@@ -112,6 +112,7 @@ pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::Build
         exclude: spec.exclude_set(),
         threads: args.threads.unwrap_or(0),
         query_texts: spec.query_texts(),
+        compiled_queries: spec.compiled_queries.as_ref().map(|c| c.0.clone()),
         cache_dir: cache_dir(spec, args),
         progress: None,
     }

@@ -68,6 +68,9 @@ pub struct BuildOptions {
     /// Tree-sitter queries (texts) to run on every tree during its one parse; also part of the
     /// cache key, since cached query hits depend on them.
     pub query_texts: Vec<String>,
+    /// `query_texts` joined by `\n` and compiled already (by the spec's validation), so the
+    /// parse need not compile them again; `None` to compile them when first needed.
+    pub compiled_queries: Option<Arc<tree_sitter::Query>>,
     /// Where to keep the facts cache; `None` to neither read nor write one.
     pub cache_dir: Option<std::path::PathBuf>,
     /// Counters updated while building, for a caller that draws progress.
@@ -89,6 +92,7 @@ impl Default for BuildOptions {
             exclude: globset::GlobSet::empty(),
             threads: 0,
             query_texts: Vec::new(),
+            compiled_queries: None,
             cache_dir: None,
             progress: None,
         }
@@ -230,7 +234,7 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         root,
         &rust_files,
         options.threads,
-        &parse::QuerySet::new(&options.query_texts),
+        &parse::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone()),
         cache_use,
         options.progress.as_deref(),
     );

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
@@ -283,11 +284,13 @@ fn reuse(
 #[derive(Default)]
 pub struct QuerySet {
     texts: Vec<String>,
+    /// The texts joined by `\n`, compiled by the caller already.
+    precompiled: Option<Arc<Query>>,
     compiled: std::sync::OnceLock<Option<Compiled>>,
 }
 
 struct Compiled {
-    query: Query,
+    query: Arc<Query>,
     /// For each pattern of the combined query: the index of the user query it came from.
     owner: Vec<u32>,
     /// For each pattern: does it have a `@violation` capture?
@@ -305,8 +308,15 @@ impl QuerySet {
     /// The queries (already validated by the spec loader), to compile when first needed; one
     /// that does not compile then is left out.
     pub fn new(texts: &[String]) -> QuerySet {
+        QuerySet::with_compiled(texts, None)
+    }
+
+    /// The queries with their combined compilation (`texts` joined by `\n`, in order) made
+    /// already, when there is one.
+    pub fn with_compiled(texts: &[String], compiled: Option<Arc<Query>>) -> QuerySet {
         QuerySet {
             texts: texts.to_vec(),
+            precompiled: compiled,
             compiled: std::sync::OnceLock::new(),
         }
     }
@@ -318,13 +328,13 @@ impl QuerySet {
 
     fn compiled(&self) -> Option<&Compiled> {
         self.compiled
-            .get_or_init(|| Compiled::new(&self.texts))
+            .get_or_init(|| Compiled::new(&self.texts, self.precompiled.clone()))
             .as_ref()
     }
 }
 
 impl Compiled {
-    fn new(texts: &[String]) -> Option<Compiled> {
+    fn new(texts: &[String], precompiled: Option<Arc<Query>>) -> Option<Compiled> {
         if texts.is_empty() {
             return None;
         }
@@ -336,8 +346,10 @@ impl Compiled {
             combined.push_str(text);
             combined.push('\n');
         }
-        // Validation compiled each query on its own; together they compile the same way.
-        let query = Query::new(&language, &combined).ok()?;
+        let query = match precompiled {
+            Some(query) => query,
+            None => Arc::new(Query::new(&language, &combined).ok()?),
+        };
         // A pattern belongs to the query whose text holds its first byte.
         let owner = (0..query.pattern_count())
             .map(|p| {

@@ -41,6 +41,19 @@ pub struct Spec {
     pub layers: Option<At<Vec<At<usize>>>>,
     pub invariants: Vec<Invariant>,
     pub contracts: Vec<Contract>,
+    /// Every `query:` text of `invariants`, in order, joined by `\n` and compiled once while
+    /// validating (the parse runs this very query); `None` without queries.
+    pub compiled_queries: Option<CompiledQueries>,
+}
+
+/// The spec's tree-sitter queries compiled as one (see [`Spec::compiled_queries`]).
+#[derive(Clone)]
+pub struct CompiledQueries(pub std::sync::Arc<tree_sitter::Query>);
+
+impl std::fmt::Debug for CompiledQueries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CompiledQueries({} patterns)", self.0.pattern_count())
+    }
 }
 
 /// `system:`: what the system is.

@@ -61,6 +61,7 @@ struct Parts {
     layers: Option<At<Vec<At<usize>>>>,
     invariants: Vec<Invariant>,
     contracts: Vec<Contract>,
+    compiled_queries: Option<crate::spec::model::CompiledQueries>,
 }
 
 impl Parts {
@@ -75,6 +76,7 @@ impl Parts {
             layers: self.layers,
             invariants: self.invariants,
             contracts: self.contracts,
+            compiled_queries: self.compiled_queries,
         }
     }
 }
@@ -134,6 +136,7 @@ impl<'s> Ctx<'s> {
             self.layer_conflicts(&boundaries, layers);
         }
         let invariants = self.invariants(&raw.invariants);
+        let compiled_queries = self.compile_queries(&raw.invariants);
         let contracts = self.contracts(&raw.contracts);
         Some(Parts {
             root: root?,
@@ -143,6 +146,7 @@ impl<'s> Ctx<'s> {
             layers,
             invariants,
             contracts,
+            compiled_queries,
         })
     }
 

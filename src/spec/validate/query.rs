@@ -12,6 +12,53 @@ use crate::spec::raw::RawQuery;
 use crate::spec::suggest::nearest;
 use crate::spec::SpecError;
 
+/// Compiles every query as one (their texts joined by `\n`, in order): the query the parse
+/// runs, compiled once. When that fails, or when a pattern of it would straddle two texts,
+/// each query is compiled on its own to report its errors at their exact place (and a
+/// set of queries valid one by one but not together gets no shared compilation).
+pub(super) fn compile_all(
+    source: &str,
+    raws: &[&RawQuery],
+) -> Result<Option<tree_sitter::Query>, Vec<SpecError>> {
+    if raws.is_empty() {
+        return Ok(None);
+    }
+    let language: Language = tree_sitter_rust::LANGUAGE.into();
+    let mut combined = String::new();
+    let mut bounds = Vec::with_capacity(raws.len());
+    for raw in raws {
+        let start = combined.len();
+        combined.push_str(&raw.text.value);
+        bounds.push(start..combined.len());
+        combined.push('\n');
+    }
+    if let Ok(query) = tree_sitter::Query::new(&language, &combined) {
+        let within = |p: usize| {
+            let (start, end) = (
+                query.start_byte_for_pattern(p),
+                query.end_byte_for_pattern(p),
+            );
+            bounds
+                .iter()
+                .position(|b| b.start <= start && end <= b.end + 1)
+        };
+        let owners: Vec<Option<usize>> = (0..query.pattern_count()).map(within).collect();
+        let every_text_has_a_pattern = (0..raws.len()).all(|i| owners.contains(&Some(i)));
+        if owners.iter().all(Option::is_some) && every_text_has_a_pattern {
+            return Ok(Some(query));
+        }
+    }
+    let errors: Vec<SpecError> = raws
+        .iter()
+        .filter_map(|raw| compile(source, raw).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(None)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Compiles the query against the Rust grammar.
 pub(super) fn compile(source: &str, raw: &RawQuery) -> Result<Query, SpecError> {
     let language: Language = tree_sitter_rust::LANGUAGE.into();
@@ -236,6 +283,43 @@ mod tests {
         let raw = parse(&source).unwrap();
         let forbid = raw.invariants[0].forbid.as_ref().unwrap();
         assert!(compile(&source, forbid.query.as_ref().unwrap()).is_ok());
+    }
+
+    /// The queries of every invariant of `source`, compiled together.
+    fn all(source: &str) -> Result<Option<tree_sitter::Query>, Vec<SpecError>> {
+        let raw = parse(source).unwrap();
+        let queries: Vec<&RawQuery> = raw
+            .invariants
+            .iter()
+            .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
+            .collect();
+        compile_all(source, &queries)
+    }
+
+    fn specs(queries: &[&str]) -> String {
+        let mut s = String::from("version: 1\ninvariants:\n");
+        for (i, q) in queries.iter().enumerate() {
+            s.push_str(&format!("  - id: q{i}\n    forbid:\n      query: {q}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn queries_compile_once_together_and_errors_stay_located() {
+        let good = specs(&["\"(unsafe_block) @violation\"", "\"(loop_expression) @x\""]);
+        let compiled = all(&good).unwrap().expect("compiled together");
+        assert_eq!(compiled.pattern_count(), 2);
+        assert!(all(&specs(&[])).unwrap().is_none());
+
+        // The second query is wrong: its error points into its own scalar, not the first's.
+        let bad = specs(&["\"(unsafe_block) @violation\"", "\"(loop_expresion) @x\""]);
+        let errors = all(&bad).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(&bad[errors[0].span.clone()], "loop_expresion");
+
+        // Two halves of a pattern are valid together but not each alone: both are errors.
+        let halves = specs(&["\"(call_expression\"", "\")\""]);
+        assert_eq!(all(&halves).unwrap_err().len(), 2);
     }
 
     #[test]

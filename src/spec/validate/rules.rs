@@ -6,10 +6,10 @@ use super::pattern::{self, PatternKind};
 use super::query;
 use super::{at_or_default, Ctx};
 use crate::spec::model::{
-    At, Contract, ContractKind, ExportTarget, Forbid, Invariant, PathPattern, Require, Severity,
-    SpecSpan,
+    At, CompiledQueries, Contract, ContractKind, ExportTarget, Forbid, Invariant, PathPattern,
+    Require, Severity, SpecSpan,
 };
-use crate::spec::raw::{RawContract, RawForbid, RawInvariant, RawList, RawRequire};
+use crate::spec::raw::{RawContract, RawForbid, RawInvariant, RawList, RawQuery, RawRequire};
 
 const SEVERITIES: &[(&str, Severity)] =
     &[("error", Severity::Error), ("warning", Severity::Warning)];
@@ -36,6 +36,24 @@ impl Ctx<'_> {
         checked
             .filter_map(|(index, invariant)| self.invariant(index, invariant, &mut seen))
             .collect()
+    }
+
+    /// Compiles every `query:` of the spec, in order, as the one query the parse will run;
+    /// a query that does not compile is reported at its exact place.
+    pub(super) fn compile_queries(&mut self, raw: &[RawInvariant]) -> Option<CompiledQueries> {
+        let raws: Vec<&RawQuery> = raw
+            .iter()
+            .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
+            .collect();
+        match query::compile_all(self.source, &raws) {
+            Ok(compiled) => compiled.map(|q| CompiledQueries(std::sync::Arc::new(q))),
+            Err(errors) => {
+                for error in errors {
+                    self.push(error);
+                }
+                None
+            }
+        }
     }
 
     /// Checks an id's shape and that no earlier entry of the same kind used it.
@@ -92,17 +110,16 @@ impl Ctx<'_> {
         if !KINDS.iter().any(|kind| key(&raw.keys, kind).is_some()) {
             self.push(errors::empty_forbid(raw.key.clone()));
         }
-        let source = self.source;
         Forbid {
             unsafe_: raw.unsafe_.clone(),
             calls: self.patterns(raw.calls.as_ref(), PatternKind::Call),
             macros: self.patterns(raw.macros.as_ref(), PatternKind::Macro),
             paths: self.patterns(raw.paths.as_ref(), PatternKind::Path),
             attributes: self.attributes(raw.attributes.as_ref()),
-            query: raw
-                .query
-                .as_ref()
-                .and_then(|raw| self.ok(query::compile(source, raw))),
+            // Compiled with every other query of the spec, once: `compile_queries`.
+            query: raw.query.as_ref().map(|raw| crate::spec::model::Query {
+                text: raw.text.clone(),
+            }),
             span: raw.key.clone(),
         }
     }
