@@ -12,15 +12,9 @@
 #    ribo misses and on any ribo location it cannot explain; the oracle's totals must equal
 #    tsparse's.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CORPUS="${1:-/tmp/ribo-corpus-large}"
-TOOLS="$HERE/.tools"
-(cd "$REPO" && cargo build --release --quiet)
-RIBO="$REPO/target/release/ribo"
-(cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
-TSPARSE="$TOOLS/tsparse-target/release/tsparse"
+build_binaries
 
 echo "== ribo init + ribo check on every crate"
 fail=0

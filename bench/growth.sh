@@ -8,21 +8,13 @@
 # with its benchmark spec from bench/spec.py), and prints seconds per million lines for both:
 # linear growth means ribo's per-line cost stays flat from tier to tier, like the floor's.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
-TOOLS="$HERE/.tools"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS="${1:-3}"
-(cd "$REPO" && cargo build --release --quiet)
-RIBO="$REPO/target/release/ribo"
-(cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
-TSPARSE="$TOOLS/tsparse-target/release/tsparse"
+build_binaries
 OUT="$(mktemp -d)"
 for tier in small medium large; do
   corpus="/tmp/ribo-corpus-$tier"
-  if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus" | grep -v '^ribo.yaml$' | grep -v '^\.ribo-cache$')" ]; then
-    bash "$SHARED/make-corpus.sh" "$tier" "$corpus" >/dev/null
-  fi
+  ensure_corpus "$tier" "$corpus" >/dev/null
   python3 "$HERE/spec.py" "$corpus" > "$corpus/ribo.yaml"
   lines="$(find -L "$corpus" -name '*.rs' -exec cat {} + | wc -l)"
   echo "$tier $lines" >> "$OUT/lines"

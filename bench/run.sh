@@ -13,25 +13,16 @@
 #    prints the ratios the performance goals are stated in, plus peak memory (/usr/bin/time).
 # The machine is noisy: compare only ratios from one run (docs/performance.md).
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 TIER="${1:-large}"
 CORPUS="${2:-/tmp/ribo-corpus-$TIER}"
-TOOLS="$HERE/.tools"
 RUNS="${RUNS:-5}"
 
-if [ ! -d "$CORPUS" ] || [ -z "$(ls -A "$CORPUS" 2>/dev/null | grep -v '^ribo.yaml$' | grep -v '^\.ribo-cache$')" ]; then
-  echo "== building the $TIER corpus in $CORPUS"
-  bash "$SHARED/make-corpus.sh" "$TIER" "$CORPUS"
-fi
+ensure_corpus "$TIER" "$CORPUS"
 python3 "$HERE/spec.py" "$CORPUS" > "$CORPUS/ribo.yaml"
 
 echo "== building ribo and tsparse (release)"
-(cd "$REPO" && cargo build --release --quiet)
-RIBO="$REPO/target/release/ribo"
-(cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
-TSPARSE="$TOOLS/tsparse-target/release/tsparse"
+build_binaries
 
 if ! command -v hyperfine >/dev/null; then
   echo "== installing hyperfine (apt)"
