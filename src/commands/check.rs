@@ -67,13 +67,7 @@ pub fn check(
         &loaded,
         spec_args,
         changes.is_none(),
-        // Changed mode reports only the changed files' own violations (all, if the spec
-        // changed; and every file's, to tell stale entries, if the baseline changed): other
-        // files need no per-file rules.
-        changes
-            .as_ref()
-            .filter(|c| !c.spec && !c.baseline)
-            .map(|c| &c.present),
+        changes.as_ref().and_then(|c| c.focus()),
         !args.quiet,
         style,
         err,

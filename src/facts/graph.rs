@@ -184,18 +184,6 @@ impl FactGraph {
             .map(|i| i as FileId)
     }
 
-    /// The path with names that `use` brought into scope replaced by what they import, and a
-    /// leading `self`/`super` replaced by the module's path: after `use std::process;`,
-    /// `process::exit` expands to `std::process::exit`. Best effort; never fails. For many
-    /// paths of one file, build an [`Expander`] once instead.
-    pub fn expand_path(&self, file: FileId, scope: ScopeId, path: &Segs) -> Vec<String> {
-        Expander::new(self, file)
-            .expand(scope, path)
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-    }
-
     /// Full display name of a module: `<crate name>::a::b`.
     pub fn module_display(&self, id: ModId) -> String {
         let m = self.module(id);
@@ -212,9 +200,11 @@ impl FactGraph {
     }
 }
 
-/// Expands the paths of one file through its `use` bindings (see
-/// [`FactGraph::expand_path`]), with the file's bindings indexed once; the expanded segments
-/// borrow from the facts, so expanding allocates one vector per path.
+/// Expands the paths of one file through its `use` bindings: names that `use` brought into
+/// scope are replaced by what they import, and a leading `self`/`super` by the module's path
+/// (after `use std::process;`, `process::exit` expands to `std::process::exit`). Best effort;
+/// never fails. The file's bindings are indexed once and the expanded segments borrow from the
+/// facts, so expanding allocates one vector per path.
 pub struct Expander<'g> {
     graph: &'g FactGraph,
     file: &'g SourceFile,

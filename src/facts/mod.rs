@@ -114,11 +114,6 @@ pub struct Input {
 }
 
 impl Input {
-    /// Number of Rust files to check.
-    pub fn files(&self) -> usize {
-        self.rust_files.len()
-    }
-
     /// A hash of everything the facts are built from: every file's path and content (or why
     /// it could not be read), every manifest's content, and the walk's warnings. `None`
     /// when the cache is off (nothing was hashed).
@@ -175,11 +170,7 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
             field(path.as_bytes());
             field(hash.as_ref().map_or(&[][..], |h| &h[..]));
         }
-        for (path, hash) in manifest_hashes
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_default()
-        {
+        for (path, hash) in manifest_hashes.into_inner().unwrap_or_default() {
             field(path.as_bytes());
             field(&hash);
         }

@@ -56,6 +56,13 @@ impl ChangeSet {
             .any(|f| f == "Cargo.toml" || f.ends_with("/Cargo.toml"))
     }
 
+    /// The files whose own violations are all a run over this change reports from per-file
+    /// rules ([`Selector::keeps`]); `None` when every file's are needed: the spec changed (all
+    /// are reported) or the baseline did (stale entries anywhere are).
+    pub fn focus(&self) -> Option<&BTreeSet<String>> {
+        (!self.spec && !self.baseline).then_some(&self.present)
+    }
+
     /// A Rust file changed.
     pub fn rust(&self) -> bool {
         self.all().any(|f| f.ends_with(".rs"))

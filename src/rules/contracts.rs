@@ -574,7 +574,8 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
     let mut out = Vec::new();
     for (i, f) in g.files.iter().enumerate() {
         let id = i as FileId;
-        let expander = Expander::new(g, id);
+        // Indexed only for a file with a call that could read a variable.
+        let mut expander = None;
         for c in &f.facts.calls {
             let Callee::Path(path) = &c.callee else {
                 continue;
@@ -584,7 +585,9 @@ pub fn env_reads(g: &FactGraph) -> Vec<EnvRead> {
             if c.first_arg.is_none() {
                 continue;
             }
-            let full = expander.expand(c.scope, path);
+            let full = expander
+                .get_or_insert_with(|| Expander::new(g, id))
+                .expand(c.scope, path);
             let is_env = matches!(full.as_slice(), ["std" | "::std", "env", f] | ["::", "std", "env", f] if ENV_FNS.contains(f));
             if !is_env {
                 continue;

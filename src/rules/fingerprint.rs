@@ -99,24 +99,23 @@ impl<'a> Nest<'a> {
 /// texts, and dropped before the next.
 pub fn assign(violations: &mut [Violation], graph: &FactGraph, spec_source: &str) {
     // Sorted violations come in runs of one location file each (spec violations last).
-    let mut runs: Vec<&mut [Violation]> = Vec::new();
-    let mut rest = violations;
-    while let Some(first) = rest.first() {
-        let len = rest
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    while let Some(first) = violations.get(start) {
+        let len = violations[start..]
             .iter()
             .position(|v| !same_file(&v.location, &first.location))
-            .unwrap_or(rest.len());
-        let (run, tail) = rest.split_at_mut(len);
-        runs.push(run);
-        rest = tail;
+            .unwrap_or(violations.len() - start);
+        runs.push(start..start + len);
+        start += len;
     }
-    let slots: Vec<std::sync::Mutex<&mut [Violation]>> =
-        runs.into_iter().map(std::sync::Mutex::new).collect();
-    crate::facts::par::map(slots.len(), graph.threads, |i| {
-        if let Ok(mut run) = slots[i].lock() {
-            assign_run(&mut run, graph, spec_source);
-        }
+    let shared: &[Violation] = violations;
+    let prints = crate::facts::par::map(runs.len(), graph.threads, |i| {
+        fingerprints(&shared[runs[i].clone()], graph, spec_source)
     });
+    for (v, print) in violations.iter_mut().zip(prints.into_iter().flatten()) {
+        v.fingerprint = print;
+    }
 }
 
 fn same_file(a: &Location, b: &Location) -> bool {
@@ -127,8 +126,8 @@ fn same_file(a: &Location, b: &Location) -> bool {
     }
 }
 
-/// Fingerprints of the violations of one file (or of the spec).
-fn assign_run(run: &mut [Violation], graph: &FactGraph, spec_source: &str) {
+/// Fingerprints of the violations of one file (or of the spec), in order.
+fn fingerprints(run: &[Violation], graph: &FactGraph, spec_source: &str) -> Vec<String> {
     let (file, source, nest) = match run.first().map(|v| &v.location) {
         Some(Location::Source { file, .. }) => (
             file.to_string(),
@@ -138,24 +137,26 @@ fn assign_run(run: &mut [Violation], graph: &FactGraph, spec_source: &str) {
                 .map(|id| Nest::new(&graph.file(id).facts.items)),
         ),
         Some(Location::Spec { .. }) => ("ribo.yaml".to_owned(), Cow::Borrowed(spec_source), None),
-        None => return,
+        None => return Vec::new(),
     };
     let mut seen: HashMap<u64, u32> = HashMap::new();
-    for v in run.iter_mut() {
-        let span = match &v.location {
-            Location::Source { span, .. } | Location::Spec { span } => *span,
-        };
-        let text = source
-            .get(span.start as usize..span.end as usize)
-            .map(collapse)
-            .unwrap_or_default();
-        let item = nest.as_ref().map(|n| n.enclosing(span)).unwrap_or_default();
-        let key = fnv(&[&v.code, &file, &text, &item]);
-        let n = seen.entry(key).or_insert(0);
-        let occurrence = n.to_string();
-        *n += 1;
-        v.fingerprint = format!("{:016x}", fnv(&[&v.code, &file, &text, &item, &occurrence]));
-    }
+    run.iter()
+        .map(|v| {
+            let span = match &v.location {
+                Location::Source { span, .. } | Location::Spec { span } => *span,
+            };
+            let text = source
+                .get(span.start as usize..span.end as usize)
+                .map(collapse)
+                .unwrap_or_default();
+            let item = nest.as_ref().map(|n| n.enclosing(span)).unwrap_or_default();
+            let key = fnv(&[&v.code, &file, &text, &item]);
+            let n = seen.entry(key).or_insert(0);
+            let occurrence = n.to_string();
+            *n += 1;
+            format!("{:016x}", fnv(&[&v.code, &file, &text, &item, &occurrence]))
+        })
+        .collect()
 }
 
 #[cfg(test)]
