@@ -166,16 +166,11 @@ fn an_expression_nested_100000_deep_is_checked() {
     settings().bind(|| insta::assert_snapshot!("deep_nesting", text));
 }
 
-#[test]
-fn a_query_on_code_nested_100000_deep_gives_up_and_says_so() {
+/// A repository whose spec forbids `query`, with a call nested 100 000 parentheses deep.
+fn deeply_nested_query_repo(query: &str) -> tempfile::TempDir {
     let dir = ruled_repo();
     let spec = fs::read_to_string(dir.path().join("ribo.yaml")).expect("spec");
-    // A pattern over nested nodes keeps a candidate match per enclosing parenthesis: the
-    // square of the depth, unless the query's work budget stops it.
-    let spec = format!(
-        "{spec}  - id: call-in-double-parens\n    forbid:\n      query: \
-         \"(parenthesized_expression (parenthesized_expression (call_expression) @violation))\"\n"
-    );
+    let spec = format!("{spec}  - id: call-in-parens\n    forbid:\n      query: \"{query}\"\n");
     write(dir.path(), "ribo.yaml", &spec);
     let depth = 100_000;
     let source = format!(
@@ -184,6 +179,15 @@ fn a_query_on_code_nested_100000_deep_gives_up_and_says_so() {
         ")".repeat(depth)
     );
     write(dir.path(), "src/generated.rs", &source);
+    dir
+}
+
+#[test]
+fn a_query_walking_the_whole_tree_on_code_nested_100000_deep_gives_up_and_says_so() {
+    // A wildcard root makes the query walk the whole tree; every enclosing parenthesis keeps
+    // a candidate match in progress: the square of the depth, unless the work budget stops it.
+    let dir =
+        deeply_nested_query_repo("(_ (parenthesized_expression (call_expression) @violation))");
     let started = Instant::now();
     let (code, stdout, _) = common::run_in(dir.path(), &["check", "--quiet"]);
     assert!(
@@ -192,7 +196,10 @@ fn a_query_on_code_nested_100000_deep_gives_up_and_says_so() {
         started.elapsed()
     );
     assert_eq!(code, 1);
-    assert!(stdout.starts_with("ribo: 1 error, 0 warnings in 2 files; 1 warning about the input ["));
+    assert!(
+        stdout.starts_with("ribo: 1 error, 0 warnings in 2 files; 1 warning about the input ["),
+        "{stdout}"
+    );
     let (_, stdout, _) = common::run_in(dir.path(), &["check"]);
     assert!(stdout.contains(
         "warning: src/generated.rs: a `query:` invariant gave up on this file (over its work \
@@ -208,6 +215,21 @@ fn a_query_on_code_nested_100000_deep_gives_up_and_says_so() {
     assert_eq!(code, 1);
     assert!(
         stdout.starts_with("ribo: 1 error, 0 warnings in 2 files ["),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_query_rooted_at_one_kind_runs_node_by_node_and_finishes_on_code_nested_100000_deep() {
+    // Run on each `parenthesized_expression` alone, the pattern never looks deeper than its
+    // own two levels: no square of the depth, and the match is found.
+    let dir = deeply_nested_query_repo(
+        "(parenthesized_expression (parenthesized_expression (call_expression) @violation))",
+    );
+    let (code, stdout, _) = common::run_in(dir.path(), &["check", "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.starts_with("ribo: 2 errors, 0 warnings in 2 files ["),
         "{stdout}"
     );
 }
@@ -320,7 +342,7 @@ fn an_unreadable_file_is_not_checked_and_its_rules_say_so() {
             dir.path(),
             &["src".to_owned()],
             1,
-            &ribo::facts::parse::QuerySet::default(),
+            &ribo::facts::query::QuerySet::default(),
             None,
             None,
         );
@@ -371,7 +393,7 @@ fn a_file_that_vanishes_after_the_walk_is_not_checked() {
         dir.path(),
         &files,
         2,
-        &ribo::facts::parse::QuerySet::default(),
+        &ribo::facts::query::QuerySet::default(),
         None,
         None,
     );

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::FileFacts;
-use super::parse::QueryHit;
+use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
 pub const FORMAT: u32 = 3;
@@ -33,7 +33,7 @@ pub struct CachedFile {
     pub facts: FileFacts,
     pub hits: Vec<QueryHit>,
     pub not_utf8: bool,
-    /// A query ran out of its work budget on this file (see `parse::run_queries`).
+    /// A query ran out of its work budget on this file (see `query::FileQueries`).
     pub queries_incomplete: bool,
 }
 

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
 use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Segs, Span, UseFact};
-use super::parse::{Parsed, QueryHit};
+use super::parse::Parsed;
+use super::query::QueryHit;
 use super::Warning;
 
 /// Index of a file in `FactGraph::files`.

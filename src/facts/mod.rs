@@ -12,6 +12,7 @@ pub mod header;
 pub mod model;
 pub mod par;
 pub mod parse;
+pub mod query;
 pub mod rust;
 pub mod walk;
 
@@ -25,7 +26,7 @@ pub use graph::{
     Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
     UseTarget,
 };
-pub use parse::QueryHit;
+pub use query::QueryHit;
 
 /// Something ribo could not read or understand, with the path it concerns. Warnings never
 /// stop a run; they are counted in the summary so nothing passes silently.
@@ -225,7 +226,7 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         root,
         &rust_files,
         options.threads,
-        &parse::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone()),
+        &query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone()),
         cache_use,
         options.progress.as_deref(),
     );

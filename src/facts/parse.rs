@@ -3,23 +3,12 @@
 //! rayon's `map_init` left ~10% of two cores idle on this workload; the counter keeps both
 //! busy.) Each source text is dropped as soon as its facts are extracted.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
-use tree_sitter::{Query, QueryCursor, StreamingIterator};
-
 use super::cache::{content_hash, encode, Cache, CachedFile, ContentHash, NewEntry};
 use super::model::{FileFacts, Span};
+use super::query::{QueryHit, QuerySet};
 use super::rust;
-
-/// A match of a user-written tree-sitter query (an invariant's `query:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct QueryHit {
-    /// Index of the query in the list given to the build.
-    pub query: u32,
-    pub span: Span,
-}
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The outcome of reading and parsing one file.
 #[derive(Debug)]
@@ -220,9 +209,27 @@ fn parse_one(
         }
     }
     let not_utf8 = std::str::from_utf8(&source).is_err();
-    match rust::extract(parser, &source) {
+    // The queries run on the nodes they can match at while the facts are extracted, or over
+    // the whole tree after (see `query`).
+    let mut run = queries.for_file(&source);
+    let kinds = run.as_ref().and_then(|r| r.root_kinds());
+    let extracted = match (&mut run, kinds) {
+        (Some(r), Some(kinds)) => rust::extract_visiting(parser, &source, kinds, &mut |node| {
+            r.on_node(node);
+        }),
+        _ => rust::extract(parser, &source),
+    };
+    match extracted {
         Some((tree, facts)) => {
-            let (hits, queries_incomplete) = run_queries(queries, &tree, &source);
+            let (hits, queries_incomplete) = match run {
+                Some(mut r) => {
+                    if kinds.is_none() {
+                        r.on_tree(&tree);
+                    }
+                    r.finish()
+                }
+                None => (Vec::new(), false),
+            };
             drop(tree);
             drop(source);
             let entry = match (cache, hash) {
@@ -276,190 +283,6 @@ fn reuse(
         queries_incomplete: file.queries_incomplete,
     };
     Some((parsed, entry, true, 0))
-}
-
-/// The user's queries compiled into one multi-pattern query, so each tree is traversed once
-/// whatever the number of `query:` invariants (ten separate queries cost ten traversals).
-/// Compiled on first use: a run whose files all come from the cache never needs it.
-#[derive(Default)]
-pub struct QuerySet {
-    texts: Vec<String>,
-    /// The texts joined by `\n`, compiled by the caller already.
-    precompiled: Option<Arc<Query>>,
-    compiled: std::sync::OnceLock<Option<Compiled>>,
-}
-
-struct Compiled {
-    query: Arc<Query>,
-    /// For each pattern of the combined query: the index of the user query it came from.
-    owner: Vec<u32>,
-    /// For each pattern: does it have a `@violation` capture?
-    has_violation: Vec<bool>,
-    violation: Option<u32>,
-}
-
-impl std::fmt::Debug for QuerySet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QuerySet({} queries)", self.texts.len())
-    }
-}
-
-impl QuerySet {
-    /// The queries (already validated by the spec loader), to compile when first needed; one
-    /// that does not compile then is left out.
-    pub fn new(texts: &[String]) -> QuerySet {
-        QuerySet::with_compiled(texts, None)
-    }
-
-    /// The queries with their combined compilation (`texts` joined by `\n`, in order) made
-    /// already, when there is one.
-    pub fn with_compiled(texts: &[String], compiled: Option<Arc<Query>>) -> QuerySet {
-        QuerySet {
-            texts: texts.to_vec(),
-            precompiled: compiled,
-            compiled: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// No query to run.
-    pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
-    }
-
-    fn compiled(&self) -> Option<&Compiled> {
-        self.compiled
-            .get_or_init(|| Compiled::new(&self.texts, self.precompiled.clone()))
-            .as_ref()
-    }
-}
-
-impl Compiled {
-    fn new(texts: &[String], precompiled: Option<Arc<Query>>) -> Option<Compiled> {
-        if texts.is_empty() {
-            return None;
-        }
-        let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
-        let mut combined = String::new();
-        let mut starts = Vec::with_capacity(texts.len());
-        for text in texts {
-            starts.push(combined.len());
-            combined.push_str(text);
-            combined.push('\n');
-        }
-        let query = match precompiled {
-            Some(query) => query,
-            None => Arc::new(Query::new(&language, &combined).ok()?),
-        };
-        // A pattern belongs to the query whose text holds its first byte.
-        let owner = (0..query.pattern_count())
-            .map(|p| {
-                let at = query.start_byte_for_pattern(p);
-                (starts.partition_point(|s| *s <= at).saturating_sub(1)) as u32
-            })
-            .collect();
-        let violation = query.capture_index_for_name("violation");
-        let has_violation = (0..query.pattern_count())
-            .map(|p| {
-                violation.is_some_and(|v| {
-                    query
-                        .capture_quantifiers(p)
-                        .get(v as usize)
-                        .is_some_and(|q| *q != tree_sitter::CaptureQuantifier::Zero)
-                })
-            })
-            .collect();
-        Some(Compiled {
-            query,
-            owner,
-            has_violation,
-            violation,
-        })
-    }
-}
-
-/// Most candidate matches a query cursor keeps in progress at once; past it tree-sitter drops
-/// the oldest, and the file is reported as not fully checked.
-pub const MAX_QUERY_STATES: u32 = 1024;
-
-/// Work a query may do on a file, per byte of source (plus [`QUERY_WORK_BASE`]). tree-sitter
-/// charges one unit per node visited plus one per candidate match in progress, so a pattern
-/// over nested nodes on code nested 100 000 deep costs the square of the depth (it ran for
-/// minutes). The budget is counted, not timed, so the outcome does not depend on the machine:
-/// past it the query stops and the file is reported as not fully checked.
-pub const QUERY_WORK_PER_BYTE: u64 = 256;
-
-/// Work every query may do on a file, whatever its size.
-pub const QUERY_WORK_BASE: u64 = 10_000_000;
-
-/// tree-sitter consults the progress callback once per this many units of work.
-const QUERY_WORK_PER_CALLBACK: u64 = 1000;
-
-/// Runs the queries over the tree already parsed for the facts: each `@violation` capture is a
-/// hit, or each whole match (the range covering its captures) when its pattern has none.
-fn run_queries(set: &QuerySet, tree: &tree_sitter::Tree, source: &[u8]) -> (Vec<QueryHit>, bool) {
-    if set.is_empty() {
-        return (Vec::new(), false);
-    }
-    let Some(set) = set.compiled() else {
-        return (Vec::new(), false);
-    };
-    let query = &set.query;
-    let mut raw: Vec<(u32, usize, usize)> = Vec::new();
-    let mut cursor = QueryCursor::new();
-    cursor.set_match_limit(MAX_QUERY_STATES);
-    let budget =
-        (QUERY_WORK_BASE + QUERY_WORK_PER_BYTE * source.len() as u64) / QUERY_WORK_PER_CALLBACK;
-    let mut callbacks = 0u64;
-    let mut over_budget = |_: &tree_sitter::QueryCursorState| {
-        callbacks += 1;
-        if callbacks > budget {
-            std::ops::ControlFlow::Break(())
-        } else {
-            std::ops::ControlFlow::Continue(())
-        }
-    };
-    let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut over_budget);
-    let mut matches = cursor.matches_with_options(query, tree.root_node(), source, options);
-    while let Some(m) = matches.next() {
-        let p = m.pattern_index;
-        let Some(&qi) = set.owner.get(p) else {
-            continue;
-        };
-        if set.has_violation.get(p).copied().unwrap_or(false) {
-            for c in m
-                .captures()
-                .iter()
-                .filter(|c| Some(c.index) == set.violation)
-            {
-                raw.push((qi, c.node.start_byte(), c.node.end_byte()));
-            }
-        } else {
-            let start = m.captures().iter().map(|c| c.node.start_byte()).min();
-            let end = m.captures().iter().map(|c| c.node.end_byte()).max();
-            if let (Some(start), Some(end)) = (start, end) {
-                raw.push((qi, start, end));
-            }
-        }
-    }
-    drop(matches);
-    let incomplete = cursor.did_exceed_match_limit() || callbacks > budget;
-    if raw.is_empty() {
-        return (Vec::new(), incomplete);
-    }
-    // Sorted by position, so the spans are computed in one pass over the source.
-    raw.sort_unstable_by_key(|&(query, start, end)| (start, end, query));
-    raw.dedup();
-    let mut positions = Positions::new(source);
-    let mut hits: Vec<QueryHit> = raw
-        .into_iter()
-        .map(|(query, start, end)| QueryHit {
-            query,
-            span: positions.span(start, end),
-        })
-        .collect();
-    hits.sort_by_key(|h| (h.span.start, h.query));
-    hits.dedup();
-    (hits, incomplete)
 }
 
 /// A span from byte offsets, with 1-based line and character column. Scans the source up
@@ -544,29 +367,5 @@ mod tests {
             let i = i.min(source.len());
             assert_eq!((span.line, span.col), fresh(i), "offset {i}");
         }
-    }
-}
-
-#[cfg(test)]
-mod query_tests {
-    use super::*;
-
-    #[test]
-    fn combined_queries_report_each_match_under_its_own_query() {
-        let texts = vec![
-            "(unsafe_block) @violation".to_string(),
-            "(loop_expression) @violation\n(while_expression) @violation".to_string(),
-            "(macro_invocation macro: (identifier) @m (#eq? @m \"dbg\"))".to_string(),
-        ];
-        let set = QuerySet::new(&texts);
-        let src = b"fn f() {\n    unsafe { g() }\n    loop {}\n    while x {}\n    dbg!(1);\n}\n";
-        let mut parser = rust::parser();
-        let tree = parser.parse(src, None).expect("parses");
-        let hits: Vec<(u32, u32)> = run_queries(&set, &tree, src)
-            .0
-            .iter()
-            .map(|h| (h.query, h.span.line))
-            .collect();
-        assert_eq!(hits, vec![(0, 2), (1, 3), (1, 4), (2, 5)]);
     }
 }

@@ -32,7 +32,7 @@ mod walker;
 mod tests;
 
 use super::model::FileFacts;
-use tree_sitter::{Parser, Tree};
+use tree_sitter::{Node, Parser, Tree};
 
 /// A parser set up for Rust.
 pub fn parser() -> Parser {
@@ -52,10 +52,32 @@ pub fn parser() -> Parser {
 /// ranges are reset afterwards. `None` only when tree-sitter returns no tree (it was
 /// cancelled or has no language).
 pub fn extract(parser: &mut Parser, source: &[u8]) -> Option<(Tree, FileFacts)> {
+    extract_with(parser, source, None)
+}
+
+/// [`extract`], handing every node of the file's tree whose kind id is marked in `kinds` to
+/// `on`, each once, during the same walk (subtrees the extraction skips are walked for it;
+/// re-parsed macro bodies are not part of the file's tree and are not visited).
+pub fn extract_visiting(
+    parser: &mut Parser,
+    source: &[u8],
+    kinds: &[bool],
+    on: &mut dyn FnMut(Node<'_>),
+) -> Option<(Tree, FileFacts)> {
+    extract_with(parser, source, Some(walker::Visit { kinds, on }))
+}
+
+fn extract_with(
+    parser: &mut Parser,
+    source: &[u8],
+    visit: Option<walker::Visit<'_>>,
+) -> Option<(Tree, FileFacts)> {
     // A previous caller may have left included ranges behind.
     let _ = parser.set_included_ranges(&[]);
     let tree = parser.parse(source, None)?;
-    let mut facts = walker::Extractor::new(source, Some(parser)).run(tree.root_node());
+    let mut facts = walker::Extractor::new(source, Some(parser))
+        .visiting(visit)
+        .run(tree.root_node());
     facts.inner_doc = starts_with_inner_doc(source);
     Some((tree, facts))
 }

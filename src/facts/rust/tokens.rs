@@ -71,7 +71,7 @@ fn ends_path(k: Option<K>) -> bool {
     )
 }
 
-impl<'s> Extractor<'s, '_> {
+impl<'s> Extractor<'s, '_, '_> {
     fn is_paren_tree(&self, tok: Option<&Tok<'_>>) -> bool {
         match tok {
             Some((n, K::TokenTree)) => n.child(0).is_some_and(|c| self.kind(c) == K::TLParen),

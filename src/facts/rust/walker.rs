@@ -63,12 +63,50 @@ pub(crate) struct Pending {
     ref_start: usize,
 }
 
+/// Nodes of chosen kinds handed to a callback during the walk of a file's tree.
+pub(crate) struct Visit<'v> {
+    /// Indexed by node kind id.
+    pub kinds: &'v [bool],
+    pub on: &'v mut dyn FnMut(Node<'_>),
+}
+
+impl Visit<'_> {
+    #[inline]
+    fn node(&mut self, node: Node<'_>) {
+        if self.kinds.get(usize::from(node.kind_id())) == Some(&true) {
+            (self.on)(node);
+        }
+    }
+
+    /// Visits the descendants of `node` (which the extraction does not descend into).
+    fn below(&mut self, node: Node<'_>) {
+        if node.child_count() == 0 {
+            return;
+        }
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            self.node(cursor.node());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 enum ParserSlot<'p> {
     Borrowed(&'p mut Parser),
     Lazy(Option<Parser>),
 }
 
-pub(crate) struct Extractor<'s, 'p> {
+pub(crate) struct Extractor<'s, 'p, 'v> {
     pub src: &'s [u8],
     pub g: &'static Grammar,
     pub facts: FileFacts,
@@ -85,9 +123,12 @@ pub(crate) struct Extractor<'s, 'p> {
     walk_id: u32,
     /// Walks started so far.
     walks: u32,
+    /// Visitor of the file's own tree: taken by the outermost walk, so that the nested walks
+    /// (attribute values, re-parsed macro bodies) never see it.
+    visit: Option<Visit<'v>>,
 }
 
-impl<'s, 'p> Extractor<'s, 'p> {
+impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
     pub(crate) fn new(src: &'s [u8], parser: Option<&'p mut Parser>) -> Self {
         Extractor {
             src,
@@ -103,7 +144,14 @@ impl<'s, 'p> Extractor<'s, 'p> {
             },
             walk_id: 0,
             walks: 0,
+            visit: None,
         }
+    }
+
+    /// Hands the nodes of the file's tree that `visit` wants to it during the walk.
+    pub(crate) fn visiting(mut self, visit: Option<Visit<'v>>) -> Self {
+        self.visit = visit;
+        self
     }
 
     /// Extracts the facts of a whole file from its tree.
@@ -160,11 +208,15 @@ impl<'s, 'p> Extractor<'s, 'p> {
         let saved_walk = self.walk_id;
         let saved_pending = std::mem::take(&mut self.pending);
         self.walk_id = self.walks;
+        let mut visit = self.visit.take();
         let mut base = base;
         let mut cursor = root.walk();
         let mut stack: Vec<Ctx> = Vec::new();
         loop {
             let node = cursor.node();
+            if let Some(v) = visit.as_mut() {
+                v.node(node);
+            }
             let level = stack.len();
             let parent = match stack.last_mut() {
                 Some(p) => p,
@@ -177,6 +229,8 @@ impl<'s, 'p> Extractor<'s, 'p> {
                     continue;
                 }
                 self.generics.truncate(ctx.gen_base);
+            } else if let Some(v) = visit.as_mut() {
+                v.below(node);
             }
             loop {
                 if cursor.goto_next_sibling() {
@@ -185,6 +239,7 @@ impl<'s, 'p> Extractor<'s, 'p> {
                 if !cursor.goto_parent() {
                     self.pending = saved_pending;
                     self.walk_id = saved_walk;
+                    self.visit = visit;
                     return;
                 }
                 if let Some(frame) = stack.pop() {
