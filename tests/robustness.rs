@@ -410,6 +410,7 @@ fn a_file_that_vanishes_after_the_walk_is_not_checked() {
         parsed,
         Vec::new(),
         Vec::new(),
+        0,
     );
     let gone = graph.file(graph.file_id("src/gone.rs").expect("listed"));
     assert!(!gone.parsed);

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -350,6 +352,7 @@ pub fn assemble(
     parsed: Vec<Parsed>,
     packages: Vec<Package>,
     mut warnings: Vec<Warning>,
+    threads: usize,
 ) -> FactGraph {
     let mut files = Vec::with_capacity(rust_files.len());
     for (path, p) in rust_files.into_iter().zip(parsed) {
@@ -407,7 +410,7 @@ pub fn assemble(
         unresolved: Vec::new(),
         warnings,
         cache: super::CacheReport::default(),
-        threads: 0,
+        threads,
     };
     Trees::new(&mut g).build();
     resolve_all(&mut g);
@@ -837,29 +840,50 @@ fn module_items(g: &FactGraph) -> Vec<HashSet<String>> {
     items
 }
 
+/// Resolves every reference in two passes: every `use` of every file first, in file order, on
+/// one thread (a `use` may follow others, in any file, and the memo of their resolutions,
+/// cycles included, must not depend on thread timing); then every other path, file by file
+/// in parallel, against that memo, now only read.
 fn resolve_all(g: &mut FactGraph) {
     let externs = extern_tables(g);
     let items = module_items(g);
-    let mut r = Resolver::new(g, &externs, &items);
-    let mut edges = Vec::new();
-    let mut external = Vec::new();
-    let mut unresolved = Vec::new();
-    let mut use_targets = Vec::with_capacity(g.files.len());
-    for fid in 0..g.files.len() as FileId {
-        if g.files[fid as usize].scope_modules.is_empty() {
-            use_targets.push(Vec::new());
-            continue;
+    let r = Resolver::new(g, &externs, &items);
+    let resolvable = |fid: usize| !g.files[fid].scope_modules.is_empty();
+    for fid in 0..g.files.len() {
+        if resolvable(fid) {
+            for u in 0..g.files[fid].facts.uses.len() {
+                r.resolve_use(fid as FileId, u, 0);
+            }
         }
-        r.resolve_file(fid, &mut edges, &mut external, &mut unresolved);
-        use_targets.push(r.use_targets(fid));
     }
+    let per_file = super::par::map(g.files.len(), g.threads, |fid| {
+        let mut out = Resolved::default();
+        if resolvable(fid) {
+            r.resolve_file(fid as FileId, &mut out);
+            out.use_targets = r.use_targets(fid as FileId);
+        }
+        out
+    });
     drop(r);
-    for (f, targets) in g.files.iter_mut().zip(use_targets) {
-        f.use_targets = targets;
+    let (mut edges, mut external, mut unresolved) = (Vec::new(), Vec::new(), Vec::new());
+    for (f, mut done) in g.files.iter_mut().zip(per_file) {
+        f.use_targets = done.use_targets;
+        edges.append(&mut done.edges);
+        external.append(&mut done.external);
+        unresolved.append(&mut done.unresolved);
     }
     g.edges = edges;
     g.external_uses = external;
     g.unresolved = unresolved;
+}
+
+/// What the resolution of one file's references gives.
+#[derive(Default)]
+struct Resolved {
+    edges: Vec<Edge>,
+    external: Vec<ExternalUse>,
+    unresolved: Vec<Unresolved>,
+    use_targets: Vec<UseTarget>,
 }
 
 /// The names one file's `use` declarations bring into each of its scopes.
@@ -898,8 +922,8 @@ struct Resolver<'a> {
     externs: &'a [HashMap<String, Extern>],
     items: &'a [HashSet<String>],
     index: Vec<FileIndex<'a>>,
-    memo: Vec<Vec<Option<Res>>>,
-    in_progress: Vec<Vec<bool>>,
+    memo: Vec<Vec<OnceLock<Res>>>,
+    in_progress: Vec<Vec<AtomicBool>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -916,12 +940,12 @@ impl<'a> Resolver<'a> {
             memo: g
                 .files
                 .iter()
-                .map(|f| vec![None; f.facts.uses.len()])
+                .map(|f| (0..f.facts.uses.len()).map(|_| OnceLock::new()).collect())
                 .collect(),
             in_progress: g
                 .files
                 .iter()
-                .map(|f| vec![false; f.facts.uses.len()])
+                .map(|f| (0..f.facts.uses.len()).map(|_| AtomicBool::new(false)).collect())
                 .collect(),
         }
     }
@@ -930,13 +954,13 @@ impl<'a> Resolver<'a> {
         &self.g.files[file as usize].facts
     }
 
-    fn resolve_file(
-        &mut self,
-        file: FileId,
-        edges: &mut Vec<Edge>,
-        external: &mut Vec<ExternalUse>,
-        unresolved: &mut Vec<Unresolved>,
-    ) {
+    fn resolve_file(&self, file: FileId, out: &mut Resolved) {
+        let Resolved {
+            edges,
+            external,
+            unresolved,
+            ..
+        } = out;
         let file_test = self.g.files[file as usize].test;
         let facts = self.facts(file);
         for (ri, r) in facts.refs.iter().enumerate() {
@@ -956,7 +980,8 @@ impl<'a> Resolver<'a> {
             match res {
                 Res::Module(to) => {
                     let repeats_use = via.is_some_and(|(vf, u)| {
-                        self.memo[vf as usize].get(u).cloned().flatten() == Some(Res::Module(to))
+                        self.memo[vf as usize].get(u).and_then(OnceLock::get)
+                            == Some(&Res::Module(to))
                     });
                     edges.push(Edge {
                         from: file,
@@ -1002,7 +1027,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The resolution of every `use` of a file.
-    fn use_targets(&mut self, file: FileId) -> Vec<UseTarget> {
+    fn use_targets(&self, file: FileId) -> Vec<UseTarget> {
         (0..self.facts(file).uses.len())
             .map(|u| match self.resolve_use(file, u, 0) {
                 Res::Module(m) => UseTarget::Module(m),
@@ -1052,26 +1077,29 @@ impl<'a> Resolver<'a> {
         STD_CRATES.contains(&name).then_some(Res::Std)
     }
 
-    fn resolve_use(&mut self, file: FileId, u: usize, depth: u32) -> Res {
-        if let Some(r) = &self.memo[file as usize][u] {
+    /// The resolution of `use` `u` of `file`, memoised. (Called only from one thread until
+    /// every `use` is memoised; after that, only read.)
+    fn resolve_use(&self, file: FileId, u: usize, depth: u32) -> Res {
+        let memo = &self.memo[file as usize][u];
+        if let Some(r) = memo.get() {
             return r.clone();
         }
-        if self.in_progress[file as usize][u] || depth > MAX_DEPTH {
+        let in_progress = &self.in_progress[file as usize][u];
+        if in_progress.load(Ordering::Relaxed) || depth > MAX_DEPTH {
             return Res::Unresolved("circular imports".into());
         }
-        self.in_progress[file as usize][u] = true;
+        in_progress.store(true, Ordering::Relaxed);
         let use_fact = &self.facts(file).uses[u];
         let path = use_fact.path.to_vec();
         let (r, _) = self.resolve_path(file, use_fact.scope, &path, Some(u), depth + 1);
-        self.in_progress[file as usize][u] = false;
-        self.memo[file as usize][u] = Some(r.clone());
-        r
+        in_progress.store(false, Ordering::Relaxed);
+        memo.get_or_init(|| r).clone()
     }
 
     /// Resolves `path` written in `scope` of `file`; returns the first `use` followed
     /// (its file and index), if any.
     fn resolve_path(
-        &mut self,
+        &self,
         file: FileId,
         scope: ScopeId,
         path: &[&str],
@@ -1191,13 +1219,13 @@ impl<'a> Resolver<'a> {
 
     /// Looks for `name` in the modules named by the glob imports `globs` of `file`: their child
     /// modules, their items, their own imports, and (recursively) their own globs.
-    fn through_globs(&mut self, file: FileId, globs: &[usize], name: &str, depth: u32) -> Found {
+    fn through_globs(&self, file: FileId, globs: &[usize], name: &str, depth: u32) -> Found {
         let mut visited = Vec::new();
         self.through_globs_in(file, globs, name, depth, &mut visited)
     }
 
     fn through_globs_in(
-        &mut self,
+        &self,
         file: FileId,
         globs: &[usize],
         name: &str,

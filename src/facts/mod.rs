@@ -243,8 +243,14 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         // The loaded cache (the whole file's bytes) is not needed past this point.
         rejected = c.rejected;
     }
-    let mut graph = graph::assemble(root.to_path_buf(), rust_files, parsed, packages, warnings);
-    graph.threads = options.threads;
+    let mut graph = graph::assemble(
+        root.to_path_buf(),
+        rust_files,
+        parsed,
+        packages,
+        warnings,
+        options.threads,
+    );
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,
