@@ -945,7 +945,11 @@ impl<'a> Resolver<'a> {
             in_progress: g
                 .files
                 .iter()
-                .map(|f| (0..f.facts.uses.len()).map(|_| AtomicBool::new(false)).collect())
+                .map(|f| {
+                    (0..f.facts.uses.len())
+                        .map(|_| AtomicBool::new(false))
+                        .collect()
+                })
                 .collect(),
         }
     }
