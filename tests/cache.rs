@@ -262,3 +262,45 @@ fn corrupt_results_are_never_trusted() {
         assert_eq!(check_cached(root, &[]), uncached);
     }
 }
+
+/// Stamps (size, times, inode) stand for content hashes between runs, but never hide an edit:
+/// an edit that keeps the size and sets the modification time back is still seen (on Unix the
+/// change time moves with any write and cannot be set back).
+#[cfg(unix)]
+#[test]
+fn stamps_save_hashing_but_never_hide_an_edit() {
+    let dir = repo();
+    let root = dir.path();
+    build(root, &options(root));
+    let stamps = root.join(".ribo-cache/stamps-v1.bin");
+    assert!(stamps.exists());
+    // Files written less than two seconds before a run are not stamped (they could change
+    // again within one tick of a coarse clock): wait until they are old enough.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let warm = build(root, &options(root));
+    assert_eq!((warm.cache.hits, warm.cache.misses), (7, 0));
+    let stamped = fs::metadata(&stamps).expect("stamps").len();
+    assert!(stamped > 7 * 60, "every file is stamped: {stamped} bytes");
+
+    let leaf = root.join("src/consumer/nested/leaf.rs");
+    let modified = fs::metadata(&leaf)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
+    let text = fs::read_to_string(&leaf).expect("read");
+    let edited = text.replace("inner::i()", "inner::j()");
+    assert_eq!(edited.len(), text.len());
+    assert_ne!(edited, text);
+    fs::write(&leaf, &edited).expect("write");
+    fs::File::options()
+        .write(true)
+        .open(&leaf)
+        .and_then(|f| f.set_modified(modified))
+        .expect("mtime set back");
+    let after = build(root, &options(root));
+    assert_eq!((after.cache.hits, after.cache.misses), (6, 1));
+    assert_eq!(
+        facts_of(&after),
+        facts_of(&build(root, &BuildOptions::default()))
+    );
+}

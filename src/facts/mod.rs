@@ -14,6 +14,7 @@ pub mod par;
 pub mod parse;
 pub mod query;
 pub mod rust;
+pub mod stamps;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
@@ -111,6 +112,8 @@ pub struct Input {
     /// Content hash of each Rust file (same index), `None` when it could not be read; all
     /// `None` without a cache.
     hashes: Vec<Option<cache::ContentHash>>,
+    /// Size of each Rust file (same index) when it was stamped; all `None` without a cache.
+    sizes: Vec<Option<u64>>,
     digest: Option<[u8; 32]>,
 }
 
@@ -152,14 +155,12 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
     if walked.manifests.is_empty() && !walked.rust_files.is_empty() {
         packages.extend(guess_package(root, &rust_set, &mut warnings));
     }
-    let hashes: Vec<Option<cache::ContentHash>> = if hashing {
-        par::map(walked.rust_files.len(), options.threads, |i| {
-            parse::read_source(&root.join(&walked.rust_files[i]))
-                .ok()
-                .map(|bytes| cache::content_hash(&bytes))
-        })
-    } else {
-        vec![None; walked.rust_files.len()]
+    let (hashes, sizes) = match &options.cache_dir {
+        Some(dir) => hash_files(root, dir, &walked.rust_files, options.threads),
+        None => (
+            vec![None; walked.rust_files.len()],
+            vec![None; walked.rust_files.len()],
+        ),
     };
     let digest = hashing.then(|| {
         let mut h = blake3::Hasher::new();
@@ -186,8 +187,51 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         packages,
         warnings,
         hashes,
+        sizes,
         digest,
     }
+}
+
+/// The content hash of every file (`None`: unreadable) and its size, in parallel. A file whose
+/// stamp (size, times, inode) is the one remembered from the last run keeps the hash
+/// remembered with it; the others are read and hashed. The stamps are written back when they
+/// changed (see [`stamps`]).
+fn hash_files(
+    root: &Path,
+    dir: &Path,
+    files: &[String],
+    threads: usize,
+) -> (Vec<Option<cache::ContentHash>>, Vec<Option<u64>>) {
+    let key = cache::cache_key(&[]);
+    let known = stamps::Stamps::load(dir, &key);
+    // Taken before any file is looked at: a file modified after it is too recent to trust.
+    let now = std::time::SystemTime::now();
+    let found = par::map(files.len(), threads, |i| {
+        let path = root.join(&files[i]);
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| stamps::Stamp::of(&m));
+        if let Some(hash) = stamp.and_then(|s| known.hash(&files[i], &s)) {
+            return (stamp, Some(hash));
+        }
+        let hash = parse::read_source(&path)
+            .ok()
+            .map(|bytes| cache::content_hash(&bytes));
+        (stamp, hash)
+    });
+    let current: Vec<_> = files
+        .iter()
+        .zip(&found)
+        .map(|(path, (stamp, hash))| (path.as_str(), *stamp, *hash))
+        .collect();
+    if known.differ(&current) {
+        // Not being able to write them only costs the next run the hashing.
+        let _ = stamps::Stamps::save(dir, &key, &current, now);
+    }
+    found
+        .into_iter()
+        .map(|(stamp, hash)| (hash, stamp.map(|s| s.size)))
+        .unzip()
 }
 
 /// Builds the fact graph of the Rust code under `root`.
@@ -203,6 +247,7 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         packages,
         mut warnings,
         hashes,
+        sizes,
         ..
     } = input;
     if let Some(p) = &options.progress {
@@ -221,6 +266,7 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         cache: c,
         collect: true,
         known: &hashes,
+        sizes: &sizes,
     });
     let (parsed, entries, stats) = parse::parse_all(
         root,

@@ -51,6 +51,8 @@ pub struct CacheUse<'a> {
     /// Content hashes already taken (same index as the files; may be empty): a file whose
     /// known hash is cached is not read at all.
     pub known: &'a [Option<super::cache::ContentHash>],
+    /// File sizes already taken (same index; may be empty).
+    pub sizes: &'a [Option<u64>],
 }
 
 /// What the parse did with the cache.
@@ -77,15 +79,20 @@ pub fn parse_all(
     // the files after it, instead of being left between facts kept to the end; the threads
     // also finish together (no big file left for one thread at the end). Results are placed
     // by index: the order never shows.
+    let cache = cache.as_ref();
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
-        .map(|(i, rel)| (std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()), i))
+        .map(|(i, rel)| {
+            let known = cache.and_then(|c| c.sizes.get(i).copied().flatten());
+            let size =
+                known.unwrap_or_else(|| std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()));
+            (size, i)
+        })
         .collect();
     order.sort_unstable_by(|a, b| b.cmp(a));
     let next = AtomicUsize::new(0);
     let mut chunks: Vec<Vec<Outcome>> = Vec::new();
-    let cache = cache.as_ref();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| {
