@@ -115,6 +115,7 @@ pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::Build
         compiled_queries: spec.compiled_queries.as_ref().map(|c| c.0.clone()),
         cache_dir: cache_dir(spec, args),
         progress: None,
+        bodies_for: None,
     }
 }
 
@@ -158,7 +159,15 @@ pub(crate) fn analyse(
     err: &mut dyn Write,
 ) -> io::Result<Result<Analysis, i32>> {
     let spec = &loaded.spec;
-    let options = build_options(spec, args);
+    let mut options = build_options(spec, args);
+    // Per-file rules run on the focus files only; env contracts read every file's calls.
+    let env_contract = spec
+        .contracts
+        .iter()
+        .any(|c| matches!(c.kind, crate::spec::model::ContractKind::Env { .. }));
+    if !env_contract {
+        options.bodies_for = focus.cloned();
+    }
     let input = crate::facts::scan(&spec.root, &options);
     let stored = match (&options.cache_dir, reuse) {
         (Some(dir), true) => {

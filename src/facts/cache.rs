@@ -20,9 +20,49 @@ use super::model::FileFacts;
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
+
+/// The part of a file's facts only per-file rules read (calls, macros, unsafe sites,
+/// attributes, suppression directives, query hits): encoded apart from the rest, so that a run
+/// that needs it for a few files (`ribo check FILE`) does not decode it for every other file.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Body {
+    calls: Vec<super::model::CallFact>,
+    macros: Vec<super::model::MacroFact>,
+    unsafe_sites: Vec<super::model::UnsafeFact>,
+    attrs: Vec<super::model::AttrFact>,
+    directives: Vec<super::model::DirectiveFact>,
+    hits: Vec<QueryHit>,
+    queries_incomplete: bool,
+}
+
+impl Body {
+    fn take(file: &mut CachedFile) -> Body {
+        let f = &mut file.facts;
+        Body {
+            calls: std::mem::take(&mut f.calls),
+            macros: std::mem::take(&mut f.macros),
+            unsafe_sites: std::mem::take(&mut f.unsafe_sites),
+            attrs: std::mem::take(&mut f.attrs),
+            directives: std::mem::take(&mut f.directives),
+            hits: std::mem::take(&mut file.hits),
+            queries_incomplete: file.queries_incomplete,
+        }
+    }
+
+    fn put(self, file: &mut CachedFile) {
+        let f = &mut file.facts;
+        f.calls = self.calls;
+        f.macros = self.macros;
+        f.unsafe_sites = self.unsafe_sites;
+        f.attrs = self.attrs;
+        f.directives = self.directives;
+        file.hits = self.hits;
+        file.queries_incomplete = self.queries_incomplete;
+    }
+}
 
 /// The content hash of a source file.
 pub type ContentHash = [u8; 16];
@@ -165,14 +205,22 @@ impl Cache {
     }
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
-    /// miss).
-    pub fn get(&self, path: &str, hash: &ContentHash) -> Option<CachedFile> {
+    /// miss); without the part only per-file rules read unless `body` (see [`Body`]).
+    pub fn get(&self, path: &str, hash: &ContentHash, body: bool) -> Option<CachedFile> {
         let (h, range) = self.entries.get(path)?;
         if h != hash {
             return None;
         }
         let bytes = self.data.get(range.clone())?;
-        postcard::from_bytes(bytes).ok()
+        let mut pos = 0;
+        let head_len = take_u32(bytes, &mut pos)? as usize;
+        let head = take(bytes, &mut pos, head_len)?;
+        let mut file: CachedFile = postcard::from_bytes(head).ok()?;
+        if body {
+            let body: Body = postcard::from_bytes(bytes.get(pos..)?).ok()?;
+            body.put(&mut file);
+        }
+        Some(file)
     }
 
     /// The encoded entry of `path`, as loaded.
@@ -192,9 +240,19 @@ impl Cache {
     }
 }
 
-/// Encodes one file's facts for the cache.
-pub fn encode(file: &CachedFile) -> Option<Vec<u8>> {
-    postcard::to_allocvec(file).ok()
+/// Encodes one file's facts for the cache: the length of the head, the head (everything but
+/// the [`Body`]), then the body. `file` is the same afterwards.
+pub fn encode(file: &mut CachedFile) -> Option<Vec<u8>> {
+    let body = Body::take(file);
+    let head = postcard::to_allocvec(&*file).ok();
+    let tail = postcard::to_allocvec(&body).ok();
+    body.put(file);
+    let (head, tail) = (head?, tail?);
+    let mut out = Vec::with_capacity(4 + head.len() + tail.len());
+    out.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&tail);
+    Some(out)
 }
 
 /// Writes the cache atomically (temporary file, then rename), with its `.gitignore`.
@@ -303,8 +361,8 @@ mod tests {
     fn round_trip_and_rejections() {
         let dir = tempfile::tempdir().expect("tempdir");
         let key = [7u8; 32];
-        let file = sample();
-        let bytes = encode(&file).expect("encodes");
+        let mut file = sample();
+        let bytes = encode(&mut file).expect("encodes");
         let hash = content_hash(b"content");
         save(
             dir.path(),
@@ -316,9 +374,19 @@ mod tests {
         assert!(dir.path().join(".gitignore").exists());
 
         let cache = Cache::open(dir.path(), &key);
-        let got = cache.get("src/lib.rs", &hash).expect("a hit");
+        let got = cache.get("src/lib.rs", &hash, true).expect("a hit");
         assert_eq!(got.facts, file.facts);
-        assert!(cache.get("src/lib.rs", &content_hash(b"changed")).is_none());
+        assert!(!got.facts.calls.is_empty());
+        // Without the body: the same facts but calls, macros, unsafe sites, attributes,
+        // directives and query hits.
+        let head = cache.get("src/lib.rs", &hash, false).expect("a hit");
+        let mut expected = file.clone();
+        Body::take(&mut expected);
+        assert_eq!(head.facts, expected.facts);
+        assert!(head.facts.calls.is_empty() && !head.facts.refs.is_empty());
+        assert!(cache
+            .get("src/lib.rs", &content_hash(b"changed"), true)
+            .is_none());
 
         let other = Cache::open(dir.path(), &[8u8; 32]);
         assert!(other.is_empty());

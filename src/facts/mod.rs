@@ -77,6 +77,10 @@ pub struct BuildOptions {
     pub cache_dir: Option<std::path::PathBuf>,
     /// Counters updated while building, for a caller that draws progress.
     pub progress: Option<Arc<Progress>>,
+    /// The only files whose calls, macros, unsafe sites, attributes, suppression directives
+    /// and query hits will be read (by per-file rules, in changed mode): the others' are not
+    /// decoded from the cache (they are left empty). `None`: every file's.
+    pub bodies_for: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Counters a caller can watch from another thread while `build` runs (the CLI draws a
@@ -97,6 +101,7 @@ impl Default for BuildOptions {
             compiled_queries: None,
             cache_dir: None,
             progress: None,
+            bodies_for: None,
         }
     }
 }
@@ -262,11 +267,16 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         (Some(dir), Some(key)) => Some(cache::Cache::open(dir, key)),
         _ => None,
     };
+    let whole: Vec<bool> = match &options.bodies_for {
+        Some(only) => rust_files.iter().map(|f| only.contains(f)).collect(),
+        None => Vec::new(),
+    };
     let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
         cache: c,
         collect: true,
         known: &hashes,
         sizes: &sizes,
+        whole: &whole,
     });
     let (parsed, entries, stats) = parse::parse_all(
         root,

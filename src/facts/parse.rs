@@ -53,6 +53,9 @@ pub struct CacheUse<'a> {
     pub known: &'a [Option<super::cache::ContentHash>],
     /// File sizes already taken (same index; may be empty).
     pub sizes: &'a [Option<u64>],
+    /// Files (same index) whose cached facts are needed whole; the others are read without
+    /// what only per-file rules use (see `cache::Body`). Empty: every file whole.
+    pub whole: &'a [bool],
 }
 
 /// What the parse did with the cache.
@@ -104,8 +107,9 @@ pub fn parse_all(
                         let Some(&(_, i)) = order.get(k) else { break };
                         let Some(rel) = files.get(i) else { break };
                         let known = cache.and_then(|c| c.known.get(i).copied().flatten());
+                        let whole = cache.is_none_or(|c| c.whole.get(i).copied().unwrap_or(true));
                         let (parsed, entry, hit, bytes) =
-                            parse_one(&mut parser, root, rel, queries, cache, known);
+                            parse_one(&mut parser, root, rel, queries, cache, known, whole);
                         out.push((i, parsed, entry, hit));
                         // tree-sitter keeps its stack at the size the largest file needed:
                         // after a big file, a fresh parser gives that memory back.
@@ -195,9 +199,10 @@ fn parse_one(
     queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
     known: Option<ContentHash>,
+    whole: bool,
 ) -> (Parsed, Option<NewEntry>, bool, usize) {
     if let (Some(c), Some(hash)) = (cache, known) {
-        if let Some(hit) = reuse(c, rel, hash) {
+        if let Some(hit) = reuse(c, rel, hash, whole) {
             return hit;
         }
     }
@@ -210,7 +215,7 @@ fn parse_one(
     if let (Some(c), Some(hash)) = (cache, hash) {
         // The content may differ from the hash taken before (the file changed meanwhile).
         if known != Some(hash) {
-            if let Some(hit) = reuse(c, rel, hash) {
+            if let Some(hit) = reuse(c, rel, hash, whole) {
                 return hit;
             }
         }
@@ -241,13 +246,13 @@ fn parse_one(
             drop(source);
             let entry = match (cache, hash) {
                 (Some(c), Some(hash)) if c.collect => {
-                    let file = CachedFile {
+                    let mut file = CachedFile {
                         facts,
                         hits,
                         not_utf8,
                         queries_incomplete,
                     };
-                    let entry = encode(&file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
+                    let entry = encode(&mut file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
                     let parsed = Parsed::Ok {
                         facts: Box::new(file.facts),
                         not_utf8,
@@ -280,8 +285,9 @@ fn reuse(
     c: &CacheUse<'_>,
     rel: &str,
     hash: ContentHash,
+    whole: bool,
 ) -> Option<(Parsed, Option<NewEntry>, bool, usize)> {
-    let file = c.cache.get(rel, &hash)?;
+    let file = c.cache.get(rel, &hash, whole)?;
     let entry = c.collect.then(|| (rel.to_string(), hash, None));
     let parsed = Parsed::Ok {
         facts: Box::new(file.facts),
