@@ -825,15 +825,15 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
 }
 
 /// Names defined at module level in each module (items and macros; not impls).
-fn module_items(g: &FactGraph) -> Vec<HashSet<String>> {
-    let mut items: Vec<HashSet<String>> = vec![HashSet::new(); g.modules.len()];
+fn module_items(g: &FactGraph) -> Vec<HashSet<&str>> {
+    let mut items: Vec<HashSet<&str>> = vec![HashSet::new(); g.modules.len()];
     for f in &g.files {
         for it in &f.facts.items {
             if it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty() {
                 continue;
             }
             if let Some(&m) = f.scope_modules.get(it.scope as usize) {
-                items[m as usize].insert(it.name.clone());
+                items[m as usize].insert(it.name.as_str());
             }
         }
     }
@@ -865,7 +865,10 @@ fn resolve_all(g: &mut FactGraph) {
         out
     });
     drop(r);
-    let (mut edges, mut external, mut unresolved) = (Vec::new(), Vec::new(), Vec::new());
+    let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
+    let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
+    let mut external = Vec::with_capacity(total(|r| r.external.len()));
+    let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
     for (f, mut done) in g.files.iter_mut().zip(per_file) {
         f.use_targets = done.use_targets;
         edges.append(&mut done.edges);
@@ -920,7 +923,7 @@ impl<'a> FileIndex<'a> {
 struct Resolver<'a> {
     g: &'a FactGraph,
     externs: &'a [HashMap<String, Extern>],
-    items: &'a [HashSet<String>],
+    items: &'a [HashSet<&'a str>],
     index: Vec<FileIndex<'a>>,
     memo: Vec<Vec<OnceLock<Res>>>,
     in_progress: Vec<Vec<AtomicBool>>,
@@ -930,13 +933,15 @@ impl<'a> Resolver<'a> {
     fn new(
         g: &'a FactGraph,
         externs: &'a [HashMap<String, Extern>],
-        items: &'a [HashSet<String>],
+        items: &'a [HashSet<&'a str>],
     ) -> Self {
         Resolver {
             g,
             externs,
             items,
-            index: g.files.iter().map(|f| FileIndex::new(&f.facts)).collect(),
+            index: super::par::map(g.files.len(), g.threads, |i| {
+                FileIndex::new(&g.files[i].facts)
+            }),
             memo: g
                 .files
                 .iter()
@@ -1172,7 +1177,7 @@ impl<'a> Resolver<'a> {
                     }
                 } else if let Some(&child) = self.g.modules[m as usize].children.get(name) {
                     (child, 1)
-                } else if self.items[m as usize].contains(name) {
+                } else if self.items[m as usize].contains(&name) {
                     return (Res::Local, None);
                 } else if let Some(r) = self.lookup_crate(m, name) {
                     match r {
@@ -1251,7 +1256,7 @@ impl<'a> Resolver<'a> {
                     if let Some(&child) = self.g.modules[gm as usize].children.get(name) {
                         return Found::Module(child, via);
                     }
-                    if self.items[gm as usize].contains(name) {
+                    if self.items[gm as usize].contains(&name) {
                         return Found::Item(gm, via);
                     }
                     let (gfile, gscope) = {
