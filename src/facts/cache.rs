@@ -9,7 +9,7 @@
 //! checksum catches truncation and corruption: such a cache is ignored and rebuilt, never
 //! trusted. The directory gets a `.gitignore` of `*`, so it never reaches version control.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,11 @@
 //! dependencies (workspace members resolve into their own module tree), std/core/alloc and the
 //! prelude. Anything else is kept as an unresolved fact with the reason.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+// foldhash, not SipHash: resolution hashes millions of short names and spans, and SipHash was
+// 7% of a one-file check (docs/performance.md).
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;

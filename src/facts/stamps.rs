@@ -11,7 +11,7 @@
 //! not remembered: a file written twice within one tick of a coarse filesystem clock could keep
 //! its stamp while its content changed, so such a file is hashed again on the next run.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::Metadata;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
