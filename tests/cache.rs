@@ -304,3 +304,27 @@ fn stamps_save_hashing_but_never_hide_an_edit() {
         facts_of(&build(root, &BuildOptions::default()))
     );
 }
+
+/// Changed mode decodes only the changed files' bodies from the cache, except when a
+/// graph-wide rule reads every file's: an `env` contract must still see the variables read by
+/// files that did not change (else each would be reported as never read).
+#[test]
+fn changed_mode_from_cached_facts_still_sees_every_files_env_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts-env-clean");
+    copy_dir(&fixture, root);
+    let lib = root.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).expect("read");
+    fs::write(&lib, format!("pub mod other;\n{text}")).expect("write");
+    fs::write(root.join("src/other.rs"), "pub fn f() {}\n").expect("write");
+    let (code, _) = check_cached(root, &[]);
+    assert_eq!(code, 0);
+    assert!(root.join(".ribo-cache/facts-v1.bin").exists());
+
+    fs::write(root.join("src/other.rs"), "pub fn f() {}\n// edited\n").expect("write");
+    let from_cache = check_cached(root, &["src/other.rs"]);
+    let uncached = check_cached(root, &["src/other.rs", "--no-cache"]);
+    assert_eq!(from_cache, uncached);
+    assert_eq!(from_cache.0, 0, "{}", from_cache.1);
+}

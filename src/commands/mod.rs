@@ -160,14 +160,7 @@ pub(crate) fn analyse(
 ) -> io::Result<Result<Analysis, i32>> {
     let spec = &loaded.spec;
     let mut options = build_options(spec, args);
-    // Per-file rules run on the focus files only; env contracts read every file's calls.
-    let env_contract = spec
-        .contracts
-        .iter()
-        .any(|c| matches!(c.kind, crate::spec::model::ContractKind::Env { .. }));
-    if !env_contract {
-        options.bodies_for = focus.cloned();
-    }
+    options.bodies_for = rules::bodies_read(spec, focus);
     let input = crate::facts::scan(&spec.root, &options);
     let stored = match (&options.cache_dir, reuse) {
         (Some(dir), true) => {

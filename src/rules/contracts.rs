@@ -111,6 +111,13 @@ fn spec_offset(source: &str, e: &At<String>, offset: usize) -> usize {
     }
 }
 
+/// An `env` contract reads the calls of every file (see [`env_reads`]), changed or not.
+pub fn reads_every_body(spec: &Spec) -> bool {
+    spec.contracts
+        .iter()
+        .any(|c| matches!(c.kind, ContractKind::Env { .. }))
+}
+
 /// Checks every contract.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     let mut parser = DeclarationParser::new();

@@ -13,6 +13,8 @@ pub mod invariants;
 pub mod patterns;
 pub mod suppress;
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::facts::model::Span;
@@ -232,6 +234,16 @@ pub fn level_severity(level: Level) -> Option<Severity> {
 pub struct Outcome {
     pub violations: Vec<Violation>,
     pub suppressed: usize,
+}
+
+/// The files whose bodies (calls, macros, unsafe sites, attributes, suppression directives,
+/// query hits) a run focused on `focus` reads: the focus files, whose per-file rules run, or
+/// every file's (`None`) without a focus or when a graph-wide rule reads bodies too.
+pub fn bodies_read(spec: &Spec, focus: Option<&BTreeSet<String>>) -> Option<BTreeSet<String>> {
+    if contracts::reads_every_body(spec) {
+        return None;
+    }
+    focus.cloned()
 }
 
 /// Runs every rule, then applies inline suppressions.
