@@ -328,3 +328,150 @@ fn changed_mode_from_cached_facts_still_sees_every_files_env_reads() {
     assert_eq!(from_cache, uncached);
     assert_eq!(from_cache.0, 0, "{}", from_cache.1);
 }
+
+/// What resolution gave, as text: every edge (with its path as written), external use,
+/// unresolved path and `use` target. A graph whose unchanged files' resolution came from the
+/// snapshot must give exactly what a full resolution gives.
+fn resolution_of(g: &FactGraph) -> String {
+    let edges: Vec<_> = g.edges.iter().map(|e| (e, g.edge_path(e))).collect();
+    let targets: Vec<_> = g.files.iter().map(|f| (&f.path, &f.use_targets)).collect();
+    format!(
+        "{edges:#?}\n{:#?}\n{:#?}\n{targets:#?}\n{:?}",
+        g.external_uses, g.unresolved, g.warnings
+    )
+}
+
+/// Options of a run that reads the bodies of `files` only (changed mode).
+fn focused(root: &Path, files: &[&str]) -> BuildOptions {
+    BuildOptions {
+        bodies_for: Some(files.iter().map(|f| f.to_string()).collect()),
+        ..options(root)
+    }
+}
+
+fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+        dir.path(),
+    );
+    dir
+}
+
+#[test]
+fn a_body_edit_resolves_only_the_edited_file_and_the_graph_is_the_same() {
+    // Globs, re-exports, cycles, workspaces: an edit that keeps every file's interface (a
+    // comment appended) takes every other file's resolution from the snapshot.
+    for name in [
+        "dependency-forms",
+        "glob-imports",
+        "cycle",
+        "workspace",
+        "contracts-exports",
+    ] {
+        let dir = fixture(name);
+        let root = dir.path();
+        let primed = build(root, &options(root));
+        assert!(
+            root.join(".ribo-cache/resolved-v1.bin").exists(),
+            "{name}: a full resolution writes the snapshot"
+        );
+        let first = primed.files[0].path.clone();
+        let path = root.join(&first);
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(&path, format!("{text}\n// edited\n")).expect("write");
+        let after = build(root, &focused(root, &[&first]));
+        assert_eq!(
+            after.cache.resolutions_reused,
+            primed.files.len() - 1,
+            "{name}: every unchanged file's resolution is reused"
+        );
+        let full = build(root, &BuildOptions::default());
+        assert_eq!(resolution_of(&after), resolution_of(&full), "{name}");
+    }
+}
+
+#[test]
+fn a_new_path_in_a_body_is_resolved_against_the_snapshot() {
+    let dir = repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    let leaf = "src/consumer/nested/leaf.rs";
+    let text = fs::read_to_string(root.join(leaf)).expect("read");
+    let edited = text.replace(
+        "vec![crate::target::inner::i()]",
+        "vec![crate::target::inner::i(), crate::target::inner::i()]",
+    );
+    assert_ne!(text, edited);
+    fs::write(root.join(leaf), edited).expect("write");
+    let after = build(root, &focused(root, &[leaf]));
+    assert_eq!(after.cache.resolutions_reused, 6);
+    assert_eq!(
+        after.edges.len(),
+        primed.edges.len() + 1,
+        "the new path is an edge"
+    );
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+}
+
+#[test]
+fn an_interface_edit_resolves_everything_again() {
+    let dir = repo();
+    let root = dir.path();
+    build(root, &options(root));
+    // A `use` that names something else changes what paths (here and in other files) resolve
+    // through, though no `use` is added or removed.
+    let leaf = "src/consumer/nested/leaf.rs";
+    let text = fs::read_to_string(root.join(leaf)).expect("read");
+    let text = text.replace(
+        "use crate::target::T as Renamed;",
+        "use crate::target::deep as Renamed;",
+    );
+    fs::write(root.join(leaf), &text).expect("write");
+    let after = build(root, &focused(root, &[leaf]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    let full = build(root, &BuildOptions::default());
+    assert_eq!(resolution_of(&after), resolution_of(&full));
+    // Every file's references were read after all.
+    for (a, b) in after.files.iter().zip(&full.files) {
+        assert_eq!(a.facts.refs, b.facts.refs, "{}", a.path);
+    }
+    // The new structure was written: the next body edit reuses it.
+    fs::write(root.join(leaf), format!("{text}// edited\n")).expect("write");
+    let next = build(root, &focused(root, &[leaf]));
+    assert_eq!(next.cache.resolutions_reused, 6);
+    assert_eq!(resolution_of(&next), resolution_of(&full));
+}
+
+#[test]
+fn a_corrupt_snapshot_is_never_trusted() {
+    let dir = repo();
+    let root = dir.path();
+    build(root, &options(root));
+    let snapshot = root.join(".ribo-cache/resolved-v1.bin");
+    let mut raw = fs::read(&snapshot).expect("written");
+    let mid = raw.len() / 2;
+    raw[mid] ^= 0xff;
+    fs::write(&snapshot, &raw).expect("write");
+    let leaf = "src/consumer/nested/leaf.rs";
+    let after = build(root, &focused(root, &[leaf]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    for n in [0, 10, raw.len() - 1] {
+        fs::write(&snapshot, &raw[..n]).expect("write");
+        assert_eq!(
+            build(root, &focused(root, &[leaf]))
+                .cache
+                .resolutions_reused,
+            0
+        );
+    }
+}

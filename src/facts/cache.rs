@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::FileFacts;
+use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 
@@ -75,6 +75,10 @@ pub struct CachedFile {
     pub not_utf8: bool,
     /// A query ran out of its work budget on this file (see `query::FileQueries`).
     pub queries_incomplete: bool,
+    /// The facts' interface digest (see `resolved::interface_digest`), stored beside the
+    /// encoded facts so that a run need not compute it again.
+    #[serde(skip)]
+    pub interface: Option<[u8; 16]>,
 }
 
 /// The hash of a file's content.
@@ -205,22 +209,51 @@ impl Cache {
     }
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
-    /// miss); without the part only per-file rules read unless `body` (see [`Body`]).
-    pub fn get(&self, path: &str, hash: &ContentHash, body: bool) -> Option<CachedFile> {
+    /// miss); without the part only per-file rules read unless `body` (see [`Body`]), and
+    /// without the references unless `refs` (a run that takes their resolution from the
+    /// snapshot does not read them: see `resolved`).
+    pub fn get(
+        &self,
+        path: &str,
+        hash: &ContentHash,
+        refs: bool,
+        body: bool,
+    ) -> Option<CachedFile> {
+        let (interface, head, refs_bytes, body_bytes) = self.parts(path, hash)?;
+        let mut file: CachedFile = postcard::from_bytes(head).ok()?;
+        file.interface = Some(interface);
+        if refs {
+            file.facts.refs = postcard::from_bytes(refs_bytes).ok()?;
+        }
+        if body {
+            let body: Body = postcard::from_bytes(body_bytes).ok()?;
+            body.put(&mut file);
+        }
+        Some(file)
+    }
+
+    /// Just the references of `path`'s cached facts, if its content still has `hash`.
+    pub fn refs(&self, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
+        let (_, _, refs, _) = self.parts(path, hash)?;
+        postcard::from_bytes(refs).ok()
+    }
+
+    /// The parts of an entry: interface digest, then the encoded head, references and body
+    /// (see [`encode`]).
+    #[allow(clippy::type_complexity)]
+    fn parts(&self, path: &str, hash: &ContentHash) -> Option<([u8; 16], &[u8], &[u8], &[u8])> {
         let (h, range) = self.entries.get(path)?;
         if h != hash {
             return None;
         }
         let bytes = self.data.get(range.clone())?;
         let mut pos = 0;
+        let interface = take(bytes, &mut pos, 16)?.try_into().ok()?;
         let head_len = take_u32(bytes, &mut pos)? as usize;
         let head = take(bytes, &mut pos, head_len)?;
-        let mut file: CachedFile = postcard::from_bytes(head).ok()?;
-        if body {
-            let body: Body = postcard::from_bytes(bytes.get(pos..)?).ok()?;
-            body.put(&mut file);
-        }
-        Some(file)
+        let refs_len = take_u32(bytes, &mut pos)? as usize;
+        let refs = take(bytes, &mut pos, refs_len)?;
+        Some((interface, head, refs, bytes.get(pos..)?))
     }
 
     /// The encoded entry of `path`, as loaded.
@@ -240,19 +273,53 @@ impl Cache {
     }
 }
 
-/// Encodes one file's facts for the cache: the length of the head, the head (everything but
-/// the [`Body`]), then the body. `file` is the same afterwards.
+/// Encodes one file's facts for the cache: the interface digest of the facts, the length of
+/// the head, the head (everything but the references and the [`Body`]), the length of the
+/// references, the references, then the body. `file` is the same afterwards, its interface
+/// digest set.
 pub fn encode(file: &mut CachedFile) -> Option<Vec<u8>> {
+    let interface = super::resolved::interface_digest(&file.facts);
+    file.interface = Some(interface);
     let body = Body::take(file);
+    let refs = std::mem::take(&mut file.facts.refs);
     let head = postcard::to_allocvec(&*file).ok();
+    let refs_bytes = postcard::to_allocvec(&refs).ok();
     let tail = postcard::to_allocvec(&body).ok();
+    file.facts.refs = refs;
     body.put(file);
-    let (head, tail) = (head?, tail?);
-    let mut out = Vec::with_capacity(4 + head.len() + tail.len());
+    let (head, refs, tail) = (head?, refs_bytes?, tail?);
+    let mut out = Vec::with_capacity(24 + head.len() + refs.len() + tail.len());
+    out.extend_from_slice(&interface);
     out.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
     out.extend_from_slice(&head);
+    out.extend_from_slice(&u32::try_from(refs.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&refs);
     out.extend_from_slice(&tail);
     Some(out)
+}
+
+/// The loaded cache kept for the references of the files whose facts were read without them
+/// (see [`Cache::get`]): a rule that shows the path of an edge of such a file
+/// (`FactGraph::edge_path`) reads it from here.
+#[derive(Debug)]
+pub struct LeanRefs {
+    cache: Cache,
+    /// The content hash each file's facts were read under (by file id).
+    hashes: Vec<Option<ContentHash>>,
+}
+
+impl LeanRefs {
+    /// References of files read from `cache` under `hashes` (by file id).
+    pub fn new(cache: Cache, hashes: Vec<Option<ContentHash>>) -> Self {
+        LeanRefs { cache, hashes }
+    }
+
+    /// The path of reference `reference` of file `id` (at `path`), as written.
+    pub fn path(&self, id: u32, path: &str, reference: u32) -> Option<String> {
+        let hash = self.hashes.get(id as usize).copied().flatten()?;
+        let refs = self.cache.refs(path, &hash)?;
+        refs.get(reference as usize).map(|r| r.path.join("::"))
+    }
 }
 
 /// Writes the cache atomically (temporary file, then rename), with its `.gitignore`.
@@ -354,6 +421,7 @@ mod tests {
             hits: Vec::new(),
             not_utf8: false,
             queries_incomplete: false,
+            interface: None,
         }
     }
 
@@ -374,18 +442,29 @@ mod tests {
         assert!(dir.path().join(".gitignore").exists());
 
         let cache = Cache::open(dir.path(), &key);
-        let got = cache.get("src/lib.rs", &hash, true).expect("a hit");
+        let got = cache.get("src/lib.rs", &hash, true, true).expect("a hit");
         assert_eq!(got.facts, file.facts);
         assert!(!got.facts.calls.is_empty());
         // Without the body: the same facts but calls, macros, unsafe sites, attributes,
         // directives and query hits.
-        let head = cache.get("src/lib.rs", &hash, false).expect("a hit");
+        let head = cache.get("src/lib.rs", &hash, true, false).expect("a hit");
         let mut expected = file.clone();
         Body::take(&mut expected);
         assert_eq!(head.facts, expected.facts);
         assert!(head.facts.calls.is_empty() && !head.facts.refs.is_empty());
+        // Without the references too; they can be read alone.
+        let lean = cache.get("src/lib.rs", &hash, false, false).expect("a hit");
+        expected.facts.refs.clear();
+        assert_eq!(lean.facts, expected.facts);
+        assert_eq!(
+            cache.refs("src/lib.rs", &hash),
+            Some(file.facts.refs.clone())
+        );
         assert!(cache
-            .get("src/lib.rs", &content_hash(b"changed"), true)
+            .get("src/lib.rs", &content_hash(b"changed"), true, true)
+            .is_none());
+        assert!(cache
+            .refs("src/lib.rs", &content_hash(b"changed"))
             .is_none());
 
         let other = Cache::open(dir.path(), &[8u8; 32]);

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
 use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Segs, Span, UseFact};
@@ -95,7 +95,7 @@ pub struct Module {
 }
 
 /// A dependency of a file on a module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edge {
     pub from: FileId,
     pub to: ModId,
@@ -115,7 +115,7 @@ pub struct Edge {
 }
 
 /// A use of an external crate (std, core and alloc are not recorded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalUse {
     pub file: FileId,
     /// The name the code uses.
@@ -131,7 +131,7 @@ pub struct ExternalUse {
 }
 
 /// A path ribo could not resolve. Never treated as allowed or forbidden; listed in facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unresolved {
     pub file: FileId,
     pub path: String,
@@ -160,6 +160,11 @@ pub struct FactGraph {
     /// Threads the graph was built with (0 = one per core); passes over it use as many.
     #[serde(skip)]
     pub threads: usize,
+    /// Where the references of files whose `facts.refs` were not loaded can be read (a run
+    /// that took their resolution from the snapshot: see `resolved`); `None` when every
+    /// file's references are loaded.
+    #[serde(skip)]
+    pub lean_refs: Option<std::sync::Arc<super::cache::LeanRefs>>,
 }
 
 impl FactGraph {
@@ -170,12 +175,15 @@ impl FactGraph {
 
     /// The path of an edge as written: `crate::store::Db`.
     pub fn edge_path(&self, edge: &Edge) -> String {
-        self.file(edge.from)
-            .facts
-            .refs
-            .get(edge.reference as usize)
-            .map(|r| r.path.join("::"))
-            .unwrap_or_default()
+        let file = self.file(edge.from);
+        match file.facts.refs.get(edge.reference as usize) {
+            Some(r) => r.path.join("::"),
+            None => self
+                .lean_refs
+                .as_ref()
+                .and_then(|l| l.path(edge.from, &file.path, edge.reference))
+                .unwrap_or_default(),
+        }
     }
 
     /// The module with this id.
@@ -355,9 +363,34 @@ pub fn assemble(
     rust_files: Vec<String>,
     parsed: Vec<Parsed>,
     packages: Vec<Package>,
-    mut warnings: Vec<Warning>,
+    warnings: Vec<Warning>,
     threads: usize,
 ) -> FactGraph {
+    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).0
+}
+
+/// The resolution of every file by an earlier run over the same structure (see `resolved`),
+/// and which files it still holds for (their content is unchanged).
+pub struct Prior {
+    pub resolutions: super::resolved::Resolutions,
+    pub reusable: Vec<bool>,
+}
+
+/// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
+/// `None` for files no module tree reaches).
+pub(super) type Memo = Vec<Vec<Option<Res>>>;
+
+/// [`assemble`], taking the resolution of the files `prior` marks reusable from it instead of
+/// resolving them again; also gives what every `use` resolved to (for the snapshot).
+pub(super) fn assemble_with(
+    root: PathBuf,
+    rust_files: Vec<String>,
+    parsed: Vec<Parsed>,
+    packages: Vec<Package>,
+    mut warnings: Vec<Warning>,
+    threads: usize,
+    prior: Option<Prior>,
+) -> (FactGraph, Memo) {
     let mut files = Vec::with_capacity(rust_files.len());
     for (path, p) in rust_files.into_iter().zip(parsed) {
         let (facts, ok, query_hits) = match p {
@@ -366,6 +399,7 @@ pub fn assemble(
                 not_utf8,
                 hits,
                 queries_incomplete,
+                ..
             } => {
                 if queries_incomplete {
                     warnings.push(Warning::new(
@@ -415,12 +449,13 @@ pub fn assemble(
         warnings,
         cache: super::CacheReport::default(),
         threads,
+        lean_refs: None,
     };
     Trees::new(&mut g).build();
-    resolve_all(&mut g);
+    let memo = resolve_all(&mut g, prior);
     g.warnings.sort();
     g.warnings.dedup();
-    g
+    (g, memo)
 }
 
 fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
@@ -775,8 +810,8 @@ fn guess_module_path(path: &str, pkg_dir: &str) -> (String, Option<String>) {
 }
 
 /// What a path resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Res {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Res {
     Module(ModId),
     External {
         name: String,
@@ -828,60 +863,105 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
         .collect()
 }
 
-/// Names defined at module level in each module (items and macros; not impls).
-fn module_items(g: &FactGraph) -> Vec<HashSet<&str>> {
-    let mut items: Vec<HashSet<&str>> = vec![HashSet::new(); g.modules.len()];
-    for f in &g.files {
-        for it in &f.facts.items {
-            if it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty() {
-                continue;
-            }
-            if let Some(&m) = f.scope_modules.get(it.scope as usize) {
-                items[m as usize].insert(it.name.as_str());
-            }
-        }
-    }
-    items
+/// Whether an item names something at module level (what other files' paths can reach).
+pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
+    !(it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty())
 }
 
 /// Resolves every reference in two passes: every `use` of every file first, in file order, on
 /// one thread (a `use` may follow others, in any file, and the memo of their resolutions,
 /// cycles included, must not depend on thread timing); then every other path, file by file
 /// in parallel, against that memo, now only read.
-fn resolve_all(g: &mut FactGraph) {
+///
+/// With `prior`, the first pass is the memo it holds (the same structure gives the same
+/// memo), and only the files it does not hold for are resolved; the others' results are its.
+fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
     let externs = extern_tables(g);
-    let items = module_items(g);
-    let r = Resolver::new(g, &externs, &items);
     let resolvable = |fid: usize| !g.files[fid].scope_modules.is_empty();
-    for fid in 0..g.files.len() {
-        if resolvable(fid) {
-            for u in 0..g.files[fid].facts.uses.len() {
-                r.resolve_use(fid as FileId, u, 0);
-            }
+    let (r, reused) = match prior {
+        Some(Prior {
+            mut resolutions,
+            reusable,
+        }) => {
+            let memo = std::mem::take(&mut resolutions.uses);
+            let r = Resolver::with_memo(g, &externs, memo);
+            (r, Some((resolutions, reusable)))
         }
-    }
+        None => {
+            let r = Resolver::new(g, &externs);
+            for fid in 0..g.files.len() {
+                if resolvable(fid) {
+                    for u in 0..g.files[fid].facts.uses.len() {
+                        r.resolve_use(fid as FileId, u, 0);
+                    }
+                }
+            }
+            (r, None)
+        }
+    };
+    let reusable = |fid: usize| {
+        reused
+            .as_ref()
+            .is_some_and(|(_, reusable)| reusable.get(fid).copied().unwrap_or(false))
+    };
     let per_file = super::par::map(g.files.len(), g.threads, |fid| {
         let mut out = Resolved::default();
-        if resolvable(fid) {
+        if resolvable(fid) && !reusable(fid) {
             r.resolve_file(fid as FileId, &mut out);
-            out.use_targets = r.use_targets(fid as FileId);
         }
         out
     });
-    drop(r);
+    let memo = r.into_memo();
+    let resolvable: Vec<bool> = (0..g.files.len()).map(resolvable).collect();
+    let reusable: Vec<bool> = (0..g.files.len()).map(reusable).collect();
     let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
     let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
     let mut external = Vec::with_capacity(total(|r| r.external.len()));
     let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
-    for (f, mut done) in g.files.iter_mut().zip(per_file) {
-        f.use_targets = done.use_targets;
-        edges.append(&mut done.edges);
-        external.append(&mut done.external);
-        unresolved.append(&mut done.unresolved);
+    // The snapshot's results, in file order: each file's are taken or skipped in turn.
+    let (counts, mut old_edges, mut old_external, mut old_unresolved) = match reused {
+        Some((res, _)) => {
+            edges.reserve(res.edges.len());
+            (
+                res.counts,
+                res.edges.into_iter(),
+                res.external.into_iter(),
+                res.unresolved.into_iter(),
+            )
+        }
+        None => Default::default(),
+    };
+    for (fid, (f, mut done)) in g.files.iter_mut().zip(per_file).enumerate() {
+        if resolvable[fid] {
+            f.use_targets = memo[fid].iter().map(use_target).collect();
+        }
+        let [ne, nx, nu] = counts.get(fid).copied().unwrap_or_default();
+        if reusable[fid] {
+            edges.extend(old_edges.by_ref().take(ne as usize));
+            external.extend(old_external.by_ref().take(nx as usize));
+            unresolved.extend(old_unresolved.by_ref().take(nu as usize));
+        } else {
+            old_edges.by_ref().take(ne as usize).for_each(drop);
+            old_external.by_ref().take(nx as usize).for_each(drop);
+            old_unresolved.by_ref().take(nu as usize).for_each(drop);
+            edges.append(&mut done.edges);
+            external.append(&mut done.external);
+            unresolved.append(&mut done.unresolved);
+        }
     }
     g.edges = edges;
     g.external_uses = external;
     g.unresolved = unresolved;
+    memo
+}
+
+/// What a `use` leaf resolved to, as rules see it.
+fn use_target(res: &Option<Res>) -> UseTarget {
+    match res {
+        Some(Res::Module(m)) => UseTarget::Module(*m),
+        Some(Res::External { .. } | Res::Std) => UseTarget::External,
+        Some(Res::Local | Res::Unresolved(_)) | None => UseTarget::Other,
+    }
 }
 
 /// What the resolution of one file's references gives.
@@ -890,7 +970,6 @@ struct Resolved {
     edges: Vec<Edge>,
     external: Vec<ExternalUse>,
     unresolved: Vec<Unresolved>,
-    use_targets: Vec<UseTarget>,
 }
 
 /// The names one file's `use` declarations bring into each of its scopes.
@@ -927,40 +1006,88 @@ impl<'a> FileIndex<'a> {
 struct Resolver<'a> {
     g: &'a FactGraph,
     externs: &'a [HashMap<String, Extern>],
-    items: &'a [HashSet<&'a str>],
-    index: Vec<FileIndex<'a>>,
+    /// Names defined at module level in each module (items and macros; not impls), built on
+    /// first use.
+    items: Vec<OnceLock<HashSet<&'a str>>>,
+    /// Built on first use (a run that resolves a few files reads few files' imports).
+    index: Vec<OnceLock<FileIndex<'a>>>,
     memo: Vec<Vec<OnceLock<Res>>>,
     in_progress: Vec<Vec<AtomicBool>>,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(
+    fn new(g: &'a FactGraph, externs: &'a [HashMap<String, Extern>]) -> Self {
+        // Every file's index is read by the first pass: built ahead, in parallel.
+        let index = super::par::map(g.files.len(), g.threads, |i| {
+            OnceLock::from(FileIndex::new(&g.files[i].facts))
+        });
+        let memo = g
+            .files
+            .iter()
+            .map(|f| (0..f.facts.uses.len()).map(|_| OnceLock::new()).collect())
+            .collect();
+        Self::from_parts(g, externs, index, memo)
+    }
+
+    /// A resolver whose memo of every `use` is given (by the snapshot).
+    fn with_memo(g: &'a FactGraph, externs: &'a [HashMap<String, Extern>], memo: Memo) -> Self {
+        let index = (0..g.files.len()).map(|_| OnceLock::new()).collect();
+        let memo = memo
+            .into_iter()
+            .map(|uses| {
+                uses.into_iter()
+                    .map(|r| r.map_or_else(OnceLock::new, OnceLock::from))
+                    .collect()
+            })
+            .collect();
+        Self::from_parts(g, externs, index, memo)
+    }
+
+    fn from_parts(
         g: &'a FactGraph,
         externs: &'a [HashMap<String, Extern>],
-        items: &'a [HashSet<&'a str>],
+        index: Vec<OnceLock<FileIndex<'a>>>,
+        memo: Vec<Vec<OnceLock<Res>>>,
     ) -> Self {
+        let in_progress = memo
+            .iter()
+            .map(|uses| uses.iter().map(|_| AtomicBool::new(false)).collect())
+            .collect();
         Resolver {
             g,
             externs,
-            items,
-            index: super::par::map(g.files.len(), g.threads, |i| {
-                FileIndex::new(&g.files[i].facts)
-            }),
-            memo: g
-                .files
-                .iter()
-                .map(|f| (0..f.facts.uses.len()).map(|_| OnceLock::new()).collect())
-                .collect(),
-            in_progress: g
-                .files
-                .iter()
-                .map(|f| {
-                    (0..f.facts.uses.len())
-                        .map(|_| AtomicBool::new(false))
-                        .collect()
-                })
-                .collect(),
+            items: (0..g.modules.len()).map(|_| OnceLock::new()).collect(),
+            index,
+            memo,
+            in_progress,
         }
+    }
+
+    /// The memo: what every `use` resolved to.
+    fn into_memo(self) -> Memo {
+        self.memo
+            .into_iter()
+            .map(|uses| uses.into_iter().map(OnceLock::into_inner).collect())
+            .collect()
+    }
+
+    /// The names module `m` defines: the module-level items of its file in its scope.
+    fn items(&self, m: ModId) -> &HashSet<&'a str> {
+        self.items[m as usize].get_or_init(|| {
+            let file = &self.g.files[self.g.modules[m as usize].file as usize];
+            file.facts
+                .items
+                .iter()
+                .filter(|it| {
+                    names_in_module(it) && file.scope_modules.get(it.scope as usize) == Some(&m)
+                })
+                .map(|it| it.name.as_str())
+                .collect()
+        })
+    }
+
+    fn index(&self, file: FileId) -> &FileIndex<'a> {
+        self.index[file as usize].get_or_init(|| FileIndex::new(self.facts(file)))
     }
 
     fn facts(&self, file: FileId) -> &'a FileFacts {
@@ -978,7 +1105,8 @@ impl<'a> Resolver<'a> {
         let facts = self.facts(file);
         for (ri, r) in facts.refs.iter().enumerate() {
             let (res, via) = match r.kind {
-                RefKind::Use => match self.index[file as usize]
+                RefKind::Use => match self
+                    .index(file)
                     .use_at
                     .get(&(r.span.start, r.span.end))
                     .copied()
@@ -1037,17 +1165,6 @@ impl<'a> Resolver<'a> {
                 }),
             }
         }
-    }
-
-    /// The resolution of every `use` of a file.
-    fn use_targets(&self, file: FileId) -> Vec<UseTarget> {
-        (0..self.facts(file).uses.len())
-            .map(|u| match self.resolve_use(file, u, 0) {
-                Res::Module(m) => UseTarget::Module(m),
-                Res::External { .. } | Res::Std => UseTarget::External,
-                Res::Local | Res::Unresolved(_) => UseTarget::Other,
-            })
-            .collect()
     }
 
     fn scope_module(&self, file: FileId, scope: ScopeId) -> ModId {
@@ -1168,7 +1285,8 @@ impl<'a> Resolver<'a> {
                 );
             }
             name => {
-                let binding = self.index[file as usize]
+                let binding = self
+                    .index(file)
                     .bindings
                     .get(&(scope, name))
                     .copied()
@@ -1181,7 +1299,7 @@ impl<'a> Resolver<'a> {
                     }
                 } else if let Some(&child) = self.g.modules[m as usize].children.get(name) {
                     (child, 1)
-                } else if self.items[m as usize].contains(&name) {
+                } else if self.items(m).contains(name) {
                     return (Res::Local, None);
                 } else if let Some(r) = self.lookup_crate(m, name) {
                     match r {
@@ -1191,7 +1309,8 @@ impl<'a> Resolver<'a> {
                 } else if PRELUDE.contains(&name) || TOOL_NAMESPACES.contains(&name) {
                     return (Res::Std, None);
                 } else {
-                    let globs = self.index[file as usize]
+                    let globs = self
+                        .index(file)
                         .globs
                         .get(&scope)
                         .cloned()
@@ -1260,24 +1379,22 @@ impl<'a> Resolver<'a> {
                     if let Some(&child) = self.g.modules[gm as usize].children.get(name) {
                         return Found::Module(child, via);
                     }
-                    if self.items[gm as usize].contains(&name) {
+                    if self.items(gm).contains(name) {
                         return Found::Item(gm, via);
                     }
                     let (gfile, gscope) = {
                         let module = &self.g.modules[gm as usize];
                         (module.file, module.scope)
                     };
-                    let binding = self.index[gfile as usize]
-                        .bindings
-                        .get(&(gscope, name))
-                        .copied();
+                    let binding = self.index(gfile).bindings.get(&(gscope, name)).copied();
                     if let Some(u) = binding {
                         return match self.resolve_use(gfile, u, depth + 1) {
                             Res::Module(mm) => Found::Module(mm, via),
                             other => Found::Other(other, via),
                         };
                     }
-                    let inner = self.index[gfile as usize]
+                    let inner = self
+                        .index(gfile)
                         .globs
                         .get(&gscope)
                         .cloned()

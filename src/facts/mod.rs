@@ -13,6 +13,7 @@ pub mod model;
 pub mod par;
 pub mod parse;
 pub mod query;
+pub mod resolved;
 pub mod rust;
 pub mod stamps;
 pub mod walk;
@@ -58,6 +59,8 @@ pub struct CacheReport {
     pub misses: usize,
     /// Why a cache on disk was ignored (another version, spec or machine; corrupt).
     pub rejected: Option<String>,
+    /// Files whose resolution was taken from the resolution snapshot (see [`resolved`]).
+    pub resolutions_reused: usize,
 }
 
 /// How to build the graph.
@@ -245,7 +248,9 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
 }
 
 /// Builds the fact graph from a [`scan`] of `root`: parses every file (a file whose content
-/// hash is in the facts cache is not even read again), then assembles and resolves.
+/// hash is in the facts cache is not even read again), then assembles and resolves. A run that
+/// reads few files' bodies (`bodies_for`) takes the resolution of unchanged files from the
+/// resolution snapshot when the structure it was made for still holds (see [`resolved`]).
 pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGraph {
     let Input {
         rust_files,
@@ -271,22 +276,59 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         Some(only) => rust_files.iter().map(|f| only.contains(f)).collect(),
         None => Vec::new(),
     };
+    let snapshot_key = cache::cache_key(&[]);
+    let snapshot = options
+        .cache_dir
+        .as_ref()
+        .and_then(|dir| resolved::Snapshot::open(dir, &snapshot_key));
+    // The files whose resolution the snapshot may give: their references need not be read.
+    let lean = match (&snapshot, &options.bodies_for) {
+        (Some(s), Some(_)) => s.unchanged(&hashes),
+        _ => Vec::new(),
+    };
     let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
         cache: c,
         collect: true,
         known: &hashes,
         sizes: &sizes,
         whole: &whole,
+        lean: &lean,
     });
-    let (parsed, entries, stats) = parse::parse_all(
+    let queries =
+        query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
+    let (mut parsed, entries, stats) = parse::parse_all(
         root,
         &rust_files,
         options.threads,
-        &query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone()),
+        &queries,
         cache_use,
         options.progress.as_deref(),
     );
+    let structure = options.cache_dir.as_ref().map(|_| {
+        let interfaces = resolved::interfaces(&parsed);
+        resolved::structure(&packages, &rust_files, &interfaces)
+    });
+    let prior = match (&snapshot, &structure) {
+        (Some(s), Some(now)) if !lean.is_empty() && s.structure == *now => {
+            s.resolutions(&parsed).map(|resolutions| graph::Prior {
+                resolutions,
+                reusable: lean.clone(),
+            })
+        }
+        _ => None,
+    };
+    if let (None, Some(c)) = (&prior, &loaded) {
+        parse::load_refs(root, &rust_files, &mut parsed, c, &queries, options.threads);
+    }
+    let read_as: Vec<Option<cache::ContentHash>> = parsed
+        .iter()
+        .map(|p| match p {
+            parse::Parsed::Ok { hash, .. } => *hash,
+            parse::Parsed::Failed(_) => None,
+        })
+        .collect();
     let mut rejected = None;
+    let mut keep = None;
     if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, loaded) {
         if needs_rewrite(stats.misses, entries.len(), c.len()) {
             if let Err(e) = cache::save(dir, key, &c, entries) {
@@ -296,22 +338,47 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
                 ));
             }
         }
-        // The loaded cache (the whole file's bytes) is not needed past this point.
-        rejected = c.rejected;
+        rejected = c.rejected.clone();
+        // The loaded cache (the whole file's bytes) is kept only for the references of files
+        // read without them (see `FactGraph::edge_path`).
+        if prior.is_some() {
+            keep = Some(c);
+        }
     }
-    let mut graph = graph::assemble(
+    let reused = prior
+        .as_ref()
+        .map(|p| p.reusable.iter().filter(|r| **r).count());
+    let (mut graph, memo) = graph::assemble_with(
         root.to_path_buf(),
         rust_files,
         parsed,
         packages,
         warnings,
         options.threads,
+        prior,
     );
+    if let (Some(dir), Some(structure)) = (&options.cache_dir, &structure) {
+        // Written after a full resolution that a snapshot on disk does not already hold, or
+        // when the files resolved again since it was written add up (as for the facts cache).
+        let fresh = graph.files.len() - reused.unwrap_or(0);
+        let stale = match &snapshot {
+            Some(s) => s.structure != *structure || s.hashes != read_as,
+            None => true,
+        };
+        if stale && (reused.is_none() || needs_rewrite(fresh, graph.files.len(), graph.files.len()))
+        {
+            // Not being able to write it only costs the next run a full resolution.
+            let _ = resolved::save(dir, &snapshot_key, structure, &read_as, &graph, &memo);
+        }
+    }
+    drop(memo);
+    graph.lean_refs = keep.map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, read_as)));
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,
         rejected,
         enabled: options.cache_dir.is_some(),
+        resolutions_reused: reused.unwrap_or(0),
     };
     graph
 }

@@ -22,6 +22,13 @@ pub enum Parsed {
         /// Some query gave up on this file before its end (over [`MAX_QUERY_STATES`]
         /// candidate matches at once, or over its work budget): its hits may be incomplete.
         queries_incomplete: bool,
+        /// Read from the cache without its references (`facts.refs` is empty): see
+        /// [`CacheUse::lean`].
+        lean: bool,
+        /// The hash of the content the facts are of (`None` without a cache).
+        hash: Option<ContentHash>,
+        /// The facts' interface digest, when the cache gave or computed it.
+        interface: Option<[u8; 16]>,
     },
     /// The file could not be read or parsed at all.
     Failed(String),
@@ -56,6 +63,9 @@ pub struct CacheUse<'a> {
     /// Files (same index) whose cached facts are needed whole; the others are read without
     /// what only per-file rules use (see `cache::Body`). Empty: every file whole.
     pub whole: &'a [bool],
+    /// Files (same index) whose references are not needed when their facts come from the
+    /// cache (their resolution is known: see `resolved`). Empty: every file's are.
+    pub lean: &'a [bool],
 }
 
 /// What the parse did with the cache.
@@ -108,8 +118,10 @@ pub fn parse_all(
                         let Some(rel) = files.get(i) else { break };
                         let known = cache.and_then(|c| c.known.get(i).copied().flatten());
                         let whole = cache.is_none_or(|c| c.whole.get(i).copied().unwrap_or(true));
+                        let lean = cache.is_some_and(|c| c.lean.get(i).copied().unwrap_or(false));
+                        let wanted = Wanted { whole, lean };
                         let (parsed, entry, hit, bytes) =
-                            parse_one(&mut parser, root, rel, queries, cache, known, whole);
+                            parse_one(&mut parser, root, rel, queries, cache, known, wanted);
                         out.push((i, parsed, entry, hit));
                         // tree-sitter keeps its stack at the size the largest file needed:
                         // after a big file, a fresh parser gives that memory back.
@@ -148,6 +160,48 @@ pub fn parse_all(
         .map(|r| r.unwrap_or_else(|| Parsed::Failed("internal error: parser thread failed".into())))
         .collect();
     (parsed, entries, stats)
+}
+
+/// Gives every file read from the cache without its references (`lean`) its references:
+/// from the cache, or by parsing the file again if its entry cannot give them.
+pub fn load_refs(
+    root: &Path,
+    files: &[String],
+    parsed: &mut [Parsed],
+    cache: &Cache,
+    queries: &QuerySet,
+    threads: usize,
+) {
+    let lean: Vec<usize> = (0..parsed.len())
+        .filter(|&i| matches!(parsed[i], Parsed::Ok { lean: true, .. }))
+        .collect();
+    let found = super::par::map(lean.len(), threads, |k| {
+        let i = lean[k];
+        match &parsed[i] {
+            Parsed::Ok {
+                hash: Some(hash), ..
+            } => files.get(i).and_then(|rel| cache.refs(rel, hash)),
+            _ => None,
+        }
+    });
+    let mut again = Vec::new();
+    for (&i, refs) in lean.iter().zip(found) {
+        match (&mut parsed[i], refs) {
+            (Parsed::Ok { facts, lean, .. }, Some(refs)) => {
+                facts.refs = refs;
+                *lean = false;
+            }
+            _ => again.push(i),
+        }
+    }
+    if again.is_empty() {
+        return;
+    }
+    let rels: Vec<String> = again.iter().map(|&i| files[i].clone()).collect();
+    let (fresh, _, _) = parse_all(root, &rels, threads, queries, None, None);
+    for (i, p) in again.into_iter().zip(fresh) {
+        parsed[i] = p;
+    }
 }
 
 /// The largest Rust file ribo parses (10 MiB). Parsing costs about 100 bytes of memory per
@@ -191,6 +245,15 @@ const BIG_FILE: usize = 512 * 1024;
 /// One file's result inside a worker: its index, facts, cache entry and whether it was a hit.
 type Outcome = (usize, Parsed, Option<NewEntry>, bool);
 
+/// Which parts of a file's cached facts are read.
+#[derive(Clone, Copy)]
+struct Wanted {
+    /// With the body (see `cache::Body`).
+    whole: bool,
+    /// Without the references.
+    lean: bool,
+}
+
 /// Reads one file; reuses its cached facts when its content is unchanged, else parses it.
 fn parse_one(
     parser: &mut tree_sitter::Parser,
@@ -199,10 +262,10 @@ fn parse_one(
     queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
     known: Option<ContentHash>,
-    whole: bool,
+    wanted: Wanted,
 ) -> (Parsed, Option<NewEntry>, bool, usize) {
     if let (Some(c), Some(hash)) = (cache, known) {
-        if let Some(hit) = reuse(c, rel, hash, whole) {
+        if let Some(hit) = reuse(c, rel, hash, wanted) {
             return hit;
         }
     }
@@ -215,7 +278,7 @@ fn parse_one(
     if let (Some(c), Some(hash)) = (cache, hash) {
         // The content may differ from the hash taken before (the file changed meanwhile).
         if known != Some(hash) {
-            if let Some(hit) = reuse(c, rel, hash, whole) {
+            if let Some(hit) = reuse(c, rel, hash, wanted) {
                 return hit;
             }
         }
@@ -251,6 +314,7 @@ fn parse_one(
                         hits,
                         not_utf8,
                         queries_incomplete,
+                        interface: None,
                     };
                     let entry = encode(&mut file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
                     let parsed = Parsed::Ok {
@@ -258,6 +322,9 @@ fn parse_one(
                         not_utf8,
                         hits: file.hits,
                         queries_incomplete,
+                        lean: false,
+                        hash: Some(hash),
+                        interface: file.interface,
                     };
                     return (parsed, entry, false, size);
                 }
@@ -268,6 +335,9 @@ fn parse_one(
                 not_utf8,
                 hits,
                 queries_incomplete,
+                lean: false,
+                hash,
+                interface: None,
             };
             (parsed, entry, false, size)
         }
@@ -285,15 +355,18 @@ fn reuse(
     c: &CacheUse<'_>,
     rel: &str,
     hash: ContentHash,
-    whole: bool,
+    wanted: Wanted,
 ) -> Option<(Parsed, Option<NewEntry>, bool, usize)> {
-    let file = c.cache.get(rel, &hash, whole)?;
+    let file = c.cache.get(rel, &hash, !wanted.lean, wanted.whole)?;
     let entry = c.collect.then(|| (rel.to_string(), hash, None));
     let parsed = Parsed::Ok {
         facts: Box::new(file.facts),
         not_utf8: file.not_utf8,
         hits: file.hits,
         queries_incomplete: file.queries_incomplete,
+        lean: wanted.lean,
+        hash: Some(hash),
+        interface: file.interface,
     };
     Some((parsed, entry, true, 0))
 }
