@@ -13,6 +13,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +21,11 @@ use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
+/// The references and bodies of the entries of [`FILE_NAME`], read only when needed.
+const REST_FILE_NAME: &str = "facts-v1-rest.bin";
 
 /// The part of a file's facts only per-file rules read (calls, macros, unsafe sites,
 /// attributes, suppression directives, query hits): encoded apart from the rest, so that a run
@@ -134,18 +137,42 @@ fn user_secret() -> [u8; 32] {
     secret
 }
 
-/// A loaded cache: entries point into the raw bytes, decoded only on a hit.
+/// A loaded cache: entries point into the raw bytes, decoded only on a hit. The heads file is
+/// read when the cache is opened; the rest file (references and bodies) only when a caller
+/// first asks for a reference or a body.
 #[derive(Debug, Default)]
 pub struct Cache {
-    data: Vec<u8>,
-    entries: HashMap<String, (ContentHash, Range<usize>)>,
+    heads: Vec<u8>,
+    entries: HashMap<String, Entry>,
+    rest: OnceLock<Option<Vec<u8>>>,
+    /// Where the rest file is, and the checksum it must have (written with the heads).
+    rest_from: Option<(PathBuf, [u8; 32], [u8; 32])>,
     /// Why the cache on disk was not used, if it existed.
     pub rejected: Option<String>,
 }
 
-/// One entry to write: path, content hash, and the encoded facts — fresh bytes, or `None`
-/// to copy the entry of the loaded cache (a hit), so hits cost no copy unless written.
-pub type NewEntry = (String, ContentHash, Option<Vec<u8>>);
+/// Where one file's cached facts are.
+#[derive(Debug)]
+struct Entry {
+    hash: ContentHash,
+    interface: [u8; 16],
+    /// In the heads file's body.
+    head: Range<usize>,
+    /// In the rest file's body: the length of the references, the references, the body.
+    rest: Range<usize>,
+}
+
+/// One file's facts, encoded for the cache (see [`encode`]).
+#[derive(Debug)]
+pub struct Encoded {
+    interface: [u8; 16],
+    head: Vec<u8>,
+    rest: Vec<u8>,
+}
+
+/// One entry to write: path, content hash, and the encoded facts — fresh, or `None` to copy
+/// the entry of the loaded cache (a hit), so hits cost no copy unless written.
+pub type NewEntry = (String, ContentHash, Option<Encoded>);
 
 fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> Option<&'a [u8]> {
     let end = pos.checked_add(n)?;
@@ -174,7 +201,12 @@ impl Cache {
             Err(_) => return Cache::default(),
         };
         match Self::parse(data, key) {
-            Ok(cache) => cache,
+            Ok(mut cache) => {
+                if let Some((path, _, _)) = &mut cache.rest_from {
+                    *path = dir.join(REST_FILE_NAME);
+                }
+                cache
+            }
             Err(why) => Cache {
                 rejected: Some(why.to_string()),
                 ..Cache::default()
@@ -182,30 +214,63 @@ impl Cache {
         }
     }
 
-    fn parse(data: Vec<u8>, key: &[u8; 32]) -> Result<Cache, &'static str> {
+    fn parse(mut data: Vec<u8>, key: &[u8; 32]) -> Result<Cache, &'static str> {
         let body = check_frame(&data, key)?;
-        let mut pos = body.start;
-        let checksum_at = body.end;
-        let count = take_u64(&data[..checksum_at], &mut pos).ok_or("truncated")?;
+        data.truncate(body.end);
+        data.drain(..body.start);
+        let data = data;
+        let mut pos = 0;
+        let rest_sum: [u8; 32] = take(&data, &mut pos, 32)
+            .and_then(|s| s.try_into().ok())
+            .ok_or("truncated")?;
+        let count = take_u64(&data, &mut pos).ok_or("truncated")?;
         let mut entries = HashMap::new();
         for _ in 0..count {
-            let body = &data[..checksum_at];
-            let len = take_u32(body, &mut pos).ok_or("truncated")? as usize;
-            let path = take(body, &mut pos, len).ok_or("truncated")?;
+            let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
+            let path = take(&data, &mut pos, len).ok_or("truncated")?;
             let path = String::from_utf8(path.to_vec()).map_err(|_| "corrupt path")?;
-            let hash: ContentHash = take(body, &mut pos, 16)
-                .and_then(|h| h.try_into().ok())
-                .ok_or("truncated")?;
-            let len = take_u32(body, &mut pos).ok_or("truncated")? as usize;
+            let mut fixed = |n| take(&data, &mut pos, n).ok_or("truncated");
+            let hash: ContentHash = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let interface: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
             let start = pos;
-            take(body, &mut pos, len).ok_or("truncated")?;
-            entries.insert(path, (hash, start..pos));
+            take(&data, &mut pos, len).ok_or("truncated")?;
+            let head = start..pos;
+            let rest_at = take_u64(&data, &mut pos).ok_or("truncated")? as usize;
+            let rest_len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
+            let rest = rest_at..rest_at.checked_add(rest_len).ok_or("corrupt")?;
+            entries.insert(
+                path,
+                Entry {
+                    hash,
+                    interface,
+                    head,
+                    rest,
+                },
+            );
         }
         Ok(Cache {
-            data,
+            heads: data,
             entries,
+            rest: OnceLock::new(),
+            rest_from: Some((PathBuf::new(), *key, rest_sum)),
             rejected: None,
         })
+    }
+
+    /// The rest file's body, read and checked on first use; `None` when it is missing, corrupt
+    /// or not the one written with the heads (each entry's references and body are then
+    /// misses: the file is parsed again).
+    fn rest(&self) -> Option<&[u8]> {
+        self.rest
+            .get_or_init(|| {
+                let (path, key, sum) = self.rest_from.as_ref()?;
+                let data = std::fs::read(path).ok()?;
+                let body = check_frame(&data, key).ok()?;
+                let checksum = data.get(body.end..)?;
+                (checksum == sum.as_slice()).then(|| data[body].to_vec())
+            })
+            .as_deref()
     }
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
@@ -219,47 +284,48 @@ impl Cache {
         refs: bool,
         body: bool,
     ) -> Option<CachedFile> {
-        let (interface, head, refs_bytes, body_bytes) = self.parts(path, hash)?;
-        let mut file: CachedFile = postcard::from_bytes(head).ok()?;
-        file.interface = Some(interface);
-        if refs {
-            file.facts.refs = postcard::from_bytes(refs_bytes).ok()?;
-        }
-        if body {
-            let body: Body = postcard::from_bytes(body_bytes).ok()?;
-            body.put(&mut file);
+        let entry = self.entry(path, hash)?;
+        let mut file: CachedFile =
+            postcard::from_bytes(self.heads.get(entry.head.clone())?).ok()?;
+        file.interface = Some(entry.interface);
+        if refs || body {
+            let (refs_bytes, body_bytes) = self.rest_parts(entry)?;
+            if refs {
+                file.facts.refs = postcard::from_bytes(refs_bytes).ok()?;
+            }
+            if body {
+                let body: Body = postcard::from_bytes(body_bytes).ok()?;
+                body.put(&mut file);
+            }
         }
         Some(file)
     }
 
     /// Just the references of `path`'s cached facts, if its content still has `hash`.
     pub fn refs(&self, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
-        let (_, _, refs, _) = self.parts(path, hash)?;
+        let (refs, _) = self.rest_parts(self.entry(path, hash)?)?;
         postcard::from_bytes(refs).ok()
     }
 
-    /// The parts of an entry: interface digest, then the encoded head, references and body
-    /// (see [`encode`]).
-    #[allow(clippy::type_complexity)]
-    fn parts(&self, path: &str, hash: &ContentHash) -> Option<([u8; 16], &[u8], &[u8], &[u8])> {
-        let (h, range) = self.entries.get(path)?;
-        if h != hash {
-            return None;
-        }
-        let bytes = self.data.get(range.clone())?;
-        let mut pos = 0;
-        let interface = take(bytes, &mut pos, 16)?.try_into().ok()?;
-        let head_len = take_u32(bytes, &mut pos)? as usize;
-        let head = take(bytes, &mut pos, head_len)?;
-        let refs_len = take_u32(bytes, &mut pos)? as usize;
-        let refs = take(bytes, &mut pos, refs_len)?;
-        Some((interface, head, refs, bytes.get(pos..)?))
+    fn entry(&self, path: &str, hash: &ContentHash) -> Option<&Entry> {
+        self.entries.get(path).filter(|e| e.hash == *hash)
     }
 
-    /// The encoded entry of `path`, as loaded.
-    fn raw(&self, path: &str) -> Option<&[u8]> {
-        let (_, range) = self.entries.get(path)?;
-        self.data.get(range.clone())
+    /// An entry's encoded references and body.
+    fn rest_parts(&self, entry: &Entry) -> Option<(&[u8], &[u8])> {
+        let bytes = self.rest()?.get(entry.rest.clone())?;
+        let mut pos = 0;
+        let refs_len = take_u32(bytes, &mut pos)? as usize;
+        let refs = take(bytes, &mut pos, refs_len)?;
+        Some((refs, bytes.get(pos..)?))
+    }
+
+    /// The encoded entry of `path`, as loaded: interface, head, rest.
+    fn raw(&self, path: &str) -> Option<([u8; 16], &[u8], &[u8])> {
+        let entry = self.entries.get(path)?;
+        let head = self.heads.get(entry.head.clone())?;
+        let rest = self.rest()?.get(entry.rest.clone())?;
+        Some((entry.interface, head, rest))
     }
 
     /// Number of entries.
@@ -273,11 +339,10 @@ impl Cache {
     }
 }
 
-/// Encodes one file's facts for the cache: the interface digest of the facts, the length of
-/// the head, the head (everything but the references and the [`Body`]), the length of the
-/// references, the references, then the body. `file` is the same afterwards, its interface
-/// digest set.
-pub fn encode(file: &mut CachedFile) -> Option<Vec<u8>> {
+/// Encodes one file's facts for the cache: its interface digest; the head (everything but the
+/// references and the [`Body`]); and the rest: the length of the references, the references,
+/// then the body. `file` is the same afterwards, its interface digest set.
+pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
     let interface = super::resolved::interface_digest(&file.facts);
     file.interface = Some(interface);
     let body = Body::take(file);
@@ -288,14 +353,15 @@ pub fn encode(file: &mut CachedFile) -> Option<Vec<u8>> {
     file.facts.refs = refs;
     body.put(file);
     let (head, refs, tail) = (head?, refs_bytes?, tail?);
-    let mut out = Vec::with_capacity(24 + head.len() + refs.len() + tail.len());
-    out.extend_from_slice(&interface);
-    out.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
-    out.extend_from_slice(&head);
-    out.extend_from_slice(&u32::try_from(refs.len()).ok()?.to_le_bytes());
-    out.extend_from_slice(&refs);
-    out.extend_from_slice(&tail);
-    Some(out)
+    let mut rest = Vec::with_capacity(4 + refs.len() + tail.len());
+    rest.extend_from_slice(&u32::try_from(refs.len()).ok()?.to_le_bytes());
+    rest.extend_from_slice(&refs);
+    rest.extend_from_slice(&tail);
+    Some(Encoded {
+        interface,
+        head,
+        rest,
+    })
 }
 
 /// The loaded cache kept for the references of the files whose facts were read without them
@@ -322,7 +388,9 @@ impl LeanRefs {
     }
 }
 
-/// Writes the cache atomically (temporary file, then rename), with its `.gitignore`.
+/// Writes the cache atomically: the rest file, then the heads file (each a temporary file,
+/// then a rename), with the directory's `.gitignore`. The heads file holds the rest file's
+/// checksum: a rest file from another write is never paired with these heads.
 pub fn save(
     dir: &Path,
     key: &[u8; 32],
@@ -330,23 +398,34 @@ pub fn save(
     mut entries: Vec<NewEntry>,
 ) -> io::Result<()> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut body = Vec::new();
-    body.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    let mut heads = Vec::new();
+    let mut rest = Vec::new();
+    let mut count = 0u64;
     for (path, hash, fresh) in &entries {
-        let bytes = match fresh {
-            Some(b) => b.as_slice(),
+        let (interface, head, more) = match fresh {
+            Some(e) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
             None => match loaded.raw(path) {
-                Some(b) => b,
+                Some(raw) => raw,
                 None => continue,
             },
         };
-        body.extend_from_slice(&(path.len() as u32).to_le_bytes());
-        body.extend_from_slice(path.as_bytes());
-        body.extend_from_slice(hash);
-        body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        body.extend_from_slice(bytes);
+        heads.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        heads.extend_from_slice(path.as_bytes());
+        heads.extend_from_slice(hash);
+        heads.extend_from_slice(&interface);
+        heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
+        heads.extend_from_slice(head);
+        heads.extend_from_slice(&(rest.len() as u64).to_le_bytes());
+        heads.extend_from_slice(&(more.len() as u32).to_le_bytes());
+        rest.extend_from_slice(more);
+        count += 1;
     }
-    write_file(dir, FILE_NAME, key, &body)
+    let rest_sum = write_file(dir, REST_FILE_NAME, key, &rest)?;
+    let mut body = Vec::with_capacity(40 + heads.len());
+    body.extend_from_slice(&rest_sum);
+    body.extend_from_slice(&count.to_le_bytes());
+    body.extend_from_slice(&heads);
+    write_file(dir, FILE_NAME, key, &body).map(|_| ())
 }
 
 /// Checks a cache file's frame (magic, format, key, body checksum); the body's range.
@@ -380,8 +459,8 @@ pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
 }
 
 /// Writes `<dir>/<name>` (magic, format, key, body, checksum) atomically: a temporary file,
-/// then a rename. The directory gets a `.gitignore` of `*`.
-pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Result<()> {
+/// then a rename; the checksum written. The directory gets a `.gitignore` of `*`.
+pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Result<[u8; 32]> {
     std::fs::create_dir_all(dir)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
@@ -395,16 +474,18 @@ pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Re
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let tmp = dir.join(format!("{name}.{nonce}.tmp"));
+    let checksum = *blake3::hash(body).as_bytes();
     {
         let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
         f.write_all(&FORMAT.to_le_bytes())?;
         f.write_all(key)?;
         f.write_all(body)?;
-        f.write_all(blake3::hash(body).as_bytes())?;
+        f.write_all(&checksum)?;
         f.flush()?;
     }
-    std::fs::rename(&tmp, dir.join(name))
+    std::fs::rename(&tmp, dir.join(name))?;
+    Ok(checksum)
 }
 
 #[cfg(test)]
@@ -466,6 +547,43 @@ mod tests {
         assert!(cache
             .refs("src/lib.rs", &content_hash(b"changed"))
             .is_none());
+
+        // The rest file (references, bodies) is read only when asked for, and trusted only
+        // if it is the one written with the heads: otherwise heads still hit, the rest misses.
+        let rest_path = dir.path().join(REST_FILE_NAME);
+        let rest = std::fs::read(&rest_path).expect("written");
+        let mut bad = rest.clone();
+        let at = bad.len() / 2;
+        bad[at] ^= 0xff;
+        std::fs::write(&rest_path, &bad).expect("writes");
+        let torn = Cache::open(dir.path(), &key);
+        assert!(torn.get("src/lib.rs", &hash, false, false).is_some());
+        assert!(torn.get("src/lib.rs", &hash, true, false).is_none());
+        assert!(torn.get("src/lib.rs", &hash, false, true).is_none());
+        assert!(torn.refs("src/lib.rs", &hash).is_none());
+        let mut other_file = sample();
+        other_file.facts.refs.pop();
+        let other_dir = tempfile::tempdir().expect("tempdir");
+        let other_bytes = encode(&mut other_file).expect("encodes");
+        save(
+            other_dir.path(),
+            &key,
+            &Cache::default(),
+            vec![("src/lib.rs".into(), hash, Some(other_bytes))],
+        )
+        .expect("saves");
+        std::fs::copy(other_dir.path().join(REST_FILE_NAME), &rest_path).expect("copies");
+        let mixed = Cache::open(dir.path(), &key);
+        assert!(mixed.get("src/lib.rs", &hash, false, false).is_some());
+        assert!(
+            mixed.refs("src/lib.rs", &hash).is_none(),
+            "another write's rest file"
+        );
+        std::fs::write(&rest_path, &rest).expect("writes");
+        assert_eq!(
+            Cache::open(dir.path(), &key).refs("src/lib.rs", &hash),
+            Some(file.facts.refs.clone())
+        );
 
         let other = Cache::open(dir.path(), &[8u8; 32]);
         assert!(other.is_empty());

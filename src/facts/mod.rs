@@ -123,6 +123,31 @@ pub struct Input {
     /// Size of each Rust file (same index) when it was stamped; all `None` without a cache.
     sizes: Vec<Option<u64>>,
     digest: Option<[u8; 32]>,
+    /// The caches a focused run reads, being loaded on another thread meanwhile.
+    preload: Option<std::thread::JoinHandle<Preloaded>>,
+}
+
+/// The facts cache and the resolution snapshot (decoded), loaded while the scan runs.
+#[derive(Default)]
+struct Preloaded {
+    cache: Option<cache::Cache>,
+    snapshot: Option<(resolved::Snapshot, Option<resolved::Resolutions>)>,
+}
+
+impl Preloaded {
+    /// Opens the facts cache and the snapshot of `dir`, and decodes the snapshot's
+    /// resolutions when `decode` (a focused run, which may use them).
+    fn load(dir: &Path, query_texts: &[String], decode: bool) -> Preloaded {
+        let cache = cache::Cache::open(dir, &cache::cache_key(query_texts));
+        let snapshot = resolved::Snapshot::open(dir, &cache::cache_key(&[])).map(|s| {
+            let resolutions = if decode { s.resolutions() } else { None };
+            (s, resolutions)
+        });
+        Preloaded {
+            cache: Some(cache),
+            snapshot,
+        }
+    }
 }
 
 impl Input {
@@ -137,6 +162,17 @@ impl Input {
 /// Walks the root, reads the manifests and, when the cache is on, hashes every Rust file (in
 /// parallel): everything before the parse.
 pub fn scan(root: &Path, options: &BuildOptions) -> Input {
+    // A focused run is short: reading and checking the caches (and decoding the snapshot)
+    // overlaps the walk instead of following it.
+    let preload = match (&options.cache_dir, &options.bodies_for) {
+        (Some(dir), Some(_)) => {
+            let (dir, texts) = (dir.clone(), options.query_texts.clone());
+            Some(std::thread::spawn(move || {
+                Preloaded::load(&dir, &texts, true)
+            }))
+        }
+        _ => None,
+    };
     let walked = walk::walk(root, &options.exclude);
     let mut warnings = walked.warnings;
     if walked.rust_files.is_empty() {
@@ -197,6 +233,7 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         hashes,
         sizes,
         digest,
+        preload,
     }
 }
 
@@ -258,6 +295,7 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         mut warnings,
         hashes,
         sizes,
+        preload,
         ..
     } = input;
     if let Some(p) = &options.progress {
@@ -268,22 +306,25 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         .cache_dir
         .as_ref()
         .map(|_| cache::cache_key(&options.query_texts));
-    let loaded = match (&options.cache_dir, &key) {
-        (Some(dir), Some(key)) => Some(cache::Cache::open(dir, key)),
-        _ => None,
+    let focused = options.bodies_for.is_some();
+    let preloaded = match (preload.map(|p| p.join()), &options.cache_dir) {
+        (Some(Ok(p)), _) => p,
+        (_, Some(dir)) => Preloaded::load(dir, &options.query_texts, focused),
+        (_, None) => Preloaded::default(),
     };
+    let loaded = preloaded.cache;
     let whole: Vec<bool> = match &options.bodies_for {
         Some(only) => rust_files.iter().map(|f| only.contains(f)).collect(),
         None => Vec::new(),
     };
     let snapshot_key = cache::cache_key(&[]);
-    let snapshot = options
-        .cache_dir
-        .as_ref()
-        .and_then(|dir| resolved::Snapshot::open(dir, &snapshot_key));
+    let (snapshot, resolutions) = match preloaded.snapshot {
+        Some((s, r)) => (Some(s), r),
+        None => (None, None),
+    };
     // The files whose resolution the snapshot may give: their references need not be read.
-    let lean = match (&snapshot, &options.bodies_for) {
-        (Some(s), Some(_)) => s.unchanged(&hashes),
+    let lean = match (&snapshot, &resolutions) {
+        (Some(s), Some(_)) if focused => s.unchanged(&hashes),
         _ => Vec::new(),
     };
     let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
@@ -308,9 +349,11 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         let interfaces = resolved::interfaces(&parsed);
         resolved::structure(&packages, &rust_files, &interfaces)
     });
-    let prior = match (&snapshot, &structure) {
-        (Some(s), Some(now)) if !lean.is_empty() && s.structure == *now => {
-            s.resolutions(&parsed).map(|resolutions| graph::Prior {
+    let prior = match (&snapshot, &structure, resolutions) {
+        (Some(s), Some(now), Some(resolutions))
+            if !lean.is_empty() && s.structure == *now && resolutions.fit(&parsed) =>
+        {
+            Some(graph::Prior {
                 resolutions,
                 reusable: lean.clone(),
             })

@@ -103,10 +103,17 @@ impl Snapshot {
             .collect()
     }
 
-    /// The resolutions, if they decode and fit `parsed` (one `use` resolution per `use`
-    /// leaf of every file; counts that add up).
-    pub fn resolutions(&self, parsed: &[Parsed]) -> Option<Resolutions> {
-        let r: Resolutions = postcard::from_bytes(self.body.get(self.files_at..)?).ok()?;
+    /// The resolutions, if they decode.
+    pub fn resolutions(&self) -> Option<Resolutions> {
+        postcard::from_bytes(self.body.get(self.files_at..)?).ok()
+    }
+}
+
+impl Resolutions {
+    /// Whether these resolutions fit `parsed`: one `use` resolution per `use` leaf of every
+    /// file, and counts that add up.
+    pub fn fit(&self, parsed: &[Parsed]) -> bool {
+        let r = self;
         let sum = |k: usize| r.counts.iter().map(|c| c[k] as usize).sum::<usize>();
         let fits = r.uses.len() == parsed.len()
             && r.counts.len() == parsed.len()
@@ -115,7 +122,7 @@ impl Snapshot {
                 Parsed::Ok { facts, .. } => uses.len() == facts.uses.len(),
                 Parsed::Failed(_) => uses.is_empty(),
             });
-        fits.then_some(r)
+        fits
     }
 }
 
@@ -161,7 +168,7 @@ pub(super) fn save(
         unresolved: &graph.unresolved,
     };
     body.extend(postcard::to_allocvec(&all).map_err(invalid)?);
-    write_file(dir, FILE_NAME, key, &body)
+    write_file(dir, FILE_NAME, key, &body).map(|_| ())
 }
 
 /// The structure of a repository: its packages, and every file's path and interface digest

@@ -136,7 +136,7 @@ impl Stamps {
             body.extend_from_slice(&stamp.inode.to_le_bytes());
             body.extend_from_slice(hash);
         }
-        write_file(dir, FILE_NAME, key, &body)
+        write_file(dir, FILE_NAME, key, &body).map(|_| ())
     }
 
     /// No stamp is remembered.
