@@ -183,17 +183,28 @@ pub(crate) fn analyse(
             built: None,
         }));
     }
-    let graph = progress::build_from(&spec.root, input, options, progress);
-    let assignment = match assign_or_report(loaded, &graph, style, err)? {
-        Ok(a) => a,
-        Err(code) => return Ok(Err(code)),
-    };
-    let outcome = match focus {
-        Some(files) => {
-            let only = |path: &str| files.contains(path);
-            rules::check_focused(spec, &graph, &assignment, Some(&only))
+    let (graph, pending) = progress::build_from(&spec.root, input, options, progress);
+    // The resolution snapshot is written while the rules run.
+    let checked = std::thread::scope(|s| {
+        if let Some(p) = pending {
+            s.spawn(|| p.save(&graph));
         }
-        None => rules::check(spec, &graph, &assignment),
+        let assignment = match assign_or_report(loaded, &graph, style, err)? {
+            Ok(a) => a,
+            Err(code) => return Ok(Err(code)),
+        };
+        let outcome = match focus {
+            Some(files) => {
+                let only = |path: &str| files.contains(path);
+                rules::check_focused(spec, &graph, &assignment, Some(&only))
+            }
+            None => rules::check(spec, &graph, &assignment),
+        };
+        io::Result::Ok(Ok((assignment, outcome)))
+    })?;
+    let (assignment, outcome) = match checked {
+        Ok(done) => done,
+        Err(code) => return Ok(Err(code)),
     };
     let files = graph.files.len();
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();

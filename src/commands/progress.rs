@@ -21,28 +21,33 @@ const TICK: Duration = Duration::from_millis(80);
 /// Builds the facts; when `show` and stderr is a terminal, draws how many files are parsed.
 pub(crate) fn build(root: &Path, options: BuildOptions, show: bool) -> FactGraph {
     let input = facts::scan(root, &options);
-    build_from(root, input, options, show)
+    let (graph, pending) = build_from(root, input, options, show);
+    if let Some(p) = pending {
+        p.save(&graph);
+    }
+    graph
 }
 
-/// [`build`] from a scan already made.
+/// [`build`] from a scan already made, leaving the resolution snapshot to write to the caller
+/// (see [`facts::build_deferred`]).
 pub(crate) fn build_from(
     root: &Path,
     input: Input,
     mut options: BuildOptions,
     show: bool,
-) -> FactGraph {
+) -> (FactGraph, Option<facts::PendingSnapshot>) {
     if !show || !std::io::stderr().is_terminal() {
-        return facts::build_from(root, input, &options);
+        return facts::build_deferred(root, input, &options);
     }
     let progress = Arc::new(Progress::default());
     options.progress = Some(Arc::clone(&progress));
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let drawer = s.spawn(|| draw(&progress, &done));
-        let graph = facts::build_from(root, input, &options);
+        let built = facts::build_deferred(root, input, &options);
         done.store(true, Ordering::Relaxed);
         drawer.thread().unpark();
-        graph
+        built
     })
 }
 

@@ -289,6 +289,20 @@ pub fn build(root: &Path, options: &BuildOptions) -> FactGraph {
 /// reads few files' bodies (`bodies_for`) takes the resolution of unchanged files from the
 /// resolution snapshot when the structure it was made for still holds (see [`resolved`]).
 pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGraph {
+    let (graph, pending) = build_deferred(root, input, options);
+    if let Some(p) = pending {
+        p.save(&graph);
+    }
+    graph
+}
+
+/// [`build_from`], leaving the resolution snapshot it would write to the caller, who may write
+/// it while the rules run.
+pub fn build_deferred(
+    root: &Path,
+    input: Input,
+    options: &BuildOptions,
+) -> (FactGraph, Option<PendingSnapshot>) {
     let Input {
         rust_files,
         packages,
@@ -322,7 +336,10 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         Some((s, r)) => (Some(s), r),
         None => (None, None),
     };
-    // The files whose resolution the snapshot may give: their references need not be read.
+    let queries =
+        query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
+    // The files whose resolution the snapshot may give: their references are not read (if
+    // the structure turns out to have changed, they are read after all: `load_refs`).
     let lean = match (&snapshot, &resolutions) {
         (Some(s), Some(_)) if focused => s.unchanged(&hashes),
         _ => Vec::new(),
@@ -335,8 +352,6 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         whole: &whole,
         lean: &lean,
     });
-    let queries =
-        query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
     let (mut parsed, entries, stats) = parse::parse_all(
         root,
         &rust_files,
@@ -400,21 +415,26 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         options.threads,
         prior,
     );
-    if let (Some(dir), Some(structure)) = (&options.cache_dir, &structure) {
+    let mut pending = None;
+    if let (Some(dir), Some(structure)) = (&options.cache_dir, structure) {
         // Written after a full resolution that a snapshot on disk does not already hold, or
         // when the files resolved again since it was written add up (as for the facts cache).
         let fresh = graph.files.len() - reused.unwrap_or(0);
         let stale = match &snapshot {
-            Some(s) => s.structure != *structure || s.hashes != read_as,
+            Some(s) => s.structure != structure || s.hashes != read_as,
             None => true,
         };
         if stale && (reused.is_none() || needs_rewrite(fresh, graph.files.len(), graph.files.len()))
         {
-            // Not being able to write it only costs the next run a full resolution.
-            let _ = resolved::save(dir, &snapshot_key, structure, &read_as, &graph, &memo);
+            pending = Some(PendingSnapshot {
+                dir: dir.clone(),
+                key: snapshot_key,
+                structure,
+                hashes: read_as.clone(),
+                memo,
+            });
         }
     }
-    drop(memo);
     graph.lean_refs = keep.map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, read_as)));
     graph.cache = CacheReport {
         hits: stats.hits,
@@ -423,7 +443,31 @@ pub fn build_from(root: &Path, input: Input, options: &BuildOptions) -> FactGrap
         enabled: options.cache_dir.is_some(),
         resolutions_reused: reused.unwrap_or(0),
     };
-    graph
+    (graph, pending)
+}
+
+/// A resolution snapshot to write (see [`build_deferred`]).
+pub struct PendingSnapshot {
+    dir: PathBuf,
+    key: [u8; 32],
+    structure: resolved::Structure,
+    hashes: Vec<Option<cache::ContentHash>>,
+    memo: graph::Memo,
+}
+
+impl PendingSnapshot {
+    /// Writes the snapshot of `graph` (the graph it was built with). Not being able to write
+    /// it only costs the next focused run a full resolution.
+    pub fn save(self, graph: &FactGraph) {
+        let _ = resolved::save(
+            &self.dir,
+            &self.key,
+            &self.structure,
+            &self.hashes,
+            graph,
+            &self.memo,
+        );
+    }
 }
 
 /// Whether the facts cache is written back after a parse that had `misses` of `files` files,

@@ -34,6 +34,20 @@ pub enum Parsed {
     Failed(String),
 }
 
+impl Parsed {
+    /// The facts' interface digest (see `resolved::interface_digest`): as the cache gave it,
+    /// else computed; `None` for a file that could not be parsed.
+    pub fn interface(&self) -> Option<[u8; 16]> {
+        match self {
+            Parsed::Ok {
+                interface: Some(d), ..
+            } => Some(*d),
+            Parsed::Ok { facts, .. } => Some(super::resolved::interface_digest(facts)),
+            Parsed::Failed(_) => None,
+        }
+    }
+}
+
 /// Number of worker threads: `threads`, else `RAYON_NUM_THREADS`, else the core count.
 pub fn thread_count(threads: usize, files: usize) -> usize {
     let n = if threads > 0 {

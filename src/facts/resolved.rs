@@ -193,16 +193,7 @@ pub fn structure(
 
 /// The interface digest of every parsed file (as the cache gave it, else computed).
 pub fn interfaces(parsed: &[Parsed]) -> Vec<Option<[u8; 16]>> {
-    parsed
-        .iter()
-        .map(|p| match p {
-            Parsed::Ok {
-                interface: Some(d), ..
-            } => Some(*d),
-            Parsed::Ok { facts, .. } => Some(interface_digest(facts)),
-            Parsed::Failed(_) => None,
-        })
-        .collect()
+    parsed.iter().map(Parsed::interface).collect()
 }
 
 /// A digest of what resolving any file's paths can read from this file's facts: its scopes,
