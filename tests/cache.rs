@@ -475,3 +475,46 @@ fn a_corrupt_snapshot_is_never_trusted() {
         );
     }
 }
+
+#[test]
+fn an_unchanged_focused_file_is_checked_whole() {
+    // `ribo check FILE` on a file unchanged since the snapshot: its resolution is reused, but
+    // its paths are still read, for `forbid.paths` invariants.
+    let dir = fixture("invariants-forbid");
+    let root = dir.path();
+    let (_, full) = check_cached(root, &[]);
+    let file = "src/domain/sql.rs";
+    let (code, cached) = check_cached(root, &[file]);
+    let (_, uncached) = check_cached(root, &[file, "--no-cache"]);
+    assert_eq!(cached, uncached);
+    assert_eq!(code, 1);
+    assert!(cached.contains("sqlx::PgPool"), "{cached}");
+    assert!(full.contains("sqlx::PgPool"));
+    let after = build(root, &focused(root, &[file]));
+    assert_eq!(after.cache.resolutions_reused, after.files.len());
+    let sql = after.file(after.file_id(file).expect("listed"));
+    assert!(
+        !sql.facts.refs.is_empty(),
+        "the focused file's paths are read"
+    );
+}
+
+#[test]
+fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
+    // Cycle hops show the paths of edges in unchanged files, read back from the facts cache;
+    // with its references and bodies gone, from the files themselves.
+    let dir = fixture("cycle");
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    fs::remove_file(root.join(".ribo-cache/facts-v1-rest.bin")).expect("written");
+    let first = primed.files[0].path.clone();
+    let text = fs::read_to_string(root.join(&first)).expect("read");
+    fs::write(root.join(&first), format!("{text}\n// edited\n")).expect("write");
+    let after = build(root, &focused(root, &[&first]));
+    assert_eq!(after.cache.resolutions_reused, primed.files.len() - 1);
+    assert!(after.edges.iter().all(|e| !after.edge_path(e).is_empty()));
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+}

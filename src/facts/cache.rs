@@ -108,6 +108,12 @@ pub fn cache_key(queries: &[String]) -> [u8; 32] {
 /// (`$XDG_CACHE_HOME/ribo/secret` or `~/.cache/ribo/secret`). Without a home directory, a
 /// fixed value: the cache then only protects against accidents, not against a planted file.
 fn user_secret() -> [u8; 32] {
+    // Once per process: threads that ask at once (the preload and the scan) get one secret.
+    static SECRET: OnceLock<[u8; 32]> = OnceLock::new();
+    *SECRET.get_or_init(load_user_secret)
+}
+
+fn load_user_secret() -> [u8; 32] {
     let dir = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
@@ -133,7 +139,15 @@ fn user_secret() -> [u8; 32] {
         secret = *blake3::hash(format!("{now}:{here}").as_bytes()).as_bytes();
     }
     let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(&path, secret);
+    // Written aside, then renamed: another process never reads half a secret.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!("secret.{nonce}.tmp"));
+    if std::fs::write(&tmp, secret).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
     secret
 }
 
@@ -366,24 +380,41 @@ pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
 
 /// The loaded cache kept for the references of the files whose facts were read without them
 /// (see [`Cache::get`]): a rule that shows the path of an edge of such a file
-/// (`FactGraph::edge_path`) reads it from here.
+/// (`FactGraph::edge_path`) reads it from here, or, when the cache cannot give it (its rest
+/// file gone or from another write), from the file itself, parsed again if its content is
+/// still the one the facts were read for.
 #[derive(Debug)]
 pub struct LeanRefs {
     cache: Cache,
+    root: PathBuf,
     /// The content hash each file's facts were read under (by file id).
     hashes: Vec<Option<ContentHash>>,
 }
 
 impl LeanRefs {
-    /// References of files read from `cache` under `hashes` (by file id).
-    pub fn new(cache: Cache, hashes: Vec<Option<ContentHash>>) -> Self {
-        LeanRefs { cache, hashes }
+    /// References of files under `root` read from `cache` under `hashes` (by file id).
+    pub fn new(cache: Cache, root: PathBuf, hashes: Vec<Option<ContentHash>>) -> Self {
+        LeanRefs {
+            cache,
+            root,
+            hashes,
+        }
     }
 
     /// The path of reference `reference` of file `id` (at `path`), as written.
     pub fn path(&self, id: u32, path: &str, reference: u32) -> Option<String> {
         let hash = self.hashes.get(id as usize).copied().flatten()?;
-        let refs = self.cache.refs(path, &hash)?;
+        let refs = match self.cache.refs(path, &hash) {
+            Some(refs) => refs,
+            None => {
+                let source = super::parse::read_source(&self.root.join(path)).ok()?;
+                if content_hash(&source) != hash {
+                    return None;
+                }
+                let mut parser = super::rust::parser();
+                super::rust::extract(&mut parser, &source)?.1.refs
+            }
+        };
         refs.get(reference as usize).map(|r| r.path.join("::"))
     }
 }

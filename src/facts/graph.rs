@@ -102,8 +102,9 @@ pub struct Edge {
     /// The file that defines the target module.
     pub to_file: FileId,
     pub kind: RefKind,
-    /// Index of the reference in its file's `facts.refs` (the path as written is there: see
-    /// [`FactGraph::edge_path`]; ~200k edges on a large repository need not copy it).
+    /// Index of the reference in its file's `facts.refs` (the path as written is there, or,
+    /// for a file read without its references, in the cache: see [`FactGraph::edge_path`];
+    /// ~200k edges on a large repository need not copy it).
     pub reference: u32,
     pub span: Span,
     pub test: bool,
@@ -877,6 +878,21 @@ pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
 fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
     let externs = extern_tables(g);
+    let prior = match prior {
+        Some(p) if !consistent(g, &p.resolutions) => {
+            // Only a snapshot written by something else than ribo (its key and checksum
+            // intact) gets here: its results are not used, and the warning says that the files
+            // read without their references were not resolved.
+            g.warnings.push(Warning::new(
+                "",
+                "the resolution snapshot in the cache does not fit the code: it was ignored, \
+                 and the paths of files unchanged since it was written were not resolved in \
+                 this run (run `ribo check` on the whole repository to rebuild it)",
+            ));
+            None
+        }
+        other => other,
+    };
     let resolvable = |fid: usize| !g.files[fid].scope_modules.is_empty();
     let (r, reused) = match prior {
         Some(Prior {
@@ -953,6 +969,22 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
     g.external_uses = external;
     g.unresolved = unresolved;
     memo
+}
+
+/// Whether every module and file a snapshot's resolutions name exists in `g`.
+fn consistent(g: &FactGraph, r: &super::resolved::Resolutions) -> bool {
+    let (modules, files) = (g.modules.len(), g.files.len());
+    let module = |m: ModId| (m as usize) < modules;
+    let file = |f: FileId| (f as usize) < files;
+    r.uses
+        .iter()
+        .flatten()
+        .all(|res| !matches!(res, Some(Res::Module(m)) if !module(*m)))
+        && r.edges
+            .iter()
+            .all(|e| module(e.to) && file(e.to_file) && file(e.from))
+        && r.external.iter().all(|x| file(x.file))
+        && r.unresolved.iter().all(|u| file(u.file))
 }
 
 /// What a `use` leaf resolved to, as rules see it.

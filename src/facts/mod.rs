@@ -340,8 +340,14 @@ pub fn build_deferred(
         query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
     // The files whose resolution the snapshot may give: their references are not read (if
     // the structure turns out to have changed, they are read after all: `load_refs`).
-    let lean = match (&snapshot, &resolutions) {
-        (Some(s), Some(_)) if focused => s.unchanged(&hashes),
+    // The focused files' references are read whatever: per-file rules (`forbid.paths`) read them.
+    let lean: Vec<bool> = match (&snapshot, &resolutions) {
+        (Some(s), Some(_)) if focused => s
+            .unchanged(&hashes)
+            .into_iter()
+            .zip(&whole)
+            .map(|(unchanged, whole)| unchanged && !whole)
+            .collect(),
         _ => Vec::new(),
     };
     let cache_use = loaded.as_ref().map(|c| parse::CacheUse {
@@ -364,27 +370,44 @@ pub fn build_deferred(
         let interfaces = resolved::interfaces(&parsed);
         resolved::structure(&packages, &rust_files, &interfaces)
     });
+    let read_as = |parsed: &[parse::Parsed]| -> Vec<Option<cache::ContentHash>> {
+        parsed
+            .iter()
+            .map(|p| match p {
+                parse::Parsed::Ok { hash, .. } => *hash,
+                parse::Parsed::Failed(_) => None,
+            })
+            .collect()
+    };
     let prior = match (&snapshot, &structure, resolutions) {
         (Some(s), Some(now), Some(resolutions))
-            if !lean.is_empty() && s.structure == *now && resolutions.fit(&parsed) =>
+            if focused && s.structure == *now && resolutions.fit(&parsed) =>
         {
-            Some(graph::Prior {
+            // The snapshot holds for the files whose content, as read, is the one it was
+            // made from; every file read without its references must be one of them.
+            let reusable: Vec<bool> = s.unchanged(&read_as(&parsed));
+            let lean_reusable = parsed
+                .iter()
+                .zip(&reusable)
+                .all(|(p, r)| *r || !matches!(p, parse::Parsed::Ok { lean: true, .. }));
+            lean_reusable.then_some(graph::Prior {
                 resolutions,
-                reusable: lean.clone(),
+                reusable,
             })
         }
         _ => None,
     };
+    let mut structure = structure;
     if let (None, Some(c)) = (&prior, &loaded) {
-        parse::load_refs(root, &rust_files, &mut parsed, c, &queries, options.threads);
+        let again = parse::load_refs(root, &rust_files, &mut parsed, c, &queries, options.threads);
+        if again > 0 {
+            // Files parsed again from disk may have changed meanwhile.
+            structure = structure.map(|_| {
+                resolved::structure(&packages, &rust_files, &resolved::interfaces(&parsed))
+            });
+        }
     }
-    let read_as: Vec<Option<cache::ContentHash>> = parsed
-        .iter()
-        .map(|p| match p {
-            parse::Parsed::Ok { hash, .. } => *hash,
-            parse::Parsed::Failed(_) => None,
-        })
-        .collect();
+    let read_as = read_as(&parsed);
     let mut rejected = None;
     let mut keep = None;
     if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, loaded) {
@@ -435,7 +458,8 @@ pub fn build_deferred(
             });
         }
     }
-    graph.lean_refs = keep.map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, read_as)));
+    graph.lean_refs =
+        keep.map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, root.to_path_buf(), read_as)));
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,

@@ -177,7 +177,8 @@ pub fn parse_all(
 }
 
 /// Gives every file read from the cache without its references (`lean`) its references:
-/// from the cache, or by parsing the file again if its entry cannot give them.
+/// from the cache, or by parsing the file again if its entry cannot give them. Returns how
+/// many files were parsed again.
 pub fn load_refs(
     root: &Path,
     files: &[String],
@@ -185,7 +186,7 @@ pub fn load_refs(
     cache: &Cache,
     queries: &QuerySet,
     threads: usize,
-) {
+) -> usize {
     let lean: Vec<usize> = (0..parsed.len())
         .filter(|&i| matches!(parsed[i], Parsed::Ok { lean: true, .. }))
         .collect();
@@ -209,13 +210,15 @@ pub fn load_refs(
         }
     }
     if again.is_empty() {
-        return;
+        return 0;
     }
     let rels: Vec<String> = again.iter().map(|&i| files[i].clone()).collect();
     let (fresh, _, _) = parse_all(root, &rels, threads, queries, None, None);
+    let n = again.len();
     for (i, p) in again.into_iter().zip(fresh) {
         parsed[i] = p;
     }
+    n
 }
 
 /// The largest Rust file ribo parses (10 MiB). Parsing costs about 100 bytes of memory per
@@ -302,10 +305,13 @@ fn parse_one(
     // the whole tree after (see `query`).
     let mut run = queries.for_file(&source);
     let kinds = run.as_ref().and_then(|r| r.root_kinds());
+    let skips = run.as_ref().map_or(&[][..], |r| r.skips());
     let extracted = match (&mut run, kinds) {
-        (Some(r), Some(kinds)) => rust::extract_visiting(parser, &source, kinds, &mut |node| {
-            r.on_node(node);
-        }),
+        (Some(r), Some(kinds)) => {
+            rust::extract_visiting(parser, &source, kinds, skips, &mut |node| {
+                r.on_node(node);
+            })
+        }
         _ => rust::extract(parser, &source),
     };
     match extracted {

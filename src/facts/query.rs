@@ -49,6 +49,9 @@ struct Compiled {
     /// Indexed by node kind id: can a pattern's match start at a node of this kind? `None`
     /// when some pattern's root is not one known kind (the query then walks whole trees).
     roots: Option<Vec<bool>>,
+    /// Indexed by node kind id: no root kind can occur below a node of this kind (see
+    /// [`below_skips`]); empty when that is not known.
+    skips: Vec<bool>,
 }
 
 impl std::fmt::Debug for QuerySet {
@@ -140,12 +143,17 @@ impl Compiled {
             })
             .collect();
         let roots = root_kinds(&query, &combined, &language);
+        let skips = roots
+            .as_deref()
+            .map(|r| below_skips(r, &language))
+            .unwrap_or_default();
         Some(Compiled {
             query,
             owner,
             has_violation,
             violation,
             roots,
+            skips,
         })
     }
 }
@@ -187,6 +195,12 @@ impl<'q> FileQueries<'q, '_> {
     /// match can start at. `None`: run [`FileQueries::on_tree`] instead.
     pub fn root_kinds(&self) -> Option<&'q [bool]> {
         self.set.roots.as_deref()
+    }
+
+    /// Indexed by node kind id: the kinds below which no root kind can occur, whose subtrees
+    /// the walk need not hand over (unless they hold a syntax error); may be empty.
+    pub fn skips(&self) -> &'q [bool] {
+        &self.set.skips
     }
 
     /// Runs the queries on the matches rooted at `node` (one of [`FileQueries::root_kinds`]).
@@ -332,6 +346,90 @@ fn root_kinds(query: &Query, source: &str, language: &Language) -> Option<Vec<bo
         }
     }
     Some(kinds)
+}
+
+/// Indexed by node kind id: whether no node of the `roots` kinds can occur below a node of
+/// this kind, by the grammar's node types (`tree_sitter_rust::NODE_TYPES`: the named children
+/// and fields each kind can have). Comments are extras, which may occur anywhere: when a root
+/// kind can occur in a comment, nothing is skipped. Node types list named children only, so
+/// nothing is skipped either when some root is an anonymous token; nor below a kind the node
+/// types do not describe. (A subtree with a syntax error is walked whatever this says.)
+fn below_skips(roots: &[bool], language: &Language) -> Vec<bool> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let named = |id: usize| u16::try_from(id).is_ok_and(|id| language.node_kind_is_named(id));
+    let name = |id: usize| {
+        u16::try_from(id)
+            .ok()
+            .and_then(|id| language.node_kind_for_id(id))
+    };
+    if (0..roots.len()).any(|id| roots[id] && !named(id)) {
+        return Vec::new();
+    }
+    let root_names: BTreeSet<&str> = (0..roots.len())
+        .filter(|&id| roots[id])
+        .filter_map(name)
+        .collect();
+    let Ok(serde_json::Value::Array(types)) =
+        serde_json::from_str::<serde_json::Value>(tree_sitter_rust::NODE_TYPES)
+    else {
+        return Vec::new();
+    };
+    let names = |list: Option<&serde_json::Value>| -> Vec<String> {
+        list.and_then(|l| l.as_array())
+            .into_iter()
+            .flatten()
+            .filter(|t| t["named"] == serde_json::Value::Bool(true))
+            .filter_map(|t| t["type"].as_str().map(str::to_owned))
+            .collect()
+    };
+    // Each named kind's possible named children (supertypes, like `_expression`, stand for
+    // their subtypes: they are edges too).
+    let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in &types {
+        let (Some(kind), true) = (
+            t["type"].as_str(),
+            t["named"] == serde_json::Value::Bool(true),
+        ) else {
+            continue;
+        };
+        let mut below = names(t.get("subtypes"));
+        below.extend(names(t.get("children").and_then(|c| c.get("types"))));
+        if let Some(fields) = t.get("fields").and_then(|f| f.as_object()) {
+            for field in fields.values() {
+                below.extend(names(field.get("types")));
+            }
+        }
+        children.insert(kind.to_owned(), below);
+    }
+    // Whether a root kind can occur strictly below `kind`.
+    let reaches = |kind: &str| {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&str> = children
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str())
+            .collect();
+        while let Some(k) = todo.pop() {
+            if root_names.contains(k) {
+                return true;
+            }
+            if seen.insert(k) {
+                todo.extend(children.get(k).into_iter().flatten().map(|s| s.as_str()));
+            }
+        }
+        false
+    };
+    let extras = ["line_comment", "block_comment"];
+    if extras.iter().any(|e| root_names.contains(e) || reaches(e)) {
+        return Vec::new();
+    }
+    (0..roots.len())
+        .map(|id| match name(id) {
+            Some(kind) if named(id) => children.contains_key(kind) && !reaches(kind),
+            _ => false,
+        })
+        .collect()
 }
 
 /// The roots of one pattern's text, or `None` when it has no single root node of known
@@ -564,6 +662,60 @@ mod tests {
         Root::Named(n.to_string())
     }
 
+    /// Below which kinds the visit may skip, for queries rooted at `kinds` (named kinds):
+    /// the kinds in `probe` that are skipped.
+    fn skipped(kinds: &[(&str, bool)], probe: &[&str]) -> Vec<String> {
+        let language: Language = tree_sitter_rust::LANGUAGE.into();
+        let mut roots = vec![false; language.node_kind_count()];
+        for &(kind, named) in kinds {
+            let id = language.id_for_node_kind(kind, named);
+            assert_ne!(id, 0, "{kind}");
+            roots[id as usize] = true;
+        }
+        let skips = below_skips(&roots, &language);
+        probe
+            .iter()
+            .filter(|k| {
+                let id = language.id_for_node_kind(k, true) as usize;
+                skips.get(id) == Some(&true)
+            })
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_visit_skips_only_subtrees_the_grammar_keeps_roots_out_of() {
+        let probe = [
+            "string_literal",
+            "token_tree",
+            "use_declaration",
+            "attribute_item",
+            "block",
+            "macro_invocation",
+            "function_item",
+            "visibility_modifier",
+        ];
+        // A call cannot be inside a string or a token tree (a macro's tokens); by the grammar
+        // it can be inside a `use`, a visibility or a macro's path (`a::<[u8; f()]>::b`), an
+        // attribute (`#[doc = f()]`), a block or a function.
+        assert_eq!(
+            skipped(&[("call_expression", true)], &probe),
+            ["string_literal", "token_tree"]
+        );
+        // An identifier can be in a token tree, a `use` and a macro's path or tokens.
+        assert_eq!(skipped(&[("identifier", true)], &probe), ["string_literal"]);
+        // Comments may occur anywhere: nothing is skipped for a query on them, or on what
+        // they hold; nor for a query rooted at an anonymous token (node types list named
+        // children only).
+        for roots in [
+            &[("line_comment", true)][..],
+            &[("doc_comment", true)],
+            &[("unsafe", false)],
+        ] {
+            assert_eq!(skipped(roots, &probe), Vec::<String>::new(), "{roots:?}");
+        }
+    }
+
     #[test]
     fn pattern_roots_are_read_from_the_pattern_text() {
         assert_eq!(
@@ -720,7 +872,8 @@ impl<T> S<T> where T: Clone { fn h(&self) -> Self::Out { <T as Tr>::k() } }
         let whole = run_on_tree(&set, &tree, src);
         let mut run = set.for_file(src).expect("queries");
         let kinds = run.root_kinds().expect("rooted patterns");
-        let (_, facts) = rust::extract_visiting(&mut parser, src, kinds, &mut |node| {
+        let skips = run.skips();
+        let (_, facts) = rust::extract_visiting(&mut parser, src, kinds, skips, &mut |node| {
             run.on_node(node);
         })
         .expect("extracts");

@@ -3,7 +3,8 @@
 //! of the changed files only.
 //!
 //! `<cache dir>/resolved-v1.bin`, framed like the facts cache (magic, format, key, checksum:
-//! a foreign or corrupt file is ignored). Written by a run that resolved every file, it holds
+//! a foreign or corrupt file is ignored). Written by a run that resolved every file (and by a
+//! focused run once the files it resolved again add up, as for the facts cache), it holds
 //! - the *structure* it was computed for: a digest of the packages, every file's path and
 //!   every file's [interface](interface_digest) — what resolving the paths of other files reads
 //!   from it: its inline module scopes, `mod` declarations, `use` declarations and the names of
@@ -113,16 +114,15 @@ impl Resolutions {
     /// Whether these resolutions fit `parsed`: one `use` resolution per `use` leaf of every
     /// file, and counts that add up.
     pub fn fit(&self, parsed: &[Parsed]) -> bool {
-        let r = self;
-        let sum = |k: usize| r.counts.iter().map(|c| c[k] as usize).sum::<usize>();
-        let fits = r.uses.len() == parsed.len()
-            && r.counts.len() == parsed.len()
-            && (sum(0), sum(1), sum(2)) == (r.edges.len(), r.external.len(), r.unresolved.len())
-            && r.uses.iter().zip(parsed).all(|(uses, p)| match p {
+        let sum = |k: usize| self.counts.iter().map(|c| c[k] as usize).sum::<usize>();
+        self.uses.len() == parsed.len()
+            && self.counts.len() == parsed.len()
+            && (sum(0), sum(1), sum(2))
+                == (self.edges.len(), self.external.len(), self.unresolved.len())
+            && self.uses.iter().zip(parsed).all(|(uses, p)| match p {
                 Parsed::Ok { facts, .. } => uses.len() == facts.uses.len(),
                 Parsed::Failed(_) => uses.is_empty(),
-            });
-        fits
+            })
     }
 }
 

@@ -62,9 +62,10 @@ pub fn extract_visiting(
     parser: &mut Parser,
     source: &[u8],
     kinds: &[bool],
+    skips: &[bool],
     on: &mut dyn FnMut(Node<'_>),
 ) -> Option<(Tree, FileFacts)> {
-    extract_with(parser, source, Some(walker::Visit { kinds, on }))
+    extract_with(parser, source, Some(walker::Visit { kinds, skips, on }))
 }
 
 fn extract_with(

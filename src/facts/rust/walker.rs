@@ -67,6 +67,9 @@ pub(crate) struct Pending {
 pub(crate) struct Visit<'v> {
     /// Indexed by node kind id.
     pub kinds: &'v [bool],
+    /// Indexed by node kind id: no node of `kinds` can occur below a node of this kind (may be
+    /// empty: nothing known).
+    pub skips: &'v [bool],
     pub on: &'v mut dyn FnMut(Node<'_>),
 }
 
@@ -78,9 +81,17 @@ impl Visit<'_> {
         }
     }
 
-    /// Visits the descendants of `node` (which the extraction does not descend into).
+    /// The grammar says no wanted node can be below `node`; error recovery may put anything
+    /// there, so a subtree with a syntax error is never skipped.
+    #[inline]
+    fn skip(&self, node: Node<'_>) -> bool {
+        self.skips.get(usize::from(node.kind_id())) == Some(&true) && !node.has_error()
+    }
+
+    /// Visits the descendants of `node` (which the extraction does not descend into), but
+    /// those the grammar keeps the wanted kinds out of.
     fn below(&mut self, node: Node<'_>) {
-        if node.child_count() == 0 {
+        if node.child_count() == 0 || self.skip(node) {
             return;
         }
         let mut cursor = node.walk();
@@ -88,8 +99,9 @@ impl Visit<'_> {
             return;
         }
         loop {
-            self.node(cursor.node());
-            if cursor.goto_first_child() {
+            let n = cursor.node();
+            self.node(n);
+            if !self.skip(n) && cursor.goto_first_child() {
                 continue;
             }
             while !cursor.goto_next_sibling() {
