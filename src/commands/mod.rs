@@ -183,8 +183,14 @@ pub(crate) fn analyse(
             built: None,
         }));
     }
-    let (graph, pending) = progress::build_from(&spec.root, input, options, progress);
-    // The resolution snapshot is written while the rules run.
+    let (graph, mut pending) = progress::build_from(&spec.root, input, options, progress);
+    if focus.is_none() {
+        // A full run's rules are its memory peak: the snapshot is written before them.
+        if let Some(p) = pending.take() {
+            p.save(&graph);
+        }
+    }
+    // In a focused run, the resolution snapshot is written while the rules run.
     let checked = std::thread::scope(|s| {
         if let Some(p) = pending {
             s.spawn(|| p.save(&graph));

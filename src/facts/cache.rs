@@ -429,34 +429,41 @@ pub fn save(
     mut entries: Vec<NewEntry>,
 ) -> io::Result<()> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
+    // The rest file is streamed, each fresh entry freed once written (a cold run's entries
+    // are 32 MB: neither they nor a copy of them are held whole); only the heads (a quarter
+    // of it) are gathered, to follow the rest file's checksum.
     let mut heads = Vec::new();
-    let mut rest = Vec::new();
     let mut count = 0u64;
-    for (path, hash, fresh) in &entries {
-        let (interface, head, more) = match fresh {
-            Some(e) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
-            None => match loaded.raw(path) {
-                Some(raw) => raw,
-                None => continue,
-            },
-        };
-        heads.extend_from_slice(&(path.len() as u32).to_le_bytes());
-        heads.extend_from_slice(path.as_bytes());
-        heads.extend_from_slice(hash);
-        heads.extend_from_slice(&interface);
-        heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
-        heads.extend_from_slice(head);
-        heads.extend_from_slice(&(rest.len() as u64).to_le_bytes());
-        heads.extend_from_slice(&(more.len() as u32).to_le_bytes());
-        rest.extend_from_slice(more);
-        count += 1;
-    }
-    let rest_sum = write_file(dir, REST_FILE_NAME, key, &rest)?;
-    let mut body = Vec::with_capacity(40 + heads.len());
-    body.extend_from_slice(&rest_sum);
-    body.extend_from_slice(&count.to_le_bytes());
-    body.extend_from_slice(&heads);
-    write_file(dir, FILE_NAME, key, &body).map(|_| ())
+    let rest_sum = write_stream(dir, REST_FILE_NAME, key, |out| {
+        let mut at = 0u64;
+        for (path, hash, fresh) in entries {
+            let (interface, head, more) = match &fresh {
+                Some(e) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
+                None => match loaded.raw(&path) {
+                    Some(raw) => raw,
+                    None => continue,
+                },
+            };
+            heads.extend_from_slice(&(path.len() as u32).to_le_bytes());
+            heads.extend_from_slice(path.as_bytes());
+            heads.extend_from_slice(&hash);
+            heads.extend_from_slice(&interface);
+            heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
+            heads.extend_from_slice(head);
+            heads.extend_from_slice(&at.to_le_bytes());
+            heads.extend_from_slice(&(more.len() as u32).to_le_bytes());
+            out.write_all(more)?;
+            at += more.len() as u64;
+            count += 1;
+        }
+        Ok(())
+    })?;
+    write_stream(dir, FILE_NAME, key, |out| {
+        out.write_all(&rest_sum)?;
+        out.write_all(&count.to_le_bytes())?;
+        out.write_all(&heads)
+    })
+    .map(|_| ())
 }
 
 /// Checks a cache file's frame (magic, format, key, body checksum); the body's range.
@@ -492,6 +499,16 @@ pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
 /// Writes `<dir>/<name>` (magic, format, key, body, checksum) atomically: a temporary file,
 /// then a rename; the checksum written. The directory gets a `.gitignore` of `*`.
 pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Result<[u8; 32]> {
+    write_stream(dir, name, key, |out| out.write_all(body))
+}
+
+/// [`write_file`] with a body written by `body` as it goes (hashed on the way).
+pub(super) fn write_stream(
+    dir: &Path,
+    name: &str,
+    key: &[u8; 32],
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<[u8; 32]> {
     std::fs::create_dir_all(dir)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
@@ -505,18 +522,49 @@ pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Re
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let tmp = dir.join(format!("{name}.{nonce}.tmp"));
-    let checksum = *blake3::hash(body).as_bytes();
-    {
+    let written = (|| {
         let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
         f.write_all(&FORMAT.to_le_bytes())?;
         f.write_all(key)?;
-        f.write_all(body)?;
+        let mut hashing = Hashing {
+            inner: &mut f,
+            hasher: blake3::Hasher::new(),
+        };
+        body(&mut hashing)?;
+        let checksum = *hashing.hasher.finalize().as_bytes();
         f.write_all(&checksum)?;
         f.flush()?;
+        Ok(checksum)
+    })();
+    match written {
+        Ok(checksum) => {
+            std::fs::rename(&tmp, dir.join(name))?;
+            Ok(checksum)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    std::fs::rename(&tmp, dir.join(name))?;
-    Ok(checksum)
+}
+
+/// A writer that hashes what goes through it.
+struct Hashing<'w> {
+    inner: &'w mut dyn Write,
+    hasher: blake3::Hasher,
+}
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]

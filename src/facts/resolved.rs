@@ -27,7 +27,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::cache::{read_file, write_file, ContentHash};
+use super::cache::{read_file, write_stream, ContentHash};
 use super::cargo::Package;
 use super::graph::{names_in_module, Edge, ExternalUse, FactGraph, Memo, Unresolved};
 use super::model::FileFacts;
@@ -136,12 +136,10 @@ pub(super) fn save(
     graph: &FactGraph,
     memo: &Memo,
 ) -> io::Result<()> {
-    let invalid = |_| io::Error::from(io::ErrorKind::InvalidData);
     let head = Head {
         structure: *structure,
         hashes: hashes.to_vec(),
     };
-    let mut body = postcard::to_allocvec(&head).map_err(invalid)?;
     let mut counts = vec![[0u32; 3]; graph.files.len()];
     let mut count = |file: u32, k: usize| match counts.get_mut(file as usize) {
         Some(c) => {
@@ -167,8 +165,16 @@ pub(super) fn save(
         external: &graph.external_uses,
         unresolved: &graph.unresolved,
     };
-    body.extend(postcard::to_allocvec(&all).map_err(invalid)?);
-    write_file(dir, FILE_NAME, key, &body).map(|_| ())
+    // Encoded straight to the file (through a buffer: the hashing under it wants chunks), not
+    // into a 5 MB vector first.
+    write_stream(dir, FILE_NAME, key, |out| {
+        let invalid = |_| io::Error::from(io::ErrorKind::InvalidData);
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+        postcard::to_io(&head, &mut buffered).map_err(invalid)?;
+        postcard::to_io(&all, &mut buffered).map_err(invalid)?;
+        io::Write::flush(&mut buffered)
+    })
+    .map(|_| ())
 }
 
 /// The structure of a repository: its packages, and every file's path and interface digest
