@@ -184,9 +184,10 @@ pub struct Encoded {
     rest: Vec<u8>,
 }
 
-/// One entry to write: path, content hash, and the encoded facts — fresh, or `None` to copy
-/// the entry of the loaded cache (a hit), so hits cost no copy unless written.
-pub type NewEntry = (String, ContentHash, Option<Encoded>);
+/// One entry to write: path, content hash, and where its facts are: the index of a file parsed
+/// in this run (encoded only when the cache is written, one at a time), or `None` to copy the
+/// entry of the loaded cache (a hit).
+pub type NewEntry = (String, ContentHash, Option<usize>);
 
 fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> Option<&'a [u8]> {
     let end = pos.checked_add(n)?;
@@ -427,19 +428,22 @@ pub fn save(
     key: &[u8; 32],
     loaded: &Cache,
     mut entries: Vec<NewEntry>,
+    mut fresh: impl FnMut(usize) -> Option<Encoded>,
 ) -> io::Result<()> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    // The rest file is streamed, each fresh entry freed once written (a cold run's entries
-    // are 32 MB: neither they nor a copy of them are held whole); only the heads (a quarter
-    // of it) are gathered, to follow the rest file's checksum.
+    // The rest file is streamed, each fresh entry encoded when its turn comes and freed once
+    // written (a cold run's entries are 32 MB: they are never held whole); only the heads (a
+    // quarter of it) are gathered, to follow the rest file's checksum.
     let mut heads = Vec::new();
     let mut count = 0u64;
     let rest_sum = write_stream(dir, REST_FILE_NAME, key, |out| {
         let mut at = 0u64;
-        for (path, hash, fresh) in entries {
-            let (interface, head, more) = match &fresh {
-                Some(e) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
-                None => match loaded.raw(&path) {
+        for (path, hash, parsed) in entries {
+            let encoded = parsed.and_then(&mut fresh);
+            let (interface, head, more) = match (&encoded, parsed) {
+                (Some(e), _) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
+                (None, Some(_)) => continue,
+                (None, None) => match loaded.raw(&path) {
                     Some(raw) => raw,
                     None => continue,
                 },
@@ -592,11 +596,13 @@ mod tests {
         let mut file = sample();
         let bytes = encode(&mut file).expect("encodes");
         let hash = content_hash(b"content");
+        let mut once = Some(bytes);
         save(
             dir.path(),
             &key,
             &Cache::default(),
-            vec![("src/lib.rs".into(), hash, Some(bytes))],
+            vec![("src/lib.rs".into(), hash, Some(0))],
+            |_| once.take(),
         )
         .expect("saves");
         assert!(dir.path().join(".gitignore").exists());
@@ -643,12 +649,13 @@ mod tests {
         let mut other_file = sample();
         other_file.facts.refs.pop();
         let other_dir = tempfile::tempdir().expect("tempdir");
-        let other_bytes = encode(&mut other_file).expect("encodes");
+        let mut other_bytes = encode(&mut other_file);
         save(
             other_dir.path(),
             &key,
             &Cache::default(),
-            vec![("src/lib.rs".into(), hash, Some(other_bytes))],
+            vec![("src/lib.rs".into(), hash, Some(0))],
+            |_| other_bytes.take(),
         )
         .expect("saves");
         std::fs::copy(other_dir.path().join(REST_FILE_NAME), &rest_path).expect("copies");

@@ -366,6 +366,21 @@ pub fn build_deferred(
         cache_use,
         options.progress.as_deref(),
     );
+    // The facts cache is written back first: encoding the parsed files' facts sets their
+    // interface digests, which the structure below reads.
+    if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
+        if needs_rewrite(stats.misses, entries.len(), c.len()) {
+            let fresh: Vec<usize> = entries.iter().filter_map(|e| e.2).collect();
+            let mut encoder = parse::Encoder::new(&mut parsed, fresh);
+            let saved = cache::save(dir, key, c, entries, |i| encoder.take(i));
+            if let Err(e) = saved {
+                warnings.push(Warning::new(
+                    walk::relative(root, dir).unwrap_or_default(),
+                    format!("cache could not be written: {}", e.kind()),
+                ));
+            }
+        }
+    }
     let structure = options.cache_dir.as_ref().map(|_| {
         let interfaces = resolved::interfaces(&parsed);
         resolved::structure(&packages, &rust_files, &interfaces)
@@ -410,15 +425,7 @@ pub fn build_deferred(
     let read_as = read_as(&parsed);
     let mut rejected = None;
     let mut keep = None;
-    if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, loaded) {
-        if needs_rewrite(stats.misses, entries.len(), c.len()) {
-            if let Err(e) = cache::save(dir, key, &c, entries) {
-                warnings.push(Warning::new(
-                    walk::relative(root, dir).unwrap_or_default(),
-                    format!("cache could not be written: {}", e.kind()),
-                ));
-            }
-        }
+    if let Some(c) = loaded {
         rejected = c.rejected.clone();
         // The loaded cache (the whole file's bytes) is kept only for the references of files
         // read without them (see `FactGraph::edge_path`).

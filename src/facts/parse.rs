@@ -3,7 +3,7 @@
 //! rayon's `map_init` left ~10% of two cores idle on this workload; the counter keeps both
 //! busy.) Each source text is dropped as soon as its facts are extracted.
 
-use super::cache::{content_hash, encode, Cache, CachedFile, ContentHash, NewEntry};
+use super::cache::{content_hash, encode, Cache, CachedFile, ContentHash, Encoded, NewEntry};
 use super::model::{FileFacts, Span};
 use super::query::{QueryHit, QuerySet};
 use super::rust;
@@ -136,6 +136,9 @@ pub fn parse_all(
                         let wanted = Wanted { whole, lean };
                         let (parsed, entry, hit, bytes) =
                             parse_one(&mut parser, root, rel, queries, cache, known, wanted);
+                        // A file parsed here is encoded from its facts when the cache is
+                        // written.
+                        let entry = entry.map(|(p, h, fresh)| (p, h, fresh.map(|_| i)));
                         out.push((i, parsed, entry, hit));
                         // tree-sitter keeps its stack at the size the largest file needed:
                         // after a big file, a fresh parser gives that memory back.
@@ -174,6 +177,112 @@ pub fn parse_all(
         .map(|r| r.unwrap_or_else(|| Parsed::Failed("internal error: parser thread failed".into())))
         .collect();
     (parsed, entries, stats)
+}
+
+/// Encodes the facts of a parsed file for the cache (setting its interface digest); `None` for
+/// a file that could not be parsed.
+pub fn encode_parsed(parsed: &mut Parsed) -> Option<Encoded> {
+    let Parsed::Ok {
+        facts,
+        not_utf8,
+        hits,
+        queries_incomplete,
+        interface,
+        ..
+    } = parsed
+    else {
+        return None;
+    };
+    let mut file = CachedFile {
+        facts: std::mem::take(&mut **facts),
+        hits: std::mem::take(hits),
+        not_utf8: *not_utf8,
+        queries_incomplete: *queries_incomplete,
+        interface: None,
+    };
+    let encoded = encode(&mut file);
+    **facts = file.facts;
+    *hits = file.hits;
+    *interface = file.interface;
+    encoded
+}
+
+/// Encodes parsed files for the cache in the order the cache is written, a window of them at a
+/// time on two threads: the encoded entries of a cold run (32 MB) are never all held at once,
+/// and encoding is not left to one thread.
+pub struct Encoder<'a> {
+    parsed: &'a mut [Parsed],
+    /// Indices of the files to encode, increasing.
+    fresh: Vec<usize>,
+    /// Position in `fresh` of the next window.
+    next: usize,
+    ready: std::collections::VecDeque<(usize, Option<Encoded>)>,
+}
+
+/// Files encoded per window.
+const ENCODE_WINDOW: usize = 128;
+
+impl<'a> Encoder<'a> {
+    /// An encoder of the files of `parsed` at `fresh` (increasing indices).
+    pub fn new(parsed: &'a mut [Parsed], mut fresh: Vec<usize>) -> Self {
+        fresh.sort_unstable();
+        fresh.dedup();
+        Encoder {
+            parsed,
+            fresh,
+            next: 0,
+            ready: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The encoded facts of file `i` (asked in increasing order; `None` for one that could not
+    /// be encoded or was not among `fresh`).
+    pub fn take(&mut self, i: usize) -> Option<Encoded> {
+        while self.ready.front().is_some_and(|(k, _)| *k < i) {
+            self.ready.pop_front();
+        }
+        if self.ready.is_empty() {
+            self.fill(i);
+        }
+        match self.ready.front() {
+            Some((k, _)) if *k == i => self.ready.pop_front().and_then(|(_, e)| e),
+            _ => None,
+        }
+    }
+
+    /// Encodes the window of fresh files starting at the first one at or after `i`.
+    fn fill(&mut self, i: usize) {
+        let start = self.next + self.fresh[self.next..].partition_point(|k| *k < i);
+        let end = (start + ENCODE_WINDOW).min(self.fresh.len());
+        self.next = end;
+        let window = &self.fresh[start..end];
+        let (Some(&lo), Some(&hi)) = (window.first(), window.last()) else {
+            return;
+        };
+        let Some(slice) = self.parsed.get_mut(lo..=hi) else {
+            return;
+        };
+        let mut wanted: Vec<(usize, &mut Parsed)> = slice
+            .iter_mut()
+            .enumerate()
+            .map(|(k, p)| (lo + k, p))
+            .filter(|(k, _)| window.binary_search(k).is_ok())
+            .collect();
+        let half = wanted.len() / 2;
+        let (first, second) = wanted.split_at_mut(half);
+        let encode = |part: &mut [(usize, &mut Parsed)]| -> Vec<(usize, Option<Encoded>)> {
+            part.iter_mut()
+                .map(|(k, p)| (*k, encode_parsed(p)))
+                .collect()
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let other = s.spawn(|| encode(first));
+            let b = encode(second);
+            (other.join().unwrap_or_default(), b)
+        });
+        self.ready.extend(a);
+        self.ready.extend(b);
+    }
 }
 
 /// Gives every file read from the cache without its references (`lean`) its references:
@@ -328,26 +437,7 @@ fn parse_one(
             drop(tree);
             drop(source);
             let entry = match (cache, hash) {
-                (Some(c), Some(hash)) if c.collect => {
-                    let mut file = CachedFile {
-                        facts,
-                        hits,
-                        not_utf8,
-                        queries_incomplete,
-                        interface: None,
-                    };
-                    let entry = encode(&mut file).map(|bytes| (rel.to_string(), hash, Some(bytes)));
-                    let parsed = Parsed::Ok {
-                        facts: Box::new(file.facts),
-                        not_utf8,
-                        hits: file.hits,
-                        queries_incomplete,
-                        lean: false,
-                        hash: Some(hash),
-                        interface: file.interface,
-                    };
-                    return (parsed, entry, false, size);
-                }
+                (Some(c), Some(hash)) if c.collect => Some((rel.to_string(), hash, Some(0))),
                 _ => None,
             };
             let parsed = Parsed::Ok {
