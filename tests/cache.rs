@@ -349,6 +349,13 @@ fn focused(root: &Path, files: &[&str]) -> BuildOptions {
     }
 }
 
+/// Appends `tail` to the file at `rel` under `root`.
+fn append(root: &Path, rel: &str, tail: &str) {
+    let path = root.join(rel);
+    let text = fs::read_to_string(&path).expect("read");
+    fs::write(&path, format!("{text}{tail}")).expect("write");
+}
+
 fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(
@@ -379,9 +386,7 @@ fn a_body_edit_resolves_only_the_edited_file_and_the_graph_is_the_same() {
             "{name}: a full resolution writes the snapshot"
         );
         let first = primed.files[0].path.clone();
-        let path = root.join(&first);
-        let text = fs::read_to_string(&path).expect("read");
-        fs::write(&path, format!("{text}\n// edited\n")).expect("write");
+        append(root, &first, "\n// edited\n");
         let after = build(root, &focused(root, &[&first]));
         assert_eq!(
             after.cache.resolutions_reused,
@@ -442,7 +447,7 @@ fn an_interface_edit_resolves_everything_again() {
         assert_eq!(a.facts.refs, b.facts.refs, "{}", a.path);
     }
     // The new structure was written: the next body edit reuses it.
-    fs::write(root.join(leaf), format!("{text}// edited\n")).expect("write");
+    append(root, leaf, "// edited\n");
     let next = build(root, &focused(root, &[leaf]));
     assert_eq!(next.cache.resolutions_reused, 6);
     assert_eq!(resolution_of(&next), resolution_of(&full));
@@ -508,8 +513,7 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
     let primed = build(root, &options(root));
     fs::remove_file(root.join(".ribo-cache/facts-v1-rest.bin")).expect("written");
     let first = primed.files[0].path.clone();
-    let text = fs::read_to_string(root.join(&first)).expect("read");
-    fs::write(root.join(&first), format!("{text}\n// edited\n")).expect("write");
+    append(root, &first, "\n// edited\n");
     let after = build(root, &focused(root, &[&first]));
     assert_eq!(after.cache.resolutions_reused, primed.files.len() - 1);
     assert!(after.edges.iter().all(|e| !after.edge_path(e).is_empty()));

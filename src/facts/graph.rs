@@ -893,50 +893,49 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         }
         other => other,
     };
-    let resolvable = |fid: usize| !g.files[fid].scope_modules.is_empty();
-    let (r, reused) = match prior {
+    let resolvable: Vec<bool> = g
+        .files
+        .iter()
+        .map(|f| !f.scope_modules.is_empty())
+        .collect();
+    // Which files' results the snapshot gives (none without one), and the snapshot's results.
+    let (r, reused, reusable) = match prior {
         Some(Prior {
             mut resolutions,
-            reusable,
+            mut reusable,
         }) => {
             let memo = std::mem::take(&mut resolutions.uses);
             let r = Resolver::with_memo(g, &externs, memo);
-            (r, Some((resolutions, reusable)))
+            reusable.resize(g.files.len(), false);
+            (r, Some(resolutions), reusable)
         }
         None => {
             let r = Resolver::new(g, &externs);
             for fid in 0..g.files.len() {
-                if resolvable(fid) {
+                if resolvable[fid] {
                     for u in 0..g.files[fid].facts.uses.len() {
                         r.resolve_use(fid as FileId, u, 0);
                     }
                 }
             }
-            (r, None)
+            (r, None, vec![false; g.files.len()])
         }
-    };
-    let reusable = |fid: usize| {
-        reused
-            .as_ref()
-            .is_some_and(|(_, reusable)| reusable.get(fid).copied().unwrap_or(false))
     };
     let per_file = super::par::map(g.files.len(), g.threads, |fid| {
         let mut out = Resolved::default();
-        if resolvable(fid) && !reusable(fid) {
+        if resolvable[fid] && !reusable[fid] {
             r.resolve_file(fid as FileId, &mut out);
         }
         out
     });
     let memo = r.into_memo();
-    let resolvable: Vec<bool> = (0..g.files.len()).map(resolvable).collect();
-    let reusable: Vec<bool> = (0..g.files.len()).map(reusable).collect();
     let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
     let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
     let mut external = Vec::with_capacity(total(|r| r.external.len()));
     let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
     // The snapshot's results, in file order: each file's are taken or skipped in turn.
     let (counts, mut old_edges, mut old_external, mut old_unresolved) = match reused {
-        Some((res, _)) => {
+        Some(res) => {
             edges.reserve(res.edges.len());
             (
                 res.counts,

@@ -381,18 +381,12 @@ pub fn build_deferred(
             }
         }
     }
-    let structure = options.cache_dir.as_ref().map(|_| {
+    let mut structure = options.cache_dir.as_ref().map(|_| {
         let interfaces = resolved::interfaces(&parsed);
         resolved::structure(&packages, &rust_files, &interfaces)
     });
     let read_as = |parsed: &[parse::Parsed]| -> Vec<Option<cache::ContentHash>> {
-        parsed
-            .iter()
-            .map(|p| match p {
-                parse::Parsed::Ok { hash, .. } => *hash,
-                parse::Parsed::Failed(_) => None,
-            })
-            .collect()
+        parsed.iter().map(parse::Parsed::hash).collect()
     };
     let prior = match (&snapshot, &structure, resolutions) {
         (Some(s), Some(now), Some(resolutions))
@@ -412,7 +406,6 @@ pub fn build_deferred(
         }
         _ => None,
     };
-    let mut structure = structure;
     if let (None, Some(c)) = (&prior, &loaded) {
         let again = parse::load_refs(root, &rust_files, &mut parsed, c, &queries, options.threads);
         if again > 0 {

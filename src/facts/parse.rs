@@ -35,6 +35,14 @@ pub enum Parsed {
 }
 
 impl Parsed {
+    /// The hash of the content the facts are of (`None` without a cache or when unparsed).
+    pub fn hash(&self) -> Option<ContentHash> {
+        match self {
+            Parsed::Ok { hash, .. } => *hash,
+            Parsed::Failed(_) => None,
+        }
+    }
+
     /// The facts' interface digest (see `resolved::interface_digest`): as the cache gave it,
     /// else computed; `None` for a file that could not be parsed.
     pub fn interface(&self) -> Option<[u8; 16]> {
