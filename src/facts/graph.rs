@@ -911,9 +911,9 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         }
         None => {
             let r = Resolver::new(g, &externs);
-            for fid in 0..g.files.len() {
+            for (fid, f) in g.files.iter().enumerate() {
                 if resolvable[fid] {
-                    for u in 0..g.files[fid].facts.uses.len() {
+                    for u in 0..f.facts.uses.len() {
                         r.resolve_use(fid as FileId, u, 0);
                     }
                 }
