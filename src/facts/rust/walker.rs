@@ -1276,17 +1276,34 @@ fn first_argument(args: Node<'_>, src: &[u8]) -> Option<Arg> {
 /// The first comma-separated argument of a token tree: a literal only when the string is
 /// the whole argument (`env!("X")`, `var("X")`), not `concat!("X", ..)`.
 pub(crate) fn first_token_argument(tt: Node<'_>, src: &[u8]) -> Option<Arg> {
+    // Only the first four tokens (comments aside) decide: the opening delimiter, the first
+    // argument, what follows it and whether that is the closing delimiter. A macro's token
+    // tree can hold thousands of tokens: the scan reads them all once, this must not.
     let mut cursor = tt.walk();
-    let inner: Vec<Node<'_>> = tt
-        .children(&mut cursor)
-        .filter(|n| !matches!(n.kind(), "line_comment" | "block_comment"))
-        .collect();
-    // Drop the delimiters.
-    let inner = inner.get(1..inner.len().saturating_sub(1)).unwrap_or(&[]);
-    let first = inner.first()?;
-    let ends_there = inner.get(1).is_none_or(|n| n.kind() == ",");
+    let mut toks: [Option<Node<'_>>; 4] = [None; 4];
+    let mut n = 0;
+    if cursor.goto_first_child() {
+        loop {
+            let c = cursor.node();
+            if !matches!(c.kind(), "line_comment" | "block_comment") {
+                toks[n] = Some(c);
+                n += 1;
+                if n == toks.len() {
+                    break;
+                }
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    // toks[0] is the opening delimiter; the last token is the closing one.
+    let [_, Some(first), Some(after), fourth] = toks else {
+        return None;
+    };
+    let ends_there = fourth.is_none() || after.kind() == ",";
     if ends_there {
-        Some(literal_or_other(*first, src))
+        Some(literal_or_other(first, src))
     } else {
         Some(Arg::Other)
     }
