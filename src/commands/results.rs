@@ -77,7 +77,12 @@ pub(crate) fn save(
         unreadable,
         warnings,
     };
-    if let Ok(body) = postcard::to_allocvec(&stored) {
-        let _ = cache::write_file(dir, FILE_NAME, key, &body);
-    }
+    // Streamed to the file: a large run's encoded results (tens of MB for 61k violations) are
+    // never held beside the violations, at the end of the run, when its memory is highest.
+    let _ = cache::write_stream(dir, FILE_NAME, key, |out| {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+        postcard::to_io(&stored, &mut buffered)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidData))?;
+        std::io::Write::flush(&mut buffered)
+    });
 }

@@ -507,7 +507,7 @@ pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Re
 }
 
 /// [`write_file`] with a body written by `body` as it goes (hashed on the way).
-pub(super) fn write_stream(
+pub fn write_stream(
     dir: &Path,
     name: &str,
     key: &[u8; 32],
