@@ -989,3 +989,34 @@ fn cfg_test_on_uses_and_statements() {
     assert_eq!(uses(&f), v(&["test a::b as b", "c::d as d"]));
     assert_eq!(calls(&f), v(&[".unwrap test", ".unwrap"]));
 }
+
+/// The scan skips token trees without a byte that any fact needs (`tokens::may_record`): each
+/// such byte alone must still lead to its fact, in macros and in attribute arguments.
+#[test]
+fn token_trees_are_skipped_only_when_they_cannot_hold_facts() {
+    use super::tokens::{may_record, Mode};
+    // Each trigger on its own: a path, a call, a nested macro, a directive, an item group.
+    let f = facts("fn f() { m![a::b]; m![g(x)]; m![n![y]]; m![z // ribo: note\n]; }");
+    assert_eq!(refs(&f), v(&["MacroTokens a::b"]));
+    assert_eq!(calls(&f), v(&["g [macro]"]));
+    assert_eq!(macros(&f), v(&["m", "m", "m", "n", "m"]));
+    assert_eq!(f.directives.len(), 1);
+    let f = facts("m! { { mod a; } }");
+    assert_eq!(f.mods.len(), 1);
+    // Attribute arguments: paths and comments only.
+    let f = facts("#[derive(serde::Serialize)] #[derive(Debug /* ribo: c */)] struct S;");
+    assert_eq!(refs(&f), v(&["Attribute serde::Serialize"]));
+    assert_eq!(f.directives.len(), 1);
+    // Nothing to find: the trees are not walked, and nothing is recorded.
+    let f = facts("#[derive(Debug, Clone)] struct T; fn g() { vec![1, 2, x]; }");
+    assert_eq!(refs(&f), Vec::<String>::new());
+    assert_eq!(calls(&f), Vec::<String>::new());
+    assert_eq!(macros(&f), v(&["vec"]));
+    // The delimiters themselves never count; a tree cut short keeps its last byte.
+    assert!(!may_record(b"(a, b)", Mode::Macro));
+    assert!(!may_record(b"{}", Mode::Macro));
+    assert!(may_record(b"(a(", Mode::Macro));
+    assert!(!may_record(b"(f(x))", Mode::Attribute));
+    assert!(may_record(b"(f(x))", Mode::Macro));
+    assert!(!may_record(b"", Mode::Macro));
+}

@@ -71,6 +71,30 @@ fn ends_path(k: Option<K>) -> bool {
     )
 }
 
+/// Whether scanning a token tree whose text is `text` can record anything. Every fact the scan
+/// records needs one of a few bytes inside the tree's delimiters: a path its `::`, a comment
+/// its directive's `ribo:` (other comments record nothing here), and in a macro also a call its
+/// arguments' `(`, a nested macro its `!`, an item group its `{` (an attribute's arguments
+/// record paths and directives only). Walking a tree token by token costs about a thousand
+/// instructions a token (each token sits below hidden nodes that the cursor climbs in and out
+/// of): trees without any of these bytes (`#[derive(Debug, Clone)]`, `vec![a, b]`) are not
+/// walked. Such a byte inside a string literal only costs the walk.
+pub(crate) fn may_record(text: &[u8], mode: Mode) -> bool {
+    // Without the opening delimiter, and the closing one when it is there (a tree cut short
+    // by a syntax error has none).
+    let inner = match text {
+        [_, inner @ .., b')' | b']' | b'}'] => inner,
+        [_, inner @ ..] => inner,
+        [] => return false,
+    };
+    match mode {
+        Mode::Attribute => inner.contains(&b':'),
+        Mode::Macro => inner
+            .iter()
+            .any(|&b| matches!(b, b':' | b'(' | b'!' | b'{')),
+    }
+}
+
 impl<'s> Extractor<'s, '_, '_> {
     fn is_paren_tree(&self, tok: Option<&Tok<'_>>) -> bool {
         match tok {
@@ -89,6 +113,9 @@ impl<'s> Extractor<'s, '_, '_> {
         item_groups: bool,
         depth: u32,
     ) {
+        if !may_record(node_bytes(self.src, tt), mode) {
+            return;
+        }
         let mut work: Vec<Work<'_>> = vec![(tt, mode == Mode::Macro, true)];
         let mut toks: Vec<Tok<'_>> = Vec::new();
         let mut groups: Vec<Node<'_>> = Vec::new();
