@@ -7,11 +7,13 @@
 #    CORPUS_DIR already holds it, and writes the benchmark spec (bench/spec.py) into it.
 # 2. Builds ribo (release) and tsparse (the raw tree-sitter floor), installs hyperfine (apt)
 #    and ast-grep 0.51.1 (npm, into bench/.tools) when missing.
-# 3. Times, side by side with hyperfine (median of 5 after a warm-up, page cache warm):
-#    ribo cold (--no-cache), ribo warm (cache primed), ribo one changed file (ribo check FILE,
-#    after a body edit and after an interface edit),
-#    tsparse parse (2 threads), ast-grep scan (5 rules, 2 threads), ribo with 1 thread; and
-#    prints the ratios the performance goals are stated in, plus peak memory (/usr/bin/time).
+# 3. Times, side by side (median of 5 after a warm-up, page cache warm): tsparse parse (2
+#    threads), ast-grep scan (5 rules, 2 threads), ribo cold (--no-cache) and ribo with 1
+#    thread in interleaved rounds (bench/interleave.py); then with hyperfine ribo warm (cache
+#    primed), ribo one changed file (ribo check FILE, after a body edit and after an interface
+#    edit) and ribo after a spec edit; and prints the ratios the performance goals are stated
+#    in, plus peak memory (/usr/bin/time): cold, warm, one changed file, and a repository's
+#    first run with the cache (three times).
 # The machine is noisy: compare only ratios from one run (docs/performance.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -50,11 +52,15 @@ SPEC_SAVED="$(mktemp)"; cp "$CORPUS/ribo.yaml" "$SPEC_SAVED"
 trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$ONE_SAVED" "$SPEC_SAVED"' EXIT
 
 JSON="$(mktemp)"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON" -N \
-  -n "tsparse parse (2 threads)" "$TSPARSE parse 2 $CORPUS" \
-  -n "ast-grep scan (5 rules, 2 threads)" "$ASTGREP scan -c $SHARED/astgrep/sgconfig.yml -j 2 $CORPUS" \
-  -n "ribo cold" "$RIBO check $CORPUS --no-cache --quiet --color never" \
-  -n "ribo cold, 1 thread" "$RIBO check $CORPUS --no-cache --quiet --color never --threads 1" \
+# The cold comparisons run interleaved (bench/interleave.py: every command once per round), so
+# that the machine's drifting load falls on all of them alike.
+python3 "$HERE/interleave.py" "$JSON" "$RUNS" \
+  "tsparse parse (2 threads)=$TSPARSE parse 2 $CORPUS" \
+  "ast-grep scan (5 rules, 2 threads)=$ASTGREP scan -c $SHARED/astgrep/sgconfig.yml -j 2 $CORPUS" \
+  "ribo cold=$RIBO check $CORPUS --no-cache --quiet --color never" \
+  "ribo cold, 1 thread=$RIBO check $CORPUS --no-cache --quiet --color never --threads 1"
+JSON1="$(mktemp)"
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON1" -N \
   -n "ribo warm" "$RIBO check $CORPUS --quiet --color never" \
   -i >/dev/null
 JSON2="$(mktemp)"
@@ -70,7 +76,7 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" -N \
   -n "ribo warm, spec edited" "$RIBO check $CORPUS --quiet --color never" \
   -i >/dev/null
 
-python3 - "$JSON" "$JSON2" "$JSON3" <<'PY'
+python3 - "$JSON" "$JSON1" "$JSON2" "$JSON3" <<'PY'
 import json, statistics, sys
 r = {}
 for path in sys.argv[1:]:
@@ -92,8 +98,13 @@ PY
 echo "== peak memory"
 cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"
 /usr/bin/time -f "ribo cold: %M KB" "$RIBO" check "$CORPUS" --no-cache --quiet --color never >/dev/null || true
+# A repository's very first run with the cache (nothing cached yet) also writes every cache.
+for i in 1 2 3; do
+  rm -rf "$CORPUS/.ribo-cache"
+  /usr/bin/time -f "ribo first run with the cache ($i of 3): %M KB" "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
+done
 "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
 /usr/bin/time -f "ribo warm: %M KB" "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
 echo "// bench" >> "$CORPUS/$ONE_FILE"
 /usr/bin/time -f "ribo one changed file: %M KB" "$RIBO" check "$CORPUS/$ONE_FILE" --quiet --color never >/dev/null || true
-rm -f "$JSON" "$JSON2" "$JSON3"
+rm -f "$JSON" "$JSON1" "$JSON2" "$JSON3"
