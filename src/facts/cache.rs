@@ -21,7 +21,7 @@ use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 /// The references and bodies of the entries of [`FILE_NAME`], read only when needed.
@@ -82,6 +82,9 @@ pub struct CachedFile {
     /// encoded facts so that a run need not compute it again.
     #[serde(skip)]
     pub interface: Option<[u8; 16]>,
+    /// Its skeleton digest (see `resolved::skeleton_digest`), stored the same way.
+    #[serde(skip)]
+    pub skeleton: Option<[u8; 16]>,
 }
 
 /// The hash of a file's content.
@@ -170,6 +173,10 @@ pub struct Cache {
 struct Entry {
     hash: ContentHash,
     interface: [u8; 16],
+    skeleton: [u8; 16],
+    /// In the heads file's body: the Bloom filter of the segments of the file's references
+    /// (see `resolved::ref_filter`).
+    filter: Range<usize>,
     /// In the heads file's body.
     head: Range<usize>,
     /// In the rest file's body: the length of the references, the references, the body.
@@ -180,6 +187,8 @@ struct Entry {
 #[derive(Debug)]
 pub struct Encoded {
     interface: [u8; 16],
+    skeleton: [u8; 16],
+    filter: Vec<u8>,
     head: Vec<u8>,
     rest: Vec<u8>,
 }
@@ -247,6 +256,11 @@ impl Cache {
             let mut fixed = |n| take(&data, &mut pos, n).ok_or("truncated");
             let hash: ContentHash = fixed(16)?.try_into().map_err(|_| "truncated")?;
             let interface: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let skeleton: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
+            let start = pos;
+            take(&data, &mut pos, len).ok_or("truncated")?;
+            let filter = start..pos;
             let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
             let start = pos;
             take(&data, &mut pos, len).ok_or("truncated")?;
@@ -259,6 +273,8 @@ impl Cache {
                 Entry {
                     hash,
                     interface,
+                    skeleton,
+                    filter,
                     head,
                     rest,
                 },
@@ -303,6 +319,7 @@ impl Cache {
         let mut file: CachedFile =
             postcard::from_bytes(self.heads.get(entry.head.clone())?).ok()?;
         file.interface = Some(entry.interface);
+        file.skeleton = Some(entry.skeleton);
         if refs || body {
             let (refs_bytes, body_bytes) = self.rest_parts(entry)?;
             if refs {
@@ -322,6 +339,21 @@ impl Cache {
         postcard::from_bytes(refs).ok()
     }
 
+    /// Whether the references of `path`'s cached facts (its content having `hash`) may write
+    /// a segment of one of the hashes `names` (see `resolved::name_hash`): by the entry's
+    /// filter, without decoding them; `true` when there is no such entry.
+    pub fn may_mention(&self, path: &str, hash: &ContentHash, names: &[u64]) -> bool {
+        let Some(filter) = self
+            .entry(path, hash)
+            .and_then(|e| self.heads.get(e.filter.clone()))
+        else {
+            return true;
+        };
+        names
+            .iter()
+            .any(|h| super::resolved::filter_may_hold(filter, *h))
+    }
+
     fn entry(&self, path: &str, hash: &ContentHash) -> Option<&Entry> {
         self.entries.get(path).filter(|e| e.hash == *hash)
     }
@@ -335,12 +367,16 @@ impl Cache {
         Some((refs, bytes.get(pos..)?))
     }
 
-    /// The encoded entry of `path`, as loaded: interface, head, rest.
-    fn raw(&self, path: &str) -> Option<([u8; 16], &[u8], &[u8])> {
+    /// The encoded entry of `path`, as loaded.
+    fn raw(&self, path: &str) -> Option<Raw<'_>> {
         let entry = self.entries.get(path)?;
-        let head = self.heads.get(entry.head.clone())?;
-        let rest = self.rest()?.get(entry.rest.clone())?;
-        Some((entry.interface, head, rest))
+        Some(Raw {
+            interface: entry.interface,
+            skeleton: entry.skeleton,
+            filter: self.heads.get(entry.filter.clone())?,
+            head: self.heads.get(entry.head.clone())?,
+            rest: self.rest()?.get(entry.rest.clone())?,
+        })
     }
 
     /// Number of entries.
@@ -354,12 +390,24 @@ impl Cache {
     }
 }
 
-/// Encodes one file's facts for the cache: its interface digest; the head (everything but the
+/// One entry's parts, encoded.
+struct Raw<'a> {
+    interface: [u8; 16],
+    skeleton: [u8; 16],
+    filter: &'a [u8],
+    head: &'a [u8],
+    rest: &'a [u8],
+}
+
+/// Encodes one file's facts for the cache: its interface and skeleton digests, the filter of
+/// its references' segments; the head (everything but the
 /// references and the [`Body`]); and the rest: the length of the references, the references,
 /// then the body. `file` is the same afterwards, its interface digest set.
 pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
-    let interface = super::resolved::interface_digest(&file.facts);
+    let (interface, skeleton) = super::resolved::digests(&file.facts);
     file.interface = Some(interface);
+    file.skeleton = Some(skeleton);
+    let filter = super::resolved::ref_filter(&file.facts.refs);
     let body = Body::take(file);
     let refs = std::mem::take(&mut file.facts.refs);
     let head = postcard::to_allocvec(&*file).ok();
@@ -374,6 +422,8 @@ pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
     rest.extend_from_slice(&tail);
     Some(Encoded {
         interface,
+        skeleton,
+        filter,
         head,
         rest,
     })
@@ -405,19 +455,24 @@ impl LeanRefs {
     /// The path of reference `reference` of file `id` (at `path`), as written.
     pub fn path(&self, id: u32, path: &str, reference: u32) -> Option<String> {
         let hash = self.hashes.get(id as usize).copied().flatten()?;
-        let refs = match self.cache.refs(path, &hash) {
-            Some(refs) => refs,
-            None => {
-                let source = super::parse::read_source(&self.root.join(path)).ok()?;
-                if content_hash(&source) != hash {
-                    return None;
-                }
-                let mut parser = super::rust::parser();
-                super::rust::extract(&mut parser, &source)?.1.refs
-            }
-        };
+        let refs = refs_of(&self.cache, &self.root, path, &hash)?;
         refs.get(reference as usize).map(|r| r.path.join("::"))
     }
+}
+
+/// The references of the file at `path` (under `root`) whose facts were read for content
+/// `hash`: from `cache`, else from the file itself, parsed again if its content is still that
+/// one (`None` otherwise).
+pub fn refs_of(cache: &Cache, root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
+    if let Some(refs) = cache.refs(path, hash) {
+        return Some(refs);
+    }
+    let source = super::parse::read_source(&root.join(path)).ok()?;
+    if content_hash(&source) != *hash {
+        return None;
+    }
+    let mut parser = super::rust::parser();
+    Some(super::rust::extract(&mut parser, &source)?.1.refs)
 }
 
 /// Writes the cache atomically: the rest file, then the heads file (each a temporary file,
@@ -440,18 +495,34 @@ pub fn save(
         let mut at = 0u64;
         for (path, hash, parsed) in entries {
             let encoded = parsed.and_then(&mut fresh);
-            let (interface, head, more) = match (&encoded, parsed) {
-                (Some(e), _) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
+            let raw = match (&encoded, parsed) {
+                (Some(e), _) => Raw {
+                    interface: e.interface,
+                    skeleton: e.skeleton,
+                    filter: &e.filter,
+                    head: &e.head,
+                    rest: &e.rest,
+                },
                 (None, Some(_)) => continue,
                 (None, None) => match loaded.raw(&path) {
                     Some(raw) => raw,
                     None => continue,
                 },
             };
+            let Raw {
+                interface,
+                skeleton,
+                filter,
+                head,
+                rest: more,
+            } = raw;
             heads.extend_from_slice(&(path.len() as u32).to_le_bytes());
             heads.extend_from_slice(path.as_bytes());
             heads.extend_from_slice(&hash);
             heads.extend_from_slice(&interface);
+            heads.extend_from_slice(&skeleton);
+            heads.extend_from_slice(&(filter.len() as u32).to_le_bytes());
+            heads.extend_from_slice(filter);
             heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
             heads.extend_from_slice(head);
             heads.extend_from_slice(&at.to_le_bytes());
@@ -586,6 +657,7 @@ mod tests {
             not_utf8: false,
             queries_incomplete: false,
             interface: None,
+            skeleton: None,
         }
     }
 

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Segs, Span, UseFact};
+use super::model::{FileFacts, ItemKindFact, RefFact, RefKind, ScopeId, Segs, Span, UseFact};
 use super::parse::Parsed;
 use super::query::QueryHit;
 use super::Warning;
@@ -367,19 +367,151 @@ pub fn assemble(
     warnings: Vec<Warning>,
     threads: usize,
 ) -> FactGraph {
-    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).0
+    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).graph
 }
 
 /// The resolution of every file by an earlier run over the same structure (see `resolved`),
-/// and which files it still holds for (their content is unchanged).
-pub struct Prior {
+/// and which files it still holds for (their content is unchanged); or, with `renamed`, over
+/// a structure that differs from today's by module-level item names only.
+pub struct Prior<'a> {
     pub resolutions: super::resolved::Resolutions,
     pub reusable: Vec<bool>,
+    pub renamed: Option<Renamed<'a>>,
+}
+
+/// Where the references of files read without them can be had.
+pub trait RefSource: Sync {
+    /// The references of file `file` (`None`: they cannot be read any more, as when the file
+    /// changed during the run and the cache does not hold them).
+    fn refs(&self, file: FileId) -> Option<Vec<RefFact>>;
+    /// Whether the references of file `file` may write a segment whose
+    /// [hash](super::resolved::name_hash) is one of `names` (a filter: it may say yes wrongly,
+    /// never no).
+    fn may_mention(&self, file: FileId, names: &[u64]) -> bool;
+}
+
+/// A snapshot's structure differs from today's by module-level item names only: the packages,
+/// the files and every file's scopes, `mod`s and `use`s are the same (the same *skeleton*, see
+/// `resolved::skeleton_digest`), so the module trees, module ids and import indexes are the
+/// same, and only the item sets of some modules changed.
+///
+/// Why reusing a file's results is then sound. Item names enter resolution in one way only:
+/// `Resolver::items(m).contains(name)`, asked by `resolve_path` and `through_globs_in`, where
+/// `name` is always a segment of the path being resolved (its first), never an enumeration of
+/// a module's names; every other lookup reads the module trees, the crates' dependencies, the
+/// import indexes (all the same) or the memo of `use` resolutions. So:
+/// - every `use` is resolved again first, fresh, in file order, exactly as a full resolution
+///   does (a `use` cycle, and the depth limit, make a `use`'s result depend on the order in
+///   which the first pass reaches it: it is not taken from the snapshot);
+/// - `C`, the names whose lookup may answer otherwise, holds the names of items added or
+///   removed (by scope) in the files whose content changed ([`Renamed::names`]), the binding
+///   names of the `use`s whose fresh result differs from the snapshot's (compared one by one:
+///   exact, order effects included), and, to a fixpoint, the binding name of every `use` a
+///   segment of whose path is in `C` (what the task stated; the comparison already covers
+///   it). A glob `use` whose result changed or whose path has a segment in `C` makes every
+///   file's paths be resolved again: what a glob brings into scope is not one name;
+/// - a path's resolution reads, beyond the shared structure: item sets by its own segments,
+///   the `use` bound to its first segment (in its file or through a glob's module), and glob
+///   `use`s (unchanged, else everything is resolved). A path none of whose segments is in `C`
+///   therefore resolves as before, and a file whose content is unchanged, none of whose `use`s
+///   changed or has a segment in `C`, and none of whose references has a segment in `C` (by
+///   the facts cache's filter of its references' segments when they were not read: see
+///   `resolved::ref_filter`) gets exactly its snapshot results. The others are resolved again,
+///   their references read when they were not.
+pub struct Renamed<'a> {
+    /// The names of the module-level items added or removed since the snapshot (by
+    /// `(scope, name)`) in the files whose content changed.
+    pub names: HashSet<String>,
+    /// Which files were read without their references (same index).
+    pub lean: Vec<bool>,
+    pub refs: &'a dyn RefSource,
+}
+
+impl Renamed<'_> {
+    /// Which files' results the snapshot still gives (see the type's docs), the files whose
+    /// content is unchanged being `unchanged` and every `use` having been resolved afresh by
+    /// `r`, whose snapshot resolutions were `old`; `None` when everything must be resolved.
+    fn reusable(
+        &self,
+        g: &FactGraph,
+        r: &Resolver<'_>,
+        old: &Memo,
+        unchanged: &[bool],
+    ) -> Option<Vec<bool>> {
+        let mut names: HashSet<&str> = self.names.iter().map(String::as_str).collect();
+        // Files one of whose `use`s may resolve otherwise.
+        let mut touched = vec![false; g.files.len()];
+        for (fid, f) in g.files.iter().enumerate() {
+            let before = old.get(fid);
+            for (u, fact) in f.facts.uses.iter().enumerate() {
+                let was = before.and_then(|b| b.get(u)).and_then(Option::as_ref);
+                if r.memo_of(fid, u) != was {
+                    if fact.glob {
+                        return None;
+                    }
+                    touched[fid] = true;
+                    if let Some(n) = &fact.name {
+                        names.insert(n);
+                    }
+                }
+            }
+        }
+        loop {
+            let mut grew = false;
+            for (fid, f) in g.files.iter().enumerate() {
+                for fact in &f.facts.uses {
+                    if fact.path.iter().any(|seg| names.contains(seg)) {
+                        if fact.glob {
+                            return None;
+                        }
+                        touched[fid] = true;
+                        if let Some(n) = &fact.name {
+                            grew |= names.insert(n);
+                        }
+                    }
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let hashes: Vec<u64> = names
+            .iter()
+            .map(|n| super::resolved::name_hash(n))
+            .collect();
+        let mentions = |fid: usize| -> bool {
+            if self.lean.get(fid).copied().unwrap_or(false) {
+                self.refs.may_mention(fid as FileId, &hashes)
+            } else {
+                g.files[fid]
+                    .facts
+                    .refs
+                    .iter()
+                    .any(|r| r.path.iter().any(|seg| names.contains(seg)))
+            }
+        };
+        Some(
+            (0..g.files.len())
+                .map(|fid| {
+                    unchanged.get(fid).copied().unwrap_or(false) && !touched[fid] && !mentions(fid)
+                })
+                .collect(),
+        )
+    }
 }
 
 /// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
 /// `None` for files no module tree reaches).
 pub(super) type Memo = Vec<Vec<Option<Res>>>;
+
+/// What [`assemble_with`] gives.
+pub(super) struct Assembled {
+    pub graph: FactGraph,
+    /// What every `use` resolved to (for the snapshot).
+    pub memo: Memo,
+    /// How many files' results were taken from the prior (`None` without one).
+    pub reused: Option<usize>,
+}
 
 /// [`assemble`], taking the resolution of the files `prior` marks reusable from it instead of
 /// resolving them again; also gives what every `use` resolved to (for the snapshot).
@@ -390,8 +522,8 @@ pub(super) fn assemble_with(
     packages: Vec<Package>,
     mut warnings: Vec<Warning>,
     threads: usize,
-    prior: Option<Prior>,
-) -> (FactGraph, Memo) {
+    prior: Option<Prior<'_>>,
+) -> Assembled {
     let mut files = Vec::with_capacity(rust_files.len());
     for (path, p) in rust_files.into_iter().zip(parsed) {
         let (facts, ok, query_hits) = match p {
@@ -453,10 +585,14 @@ pub(super) fn assemble_with(
         lean_refs: None,
     };
     Trees::new(&mut g).build();
-    let memo = resolve_all(&mut g, prior);
+    let (memo, reused) = resolve_all(&mut g, prior);
     g.warnings.sort();
     g.warnings.dedup();
-    (g, memo)
+    Assembled {
+        graph: g,
+        memo,
+        reused,
+    }
 }
 
 fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
@@ -876,7 +1012,10 @@ pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
 ///
 /// With `prior`, the first pass is the memo it holds (the same structure gives the same
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
-fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
+/// With a prior whose item names changed ([`Renamed`]), the first pass is run, and the files
+/// whose results may differ are resolved (their references read first when they were not).
+/// Gives the memo and how many files' results were taken from the prior.
+fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>) {
     let externs = extern_tables(g);
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
@@ -898,11 +1037,44 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         .iter()
         .map(|f| !f.scope_modules.is_empty())
         .collect();
+    // References read here for files read without them (by file; empty when none were).
+    let mut loaded: Vec<Option<Vec<RefFact>>> = Vec::new();
+    let mut unreadable = Vec::new();
     // Which files' results the snapshot gives (none without one), and the snapshot's results.
     let (r, reused, reusable) = match prior {
         Some(Prior {
             mut resolutions,
+            reusable: unchanged,
+            renamed: Some(renamed),
+        }) => {
+            let old = std::mem::take(&mut resolutions.uses);
+            let r = Resolver::new(g, &externs);
+            r.first_pass(&resolvable);
+            let reusable = renamed
+                .reusable(g, &r, &old, &unchanged)
+                .unwrap_or_else(|| vec![false; g.files.len()]);
+            let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
+            loaded = super::par::map(g.files.len(), g.threads, |fid| {
+                (resolvable[fid] && !reusable[fid] && lean(fid))
+                    .then(|| renamed.refs.refs(fid as FileId))
+            })
+            .into_iter()
+            .enumerate()
+            .map(|(fid, refs)| match refs {
+                Some(None) => {
+                    unreadable.push(fid);
+                    None
+                }
+                Some(refs) => refs,
+                None => None,
+            })
+            .collect();
+            (r, Some(resolutions), reusable)
+        }
+        Some(Prior {
+            mut resolutions,
             mut reusable,
+            renamed: None,
         }) => {
             let memo = std::mem::take(&mut resolutions.uses);
             let r = Resolver::with_memo(g, &externs, memo);
@@ -911,29 +1083,41 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         }
         None => {
             let r = Resolver::new(g, &externs);
-            for (fid, f) in g.files.iter().enumerate() {
-                if resolvable[fid] {
-                    for u in 0..f.facts.uses.len() {
-                        r.resolve_use(fid as FileId, u, 0);
-                    }
-                }
-            }
+            r.first_pass(&resolvable);
             (r, None, vec![false; g.files.len()])
         }
     };
     let per_file = super::par::map(g.files.len(), g.threads, |fid| {
         let mut out = Resolved::default();
         if resolvable[fid] && !reusable[fid] {
-            r.resolve_file(fid as FileId, &mut out);
+            let refs = match loaded.get(fid) {
+                Some(Some(refs)) => refs,
+                _ => &g.files[fid].facts.refs,
+            };
+            r.resolve_file(fid as FileId, refs, &mut out);
         }
         out
     });
     let memo = r.into_memo();
+    for (f, refs) in g.files.iter_mut().zip(loaded) {
+        if let Some(refs) = refs {
+            f.facts.refs = refs;
+        }
+    }
+    for fid in unreadable {
+        let path = g.files[fid].path.clone();
+        g.warnings.push(Warning::new(
+            path,
+            "changed while ribo read it, and its paths could not be read again: they were not \
+             resolved in this run",
+        ));
+    }
     let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
     let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
     let mut external = Vec::with_capacity(total(|r| r.external.len()));
     let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
     // The snapshot's results, in file order: each file's are taken or skipped in turn.
+    let reused_count = reused.is_some();
     let (counts, mut old_edges, mut old_external, mut old_unresolved) = match reused {
         Some(res) => {
             edges.reserve(res.edges.len());
@@ -967,7 +1151,8 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
     g.edges = edges;
     g.external_uses = external;
     g.unresolved = unresolved;
-    memo
+    let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
+    (memo, reused)
 }
 
 /// Whether every module and file a snapshot's resolutions name exists in `g`.
@@ -1094,6 +1279,23 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Resolves every `use` of every resolvable file, in file order, on this thread: the first
+    /// pass of [`resolve_all`].
+    fn first_pass(&self, resolvable: &[bool]) {
+        for (fid, f) in self.g.files.iter().enumerate() {
+            if resolvable[fid] {
+                for u in 0..f.facts.uses.len() {
+                    self.resolve_use(fid as FileId, u, 0);
+                }
+            }
+        }
+    }
+
+    /// What `use` `u` of file `file` resolved to, if it was.
+    fn memo_of(&self, file: usize, u: usize) -> Option<&Res> {
+        self.memo.get(file)?.get(u)?.get()
+    }
+
     /// The memo: what every `use` resolved to.
     fn into_memo(self) -> Memo {
         self.memo
@@ -1125,7 +1327,8 @@ impl<'a> Resolver<'a> {
         &self.g.files[file as usize].facts
     }
 
-    fn resolve_file(&self, file: FileId, out: &mut Resolved) {
+    /// Resolves `refs`, the references of `file`.
+    fn resolve_file(&self, file: FileId, refs: &[RefFact], out: &mut Resolved) {
         let Resolved {
             edges,
             external,
@@ -1133,8 +1336,7 @@ impl<'a> Resolver<'a> {
             ..
         } = out;
         let file_test = self.g.files[file as usize].test;
-        let facts = self.facts(file);
-        for (ri, r) in facts.refs.iter().enumerate() {
+        for (ri, r) in refs.iter().enumerate() {
             let (res, via) = match r.kind {
                 RefKind::Use => match self
                     .index(file)
