@@ -563,7 +563,10 @@ fn names_repo() -> tempfile::TempDir {
             "pub fn o() {\n    crate::b::sub::deep();\n    std::mem::drop(1);\n}\n",
         ),
         ("src/x.rs", "use crate::b::*;\nuse sub::*;\npub fn k() {}\n"),
-        ("src/z.rs", "use crate::x::*;\npub fn q() {\n    deep::w();\n}\n"),
+        (
+            "src/z.rs",
+            "use crate::x::*;\npub fn q() {\n    deep::w();\n}\n",
+        ),
     ];
     for (rel, text) in files {
         let path = root.join(rel);
@@ -669,4 +672,60 @@ fn an_item_change_under_a_glob_resolves_everything_again() {
         resolution_of(&build(root, &BuildOptions::default()))
     );
     assert!(is_unresolved(&after, "src/z.rs", "deep::w"));
+}
+
+/// A `use` whose result depends on the order in which the first pass reaches it: `q.rs` is a
+/// chain of 16 re-exports (`c0` imports `c1`, ..., `c15` is `crate::target`), just within the
+/// resolver's depth limit when the chain is entered from its head. Once `p.rs` loses its item
+/// `c0`, its `use c0 as t0;` finds `c0` through its glob of `q`, and enters the chain two levels
+/// deep, before `q.rs`'s own turn: the whole chain is then too deep, as a full resolution finds.
+/// `r.rs` writes none of the changed names (`c5::x`), yet its path now resolves otherwise: the
+/// snapshot's `use` results are compared with the fresh ones, not only followed by name.
+#[test]
+fn a_use_reached_in_another_order_is_seen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let mut chain: String = (0..15)
+        .map(|i| format!("use c{} as c{i};\n", i + 1))
+        .collect();
+    chain.push_str("use crate::target as c15;\n");
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"order\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs",
+            "pub mod p;\npub mod q;\npub mod r;\npub mod target;\n".to_string(),
+        ),
+        (
+            "src/p.rs",
+            "use crate::q::*;\nuse c0 as t0;\npub fn c0() {}\n".to_string(),
+        ),
+        ("src/q.rs", chain),
+        (
+            "src/r.rs",
+            "use crate::q::*;\npub fn f() {\n    c5::x();\n}\n".to_string(),
+        ),
+        ("src/target.rs", "pub fn x() {}\n".to_string()),
+    ];
+    for (rel, text) in &files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/r.rs", "c5::x", "src/target.rs"));
+    let p = root.join("src/p.rs");
+    let text = fs::read_to_string(&p).expect("read");
+    fs::write(&p, text.replace("pub fn c0() {}\n", "")).expect("write");
+    let after = build(root, &focused(root, &["src/p.rs"]));
+    let full = build(root, &BuildOptions::default());
+    assert!(
+        is_unresolved(&full, "src/r.rs", "c5::x"),
+        "{:?}",
+        full.unresolved
+    );
+    assert_eq!(resolution_of(&after), resolution_of(&full));
+    assert!(after.cache.resolutions_reused > 0);
 }

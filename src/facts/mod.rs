@@ -481,8 +481,7 @@ pub fn build_deferred(
         }
     }
     let mut pending = None;
-    if let (Some(dir), Some(structure), Some(skeleton)) =
-        (&options.cache_dir, structure, skeleton)
+    if let (Some(dir), Some(structure), Some(skeleton)) = (&options.cache_dir, structure, skeleton)
     {
         // Written after a full resolution that a snapshot on disk does not already hold, or
         // when the files resolved again since it was written add up (as for the facts cache).
