@@ -469,7 +469,6 @@ pub fn build_deferred(
         options.threads,
         prior,
     );
-    drop(source);
     let mut rejected = None;
     let mut keep = None;
     if let Some(c) = loaded {

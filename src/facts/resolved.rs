@@ -402,7 +402,7 @@ pub fn filter_may_hold(filter: &[u8], h: u64) -> bool {
         return false;
     }
     let bits = filter.len() as u64 * 8;
-    if filter.len() % 8 != 0 || !bits.is_power_of_two() {
+    if !filter.len().is_multiple_of(8) || !bits.is_power_of_two() {
         return true;
     }
     probes(h, bits).all(|bit| {
