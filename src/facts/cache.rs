@@ -1,7 +1,9 @@
 //! A content-addressed cache of per-file facts, so an unchanged repository is not parsed again.
 //!
 //! One file, `<dir>/facts-v1.bin`: a header, then one entry per source file — its path, the
-//! BLAKE3 hash of its content, and its facts encoded with postcard. An entry is used only when
+//! BLAKE3 hash of its content, its interface and skeleton digests (`resolved`), a Bloom filter
+//! of the segments of its references (`resolved::ref_filter`), and its facts encoded with
+//! postcard (references and bodies in `facts-v1-rest.bin`). An entry is used only when
 //! the file's current content has the same hash. The header holds a key derived from the ribo
 //! version, the cache format, the queries the facts were built with, and a secret kept in the
 //! user's cache directory: a cache written by another ribo, for another spec's queries, on

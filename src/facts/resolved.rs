@@ -18,9 +18,19 @@
 //! else; so a file whose content is unchanged resolves exactly as before, and its results are
 //! taken from here without even reading its references from the facts cache. Only the changed
 //! files' paths are resolved, against the stored `use` resolutions: the graph is the one a
-//! full resolution gives (tests/cache.rs compares them). Any other change — a `use`, an item or
-//! a `mod` added, renamed or removed, a file added or deleted, a manifest edited — changes the
-//! structure: everything is resolved again, and the snapshot rewritten.
+//! full resolution gives (tests/cache.rs compares them).
+//!
+//! The snapshot also holds the *skeleton* of the structure (the same digest without item names:
+//! see [`skeleton_digest`]) and, in a section decoded only when needed, every file's
+//! module-level item names by scope ([`Snapshot::items`]). When the structure changed but the
+//! skeleton did not — module-level items added, renamed or removed, nothing else — the module
+//! trees are the same, and only the names whose lookup may answer otherwise can change a
+//! path's resolution: every `use` is resolved again, and only the files that may see such a
+//! name are (`graph::Renamed` gives the rules and why they are sound; the facts cache's filter
+//! of each file's reference segments, [`ref_filter`], tells without reading the references).
+//! Any other change — a `use` or a `mod` added, renamed or removed, a file added or deleted, a
+//! manifest edited, a glob import that may resolve otherwise — resolves everything again, and
+//! the snapshot is rewritten.
 
 use std::io;
 use std::path::Path;
