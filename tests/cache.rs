@@ -529,7 +529,10 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
 ///   writes `bee::call`, and `crate::d::bb::c` (`d.rs`: `pub use crate::f::thing as bb;`);
 /// - `x.rs` globs `b` and then `sub` (`b`'s inline module); `z.rs` globs `x` and writes
 ///   `deep::w`, found in `b::sub` through `x`'s second glob;
-/// - `other.rs` writes paths none of the edits touch.
+/// - `other.rs` writes paths none of the edits touch;
+/// - 64 more files, so that one edited file does not make the facts cache be rewritten (which
+///   would read its references and bodies: a run that reads neither parses the few files whose
+///   references it needs again, and that path is tested too).
 fn names_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
@@ -573,6 +576,12 @@ fn names_repo() -> tempfile::TempDir {
         fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         fs::write(path, text).expect("write");
     }
+    let fill: String = (0..64).map(|i| format!("pub mod fill{i};\n")).collect();
+    append(root, "src/lib.rs", &fill);
+    for i in 0..64 {
+        let text = format!("pub fn f{i}() {{\n    crate::b::sub::deep();\n}}\n");
+        fs::write(root.join(format!("src/fill{i}.rs")), text).expect("write");
+    }
     dir
 }
 
@@ -596,7 +605,9 @@ fn an_added_item_resolves_a_path_of_an_unchanged_file() {
     let primed = build(root, &options(root));
     assert!(is_unresolved(&primed, "src/a.rs", "helper::go"));
     append(root, "src/b.rs", "pub fn helper() {}\n");
-    let after = build(root, &focused(root, &["src/b.rs"]));
+    // `other.rs`, unchanged, is read whole (its references and body from the facts cache): the
+    // references of `a.rs` are then read from the cache too, not parsed again.
+    let after = build(root, &focused(root, &["src/b.rs", "src/other.rs"]));
     let full = build(root, &BuildOptions::default());
     assert_eq!(resolution_of(&after), resolution_of(&full));
     assert!(has_edge(&after, "src/a.rs", "helper::go", "src/b.rs"));

@@ -23,7 +23,7 @@ use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 /// The references and bodies of the entries of [`FILE_NAME`], read only when needed.
@@ -163,7 +163,8 @@ fn load_user_secret() -> [u8; 32] {
 pub struct Cache {
     heads: Vec<u8>,
     entries: HashMap<String, Entry>,
-    rest: OnceLock<Option<Vec<u8>>>,
+    /// The rest file's bytes and where its body is in them.
+    rest: OnceLock<Option<(Vec<u8>, Range<usize>)>>,
     /// Where the rest file is, and the checksum it must have (written with the heads).
     rest_from: Option<(PathBuf, [u8; 32], [u8; 32])>,
     /// Why the cache on disk was not used, if it existed.
@@ -295,15 +296,23 @@ impl Cache {
     /// or not the one written with the heads (each entry's references and body are then
     /// misses: the file is parsed again).
     fn rest(&self) -> Option<&[u8]> {
-        self.rest
+        let (data, body) = self
+            .rest
             .get_or_init(|| {
                 let (path, key, sum) = self.rest_from.as_ref()?;
                 let data = std::fs::read(path).ok()?;
                 let body = check_frame(&data, key).ok()?;
                 let checksum = data.get(body.end..)?;
-                (checksum == sum.as_slice()).then(|| data[body].to_vec())
+                (checksum == sum.as_slice()).then_some((data, body))
             })
-            .as_deref()
+            .as_ref()?;
+        data.get(body.clone())
+    }
+
+    /// Whether the rest file was read already (reading it costs ~20 ms on a large repository:
+    /// parsing a few small files again is cheaper).
+    pub fn rest_loaded(&self) -> bool {
+        self.rest.get().is_some()
     }
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
@@ -466,9 +475,15 @@ impl LeanRefs {
 /// `hash`: from `cache`, else from the file itself, parsed again if its content is still that
 /// one (`None` otherwise).
 pub fn refs_of(cache: &Cache, root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
-    if let Some(refs) = cache.refs(path, hash) {
-        return Some(refs);
+    match cache.refs(path, hash) {
+        Some(refs) => Some(refs),
+        None => refs_parsed(root, path, hash),
     }
+}
+
+/// The references of the file at `path` (under `root`), parsed again, if its content still has
+/// `hash`.
+pub fn refs_parsed(root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
     let source = super::parse::read_source(&root.join(path)).ok()?;
     if content_hash(&source) != *hash {
         return None;

@@ -381,9 +381,10 @@ pub struct Prior<'a> {
 
 /// Where the references of files read without them can be had.
 pub trait RefSource: Sync {
-    /// The references of file `file` (`None`: they cannot be read any more, as when the file
-    /// changed during the run and the cache does not hold them).
-    fn refs(&self, file: FileId) -> Option<Vec<RefFact>>;
+    /// The references of each of `files` (`None`: they cannot be read any more, as when the
+    /// file changed during the run and the cache does not hold them), read on `threads`
+    /// threads.
+    fn refs(&self, files: &[FileId], threads: usize) -> Vec<Option<Vec<RefFact>>>;
     /// Whether the references of file `file` may write a segment whose
     /// [hash](super::resolved::name_hash) is one of `names` (a filter: it may say yes wrongly,
     /// never no).
@@ -1054,21 +1055,17 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
                 .reusable(g, &r, &old, &unchanged)
                 .unwrap_or_else(|| vec![false; g.files.len()]);
             let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
-            loaded = super::par::map(g.files.len(), g.threads, |fid| {
-                (resolvable[fid] && !reusable[fid] && lean(fid))
-                    .then(|| renamed.refs.refs(fid as FileId))
-            })
-            .into_iter()
-            .enumerate()
-            .map(|(fid, refs)| match refs {
-                Some(None) => {
-                    unreadable.push(fid);
-                    None
+            let wanted: Vec<FileId> = (0..g.files.len())
+                .filter(|&fid| resolvable[fid] && !reusable[fid] && lean(fid))
+                .map(|fid| fid as FileId)
+                .collect();
+            loaded = (0..g.files.len()).map(|_| None).collect();
+            for (fid, refs) in wanted.iter().zip(renamed.refs.refs(&wanted, g.threads)) {
+                match refs {
+                    Some(refs) => loaded[*fid as usize] = Some(refs),
+                    None => unreadable.push(*fid as usize),
                 }
-                Some(refs) => refs,
-                None => None,
-            })
-            .collect();
+            }
             (r, Some(resolutions), reusable)
         }
         Some(Prior {

@@ -443,6 +443,7 @@ pub fn build_deferred(
         root,
         files: &rust_files,
         hashes: &read_as,
+        sizes: &sizes,
     });
     let prior = prior.map(|(resolutions, reusable, names)| graph::Prior {
         resolutions,
@@ -546,13 +547,33 @@ struct CacheRefs<'a> {
     files: &'a [String],
     /// The content hash each file's facts were read for.
     hashes: &'a [Option<cache::ContentHash>],
+    /// Each file's size when it was stamped (may be empty).
+    sizes: &'a [Option<u64>],
 }
 
+/// Files whose sources add up to no more than this are parsed again for their references
+/// rather than read from the facts cache, unless its rest file was read already: parsing
+/// costs ~0.14 ms per KB on one thread, reading and checking the rest file ~20 ms (24 MB on
+/// the large corpus).
+const REPARSE_AT_MOST: u64 = 64 * 1024;
+
 impl graph::RefSource for CacheRefs<'_> {
-    fn refs(&self, file: FileId) -> Option<Vec<model::RefFact>> {
-        let path = self.files.get(file as usize)?;
-        let hash = self.hashes.get(file as usize).copied().flatten()?;
-        cache::refs_of(self.cache, self.root, path, &hash)
+    fn refs(&self, files: &[FileId], threads: usize) -> Vec<Option<Vec<model::RefFact>>> {
+        let bytes = files.iter().fold(0u64, |sum, &f| {
+            let size = self.sizes.get(f as usize).copied().flatten();
+            sum.saturating_add(size.unwrap_or(u64::MAX))
+        });
+        let parse = bytes <= REPARSE_AT_MOST && !self.cache.rest_loaded();
+        par::map(files.len(), threads, |k| {
+            let file = files[k] as usize;
+            let path = self.files.get(file)?;
+            let hash = self.hashes.get(file).copied().flatten()?;
+            if parse {
+                cache::refs_parsed(self.root, path, &hash).or_else(|| self.cache.refs(path, &hash))
+            } else {
+                cache::refs_of(self.cache, self.root, path, &hash)
+            }
+        })
     }
 
     fn may_mention(&self, file: FileId, names: &[u64]) -> bool {
