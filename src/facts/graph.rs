@@ -439,7 +439,7 @@ impl Renamed<'_> {
         old: &Memo,
         unchanged: &[bool],
     ) -> Option<Vec<bool>> {
-        let mut names: HashSet<&str> = self.names.iter().map(String::as_str).collect();
+        let mut names = Names::new(self.names.iter().map(String::as_str));
         // Files one of whose `use`s may resolve otherwise.
         let mut touched = vec![false; g.files.len()];
         for (fid, f) in g.files.iter().enumerate() {
@@ -477,6 +477,7 @@ impl Renamed<'_> {
             }
         }
         let hashes: Vec<u64> = names
+            .list
             .iter()
             .map(|n| super::resolved::name_hash(n))
             .collect();
@@ -504,6 +505,47 @@ impl Renamed<'_> {
 /// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
 /// `None` for files no module tree reaches).
 pub(super) type Memo = Vec<Vec<Option<Res>>>;
+
+/// A set of names, looked up by every segment of every `use` and of some files' references:
+/// a few names (the usual case) are compared in turn, which is cheaper than hashing each
+/// segment.
+struct Names<'a> {
+    list: Vec<&'a str>,
+    set: HashSet<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    /// Above this many names, lookups hash.
+    const LINEAR: usize = 8;
+
+    fn new(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = Names {
+            list: Vec::new(),
+            set: HashSet::new(),
+        };
+        for n in names {
+            set.insert(n);
+        }
+        set
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        if self.list.len() <= Self::LINEAR {
+            self.list.contains(&name)
+        } else {
+            self.set.contains(name)
+        }
+    }
+
+    /// Adds `name`; whether it was new.
+    fn insert(&mut self, name: &'a str) -> bool {
+        let new = self.set.insert(name);
+        if new {
+            self.list.push(name);
+        }
+        new
+    }
+}
 
 /// What [`assemble_with`] gives.
 pub(super) struct Assembled {
@@ -1189,26 +1231,38 @@ struct Resolved {
 struct FileIndex<'a> {
     bindings: HashMap<(ScopeId, &'a str), usize>,
     globs: HashMap<ScopeId, Vec<usize>>,
-    use_at: HashMap<(u32, u32), usize>,
+    /// The `use` leaf at each span, built on first use (only resolving a file's references
+    /// reads it: a run that resolves every `use` but few files' paths builds few).
+    use_at: OnceLock<HashMap<(u32, u32), usize>>,
+    uses: &'a [UseFact],
 }
 
 impl<'a> FileIndex<'a> {
+    fn use_at(&self) -> &HashMap<(u32, u32), usize> {
+        self.use_at.get_or_init(|| {
+            let mut use_at = HashMap::new();
+            for (i, u) in self.uses.iter().enumerate() {
+                use_at.entry((u.span.start, u.span.end)).or_insert(i);
+            }
+            use_at
+        })
+    }
+
     fn new(facts: &'a FileFacts) -> Self {
         let mut bindings = HashMap::new();
         let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
-        let mut use_at = HashMap::new();
         for (i, u) in facts.uses.iter().enumerate() {
             if u.glob {
                 globs.entry(u.scope).or_default().push(i);
             } else if let Some(name) = &u.name {
                 bindings.entry((u.scope, name.as_str())).or_insert(i);
             }
-            use_at.entry((u.span.start, u.span.end)).or_insert(i);
         }
         FileIndex {
             bindings,
             globs,
-            use_at,
+            use_at: OnceLock::new(),
+            uses: &facts.uses,
         }
     }
 }
@@ -1337,7 +1391,7 @@ impl<'a> Resolver<'a> {
             let (res, via) = match r.kind {
                 RefKind::Use => match self
                     .index(file)
-                    .use_at
+                    .use_at()
                     .get(&(r.span.start, r.span.end))
                     .copied()
                 {
