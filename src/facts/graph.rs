@@ -408,9 +408,11 @@ pub trait RefSource: Sync {
 ///   removed (by scope) in the files whose content changed ([`Renamed::names`]), the binding
 ///   names of the `use`s whose fresh result differs from the snapshot's (compared one by one:
 ///   exact, order effects included), and, to a fixpoint, the binding name of every `use` a
-///   segment of whose path is in `C` (what the task stated; the comparison already covers
-///   it). A glob `use` whose result changed or whose path has a segment in `C` makes every
-///   file's paths be resolved again: what a glob brings into scope is not one name;
+///   segment of whose path is in `C` (an over-approximation the comparison makes redundant,
+///   kept as a second line: following names alone would miss a `use` that the first pass
+///   reaches at another depth, which `tests/cache.rs` shows). A glob `use` whose result
+///   changed or whose path has a segment in `C` makes every file's paths be resolved again:
+///   what a glob brings into scope is not one name;
 /// - a path's resolution reads, beyond the shared structure: item sets by its own segments,
 ///   the `use` bound to its first segment (in its file or through a glob's module), and glob
 ///   `use`s (unchanged, else everything is resolved). A path none of whose segments is in `C`
