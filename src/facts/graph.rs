@@ -1599,9 +1599,8 @@ impl<'a> Resolver<'a> {
                         .index(file)
                         .globs
                         .get(&scope)
-                        .cloned()
-                        .unwrap_or_default();
-                    match self.through_globs(file, &globs, name, depth) {
+                        .map_or(&[][..], Vec::as_slice);
+                    match self.through_globs(file, globs, name, depth) {
                         Found::Module(mm, g) => {
                             via = Some(g);
                             (mm, 1)
@@ -1683,10 +1682,9 @@ impl<'a> Resolver<'a> {
                         .index(gfile)
                         .globs
                         .get(&gscope)
-                        .cloned()
-                        .unwrap_or_default();
+                        .map_or(&[][..], Vec::as_slice);
                     if !inner.is_empty() {
-                        match self.through_globs_in(gfile, &inner, name, depth + 1, visited) {
+                        match self.through_globs_in(gfile, inner, name, depth + 1, visited) {
                             Found::Nothing(ext) => external_glob = external_glob.or(ext),
                             Found::Module(mm, _) => return Found::Module(mm, via),
                             Found::Item(mm, _) => return Found::Item(mm, via),
