@@ -430,60 +430,42 @@ pub struct Renamed<'a> {
     pub refs: &'a dyn RefSource,
 }
 
+/// The names `C` a [`Renamed`] run looks for, and what they reach: which files have a `use`
+/// that may resolve otherwise, and which files' references may write one of the names.
+struct Closure<'n> {
+    names: Names<'n>,
+    touched: Vec<bool>,
+    mentions: Vec<bool>,
+}
+
 impl Renamed<'_> {
-    /// Which files' results the snapshot still gives (see the type's docs), the files whose
-    /// content is unchanged being `unchanged` and every `use` having been resolved afresh by
-    /// `r`, whose snapshot resolutions were `old`; `None` when everything must be resolved.
-    fn reusable(
+    /// The closure of the changed item names under the `use`s (see [`Renamed::close`]) and the
+    /// files it reaches; `None` when a glob `use` has a segment among them. Needs no `use`
+    /// resolution: computed while the first pass runs.
+    fn close_items<'n>(&'n self, g: &'n FactGraph) -> Option<Closure<'n>> {
+        let mut names = Names::new(self.names.iter().map(String::as_str));
+        let mut touched = vec![false; g.files.len()];
+        close(g, &mut names, &mut touched)?;
+        // On this thread alone: the first pass has the other.
+        let mentions = self.mentions(g, &names, &names.list, 1);
+        Some(Closure {
+            names,
+            touched,
+            mentions,
+        })
+    }
+
+    /// Which files' references may write one of `new` (of `names`): by their filters for the
+    /// files read without them; on `threads` threads.
+    fn mentions(
         &self,
         g: &FactGraph,
-        r: &Resolver<'_>,
-        old: &Memo,
-        unchanged: &[bool],
-    ) -> Option<Vec<bool>> {
-        let mut names = Names::new(self.names.iter().map(String::as_str));
-        // Files one of whose `use`s may resolve otherwise.
-        let mut touched = vec![false; g.files.len()];
-        for (fid, f) in g.files.iter().enumerate() {
-            let before = old.get(fid);
-            for (u, fact) in f.facts.uses.iter().enumerate() {
-                let was = before.and_then(|b| b.get(u)).and_then(Option::as_ref);
-                if r.memo_of(fid, u) != was {
-                    if fact.glob {
-                        return None;
-                    }
-                    touched[fid] = true;
-                    if let Some(n) = &fact.name {
-                        names.insert(n);
-                    }
-                }
-            }
-        }
-        loop {
-            let mut grew = false;
-            for (fid, f) in g.files.iter().enumerate() {
-                for fact in &f.facts.uses {
-                    if fact.path.iter().any(|seg| names.contains(seg)) {
-                        if fact.glob {
-                            return None;
-                        }
-                        touched[fid] = true;
-                        if let Some(n) = &fact.name {
-                            grew |= names.insert(n);
-                        }
-                    }
-                }
-            }
-            if !grew {
-                break;
-            }
-        }
-        let hashes: Vec<u64> = names
-            .list
-            .iter()
-            .map(|n| super::resolved::name_hash(n))
-            .collect();
-        let mentions = |fid: usize| -> bool {
+        names: &Names<'_>,
+        new: &[&str],
+        threads: usize,
+    ) -> Vec<bool> {
+        let hashes: Vec<u64> = new.iter().map(|n| super::resolved::name_hash(n)).collect();
+        super::par::map(g.files.len(), threads, |fid| {
             if self.lean.get(fid).copied().unwrap_or(false) {
                 self.refs.may_mention(fid as FileId, &hashes)
             } else {
@@ -493,14 +475,82 @@ impl Renamed<'_> {
                     .iter()
                     .any(|r| r.path.iter().any(|seg| names.contains(seg)))
             }
-        };
+        })
+    }
+
+    /// Which files' results the snapshot still gives (see the type's docs), the files whose
+    /// content is unchanged being `unchanged`, every `use` having been resolved afresh by `r`
+    /// (whose snapshot resolutions were `old`), and `items` being [`Renamed::close_items`];
+    /// `None` when everything must be resolved.
+    fn reusable<'n>(
+        &'n self,
+        g: &'n FactGraph,
+        r: &Resolver<'_>,
+        old: &Memo,
+        unchanged: &[bool],
+        items: Option<Closure<'n>>,
+    ) -> Option<Vec<bool>> {
+        let mut c = items?;
+        let before = c.names.list.len();
+        // The `use`s whose result changed: exact, order effects included.
+        for (fid, f) in g.files.iter().enumerate() {
+            let then = old.get(fid);
+            for (u, fact) in f.facts.uses.iter().enumerate() {
+                let was = then.and_then(|b| b.get(u)).and_then(Option::as_ref);
+                if r.memo_of(fid, u) != was {
+                    if fact.glob {
+                        return None;
+                    }
+                    c.touched[fid] = true;
+                    if let Some(n) = &fact.name {
+                        c.names.insert(n);
+                    }
+                }
+            }
+        }
+        if c.names.list.len() > before {
+            // closure(closure(C0) + M) is closure(C0 + M); a file mentions the union if it
+            // mentions either part.
+            close(g, &mut c.names, &mut c.touched)?;
+            let more = self.mentions(g, &c.names, &c.names.list[before..], g.threads);
+            for (m, more) in c.mentions.iter_mut().zip(more) {
+                *m |= more;
+            }
+        }
         Some(
             (0..g.files.len())
                 .map(|fid| {
-                    unchanged.get(fid).copied().unwrap_or(false) && !touched[fid] && !mentions(fid)
+                    unchanged.get(fid).copied().unwrap_or(false)
+                        && !c.touched[fid]
+                        && !c.mentions[fid]
                 })
                 .collect(),
         )
+    }
+}
+
+/// Adds to `names`, until none is added, the binding name of every `use` a segment of whose
+/// path is among them, marking the files of such `use`s in `touched`; `None` when one of them
+/// is a glob.
+fn close<'n>(g: &'n FactGraph, names: &mut Names<'n>, touched: &mut [bool]) -> Option<()> {
+    loop {
+        let mut grew = false;
+        for (fid, f) in g.files.iter().enumerate() {
+            for fact in &f.facts.uses {
+                if fact.path.iter().any(|seg| names.contains(seg)) {
+                    if fact.glob {
+                        return None;
+                    }
+                    touched[fid] = true;
+                    if let Some(n) = &fact.name {
+                        grew |= names.insert(n);
+                    }
+                }
+            }
+        }
+        if !grew {
+            return Some(());
+        }
     }
 }
 
@@ -1094,9 +1144,21 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
         }) => {
             let old = std::mem::take(&mut resolutions.uses);
             let r = Resolver::new(g, &externs);
-            r.first_pass(&resolvable);
+            // The first pass runs on one thread: what the changed item names reach is worked
+            // out on another meanwhile.
+            let g_ref: &FactGraph = g;
+            let items = if super::parse::thread_count(g.threads, 2) > 1 {
+                std::thread::scope(|s| {
+                    let items = s.spawn(|| renamed.close_items(g_ref));
+                    r.first_pass(&resolvable);
+                    items.join().unwrap_or_else(|_| renamed.close_items(g_ref))
+                })
+            } else {
+                r.first_pass(&resolvable);
+                renamed.close_items(g)
+            };
             let reusable = renamed
-                .reusable(g, &r, &old, &unchanged)
+                .reusable(g, &r, &old, &unchanged, items)
                 .unwrap_or_else(|| vec![false; g.files.len()]);
             let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
             let wanted: Vec<FileId> = (0..g.files.len())
