@@ -7,26 +7,33 @@
 #
 # For a sample of the corpus's files, in turn: a comment is appended (a body-only edit: every
 # file's interface is unchanged, so the unchanged files' resolution comes from the resolution
-# snapshot and their facts from the facts cache), or a new item (an interface edit: everything
-# is resolved again, the other files' references read back from the facts cache). Then
+# snapshot and their facts from the facts cache); or a new item (only item names changed: the
+# files that may see the name are resolved again, the others' results come from the snapshot);
+# or an item is removed (added, the whole repository checked so that the snapshot holds it,
+# then the file restored); or an item named after a segment many paths write (`Error`). Then
 # `ribo check FILE --format json` with the caches must be byte-identical to the same check with
 # `--no-cache`. Each file is restored.
+#
+# RIBO_BIN=path/to/ribo uses that binary instead of building one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CORPUS="${1:-/tmp/ribo-corpus-large}"
 EVERY="${2:-300}"
-build_binaries
+if [ -n "${RIBO_BIN:-}" ]; then RIBO="$RIBO_BIN"; else build_binaries; fi
 cd "$CORPUS"
 "$RIBO" check . --quiet --color never >/dev/null || true   # primes the caches
 SAVED="$(mktemp)"; A="$(mktemp)"; B="$(mktemp)"
 fail=0; n=0
 for f in $(find . -name '*.rs' -path '*/src/*' | sort | awk -v k="$EVERY" 'NR % k == 7'); do
   cp "$f" "$SAVED"
-  if [ $((n % 2)) = 0 ]; then
-    kind="body edit"; echo "// edited by changed-equivalence.sh" >> "$f"
-  else
-    kind="new item"; echo "pub fn edited_by_changed_equivalence() {}" >> "$f"
-  fi
+  case $((n % 4)) in
+    0) kind="body edit"; echo "// edited by changed-equivalence.sh" >> "$f" ;;
+    1) kind="new item"; echo "pub fn edited_by_changed_equivalence() {}" >> "$f" ;;
+    2) kind="removed item"; echo "pub fn removed_by_changed_equivalence() {}" >> "$f"
+       "$RIBO" check . --quiet --color never >/dev/null 2>&1 || true
+       cp "$SAVED" "$f" ;;
+    3) kind="new Error item"; echo "pub struct Error;" >> "$f" ;;
+  esac
   "$RIBO" check "$f" --format json --color never >"$A" 2>/dev/null || true
   "$RIBO" check "$f" --format json --color never --no-cache >"$B" 2>/dev/null || true
   cp "$SAVED" "$f"

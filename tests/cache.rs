@@ -522,3 +522,221 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
         resolution_of(&build(root, &BuildOptions::default()))
     );
 }
+
+/// A crate whose paths reach names through globs and re-exports, for the item-name tests:
+/// - `a.rs` globs `b` and writes `helper::go` (no `helper` in `b` yet) and `existing::x`;
+/// - `e.rs` globs `f` and re-exports `thing` (not in `f` yet) as `bee`; `c.rs` globs `e` and
+///   writes `bee::call`, and `crate::d::bb::c` (`d.rs`: `pub use crate::f::thing as bb;`);
+/// - `x.rs` globs `b` and then `sub` (`b`'s inline module); `z.rs` globs `x` and writes
+///   `deep::w`, found in `b::sub` through `x`'s second glob;
+/// - `other.rs` writes paths none of the edits touch;
+/// - 64 more files, so that one edited file does not make the facts cache be rewritten (which
+///   would read its references and bodies: a run that reads neither parses the few files whose
+///   references it needs again, and that path is tested too).
+fn names_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let files: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"names\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\npub mod f;\n\
+             pub mod other;\npub mod x;\npub mod z;\n",
+        ),
+        (
+            "src/a.rs",
+            "use crate::b::*;\npub fn run() {\n    helper::go();\n    existing::x();\n}\n",
+        ),
+        (
+            "src/b.rs",
+            "pub fn existing() {}\npub mod sub {\n    pub fn deep() {}\n}\n",
+        ),
+        (
+            "src/c.rs",
+            "use crate::e::*;\npub fn g() {\n    bee::call();\n    crate::d::bb::c();\n}\n",
+        ),
+        ("src/d.rs", "pub use crate::f::thing as bb;\n"),
+        ("src/e.rs", "use crate::f::*;\npub use thing as bee;\n"),
+        ("src/f.rs", "pub fn unrelated() {}\n"),
+        (
+            "src/other.rs",
+            "pub fn o() {\n    crate::b::sub::deep();\n    std::mem::drop(1);\n}\n",
+        ),
+        ("src/x.rs", "use crate::b::*;\nuse sub::*;\npub fn k() {}\n"),
+        (
+            "src/z.rs",
+            "use crate::x::*;\npub fn q() {\n    deep::w();\n}\n",
+        ),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    let fill: String = (0..64).map(|i| format!("pub mod fill{i};\n")).collect();
+    append(root, "src/lib.rs", &fill);
+    for i in 0..64 {
+        let text = format!("pub fn f{i}() {{\n    crate::b::sub::deep();\n}}\n");
+        fs::write(root.join(format!("src/fill{i}.rs")), text).expect("write");
+    }
+    dir
+}
+
+/// Whether `g` has an edge from `from` written as `path` into the module of file `to`.
+fn has_edge(g: &FactGraph, from: &str, path: &str, to: &str) -> bool {
+    g.edges.iter().any(|e| {
+        g.file(e.from).path == from && g.edge_path(e) == path && g.file(e.to_file).path == to
+    })
+}
+
+fn is_unresolved(g: &FactGraph, file: &str, path: &str) -> bool {
+    g.unresolved
+        .iter()
+        .any(|u| g.file(u.file).path == file && u.path == path)
+}
+
+#[test]
+fn an_added_item_resolves_a_path_of_an_unchanged_file() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    assert!(is_unresolved(&primed, "src/a.rs", "helper::go"));
+    append(root, "src/b.rs", "pub fn helper() {}\n");
+    // `other.rs`, unchanged, is read whole (its references and body from the facts cache): the
+    // references of `a.rs` are then read from the cache too, not parsed again.
+    let after = build(root, &focused(root, &["src/b.rs", "src/other.rs"]));
+    let full = build(root, &BuildOptions::default());
+    assert_eq!(resolution_of(&after), resolution_of(&full));
+    assert!(has_edge(&after, "src/a.rs", "helper::go", "src/b.rs"));
+    // Only `b.rs` (edited) and `a.rs` (which writes `helper`) are resolved again: every other
+    // unchanged file's results come from the snapshot.
+    assert_eq!(after.cache.resolutions_reused, primed.files.len() - 2);
+
+    // The same over the snapshot that run wrote (its item names read from lean files), once
+    // the facts cache lost the references of the files read without them: `a.rs` is resolved
+    // again, its references read from the file itself.
+    fs::remove_file(root.join(".ribo-cache/facts-v1-rest.bin")).expect("written");
+    let b = root.join("src/b.rs");
+    let text = fs::read_to_string(&b).expect("read");
+    fs::write(&b, text.replace("pub fn helper() {}\n", "")).expect("write");
+    let after = build(root, &focused(root, &["src/b.rs"]));
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    assert!(is_unresolved(&after, "src/a.rs", "helper::go"));
+    assert_eq!(after.cache.resolutions_reused, primed.files.len() - 2);
+}
+
+#[test]
+fn a_removed_item_leaves_a_path_of_an_unchanged_file_unresolved() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/a.rs", "existing::x", "src/b.rs"));
+    let b = root.join("src/b.rs");
+    let text = fs::read_to_string(&b).expect("read");
+    fs::write(&b, text.replace("pub fn existing() {}\n", "")).expect("write");
+    let after = build(root, &focused(root, &["src/b.rs"]));
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    assert!(is_unresolved(&after, "src/a.rs", "existing::x"));
+    assert!(after.cache.resolutions_reused > 0);
+}
+
+#[test]
+fn an_item_change_follows_re_exports_into_other_files() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    assert!(is_unresolved(&primed, "src/c.rs", "bee::call"));
+    append(root, "src/f.rs", "pub fn thing() {}\n");
+    let after = build(root, &focused(root, &["src/f.rs"]));
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    // `thing` is now found through `e.rs`'s glob, so `bee` names `f`, and so does `bee::call`
+    // in `c.rs`, which does not write `thing` at all.
+    assert!(has_edge(&after, "src/c.rs", "bee::call", "src/f.rs"));
+    assert!(after.cache.resolutions_reused > 0);
+}
+
+#[test]
+fn an_item_change_under_a_glob_resolves_everything_again() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/z.rs", "deep::w", "src/b.rs"));
+    // `sub` in `x.rs` now names its own item, not `b::sub`: `use sub::*` brings in nothing,
+    // and `deep` is no longer found from `z.rs`, which writes neither `sub` nor any new name.
+    append(root, "src/x.rs", "pub fn sub() {}\n");
+    let after = build(root, &focused(root, &["src/x.rs"]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    assert!(is_unresolved(&after, "src/z.rs", "deep::w"));
+}
+
+/// A `use` whose result depends on the order in which the first pass reaches it: `q.rs` is a
+/// chain of 16 re-exports (`c0` imports `c1`, ..., `c15` is `crate::target`), just within the
+/// resolver's depth limit when the chain is entered from its head. Once `p.rs` loses its item
+/// `c0`, its `use c0 as t0;` finds `c0` through its glob of `q`, and enters the chain two levels
+/// deep, before `q.rs`'s own turn: the whole chain is then too deep, as a full resolution finds.
+/// `r.rs` writes none of the changed names (`c5::x`), yet its path now resolves otherwise: the
+/// snapshot's `use` results are compared with the fresh ones, not only followed by name.
+#[test]
+fn a_use_reached_in_another_order_is_seen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let mut chain: String = (0..15)
+        .map(|i| format!("use c{} as c{i};\n", i + 1))
+        .collect();
+    chain.push_str("use crate::target as c15;\n");
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"order\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs",
+            "pub mod p;\npub mod q;\npub mod r;\npub mod target;\n".to_string(),
+        ),
+        (
+            "src/p.rs",
+            "use crate::q::*;\nuse c0 as t0;\npub fn c0() {}\n".to_string(),
+        ),
+        ("src/q.rs", chain),
+        (
+            "src/r.rs",
+            "use crate::q::*;\npub fn f() {\n    c5::x();\n}\n".to_string(),
+        ),
+        ("src/target.rs", "pub fn x() {}\n".to_string()),
+    ];
+    for (rel, text) in &files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/r.rs", "c5::x", "src/target.rs"));
+    let p = root.join("src/p.rs");
+    let text = fs::read_to_string(&p).expect("read");
+    fs::write(&p, text.replace("pub fn c0() {}\n", "")).expect("write");
+    let after = build(root, &focused(root, &["src/p.rs"]));
+    let full = build(root, &BuildOptions::default());
+    assert!(
+        is_unresolved(&full, "src/r.rs", "c5::x"),
+        "{:?}",
+        full.unresolved
+    );
+    assert_eq!(resolution_of(&after), resolution_of(&full));
+    assert!(after.cache.resolutions_reused > 0);
+}

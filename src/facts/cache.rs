@@ -1,7 +1,9 @@
 //! A content-addressed cache of per-file facts, so an unchanged repository is not parsed again.
 //!
 //! One file, `<dir>/facts-v1.bin`: a header, then one entry per source file — its path, the
-//! BLAKE3 hash of its content, and its facts encoded with postcard. An entry is used only when
+//! BLAKE3 hash of its content, its interface and skeleton digests (`resolved`), a Bloom filter
+//! of the segments of its references (`resolved::ref_filter`), and its facts encoded with
+//! postcard (references and bodies in `facts-v1-rest.bin`). An entry is used only when
 //! the file's current content has the same hash. The header holds a key derived from the ribo
 //! version, the cache format, the queries the facts were built with, and a secret kept in the
 //! user's cache directory: a cache written by another ribo, for another spec's queries, on
@@ -21,7 +23,7 @@ use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 10;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 /// The references and bodies of the entries of [`FILE_NAME`], read only when needed.
@@ -82,6 +84,9 @@ pub struct CachedFile {
     /// encoded facts so that a run need not compute it again.
     #[serde(skip)]
     pub interface: Option<[u8; 16]>,
+    /// Its skeleton digest (see `resolved::skeleton_digest`), stored the same way.
+    #[serde(skip)]
+    pub skeleton: Option<[u8; 16]>,
 }
 
 /// The hash of a file's content.
@@ -158,7 +163,8 @@ fn load_user_secret() -> [u8; 32] {
 pub struct Cache {
     heads: Vec<u8>,
     entries: HashMap<String, Entry>,
-    rest: OnceLock<Option<Vec<u8>>>,
+    /// The rest file's bytes and where its body is in them.
+    rest: OnceLock<Option<(Vec<u8>, Range<usize>)>>,
     /// Where the rest file is, and the checksum it must have (written with the heads).
     rest_from: Option<(PathBuf, [u8; 32], [u8; 32])>,
     /// Why the cache on disk was not used, if it existed.
@@ -170,6 +176,10 @@ pub struct Cache {
 struct Entry {
     hash: ContentHash,
     interface: [u8; 16],
+    skeleton: [u8; 16],
+    /// In the heads file's body: the Bloom filter of the segments of the file's references
+    /// (see `resolved::ref_filter`).
+    filter: Range<usize>,
     /// In the heads file's body.
     head: Range<usize>,
     /// In the rest file's body: the length of the references, the references, the body.
@@ -180,6 +190,8 @@ struct Entry {
 #[derive(Debug)]
 pub struct Encoded {
     interface: [u8; 16],
+    skeleton: [u8; 16],
+    filter: Vec<u8>,
     head: Vec<u8>,
     rest: Vec<u8>,
 }
@@ -247,6 +259,11 @@ impl Cache {
             let mut fixed = |n| take(&data, &mut pos, n).ok_or("truncated");
             let hash: ContentHash = fixed(16)?.try_into().map_err(|_| "truncated")?;
             let interface: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let skeleton: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
+            let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
+            let start = pos;
+            take(&data, &mut pos, len).ok_or("truncated")?;
+            let filter = start..pos;
             let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
             let start = pos;
             take(&data, &mut pos, len).ok_or("truncated")?;
@@ -259,6 +276,8 @@ impl Cache {
                 Entry {
                     hash,
                     interface,
+                    skeleton,
+                    filter,
                     head,
                     rest,
                 },
@@ -277,15 +296,23 @@ impl Cache {
     /// or not the one written with the heads (each entry's references and body are then
     /// misses: the file is parsed again).
     fn rest(&self) -> Option<&[u8]> {
-        self.rest
+        let (data, body) = self
+            .rest
             .get_or_init(|| {
                 let (path, key, sum) = self.rest_from.as_ref()?;
                 let data = std::fs::read(path).ok()?;
                 let body = check_frame(&data, key).ok()?;
                 let checksum = data.get(body.end..)?;
-                (checksum == sum.as_slice()).then(|| data[body].to_vec())
+                (checksum == sum.as_slice()).then_some((data, body))
             })
-            .as_deref()
+            .as_ref()?;
+        data.get(body.clone())
+    }
+
+    /// Whether the rest file was read already (reading it costs ~20 ms on a large repository:
+    /// parsing a few small files again is cheaper).
+    pub fn rest_loaded(&self) -> bool {
+        self.rest.get().is_some()
     }
 
     /// The cached facts of `path` if its content still has `hash` (an undecodable entry is a
@@ -303,6 +330,7 @@ impl Cache {
         let mut file: CachedFile =
             postcard::from_bytes(self.heads.get(entry.head.clone())?).ok()?;
         file.interface = Some(entry.interface);
+        file.skeleton = Some(entry.skeleton);
         if refs || body {
             let (refs_bytes, body_bytes) = self.rest_parts(entry)?;
             if refs {
@@ -322,6 +350,21 @@ impl Cache {
         postcard::from_bytes(refs).ok()
     }
 
+    /// Whether the references of `path`'s cached facts (its content having `hash`) may write
+    /// a segment of one of the hashes `names` (see `resolved::name_hash`): by the entry's
+    /// filter, without decoding them; `true` when there is no such entry.
+    pub fn may_mention(&self, path: &str, hash: &ContentHash, names: &[u64]) -> bool {
+        let Some(filter) = self
+            .entry(path, hash)
+            .and_then(|e| self.heads.get(e.filter.clone()))
+        else {
+            return true;
+        };
+        names
+            .iter()
+            .any(|h| super::resolved::filter_may_hold(filter, *h))
+    }
+
     fn entry(&self, path: &str, hash: &ContentHash) -> Option<&Entry> {
         self.entries.get(path).filter(|e| e.hash == *hash)
     }
@@ -335,12 +378,16 @@ impl Cache {
         Some((refs, bytes.get(pos..)?))
     }
 
-    /// The encoded entry of `path`, as loaded: interface, head, rest.
-    fn raw(&self, path: &str) -> Option<([u8; 16], &[u8], &[u8])> {
+    /// The encoded entry of `path`, as loaded.
+    fn raw(&self, path: &str) -> Option<Raw<'_>> {
         let entry = self.entries.get(path)?;
-        let head = self.heads.get(entry.head.clone())?;
-        let rest = self.rest()?.get(entry.rest.clone())?;
-        Some((entry.interface, head, rest))
+        Some(Raw {
+            interface: entry.interface,
+            skeleton: entry.skeleton,
+            filter: self.heads.get(entry.filter.clone())?,
+            head: self.heads.get(entry.head.clone())?,
+            rest: self.rest()?.get(entry.rest.clone())?,
+        })
     }
 
     /// Number of entries.
@@ -354,12 +401,24 @@ impl Cache {
     }
 }
 
-/// Encodes one file's facts for the cache: its interface digest; the head (everything but the
+/// One entry's parts, encoded.
+struct Raw<'a> {
+    interface: [u8; 16],
+    skeleton: [u8; 16],
+    filter: &'a [u8],
+    head: &'a [u8],
+    rest: &'a [u8],
+}
+
+/// Encodes one file's facts for the cache: its interface and skeleton digests, the filter of
+/// its references' segments; the head (everything but the
 /// references and the [`Body`]); and the rest: the length of the references, the references,
 /// then the body. `file` is the same afterwards, its interface digest set.
 pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
-    let interface = super::resolved::interface_digest(&file.facts);
+    let (interface, skeleton) = super::resolved::digests(&file.facts);
     file.interface = Some(interface);
+    file.skeleton = Some(skeleton);
+    let filter = super::resolved::ref_filter(&file.facts.refs);
     let body = Body::take(file);
     let refs = std::mem::take(&mut file.facts.refs);
     let head = postcard::to_allocvec(&*file).ok();
@@ -374,6 +433,8 @@ pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
     rest.extend_from_slice(&tail);
     Some(Encoded {
         interface,
+        skeleton,
+        filter,
         head,
         rest,
     })
@@ -405,19 +466,30 @@ impl LeanRefs {
     /// The path of reference `reference` of file `id` (at `path`), as written.
     pub fn path(&self, id: u32, path: &str, reference: u32) -> Option<String> {
         let hash = self.hashes.get(id as usize).copied().flatten()?;
-        let refs = match self.cache.refs(path, &hash) {
-            Some(refs) => refs,
-            None => {
-                let source = super::parse::read_source(&self.root.join(path)).ok()?;
-                if content_hash(&source) != hash {
-                    return None;
-                }
-                let mut parser = super::rust::parser();
-                super::rust::extract(&mut parser, &source)?.1.refs
-            }
-        };
+        let refs = refs_of(&self.cache, &self.root, path, &hash)?;
         refs.get(reference as usize).map(|r| r.path.join("::"))
     }
+}
+
+/// The references of the file at `path` (under `root`) whose facts were read for content
+/// `hash`: from `cache`, else from the file itself, parsed again if its content is still that
+/// one (`None` otherwise).
+pub fn refs_of(cache: &Cache, root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
+    match cache.refs(path, hash) {
+        Some(refs) => Some(refs),
+        None => refs_parsed(root, path, hash),
+    }
+}
+
+/// The references of the file at `path` (under `root`), parsed again, if its content still has
+/// `hash`.
+pub fn refs_parsed(root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
+    let source = super::parse::read_source(&root.join(path)).ok()?;
+    if content_hash(&source) != *hash {
+        return None;
+    }
+    let mut parser = super::rust::parser();
+    Some(super::rust::extract(&mut parser, &source)?.1.refs)
 }
 
 /// Writes the cache atomically: the rest file, then the heads file (each a temporary file,
@@ -440,18 +512,34 @@ pub fn save(
         let mut at = 0u64;
         for (path, hash, parsed) in entries {
             let encoded = parsed.and_then(&mut fresh);
-            let (interface, head, more) = match (&encoded, parsed) {
-                (Some(e), _) => (e.interface, e.head.as_slice(), e.rest.as_slice()),
+            let raw = match (&encoded, parsed) {
+                (Some(e), _) => Raw {
+                    interface: e.interface,
+                    skeleton: e.skeleton,
+                    filter: &e.filter,
+                    head: &e.head,
+                    rest: &e.rest,
+                },
                 (None, Some(_)) => continue,
                 (None, None) => match loaded.raw(&path) {
                     Some(raw) => raw,
                     None => continue,
                 },
             };
+            let Raw {
+                interface,
+                skeleton,
+                filter,
+                head,
+                rest: more,
+            } = raw;
             heads.extend_from_slice(&(path.len() as u32).to_le_bytes());
             heads.extend_from_slice(path.as_bytes());
             heads.extend_from_slice(&hash);
             heads.extend_from_slice(&interface);
+            heads.extend_from_slice(&skeleton);
+            heads.extend_from_slice(&(filter.len() as u32).to_le_bytes());
+            heads.extend_from_slice(filter);
             heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
             heads.extend_from_slice(head);
             heads.extend_from_slice(&at.to_le_bytes());
@@ -586,6 +674,7 @@ mod tests {
             not_utf8: false,
             queries_incomplete: false,
             interface: None,
+            skeleton: None,
         }
     }
 

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, ItemKindFact, RefKind, ScopeId, Segs, Span, UseFact};
+use super::model::{FileFacts, ItemKindFact, RefFact, RefKind, ScopeId, Segs, Span, UseFact};
 use super::parse::Parsed;
 use super::query::QueryHit;
 use super::Warning;
@@ -367,19 +367,246 @@ pub fn assemble(
     warnings: Vec<Warning>,
     threads: usize,
 ) -> FactGraph {
-    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).0
+    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).graph
 }
 
 /// The resolution of every file by an earlier run over the same structure (see `resolved`),
-/// and which files it still holds for (their content is unchanged).
-pub struct Prior {
+/// and which files it still holds for (their content is unchanged); or, with `renamed`, over
+/// a structure that differs from today's by module-level item names only.
+pub struct Prior<'a> {
     pub resolutions: super::resolved::Resolutions,
     pub reusable: Vec<bool>,
+    pub renamed: Option<Renamed<'a>>,
+}
+
+/// Where the references of files read without them can be had.
+pub trait RefSource: Sync {
+    /// The references of each of `files` (`None`: they cannot be read any more, as when the
+    /// file changed during the run and the cache does not hold them), read on `threads`
+    /// threads.
+    fn refs(&self, files: &[FileId], threads: usize) -> Vec<Option<Vec<RefFact>>>;
+    /// Whether the references of file `file` may write a segment whose
+    /// [hash](super::resolved::name_hash) is one of `names` (a filter: it may say yes wrongly,
+    /// never no).
+    fn may_mention(&self, file: FileId, names: &[u64]) -> bool;
+}
+
+/// A snapshot's structure differs from today's by module-level item names only: the packages,
+/// the files and every file's scopes, `mod`s and `use`s are the same (the same *skeleton*, see
+/// `resolved::skeleton_digest`), so the module trees, module ids and import indexes are the
+/// same, and only the item sets of some modules changed.
+///
+/// Why reusing a file's results is then sound. Item names enter resolution in one way only:
+/// `Resolver::items(m).contains(name)`, asked by `resolve_path` and `through_globs_in`, where
+/// `name` is always a segment of the path being resolved (its first), never an enumeration of
+/// a module's names; every other lookup reads the module trees, the crates' dependencies, the
+/// import indexes (all the same) or the memo of `use` resolutions. So:
+/// - every `use` is resolved again first, fresh, in file order, exactly as a full resolution
+///   does (a `use` cycle, and the depth limit, make a `use`'s result depend on the order in
+///   which the first pass reaches it: it is not taken from the snapshot);
+/// - `C`, the names whose lookup may answer otherwise, holds the names of items added or
+///   removed (by scope) in the files whose content changed ([`Renamed::names`]), the binding
+///   names of the `use`s whose fresh result differs from the snapshot's (compared one by one:
+///   exact, order effects included), and, to a fixpoint, the binding name of every `use` a
+///   segment of whose path is in `C` (an over-approximation the comparison makes redundant,
+///   kept as a second line: following names alone would miss a `use` that the first pass
+///   reaches at another depth, which `tests/cache.rs` shows). A glob `use` whose result
+///   changed or whose path has a segment in `C` makes every file's paths be resolved again:
+///   what a glob brings into scope is not one name;
+/// - a path's resolution reads, beyond the shared structure: item sets by its own segments,
+///   the `use` bound to its first segment (in its file or through a glob's module), and glob
+///   `use`s (unchanged, else everything is resolved). A path none of whose segments is in `C`
+///   therefore resolves as before, and a file whose content is unchanged, none of whose `use`s
+///   changed or has a segment in `C`, and none of whose references has a segment in `C` (by
+///   the facts cache's filter of its references' segments when they were not read: see
+///   `resolved::ref_filter`) gets exactly its snapshot results. The others are resolved again,
+///   their references read when they were not.
+pub struct Renamed<'a> {
+    /// The names of the module-level items added or removed since the snapshot (by
+    /// `(scope, name)`) in the files whose content changed.
+    pub names: HashSet<String>,
+    /// Which files were read without their references (same index).
+    pub lean: Vec<bool>,
+    pub refs: &'a dyn RefSource,
+}
+
+/// The names `C` a [`Renamed`] run looks for, and what they reach: which files have a `use`
+/// that may resolve otherwise, and which files' references may write one of the names.
+struct Closure<'n> {
+    names: Names<'n>,
+    touched: Vec<bool>,
+    mentions: Vec<bool>,
+}
+
+impl Renamed<'_> {
+    /// The closure of the changed item names under the `use`s (see [`Renamed::close`]) and the
+    /// files it reaches; `None` when a glob `use` has a segment among them. Needs no `use`
+    /// resolution: computed while the first pass runs.
+    fn close_items<'n>(&'n self, g: &'n FactGraph) -> Option<Closure<'n>> {
+        let mut names = Names::new(self.names.iter().map(String::as_str));
+        let mut touched = vec![false; g.files.len()];
+        close(g, &mut names, &mut touched)?;
+        // On this thread alone: the first pass has the other.
+        let mentions = self.mentions(g, &names, &names.list, 1);
+        Some(Closure {
+            names,
+            touched,
+            mentions,
+        })
+    }
+
+    /// Which files' references may write one of `new` (of `names`): by their filters for the
+    /// files read without them; on `threads` threads.
+    fn mentions(
+        &self,
+        g: &FactGraph,
+        names: &Names<'_>,
+        new: &[&str],
+        threads: usize,
+    ) -> Vec<bool> {
+        let hashes: Vec<u64> = new.iter().map(|n| super::resolved::name_hash(n)).collect();
+        super::par::map(g.files.len(), threads, |fid| {
+            if self.lean.get(fid).copied().unwrap_or(false) {
+                self.refs.may_mention(fid as FileId, &hashes)
+            } else {
+                g.files[fid]
+                    .facts
+                    .refs
+                    .iter()
+                    .any(|r| r.path.iter().any(|seg| names.contains(seg)))
+            }
+        })
+    }
+
+    /// Which files' results the snapshot still gives (see the type's docs), the files whose
+    /// content is unchanged being `unchanged`, every `use` having been resolved afresh by `r`
+    /// (whose snapshot resolutions were `old`), and `items` being [`Renamed::close_items`];
+    /// `None` when everything must be resolved.
+    fn reusable<'n>(
+        &'n self,
+        g: &'n FactGraph,
+        r: &Resolver<'_>,
+        old: &Memo,
+        unchanged: &[bool],
+        items: Option<Closure<'n>>,
+    ) -> Option<Vec<bool>> {
+        let mut c = items?;
+        let before = c.names.list.len();
+        // The `use`s whose result changed: exact, order effects included.
+        for (fid, f) in g.files.iter().enumerate() {
+            let then = old.get(fid);
+            for (u, fact) in f.facts.uses.iter().enumerate() {
+                let was = then.and_then(|b| b.get(u)).and_then(Option::as_ref);
+                if r.memo_of(fid, u) != was {
+                    if fact.glob {
+                        return None;
+                    }
+                    c.touched[fid] = true;
+                    if let Some(n) = &fact.name {
+                        c.names.insert(n);
+                    }
+                }
+            }
+        }
+        if c.names.list.len() > before {
+            // closure(closure(C0) + M) is closure(C0 + M); a file mentions the union if it
+            // mentions either part.
+            close(g, &mut c.names, &mut c.touched)?;
+            let more = self.mentions(g, &c.names, &c.names.list[before..], g.threads);
+            for (m, more) in c.mentions.iter_mut().zip(more) {
+                *m |= more;
+            }
+        }
+        Some(
+            (0..g.files.len())
+                .map(|fid| {
+                    unchanged.get(fid).copied().unwrap_or(false)
+                        && !c.touched[fid]
+                        && !c.mentions[fid]
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Adds to `names`, until none is added, the binding name of every `use` a segment of whose
+/// path is among them, marking the files of such `use`s in `touched`; `None` when one of them
+/// is a glob.
+fn close<'n>(g: &'n FactGraph, names: &mut Names<'n>, touched: &mut [bool]) -> Option<()> {
+    loop {
+        let mut grew = false;
+        for (fid, f) in g.files.iter().enumerate() {
+            for fact in &f.facts.uses {
+                if fact.path.iter().any(|seg| names.contains(seg)) {
+                    if fact.glob {
+                        return None;
+                    }
+                    touched[fid] = true;
+                    if let Some(n) = &fact.name {
+                        grew |= names.insert(n);
+                    }
+                }
+            }
+        }
+        if !grew {
+            return Some(());
+        }
+    }
 }
 
 /// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
 /// `None` for files no module tree reaches).
 pub(super) type Memo = Vec<Vec<Option<Res>>>;
+
+/// A set of names, looked up by every segment of every `use` and of some files' references:
+/// a few names (the usual case) are compared in turn, which is cheaper than hashing each
+/// segment.
+struct Names<'a> {
+    list: Vec<&'a str>,
+    set: HashSet<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    /// Above this many names, lookups hash.
+    const LINEAR: usize = 8;
+
+    fn new(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = Names {
+            list: Vec::new(),
+            set: HashSet::new(),
+        };
+        for n in names {
+            set.insert(n);
+        }
+        set
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        if self.list.len() <= Self::LINEAR {
+            self.list.contains(&name)
+        } else {
+            self.set.contains(name)
+        }
+    }
+
+    /// Adds `name`; whether it was new.
+    fn insert(&mut self, name: &'a str) -> bool {
+        let new = self.set.insert(name);
+        if new {
+            self.list.push(name);
+        }
+        new
+    }
+}
+
+/// What [`assemble_with`] gives.
+pub(super) struct Assembled {
+    pub graph: FactGraph,
+    /// What every `use` resolved to (for the snapshot).
+    pub memo: Memo,
+    /// How many files' results were taken from the prior (`None` without one).
+    pub reused: Option<usize>,
+}
 
 /// [`assemble`], taking the resolution of the files `prior` marks reusable from it instead of
 /// resolving them again; also gives what every `use` resolved to (for the snapshot).
@@ -390,8 +617,8 @@ pub(super) fn assemble_with(
     packages: Vec<Package>,
     mut warnings: Vec<Warning>,
     threads: usize,
-    prior: Option<Prior>,
-) -> (FactGraph, Memo) {
+    prior: Option<Prior<'_>>,
+) -> Assembled {
     let mut files = Vec::with_capacity(rust_files.len());
     for (path, p) in rust_files.into_iter().zip(parsed) {
         let (facts, ok, query_hits) = match p {
@@ -453,10 +680,14 @@ pub(super) fn assemble_with(
         lean_refs: None,
     };
     Trees::new(&mut g).build();
-    let memo = resolve_all(&mut g, prior);
+    let (memo, reused) = resolve_all(&mut g, prior);
     g.warnings.sort();
     g.warnings.dedup();
-    (g, memo)
+    Assembled {
+        graph: g,
+        memo,
+        reused,
+    }
 }
 
 fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
@@ -876,7 +1107,10 @@ pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
 ///
 /// With `prior`, the first pass is the memo it holds (the same structure gives the same
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
-fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
+/// With a prior whose item names changed ([`Renamed`]), the first pass is run, and the files
+/// whose results may differ are resolved (their references read first when they were not).
+/// Gives the memo and how many files' results were taken from the prior.
+fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>) {
     let externs = extern_tables(g);
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
@@ -898,11 +1132,52 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         .iter()
         .map(|f| !f.scope_modules.is_empty())
         .collect();
+    // References read here for files read without them (by file; empty when none were).
+    let mut loaded: Vec<Option<Vec<RefFact>>> = Vec::new();
+    let mut unreadable = Vec::new();
     // Which files' results the snapshot gives (none without one), and the snapshot's results.
     let (r, reused, reusable) = match prior {
         Some(Prior {
             mut resolutions,
+            reusable: unchanged,
+            renamed: Some(renamed),
+        }) => {
+            let old = std::mem::take(&mut resolutions.uses);
+            let r = Resolver::new(g, &externs);
+            // The first pass runs on one thread: what the changed item names reach is worked
+            // out on another meanwhile.
+            let g_ref: &FactGraph = g;
+            let items = if super::parse::thread_count(g.threads, 2) > 1 {
+                std::thread::scope(|s| {
+                    let items = s.spawn(|| renamed.close_items(g_ref));
+                    r.first_pass(&resolvable);
+                    items.join().unwrap_or_else(|_| renamed.close_items(g_ref))
+                })
+            } else {
+                r.first_pass(&resolvable);
+                renamed.close_items(g)
+            };
+            let reusable = renamed
+                .reusable(g, &r, &old, &unchanged, items)
+                .unwrap_or_else(|| vec![false; g.files.len()]);
+            let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
+            let wanted: Vec<FileId> = (0..g.files.len())
+                .filter(|&fid| resolvable[fid] && !reusable[fid] && lean(fid))
+                .map(|fid| fid as FileId)
+                .collect();
+            loaded = (0..g.files.len()).map(|_| None).collect();
+            for (fid, refs) in wanted.iter().zip(renamed.refs.refs(&wanted, g.threads)) {
+                match refs {
+                    Some(refs) => loaded[*fid as usize] = Some(refs),
+                    None => unreadable.push(*fid as usize),
+                }
+            }
+            (r, Some(resolutions), reusable)
+        }
+        Some(Prior {
+            mut resolutions,
             mut reusable,
+            renamed: None,
         }) => {
             let memo = std::mem::take(&mut resolutions.uses);
             let r = Resolver::with_memo(g, &externs, memo);
@@ -911,29 +1186,41 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
         }
         None => {
             let r = Resolver::new(g, &externs);
-            for (fid, f) in g.files.iter().enumerate() {
-                if resolvable[fid] {
-                    for u in 0..f.facts.uses.len() {
-                        r.resolve_use(fid as FileId, u, 0);
-                    }
-                }
-            }
+            r.first_pass(&resolvable);
             (r, None, vec![false; g.files.len()])
         }
     };
     let per_file = super::par::map(g.files.len(), g.threads, |fid| {
         let mut out = Resolved::default();
         if resolvable[fid] && !reusable[fid] {
-            r.resolve_file(fid as FileId, &mut out);
+            let refs = match loaded.get(fid) {
+                Some(Some(refs)) => refs,
+                _ => &g.files[fid].facts.refs,
+            };
+            r.resolve_file(fid as FileId, refs, &mut out);
         }
         out
     });
     let memo = r.into_memo();
+    for (f, refs) in g.files.iter_mut().zip(loaded) {
+        if let Some(refs) = refs {
+            f.facts.refs = refs;
+        }
+    }
+    for fid in unreadable {
+        let path = g.files[fid].path.clone();
+        g.warnings.push(Warning::new(
+            path,
+            "changed while ribo read it, and its paths could not be read again: they were not \
+             resolved in this run",
+        ));
+    }
     let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
     let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
     let mut external = Vec::with_capacity(total(|r| r.external.len()));
     let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
     // The snapshot's results, in file order: each file's are taken or skipped in turn.
+    let reused_count = reused.is_some();
     let (counts, mut old_edges, mut old_external, mut old_unresolved) = match reused {
         Some(res) => {
             edges.reserve(res.edges.len());
@@ -967,7 +1254,8 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior>) -> Memo {
     g.edges = edges;
     g.external_uses = external;
     g.unresolved = unresolved;
-    memo
+    let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
+    (memo, reused)
 }
 
 /// Whether every module and file a snapshot's resolutions name exists in `g`.
@@ -1007,26 +1295,38 @@ struct Resolved {
 struct FileIndex<'a> {
     bindings: HashMap<(ScopeId, &'a str), usize>,
     globs: HashMap<ScopeId, Vec<usize>>,
-    use_at: HashMap<(u32, u32), usize>,
+    /// The `use` leaf at each span, built on first use (only resolving a file's references
+    /// reads it: a run that resolves every `use` but few files' paths builds few).
+    use_at: OnceLock<HashMap<(u32, u32), usize>>,
+    uses: &'a [UseFact],
 }
 
 impl<'a> FileIndex<'a> {
+    fn use_at(&self) -> &HashMap<(u32, u32), usize> {
+        self.use_at.get_or_init(|| {
+            let mut use_at = HashMap::new();
+            for (i, u) in self.uses.iter().enumerate() {
+                use_at.entry((u.span.start, u.span.end)).or_insert(i);
+            }
+            use_at
+        })
+    }
+
     fn new(facts: &'a FileFacts) -> Self {
         let mut bindings = HashMap::new();
         let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
-        let mut use_at = HashMap::new();
         for (i, u) in facts.uses.iter().enumerate() {
             if u.glob {
                 globs.entry(u.scope).or_default().push(i);
             } else if let Some(name) = &u.name {
                 bindings.entry((u.scope, name.as_str())).or_insert(i);
             }
-            use_at.entry((u.span.start, u.span.end)).or_insert(i);
         }
         FileIndex {
             bindings,
             globs,
-            use_at,
+            use_at: OnceLock::new(),
+            uses: &facts.uses,
         }
     }
 }
@@ -1094,6 +1394,23 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Resolves every `use` of every resolvable file, in file order, on this thread: the first
+    /// pass of [`resolve_all`].
+    fn first_pass(&self, resolvable: &[bool]) {
+        for (fid, f) in self.g.files.iter().enumerate() {
+            if resolvable[fid] {
+                for u in 0..f.facts.uses.len() {
+                    self.resolve_use(fid as FileId, u, 0);
+                }
+            }
+        }
+    }
+
+    /// What `use` `u` of file `file` resolved to, if it was.
+    fn memo_of(&self, file: usize, u: usize) -> Option<&Res> {
+        self.memo.get(file)?.get(u)?.get()
+    }
+
     /// The memo: what every `use` resolved to.
     fn into_memo(self) -> Memo {
         self.memo
@@ -1125,7 +1442,8 @@ impl<'a> Resolver<'a> {
         &self.g.files[file as usize].facts
     }
 
-    fn resolve_file(&self, file: FileId, out: &mut Resolved) {
+    /// Resolves `refs`, the references of `file`.
+    fn resolve_file(&self, file: FileId, refs: &[RefFact], out: &mut Resolved) {
         let Resolved {
             edges,
             external,
@@ -1133,12 +1451,11 @@ impl<'a> Resolver<'a> {
             ..
         } = out;
         let file_test = self.g.files[file as usize].test;
-        let facts = self.facts(file);
-        for (ri, r) in facts.refs.iter().enumerate() {
+        for (ri, r) in refs.iter().enumerate() {
             let (res, via) = match r.kind {
                 RefKind::Use => match self
                     .index(file)
-                    .use_at
+                    .use_at()
                     .get(&(r.span.start, r.span.end))
                     .copied()
                 {
@@ -1344,9 +1661,8 @@ impl<'a> Resolver<'a> {
                         .index(file)
                         .globs
                         .get(&scope)
-                        .cloned()
-                        .unwrap_or_default();
-                    match self.through_globs(file, &globs, name, depth) {
+                        .map_or(&[][..], Vec::as_slice);
+                    match self.through_globs(file, globs, name, depth) {
                         Found::Module(mm, g) => {
                             via = Some(g);
                             (mm, 1)
@@ -1428,10 +1744,9 @@ impl<'a> Resolver<'a> {
                         .index(gfile)
                         .globs
                         .get(&gscope)
-                        .cloned()
-                        .unwrap_or_default();
+                        .map_or(&[][..], Vec::as_slice);
                     if !inner.is_empty() {
-                        match self.through_globs_in(gfile, &inner, name, depth + 1, visited) {
+                        match self.through_globs_in(gfile, inner, name, depth + 1, visited) {
                             Found::Nothing(ext) => external_glob = external_glob.or(ext),
                             Found::Module(mm, _) => return Found::Module(mm, via),
                             Found::Item(mm, _) => return Found::Item(mm, via),
