@@ -19,7 +19,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CORPUS="${1:-/tmp/ribo-corpus-large}"
 EVERY="${2:-300}"
-if [ -n "${RIBO_BIN:-}" ]; then RIBO="$RIBO_BIN"; else build_binaries; fi
+if [ -n "${RIBO_BIN:-}" ]; then
+  RIBO="$(cd "$(dirname "$RIBO_BIN")" && pwd)/$(basename "$RIBO_BIN")"   # the script moves
+else
+  build_binaries
+fi
+[ -x "$RIBO" ] || { echo "no ribo binary at $RIBO" >&2; exit 2; }
 cd "$CORPUS"
 "$RIBO" check . --quiet --color never >/dev/null || true   # primes the caches
 SAVED="$(mktemp)"; A="$(mktemp)"; B="$(mktemp)"
@@ -38,7 +43,10 @@ for f in $(find . -name '*.rs' -path '*/src/*' | sort | awk -v k="$EVERY" 'NR % 
   "$RIBO" check "$f" --format json --color never --no-cache >"$B" 2>/dev/null || true
   cp "$SAVED" "$f"
   n=$((n + 1))
-  if cmp -s "$A" "$B"; then echo "same  $f, $kind ($(wc -c <"$A") bytes)"; else echo "DIFF  $f, $kind"; fail=1; fi
+  # An empty output means the check did not run at all: never counted as the same.
+  if [ ! -s "$A" ]; then echo "NONE  $f, $kind: no output"; fail=1
+  elif cmp -s "$A" "$B"; then echo "same  $f, $kind ($(wc -c <"$A") bytes)"
+  else echo "DIFF  $f, $kind"; fail=1; fi
 done
 rm -f "$SAVED" "$A" "$B"
 echo "== $n files: $([ $fail = 0 ] && echo 'all identical' || echo 'DIFFERENCES')"
