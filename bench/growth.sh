@@ -18,9 +18,10 @@ for tier in small medium large; do
   python3 "$HERE/spec.py" "$corpus" > "$corpus/ribo.yaml"
   lines="$(find -L "$corpus" -name '*.rs' -exec cat {} + | wc -l)"
   echo "$tier $lines" >> "$OUT/lines"
-  hyperfine --warmup 1 --runs "$RUNS" -N --export-json "$OUT/$tier.json" \
-    -n "parse" "$TSPARSE parse 2 $corpus" \
-    -n "ribo" "$RIBO check $corpus --no-cache --quiet --color never" -i >/dev/null
+  # Interleaved rounds (bench/interleave.py), as run.sh times cold runs.
+  python3 "$HERE/interleave.py" "$OUT/$tier.json" "$RUNS" \
+    "parse=$TSPARSE parse 2 $corpus" \
+    "ribo=$RIBO check $corpus --no-cache --quiet --color never" >/dev/null
 done
 python3 - "$OUT" <<'PY'
 import json, statistics, sys, os
