@@ -21,3 +21,9 @@ ensure_corpus() {
     bash "$SHARED/make-corpus.sh" "$tier" "$dir"
   fi
 }
+
+# ensure_corpus, then writes the benchmark spec (bench/spec.py) into DIR.
+prepare_corpus() {
+  ensure_corpus "$1" "$2"
+  python3 "$HERE/spec.py" "$2" > "$2/ribo.yaml"
+}

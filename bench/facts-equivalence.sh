@@ -7,16 +7,15 @@
 # corpus, each with a cache directory of its own, and compares the facts caches byte for byte:
 # they hold every fact of every file (paths, uses, items, calls, macros, attributes, unsafe
 # sites, directives, query hits, spans), encoded in file order, so identical files mean
-# identical facts. The resolution snapshots are compared too. Both binaries must share the
-# cache format (the script says so when the files differ in size only because of it).
+# identical facts. The resolution snapshots are compared too. Both binaries must write the same
+# cache format (a binary from before a format change writes different files whatever its facts).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OLD="${1:?usage: bench/facts-equivalence.sh OLD_RIBO [TIER] [CORPUS_DIR]}"
 TIER="${2:-large}"
 CORPUS="${3:-/tmp/ribo-corpus-$TIER}"
 
-ensure_corpus "$TIER" "$CORPUS"
-[ -f "$CORPUS/ribo.yaml" ] || python3 "$HERE/spec.py" "$CORPUS" > "$CORPUS/ribo.yaml"
+prepare_corpus "$TIER" "$CORPUS"
 (cd "$REPO" && cargo build --release --quiet)
 A="$(mktemp -d)"; B="$(mktemp -d)"
 trap 'rm -rf "$A" "$B"' EXIT

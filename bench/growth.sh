@@ -14,8 +14,7 @@ build_binaries
 OUT="$(mktemp -d)"
 for tier in small medium large; do
   corpus="/tmp/ribo-corpus-$tier"
-  ensure_corpus "$tier" "$corpus" >/dev/null
-  python3 "$HERE/spec.py" "$corpus" > "$corpus/ribo.yaml"
+  prepare_corpus "$tier" "$corpus" >/dev/null
   lines="$(find -L "$corpus" -name '*.rs' -exec cat {} + | wc -l)"
   echo "$tier $lines" >> "$OUT/lines"
   # Interleaved rounds (bench/interleave.py), as run.sh times cold runs.

@@ -21,8 +21,7 @@ TIER="${1:-large}"
 CORPUS="${2:-/tmp/ribo-corpus-$TIER}"
 RUNS="${RUNS:-5}"
 
-ensure_corpus "$TIER" "$CORPUS"
-python3 "$HERE/spec.py" "$CORPUS" > "$CORPUS/ribo.yaml"
+prepare_corpus "$TIER" "$CORPUS"
 
 echo "== building ribo and tsparse (release)"
 build_binaries

@@ -54,6 +54,21 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
+/// Whether `cli` is a focused check: one that reports on named files or on the changed ones
+/// (changed mode), as `ribo check` itself decides from its paths.
+pub fn focused(cli: &Cli) -> bool {
+    match &cli.command {
+        Command::Check(args) => {
+            args.changed
+                || matches!(
+                    commands::changed::paths(args),
+                    Ok(commands::changed::Paths::Files(_))
+                )
+        }
+        _ => false,
+    }
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,

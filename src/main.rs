@@ -73,22 +73,10 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-/// A check that reports on named files or on the changed ones: the positional paths (the
-/// first is parsed as the spec's search path) are not just one directory, or `--changed`.
-fn focused(cli: &ribo::cli::Cli) -> bool {
-    match &cli.command {
-        ribo::cli::Command::Check(a) => {
-            let paths: Vec<&std::path::PathBuf> = a.spec.path.iter().chain(&a.files).collect();
-            a.changed || !(paths.is_empty() || (paths.len() == 1 && paths[0].is_dir()))
-        }
-        _ => false,
-    }
-}
-
 fn main() {
     use_mimalloc_in_tree_sitter();
     let cli = ribo::cli::Cli::parse();
-    if focused(&cli) {
+    if ribo::focused(&cli) {
         MIMALLOC.store(true, Ordering::Relaxed);
     }
     let stdout = std::io::stdout();

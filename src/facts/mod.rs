@@ -431,20 +431,26 @@ pub fn build_deferred(
         skeleton = Some(skeleton_of(&parsed));
     }
     let read_as = read_as(&parsed);
-    let lean: Vec<bool> = match &prior {
-        Some((_, _, Some(_))) => parsed
+    let renamed = matches!(&prior, Some((_, _, Some(_))));
+    let lean: Vec<bool> = match renamed {
+        true => parsed
             .iter()
             .map(|p| matches!(p, parse::Parsed::Ok { lean: true, .. }))
             .collect(),
-        _ => Vec::new(),
+        false => Vec::new(),
     };
-    let source = loaded.as_ref().map(|cache| CacheRefs {
-        cache,
-        root,
-        files: &rust_files,
-        hashes: &read_as,
-        sizes: &sizes,
-    });
+    // The graph takes the paths; item-name mode reads references by path while it resolves.
+    let paths = renamed.then(|| rust_files.clone());
+    let source = loaded
+        .as_ref()
+        .zip(paths.as_deref())
+        .map(|(cache, files)| CacheRefs {
+            cache,
+            root,
+            files,
+            hashes: &read_as,
+            sizes: &sizes,
+        });
     let prior = prior.map(|(resolutions, reusable, names)| graph::Prior {
         resolutions,
         reusable,
@@ -463,7 +469,7 @@ pub fn build_deferred(
         reused,
     } = graph::assemble_with(
         root.to_path_buf(),
-        rust_files.clone(),
+        rust_files,
         parsed,
         packages,
         warnings,
