@@ -10,7 +10,9 @@
 # snapshot and their facts from the facts cache); or a new item (only item names changed: the
 # files that may see the name are resolved again, the others' results come from the snapshot);
 # or an item is removed (added, the whole repository checked so that the snapshot holds it,
-# then the file restored); or an item named after a segment many paths write (`Error`). Then
+# then the file restored); or an item named after a segment many paths write (`Error`); or a
+# `use` added that binds such a name, or the file's first `use` line removed (only item names
+# and `use`s changed: the `use`s are compared with the snapshot's). Then
 # `ribo check FILE --format json` with the caches must be byte-identical to the same check with
 # `--no-cache`. Each file is restored.
 #
@@ -31,13 +33,19 @@ SAVED="$(mktemp)"; A="$(mktemp)"; B="$(mktemp)"
 fail=0; n=0
 for f in $(find . -name '*.rs' -path '*/src/*' | sort | awk -v k="$EVERY" 'NR % k == 7'); do
   cp "$f" "$SAVED"
-  case $((n % 4)) in
+  case $((n % 6)) in
     0) kind="body edit"; echo "// edited by changed-equivalence.sh" >> "$f" ;;
     1) kind="new item"; echo "pub fn edited_by_changed_equivalence() {}" >> "$f" ;;
     2) kind="removed item"; echo "pub fn removed_by_changed_equivalence() {}" >> "$f"
        "$RIBO" check . --quiet --color never >/dev/null 2>&1 || true
        cp "$SAVED" "$f" ;;
     3) kind="new Error item"; echo "pub struct Error;" >> "$f" ;;
+    4) kind="new use of Error"; echo "pub use std::fmt::Error;" >> "$f" ;;
+    5) if grep -q '^use .*;$' "$f"; then
+         kind="first use removed"; sed -i '0,/^use .*;$/{/^use .*;$/d}' "$f"
+       else
+         kind="new use"; echo "use std::fmt::Write as EditedByChangedEquivalence;" >> "$f"
+       fi ;;
   esac
   "$RIBO" check "$f" --format json --color never >"$A" 2>/dev/null || true
   "$RIBO" check "$f" --format json --color never --no-cache >"$B" 2>/dev/null || true

@@ -44,8 +44,8 @@ echo "== corpus: $(find -L "$CORPUS" -name '*.rs' | wc -l) files, $(find -L "$CO
 # "One changed file" really changes it before every run (a comment appended: new content, so
 # its facts and the run's results miss the cache; its interface is unchanged, so the other
 # files' resolution comes from the snapshot); "interface edit" appends a new item instead
-# (item-name mode: the files that may see the new name are resolved again), "use edit" a new
-# `use` (everything is resolved again and the snapshot rewritten); "warm, spec edited" edits the spec (a
+# (names mode: the files that may see the new name are resolved again), "use edit" a new
+# `use` (names mode too: the files that may see its binding are); "warm, spec edited" edits the spec (a
 # comment): the results are computed again from cached facts. Both are restored at the end.
 ONE_SAVED="$(mktemp)"; cp "$CORPUS/$ONE_FILE" "$ONE_SAVED"
 SPEC_SAVED="$(mktemp)"; cp "$CORPUS/ribo.yaml" "$SPEC_SAVED"
@@ -94,8 +94,8 @@ print(f"cold / ast-grep (goal <= 1.0):      {r['ribo cold'] / sg:.2f}")
 print(f"warm / parse (goal <= 0.1):         {r['ribo warm'] / parse:.3f}")
 print(f"warm, spec edited / parse:          {r['ribo warm, spec edited'] / parse:.3f}")
 print(f"one changed file (goal <= 0.150 s): {r['ribo one changed file']:.3f}s")
-print(f"one file, item added:               {r['ribo one file, interface edit']:.3f}s (item-name mode: resolves the files that may see the name)")
-print(f"one file, use added:                {r['ribo one file, use edit']:.3f}s (resolves everything, writes the snapshot)")
+print(f"one file, item added:               {r['ribo one file, interface edit']:.3f}s (names mode: resolves the files that may see the name)")
+print(f"one file, use added:                {r['ribo one file, use edit']:.3f}s (names mode: resolves the files that may see the binding)")
 print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo cold']:.2f}")
 PY
 echo "== peak memory"

@@ -429,15 +429,9 @@ fn an_interface_edit_resolves_everything_again() {
     let dir = repo();
     let root = dir.path();
     build(root, &options(root));
-    // A `use` that names something else changes what paths (here and in other files) resolve
-    // through, though no `use` is added or removed.
+    // An inline module added changes the module trees.
     let leaf = "src/consumer/nested/leaf.rs";
-    let text = fs::read_to_string(root.join(leaf)).expect("read");
-    let text = text.replace(
-        "use crate::target::T as Renamed;",
-        "use crate::target::deep as Renamed;",
-    );
-    fs::write(root.join(leaf), &text).expect("write");
+    append(root, leaf, "pub mod extra {\n    pub fn e() {}\n}\n");
     let after = build(root, &focused(root, &[leaf]));
     assert_eq!(after.cache.resolutions_reused, 0);
     let full = build(root, &BuildOptions::default());
@@ -529,6 +523,7 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
 ///   writes `bee::call`, and `crate::d::bb::c` (`d.rs`: `pub use crate::f::thing as bb;`);
 /// - `x.rs` globs `b` and then `sub` (`b`'s inline module); `z.rs` globs `x` and writes
 ///   `deep::w`, found in `b::sub` through `x`'s second glob;
+/// - `u.rs` globs `e` and writes `newname::deep` and `pick::deep` (neither bound anywhere yet);
 /// - `other.rs` writes paths none of the edits touch;
 /// - 64 more files, so that one edited file does not make the facts cache be rewritten (which
 ///   would read its references and bodies: a run that reads neither parses the few files whose
@@ -544,7 +539,7 @@ fn names_repo() -> tempfile::TempDir {
         (
             "src/lib.rs",
             "pub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\npub mod f;\n\
-             pub mod other;\npub mod x;\npub mod z;\n",
+             pub mod other;\npub mod u;\npub mod x;\npub mod z;\n",
         ),
         (
             "src/a.rs",
@@ -564,6 +559,10 @@ fn names_repo() -> tempfile::TempDir {
         (
             "src/other.rs",
             "pub fn o() {\n    crate::b::sub::deep();\n    std::mem::drop(1);\n}\n",
+        ),
+        (
+            "src/u.rs",
+            "use crate::e::*;\npub fn u() {\n    newname::deep();\n    pick::deep();\n}\n",
         ),
         ("src/x.rs", "use crate::b::*;\nuse sub::*;\npub fn k() {}\n"),
         (
@@ -739,4 +738,146 @@ fn a_use_reached_in_another_order_is_seen() {
     );
     assert_eq!(resolution_of(&after), resolution_of(&full));
     assert!(after.cache.resolutions_reused > 0);
+}
+
+/// Replaces `from` by `to` in the file at `rel` under `root` (which must hold it).
+fn replace(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text = fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{rel} holds {from:?}");
+    fs::write(&path, text.replace(from, to)).expect("write");
+}
+
+#[test]
+fn a_use_added_changed_or_removed_resolves_the_paths_that_see_it() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    let files = primed.files.len();
+    assert!(is_unresolved(&primed, "src/u.rs", "newname::deep"));
+    let check = |edited: &str| {
+        let after = build(root, &focused(root, &[edited]));
+        let full = build(root, &BuildOptions::default());
+        assert_eq!(resolution_of(&after), resolution_of(&full));
+        (after, full)
+    };
+    // Added: `u.rs` now reaches `b::sub` through its glob of `e`. Only `e.rs` (edited) and
+    // `u.rs` (which writes `newname`) are resolved again.
+    append(root, "src/e.rs", "pub use crate::b::sub as newname;\n");
+    let (after, _) = check("src/e.rs");
+    assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
+    assert_eq!(after.cache.resolutions_reused, files - 2);
+    // Changed (the same name bound to something else), and another `use` added before it, so
+    // that `e.rs`'s `use`s no longer match the snapshot's one for one: found by comparing what
+    // the `use` binding `newname` resolves to now with what it did.
+    replace(
+        root,
+        "src/e.rs",
+        "pub use crate::b::sub as newname;",
+        "pub use crate::b::sub as another;\npub use crate::f as newname;",
+    );
+    let (after, _) = check("src/e.rs");
+    assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/f.rs"));
+    assert!(after.cache.resolutions_reused >= files - 2);
+    // Removed.
+    replace(root, "src/e.rs", "pub use crate::f as newname;\n", "");
+    let (after, _) = check("src/e.rs");
+    assert!(is_unresolved(&after, "src/u.rs", "newname::deep"));
+    assert!(after.cache.resolutions_reused >= files - 2);
+    // Renamed back, then pointed elsewhere in a file whose `use`s are otherwise the same, one
+    // for one: compared by index.
+    replace(
+        root,
+        "src/e.rs",
+        "pub use crate::b::sub as another;",
+        "pub use crate::b::sub as newname;",
+    );
+    let (after, _) = check("src/e.rs");
+    assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
+    replace(
+        root,
+        "src/e.rs",
+        "crate::b::sub as newname",
+        "crate::f as newname",
+    );
+    let (after, _) = check("src/e.rs");
+    assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/f.rs"));
+    assert!(after.cache.resolutions_reused >= files - 2);
+}
+
+/// Two `use`s bind one name in one scope (as under `#[cfg]` alternatives): the first one binds
+/// it. Swapping them changes no `use`'s result, but what the name resolves to (a `use ... as _`
+/// put between them, which binds nothing, keeps the file's `use`s from matching the
+/// snapshot's one for one: the bindings are compared).
+#[test]
+fn swapping_two_uses_of_one_name_rebinds_it() {
+    let dir = names_repo();
+    let root = dir.path();
+    append(
+        root,
+        "src/e.rs",
+        "#[cfg(unix)]\npub use crate::b::sub as pick;\n#[cfg(not(unix))]\npub use crate::f as pick;\n",
+    );
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/u.rs", "pick::deep", "src/b.rs"));
+    replace(
+        root,
+        "src/e.rs",
+        "#[cfg(unix)]\npub use crate::b::sub as pick;\n#[cfg(not(unix))]\npub use crate::f as pick;\n",
+        "#[cfg(not(unix))]\npub use crate::f as pick;\npub use crate::f as _;\n\
+         #[cfg(unix)]\npub use crate::b::sub as pick;\n",
+    );
+    let after = build(root, &focused(root, &["src/e.rs"]));
+    let full = build(root, &BuildOptions::default());
+    assert_eq!(resolution_of(&after), resolution_of(&full));
+    assert!(has_edge(&after, "src/u.rs", "pick::deep", "src/f.rs"));
+    assert!(after.cache.resolutions_reused > 0);
+}
+
+#[test]
+fn a_glob_use_added_resolves_everything_again() {
+    let dir = names_repo();
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    assert!(is_unresolved(&primed, "src/u.rs", "newname::deep"));
+    // `e.rs` globs a module that binds `newname`: a glob brings in no one name.
+    fs::write(
+        root.join("src/extra.rs"),
+        "pub use crate::b::sub as newname;\n",
+    )
+    .expect("write");
+    append(root, "src/lib.rs", "pub mod extra;\n");
+    build(root, &options(root));
+    append(root, "src/e.rs", "pub use crate::extra::*;\n");
+    let after = build(root, &focused(root, &["src/e.rs"]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+    assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
+    // The same in a file that had no glob (`d.rs`).
+    build(root, &options(root));
+    append(root, "src/d.rs", "pub use crate::extra::*;\n");
+    let after = build(root, &focused(root, &["src/d.rs"]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+}
+
+#[test]
+fn a_mod_declaration_added_resolves_everything_again() {
+    let dir = names_repo();
+    let root = dir.path();
+    build(root, &options(root));
+    // `e.rs` declares a module (whose file is missing: no file is added).
+    append(root, "src/e.rs", "pub mod ghost;\n");
+    let after = build(root, &focused(root, &["src/e.rs"]));
+    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(
+        resolution_of(&after),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
 }

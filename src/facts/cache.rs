@@ -1,7 +1,7 @@
 //! A content-addressed cache of per-file facts, so an unchanged repository is not parsed again.
 //!
 //! One file, `<dir>/facts-v1.bin`: a header, then one entry per source file — its path, the
-//! BLAKE3 hash of its content, its interface and skeleton digests (`resolved`), a Bloom filter
+//! BLAKE3 hash of its content, its interface digest (`resolved`), a Bloom filter
 //! of the segments of its references (`resolved::ref_filter`), and its facts encoded with
 //! postcard (references and bodies in `facts-v1-rest.bin`). An entry is used only when
 //! the file's current content has the same hash. The header holds a key derived from the ribo
@@ -23,7 +23,7 @@ use super::model::{FileFacts, RefFact};
 use super::query::QueryHit;
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 10;
+pub const FORMAT: u32 = 11;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 /// The references and bodies of the entries of [`FILE_NAME`], read only when needed.
@@ -84,9 +84,6 @@ pub struct CachedFile {
     /// encoded facts so that a run need not compute it again.
     #[serde(skip)]
     pub interface: Option<[u8; 16]>,
-    /// Its skeleton digest (see `resolved::skeleton_digest`), stored the same way.
-    #[serde(skip)]
-    pub skeleton: Option<[u8; 16]>,
 }
 
 /// The hash of a file's content.
@@ -176,7 +173,6 @@ pub struct Cache {
 struct Entry {
     hash: ContentHash,
     interface: [u8; 16],
-    skeleton: [u8; 16],
     /// In the heads file's body: the Bloom filter of the segments of the file's references
     /// (see `resolved::ref_filter`).
     filter: Range<usize>,
@@ -190,7 +186,6 @@ struct Entry {
 #[derive(Debug)]
 pub struct Encoded {
     interface: [u8; 16],
-    skeleton: [u8; 16],
     filter: Vec<u8>,
     head: Vec<u8>,
     rest: Vec<u8>,
@@ -259,7 +254,6 @@ impl Cache {
             let mut fixed = |n| take(&data, &mut pos, n).ok_or("truncated");
             let hash: ContentHash = fixed(16)?.try_into().map_err(|_| "truncated")?;
             let interface: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
-            let skeleton: [u8; 16] = fixed(16)?.try_into().map_err(|_| "truncated")?;
             let len = take_u32(&data, &mut pos).ok_or("truncated")? as usize;
             let start = pos;
             take(&data, &mut pos, len).ok_or("truncated")?;
@@ -276,7 +270,6 @@ impl Cache {
                 Entry {
                     hash,
                     interface,
-                    skeleton,
                     filter,
                     head,
                     rest,
@@ -330,7 +323,6 @@ impl Cache {
         let mut file: CachedFile =
             postcard::from_bytes(self.heads.get(entry.head.clone())?).ok()?;
         file.interface = Some(entry.interface);
-        file.skeleton = Some(entry.skeleton);
         if refs || body {
             let (refs_bytes, body_bytes) = self.rest_parts(entry)?;
             if refs {
@@ -383,7 +375,6 @@ impl Cache {
         let entry = self.entries.get(path)?;
         Some(Raw {
             interface: entry.interface,
-            skeleton: entry.skeleton,
             filter: self.heads.get(entry.filter.clone())?,
             head: self.heads.get(entry.head.clone())?,
             rest: self.rest()?.get(entry.rest.clone())?,
@@ -404,20 +395,18 @@ impl Cache {
 /// One entry's parts, encoded.
 struct Raw<'a> {
     interface: [u8; 16],
-    skeleton: [u8; 16],
     filter: &'a [u8],
     head: &'a [u8],
     rest: &'a [u8],
 }
 
-/// Encodes one file's facts for the cache: its interface and skeleton digests, the filter of
+/// Encodes one file's facts for the cache: its interface digest, the filter of
 /// its references' segments; the head (everything but the
 /// references and the [`Body`]); and the rest: the length of the references, the references,
 /// then the body. `file` is the same afterwards, its interface digest set.
 pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
-    let (interface, skeleton) = super::resolved::digests(&file.facts);
+    let interface = super::resolved::interface_digest(&file.facts);
     file.interface = Some(interface);
-    file.skeleton = Some(skeleton);
     let filter = super::resolved::ref_filter(&file.facts.refs);
     let body = Body::take(file);
     let refs = std::mem::take(&mut file.facts.refs);
@@ -433,7 +422,6 @@ pub fn encode(file: &mut CachedFile) -> Option<Encoded> {
     rest.extend_from_slice(&tail);
     Some(Encoded {
         interface,
-        skeleton,
         filter,
         head,
         rest,
@@ -515,7 +503,6 @@ pub fn save(
             let raw = match (&encoded, parsed) {
                 (Some(e), _) => Raw {
                     interface: e.interface,
-                    skeleton: e.skeleton,
                     filter: &e.filter,
                     head: &e.head,
                     rest: &e.rest,
@@ -528,7 +515,6 @@ pub fn save(
             };
             let Raw {
                 interface,
-                skeleton,
                 filter,
                 head,
                 rest: more,
@@ -537,7 +523,6 @@ pub fn save(
             heads.extend_from_slice(path.as_bytes());
             heads.extend_from_slice(&hash);
             heads.extend_from_slice(&interface);
-            heads.extend_from_slice(&skeleton);
             heads.extend_from_slice(&(filter.len() as u32).to_le_bytes());
             heads.extend_from_slice(filter);
             heads.extend_from_slice(&(head.len() as u32).to_le_bytes());
@@ -674,7 +659,6 @@ mod tests {
             not_utf8: false,
             queries_incomplete: false,
             interface: None,
-            skeleton: None,
         }
     }
 

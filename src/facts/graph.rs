@@ -391,27 +391,35 @@ pub trait RefSource: Sync {
     fn may_mention(&self, file: FileId, names: &[u64]) -> bool;
 }
 
-/// A snapshot's structure differs from today's by module-level item names only: the packages,
-/// the files and every file's scopes, `mod`s and `use`s are the same (the same *skeleton*, see
-/// `resolved::skeleton_digest`), so the module trees, module ids and import indexes are the
-/// same, and only the item sets of some modules changed.
+/// A snapshot's structure differs from today's by module-level item names and `use`s only:
+/// the packages, the files and every file's *frame* (its scopes and `mod`s, see
+/// `resolved::frame_digest`) are the same, so the module trees and module ids are the same; the
+/// item sets of some modules and the `use`s of some changed files are not
+/// ([`resolved::Changes`](super::resolved::Changes) says how).
 ///
 /// Why reusing a file's results is then sound. Item names enter resolution in one way only:
 /// `Resolver::items(m).contains(name)`, asked by `resolve_path` and `through_globs_in`, where
 /// `name` is always a segment of the path being resolved (its first), never an enumeration of
-/// a module's names; every other lookup reads the module trees, the crates' dependencies, the
-/// import indexes (all the same) or the memo of `use` resolutions. So:
+/// a module's names. A file's `use`s enter it through its import index (`import_slots`): the
+/// `use` bound to `(scope, name)`, looked up by a segment too (by the file's own paths, or
+/// through a glob that names the scope's module), and the scope's globs, which are enumerated.
+/// Every other lookup reads the module trees, the crates' dependencies (all the same) or the
+/// memo of `use` resolutions. So:
 /// - every `use` is resolved again first, fresh, in file order, exactly as a full resolution
 ///   does (a `use` cycle, and the depth limit, make a `use`'s result depend on the order in
 ///   which the first pass reaches it: it is not taken from the snapshot);
 /// - `C`, the names whose lookup may answer otherwise, holds the names of items added or
-///   removed (by scope) in the files whose content changed ([`Renamed::names`]), the binding
-///   names of the `use`s whose fresh result differs from the snapshot's (compared one by one:
-///   exact, order effects included), and, to a fixpoint, the binding name of every `use` a
-///   segment of whose path is in `C` (an over-approximation the comparison makes redundant,
-///   kept as a second line: following names alone would miss a `use` that the first pass
-///   reaches at another depth, which `tests/cache.rs` shows). A glob `use` whose result
-///   changed or whose path has a segment in `C` makes every file's paths be resolved again:
+///   removed (by scope) in the changed files, the names a scope of a changed file binds by
+///   `use` in one version only ([`Changes::names`](super::resolved::Changes)); the binding
+///   names of the `use`s whose fresh result differs from the snapshot's (compared one by one,
+///   exact, order effects included: by index in a file whose `use`s are the snapshot's one for
+///   one, else by `(scope, name)` binding, [`Changes::pairs`](super::resolved::Changes));
+///   and, to a fixpoint, the binding name of every `use` a segment of whose path is in `C` (an
+///   over-approximation the comparison makes redundant, kept as a second line: following names
+///   alone would miss a `use` that the first pass reaches at another depth, which
+///   `tests/cache.rs` shows). A glob `use` whose result changed or whose path has a segment in
+///   `C`, or a changed file whose globs are not the snapshot's (same paths, same order, by
+///   scope: `resolved::changes` gives up then), makes every file's paths be resolved again:
 ///   what a glob brings into scope is not one name;
 /// - a path's resolution reads, beyond the shared structure: item sets by its own segments,
 ///   the `use` bound to its first segment (in its file or through a glob's module), and glob
@@ -422,9 +430,8 @@ pub trait RefSource: Sync {
 ///   `resolved::ref_filter`) gets exactly its snapshot results. The others are resolved again,
 ///   their references read when they were not.
 pub struct Renamed<'a> {
-    /// The names of the module-level items added or removed since the snapshot (by
-    /// `(scope, name)`) in the files whose content changed.
-    pub names: HashSet<String>,
+    /// How the changed files differ from the snapshot.
+    pub changes: super::resolved::Changes,
     /// Which files were read without their references (same index).
     pub lean: Vec<bool>,
     pub refs: &'a dyn RefSource,
@@ -443,7 +450,7 @@ impl Renamed<'_> {
     /// files it reaches; `None` when a glob `use` has a segment among them. Needs no `use`
     /// resolution: computed while the first pass runs.
     fn close_items<'n>(&'n self, g: &'n FactGraph) -> Option<Closure<'n>> {
-        let mut names = Names::new(self.names.iter().map(String::as_str));
+        let mut names = Names::new(self.changes.names.iter().map(String::as_str));
         let mut touched = vec![false; g.files.len()];
         close(g, &mut names, &mut touched)?;
         // On this thread alone: the first pass has the other.
@@ -492,21 +499,36 @@ impl Renamed<'_> {
     ) -> Option<Vec<bool>> {
         let mut c = items?;
         let before = c.names.list.len();
-        // The `use`s whose result changed: exact, order effects included.
+        // The `use`s whose result changed: exact, order effects included. By index where a
+        // file's `use`s are the snapshot's one for one, else by the pairs `changes` matched.
+        let mut differs = |fid: usize, now: usize, then: usize| {
+            let was = old
+                .get(fid)
+                .and_then(|b| b.get(then))
+                .and_then(Option::as_ref);
+            if r.memo_of(fid, now) == was {
+                return Some(());
+            }
+            let fact = g.files[fid].facts.uses.get(now)?;
+            if fact.glob {
+                return None;
+            }
+            c.touched[fid] = true;
+            if let Some(n) = &fact.name {
+                c.names.insert(n);
+            }
+            Some(())
+        };
+        let reshaped = &self.changes.reshaped;
         for (fid, f) in g.files.iter().enumerate() {
-            let then = old.get(fid);
-            for (u, fact) in f.facts.uses.iter().enumerate() {
-                let was = then.and_then(|b| b.get(u)).and_then(Option::as_ref);
-                if r.memo_of(fid, u) != was {
-                    if fact.glob {
-                        return None;
-                    }
-                    c.touched[fid] = true;
-                    if let Some(n) = &fact.name {
-                        c.names.insert(n);
-                    }
+            if !reshaped.get(fid).copied().unwrap_or(false) {
+                for u in 0..f.facts.uses.len() {
+                    differs(fid, u, u)?;
                 }
             }
+        }
+        for &(fid, now, then) in &self.changes.pairs {
+            differs(fid, now, then)?;
         }
         if c.names.list.len() > before {
             // closure(closure(C0) + M) is closure(C0 + M); a file mentions the union if it
@@ -1313,15 +1335,12 @@ impl<'a> FileIndex<'a> {
     }
 
     fn new(facts: &'a FileFacts) -> Self {
-        let mut bindings = HashMap::new();
-        let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
-        for (i, u) in facts.uses.iter().enumerate() {
-            if u.glob {
-                globs.entry(u.scope).or_default().push(i);
-            } else if let Some(name) = &u.name {
-                bindings.entry((u.scope, name.as_str())).or_insert(i);
-            }
-        }
+        let (bindings, globs) = import_slots(
+            facts
+                .uses
+                .iter()
+                .map(|u| (u.scope, u.name.as_deref(), u.glob)),
+        );
         FileIndex {
             bindings,
             globs,
@@ -1329,6 +1348,31 @@ impl<'a> FileIndex<'a> {
             uses: &facts.uses,
         }
     }
+}
+
+/// What [`import_slots`] gives: `(scope, name)` bindings and each scope's globs.
+pub(super) type ImportSlots<'a> = (
+    HashMap<(ScopeId, &'a str), usize>,
+    HashMap<ScopeId, Vec<usize>>,
+);
+
+/// The import index of one file's `use` leaves, given as `(scope, name, glob)` in order: the
+/// `use` each `(scope, name)` binds to (the first `use` of that name in that scope that is not
+/// a glob), and each scope's glob `use`s, in order. What the resolver reads of a file's `use`s
+/// beyond their own resolution (`resolved::changes` compares two versions of a file by it).
+pub(super) fn import_slots<'a>(
+    uses: impl IntoIterator<Item = (ScopeId, Option<&'a str>, bool)>,
+) -> ImportSlots<'a> {
+    let mut bindings = HashMap::new();
+    let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
+    for (i, (scope, name, glob)) in uses.into_iter().enumerate() {
+        if glob {
+            globs.entry(scope).or_default().push(i);
+        } else if let Some(name) = name {
+            bindings.entry((scope, name)).or_insert(i);
+        }
+    }
+    (bindings, globs)
 }
 
 /// Resolves every reference of the graph. `use` resolutions are memoised across files, so a

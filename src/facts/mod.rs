@@ -385,18 +385,15 @@ pub fn build_deferred(
     let structure_of = |parsed: &[parse::Parsed]| {
         resolved::structure(&packages, &rust_files, &resolved::interfaces(parsed))
     };
-    let skeleton_of = |parsed: &[parse::Parsed]| {
-        resolved::structure(&packages, &rust_files, &resolved::skeletons(parsed))
-    };
     let mut structure = with_cache.then(|| structure_of(&parsed));
-    let mut skeleton = None;
+    let layout = with_cache.then(|| resolved::layout(&packages, &rust_files));
     let read_as = |parsed: &[parse::Parsed]| -> Vec<Option<cache::ContentHash>> {
         parsed.iter().map(parse::Parsed::hash).collect()
     };
-    // The snapshot's resolutions, which files it holds for, and, when only item names changed
-    // since it was written, which names (see `graph::Renamed`).
+    // The snapshot's resolutions, which files it holds for, and, when only item names and
+    // `use`s changed since it was written, how (see `graph::Renamed`).
     let prior = match (&snapshot, &structure, resolutions) {
-        (Some(s), Some(now), Some(resolutions)) if focused && resolutions.fit(&parsed) => {
+        (Some(s), Some(now), Some(resolutions)) if focused && resolutions.fit_files(&parsed) => {
             // The snapshot holds for the files whose content, as read, is the one it was
             // made from; every file read without its references must be one of them.
             let reusable: Vec<bool> = s.unchanged(&read_as(&parsed));
@@ -407,14 +404,14 @@ pub fn build_deferred(
             if !lean_reusable {
                 None
             } else if s.structure == *now {
-                Some((resolutions, reusable, None))
+                resolutions
+                    .fit(&parsed)
+                    .then_some((resolutions, reusable, None))
             } else {
-                let now = skeleton_of(&parsed);
-                skeleton = Some(now);
-                (s.skeleton == now && loaded.is_some())
-                    .then(|| renamed_items(s, &parsed, &reusable))
+                (Some(s.layout) == layout && loaded.is_some())
+                    .then(|| resolved::changes(s, &parsed, &reusable))
                     .flatten()
-                    .map(|names| (resolutions, reusable, Some(names)))
+                    .map(|changes| (resolutions, reusable, Some(changes)))
             }
         }
         _ => None,
@@ -424,11 +421,7 @@ pub fn build_deferred(
         if again > 0 {
             // Files parsed again from disk may have changed meanwhile.
             structure = structure.map(|_| structure_of(&parsed));
-            skeleton = None;
         }
-    }
-    if with_cache && skeleton.is_none() {
-        skeleton = Some(skeleton_of(&parsed));
     }
     let read_as = read_as(&parsed);
     let renamed = matches!(&prior, Some((_, _, Some(_))));
@@ -439,7 +432,8 @@ pub fn build_deferred(
             .collect(),
         false => Vec::new(),
     };
-    // The graph takes the paths; item-name mode reads references by path while it resolves.
+    // The graph takes the paths; names mode (items or `use`s changed) reads references by path
+    // while it resolves.
     let paths = renamed.then(|| rust_files.clone());
     let source = loaded
         .as_ref()
@@ -451,13 +445,13 @@ pub fn build_deferred(
             hashes: &read_as,
             sizes: &sizes,
         });
-    let prior = prior.map(|(resolutions, reusable, names)| graph::Prior {
+    let prior = prior.map(|(resolutions, reusable, changes)| graph::Prior {
         resolutions,
         reusable,
-        renamed: names
+        renamed: changes
             .zip(source.as_ref())
-            .map(|(names, refs)| graph::Renamed {
-                names,
+            .map(|(changes, refs)| graph::Renamed {
+                changes,
                 lean,
                 refs: refs as &dyn graph::RefSource,
             }),
@@ -487,8 +481,7 @@ pub fn build_deferred(
         }
     }
     let mut pending = None;
-    if let (Some(dir), Some(structure), Some(skeleton)) = (&options.cache_dir, structure, skeleton)
-    {
+    if let (Some(dir), Some(structure), Some(layout)) = (&options.cache_dir, structure, layout) {
         // Written after a full resolution that a snapshot on disk does not already hold, or
         // when the files resolved again since it was written add up (as for the facts cache).
         let fresh = graph.files.len() - reused.unwrap_or(0);
@@ -502,7 +495,7 @@ pub fn build_deferred(
                 dir: dir.clone(),
                 key: snapshot_key,
                 structure,
-                skeleton,
+                layout,
                 hashes: read_as.clone(),
                 memo,
             });
@@ -518,31 +511,6 @@ pub fn build_deferred(
         resolutions_reused: reused.unwrap_or(0),
     };
     (graph, pending)
-}
-
-/// The names of the module-level items added or removed (by scope) since snapshot `s` in the
-/// files whose content changed (`unchanged` false), their old names read from the snapshot;
-/// `None` when it cannot give them.
-fn renamed_items(
-    s: &resolved::Snapshot,
-    parsed: &[parse::Parsed],
-    unchanged: &[bool],
-) -> Option<foldhash::HashSet<String>> {
-    let changed: Vec<usize> = (0..parsed.len())
-        .filter(|&i| !unchanged.get(i).copied().unwrap_or(false))
-        .collect();
-    let before = s.items(&changed)?;
-    let mut names = foldhash::HashSet::default();
-    for (&i, old) in changed.iter().zip(before) {
-        let new = match &parsed[i] {
-            parse::Parsed::Ok { facts, .. } => resolved::item_names(facts),
-            parse::Parsed::Failed(_) => Vec::new(),
-        };
-        let (old, new): (std::collections::BTreeSet<_>, std::collections::BTreeSet<_>) =
-            (old.into_iter().collect(), new.into_iter().collect());
-        names.extend(old.symmetric_difference(&new).map(|(_, n)| n.clone()));
-    }
-    Some(names)
 }
 
 /// The references of files read without them, from the facts cache (else from the files,
@@ -598,7 +566,7 @@ pub struct PendingSnapshot {
     dir: PathBuf,
     key: [u8; 32],
     structure: resolved::Structure,
-    skeleton: resolved::Structure,
+    layout: resolved::Structure,
     hashes: Vec<Option<cache::ContentHash>>,
     memo: graph::Memo,
 }
@@ -611,7 +579,7 @@ impl PendingSnapshot {
             &self.dir,
             &self.key,
             &self.structure,
-            &self.skeleton,
+            &self.layout,
             &self.hashes,
             graph,
             &self.memo,

@@ -29,8 +29,6 @@ pub enum Parsed {
         hash: Option<ContentHash>,
         /// The facts' interface digest, when the cache gave or computed it.
         interface: Option<[u8; 16]>,
-        /// The facts' skeleton digest, likewise.
-        skeleton: Option<[u8; 16]>,
     },
     /// The file could not be read or parsed at all.
     Failed(String),
@@ -53,17 +51,6 @@ impl Parsed {
                 interface: Some(d), ..
             } => Some(*d),
             Parsed::Ok { facts, .. } => Some(super::resolved::interface_digest(facts)),
-            Parsed::Failed(_) => None,
-        }
-    }
-
-    /// The facts' skeleton digest (see `resolved::skeleton_digest`), likewise.
-    pub fn skeleton(&self) -> Option<[u8; 16]> {
-        match self {
-            Parsed::Ok {
-                skeleton: Some(d), ..
-            } => Some(*d),
-            Parsed::Ok { facts, .. } => Some(super::resolved::skeleton_digest(facts)),
             Parsed::Failed(_) => None,
         }
     }
@@ -209,7 +196,6 @@ pub fn encode_parsed(parsed: &mut Parsed) -> Option<Encoded> {
         hits,
         queries_incomplete,
         interface,
-        skeleton,
         ..
     } = parsed
     else {
@@ -221,13 +207,11 @@ pub fn encode_parsed(parsed: &mut Parsed) -> Option<Encoded> {
         not_utf8: *not_utf8,
         queries_incomplete: *queries_incomplete,
         interface: None,
-        skeleton: None,
     };
     let encoded = encode(&mut file);
     **facts = file.facts;
     *hits = file.hits;
     *interface = file.interface;
-    *skeleton = file.skeleton;
     encoded
 }
 
@@ -472,7 +456,6 @@ fn parse_one(
                 lean: false,
                 hash,
                 interface: None,
-                skeleton: None,
             };
             (parsed, entry, false, size)
         }
@@ -502,7 +485,6 @@ fn reuse(
         lean: wanted.lean,
         hash: Some(hash),
         interface: file.interface,
-        skeleton: file.skeleton,
     };
     Some((parsed, entry, true, 0))
 }

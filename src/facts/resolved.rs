@@ -20,27 +20,31 @@
 //! files' paths are resolved, against the stored `use` resolutions: the graph is the one a
 //! full resolution gives (tests/cache.rs compares them).
 //!
-//! The snapshot also holds the *skeleton* of the structure (the same digest without item names:
-//! see [`skeleton_digest`]) and, in a section decoded only when needed, every file's
-//! module-level item names by scope ([`Snapshot::items`]). When the structure changed but the
-//! skeleton did not — module-level items added, renamed or removed, nothing else — the module
-//! trees are the same, and only the names whose lookup may answer otherwise can change a
-//! path's resolution: every `use` is resolved again, and only the files that may see such a
-//! name are (`graph::Renamed` gives the rules and why they are sound; the facts cache's filter
-//! of each file's reference segments, [`ref_filter`], tells without reading the references).
-//! Any other change — a `use` or a `mod` added, renamed or removed, a file added or deleted, a
-//! manifest edited, a glob import that may resolve otherwise — resolves everything again, and
-//! the snapshot is rewritten.
+//! The snapshot also holds the *layout* of the structure (the packages and the file paths) and,
+//! in a section decoded only for the files that changed, every file's [`Outline`]: the digest
+//! of its *frame* (inline module scopes and `mod` declarations: what builds the module trees),
+//! its module-level item names by scope, and the scope, binding name and glob path of each
+//! `use`. When the structure changed but the layout and every changed file's frame did not —
+//! items or `use`s added, renamed or removed, nothing else — the module trees and module ids
+//! are the same, and only the names whose lookup may answer otherwise can change a path's
+//! resolution: every `use` is resolved again, and only the files that may see such a name are
+//! (`graph::Renamed` gives the rules and why they are sound; [`changes`] works out the names;
+//! the facts cache's filter of each file's reference segments, [`ref_filter`], tells without
+//! reading the references). Any other change — a `mod` or an inline module added, renamed or
+//! removed, a file added or deleted, a manifest edited, a glob import added, removed or
+//! resolving otherwise — resolves everything again, and the snapshot is rewritten.
 
+use std::collections::BTreeSet;
 use std::io;
 use std::path::Path;
 
+use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::cache::{read_file, write_stream, ContentHash};
 use super::cargo::Package;
 use super::graph::{names_in_module, Edge, ExternalUse, FactGraph, Memo, Unresolved};
-use super::model::{FileFacts, RefFact};
+use super::model::{FileFacts, RefFact, Segs};
 use super::parse::Parsed;
 
 const FILE_NAME: &str = "resolved-v1.bin";
@@ -75,55 +79,74 @@ struct ResolutionsRef<'g> {
 #[derive(Debug, Serialize, Deserialize)]
 struct Head {
     structure: Structure,
-    skeleton: Structure,
+    layout: Structure,
     hashes: Vec<Option<ContentHash>>,
-    /// Length of the item names section that follows the head (see [`Snapshot::items`]).
-    items_len: u64,
+    /// Length of the outlines section that follows the head (see [`Snapshot::outlines`]).
+    outlines_len: u64,
 }
 
-/// A snapshot on disk: its head decoded, the item names and per-file resolutions still
-/// encoded.
+/// A snapshot on disk: its head decoded, the outlines and per-file resolutions still encoded.
 #[derive(Debug)]
 pub struct Snapshot {
     pub structure: Structure,
-    /// The structure without item names (see [`skeleton_digest`]): when only this one is
-    /// unchanged, only module-level item names changed (see `graph::Renamed`).
-    pub skeleton: Structure,
+    /// The packages and file paths (see [`layout`]).
+    pub layout: Structure,
     /// Each file's content hash when the snapshot was written (by file index).
     pub hashes: Vec<Option<ContentHash>>,
     body: Vec<u8>,
-    /// Where the item names section is in `body`.
-    items_at: std::ops::Range<usize>,
+    /// Where the outlines section is in `body`.
+    outlines_at: std::ops::Range<usize>,
     files_at: usize,
 }
 
 /// The module-level item names of one file, as `(scope, name)`, sorted and deduplicated.
 pub type ItemNames = Vec<(u32, String)>;
 
+/// What resolving other files' paths can read from one file beyond its module trees, with the
+/// digest of what builds those (see the module docs).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Outline {
+    /// Its [frame digest](frame_digest); `None` for a file that could not be parsed.
+    pub frame: Option<[u8; 16]>,
+    pub items: ItemNames,
+    /// Its `use` leaves, in order.
+    pub uses: Vec<UseOutline>,
+}
+
+/// Of one `use` leaf: what the import index of its file (`graph::import_slots`) reads.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseOutline {
+    pub scope: u32,
+    /// The name it binds (`None` for a glob and for `as _`).
+    pub name: Option<String>,
+    /// A glob's path (what `graph`'s resolver names in a message when the glob is external).
+    pub glob: Option<Segs>,
+}
+
 impl Snapshot {
     /// The snapshot in `dir` if there is one, intact and written under `key`.
     pub fn open(dir: &Path, key: &[u8; 32]) -> Option<Snapshot> {
         let body = read_file(dir, FILE_NAME, key)?;
         let (head, rest): (Head, &[u8]) = postcard::take_from_bytes(&body).ok()?;
-        let items_start = body.len() - rest.len();
-        let items_end = items_start.checked_add(usize::try_from(head.items_len).ok()?)?;
-        if items_end > body.len() {
+        let start = body.len() - rest.len();
+        let end = start.checked_add(usize::try_from(head.outlines_len).ok()?)?;
+        if end > body.len() {
             return None;
         }
         Some(Snapshot {
             structure: head.structure,
-            skeleton: head.skeleton,
+            layout: head.layout,
             hashes: head.hashes,
             body,
-            items_at: items_start..items_end,
-            files_at: items_end,
+            outlines_at: start..end,
+            files_at: end,
         })
     }
 
-    /// The module-level item names each of `files` (indices) had when the snapshot was
-    /// written (in the order asked), if they decode. Only these files' entries are decoded.
-    pub fn items(&self, files: &[usize]) -> Option<Vec<ItemNames>> {
-        let section = self.body.get(self.items_at.clone())?;
+    /// The outline each of `files` (indices) had when the snapshot was written (in the order
+    /// asked), if they decode. Only these files' entries are decoded.
+    pub fn outlines(&self, files: &[usize]) -> Option<Vec<Outline>> {
+        let section = self.body.get(self.outlines_at.clone())?;
         let (ends, blob): (Vec<u32>, &[u8]) = postcard::take_from_bytes(section).ok()?;
         if ends.len() != self.hashes.len() || !ends.is_sorted() {
             return None;
@@ -163,15 +186,22 @@ impl Resolutions {
     /// Whether these resolutions fit `parsed`: one `use` resolution per `use` leaf of every
     /// file, and counts that add up.
     pub fn fit(&self, parsed: &[Parsed]) -> bool {
+        self.fit_files(parsed)
+            && self.uses.iter().zip(parsed).all(|(uses, p)| match p {
+                Parsed::Ok { facts, .. } => uses.len() == facts.uses.len(),
+                Parsed::Failed(_) => uses.is_empty(),
+            })
+    }
+
+    /// Whether they have an entry for each of `parsed`'s files, and counts that add up (what
+    /// a run whose `use`s changed needs: it reads the `use` resolutions of changed files by
+    /// [`changes`], and checks the bounds).
+    pub fn fit_files(&self, parsed: &[Parsed]) -> bool {
         let sum = |k: usize| self.counts.iter().map(|c| c[k] as usize).sum::<usize>();
         self.uses.len() == parsed.len()
             && self.counts.len() == parsed.len()
             && (sum(0), sum(1), sum(2))
                 == (self.edges.len(), self.external.len(), self.unresolved.len())
-            && self.uses.iter().zip(parsed).all(|(uses, p)| match p {
-                Parsed::Ok { facts, .. } => uses.len() == facts.uses.len(),
-                Parsed::Failed(_) => uses.is_empty(),
-            })
     }
 }
 
@@ -188,14 +218,38 @@ pub fn item_names(facts: &FileFacts) -> ItemNames {
     names
 }
 
-/// The item names section: the end of each file's entry, then the entries (each file's
-/// [`ItemNames`], postcard).
-fn items_section(graph: &FactGraph) -> Option<Vec<u8>> {
+/// The outline of a file's facts (`None`: it could not be parsed).
+fn outline_of(facts: Option<&FileFacts>) -> Outline {
+    let Some(facts) = facts else {
+        return Outline {
+            frame: None,
+            items: Vec::new(),
+            uses: Vec::new(),
+        };
+    };
+    Outline {
+        frame: Some(frame_digest(facts)),
+        items: item_names(facts),
+        uses: facts
+            .uses
+            .iter()
+            .map(|u| UseOutline {
+                scope: u.scope,
+                name: if u.glob { None } else { u.name.clone() },
+                glob: u.glob.then(|| u.path.clone()),
+            })
+            .collect(),
+    }
+}
+
+/// The outlines section: the end of each file's entry, then the entries (each file's
+/// [`Outline`], postcard).
+fn outlines_section(graph: &FactGraph) -> Option<Vec<u8>> {
     let mut blob = Vec::new();
     let mut ends = Vec::with_capacity(graph.files.len());
     for f in &graph.files {
-        let names = item_names(&f.facts);
-        blob = postcard::to_extend(&names, blob).ok()?;
+        let outline = outline_of(f.parsed.then_some(&f.facts));
+        blob = postcard::to_extend(&outline, blob).ok()?;
         ends.push(u32::try_from(blob.len()).ok()?);
     }
     let mut out = postcard::to_allocvec(&ends).ok()?;
@@ -203,25 +257,117 @@ fn items_section(graph: &FactGraph) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Writes the snapshot of `graph`, resolved over `structure` (whose [skeleton](skeleton_digest)
-/// is `skeleton`), its files' contents having `hashes`, its `use` leaves having resolved as
-/// `memo` says. Every file's item names are read from its facts (present in a lean file too).
+/// How the files whose content changed since a snapshot differ from their [`Outline`]s in it,
+/// when only module-level item names and `use`s did (see `graph::Renamed`, which reads this).
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Names whose lookup may answer otherwise, whatever the `use`s resolve to: module-level
+    /// items added or removed (by scope), and names a scope binds by `use` in one version
+    /// only.
+    pub names: HashSet<String>,
+    /// By file: its `use` leaves are not the snapshot's one for one (their results are
+    /// compared through `pairs`, not by index).
+    pub reshaped: Vec<bool>,
+    /// `use`s of reshaped files to compare with the snapshot's, as `(file, index now, index
+    /// then)`: for each `(scope, name)` both versions bind, the `use` each binds it to; and
+    /// each glob `use`, matched in order within its scope. Sorted.
+    pub pairs: Vec<(usize, usize, usize)>,
+}
+
+/// The [`Changes`] since snapshot `s` of the files whose content changed (`unchanged` false);
+/// `None` when one of them changed otherwise (its frame: inline modules, `mod`s; or its glob
+/// `use`s' paths), or when the snapshot cannot give their outlines.
+pub fn changes(s: &Snapshot, parsed: &[Parsed], unchanged: &[bool]) -> Option<Changes> {
+    let changed: Vec<usize> = (0..parsed.len())
+        .filter(|&i| !unchanged.get(i).copied().unwrap_or(false))
+        .collect();
+    let before = s.outlines(&changed)?;
+    let mut out = Changes {
+        reshaped: vec![false; parsed.len()],
+        ..Changes::default()
+    };
+    for (&i, then) in changed.iter().zip(before) {
+        let now = outline_of(match &parsed[i] {
+            Parsed::Ok { facts, .. } => Some(facts),
+            Parsed::Failed(_) => None,
+        });
+        if now.frame != then.frame {
+            return None;
+        }
+        let (a, b): (BTreeSet<_>, BTreeSet<_>) =
+            (then.items.iter().collect(), now.items.iter().collect());
+        out.names
+            .extend(a.symmetric_difference(&b).map(|(_, n)| n.clone()));
+        if now.uses == then.uses {
+            continue;
+        }
+        out.reshaped[i] = true;
+        let (bound_now, globs_now) = slots(&now.uses);
+        let (bound_then, globs_then) = slots(&then.uses);
+        // What a glob brings into scope is not one name: the same globs, in the same order,
+        // or everything is resolved again.
+        if globs_now.len() != globs_then.len() {
+            return None;
+        }
+        for (scope, list) in &globs_now {
+            let other = globs_then.get(scope)?;
+            let same_paths = list.len() == other.len()
+                && list
+                    .iter()
+                    .zip(other)
+                    .all(|(&n, &t)| now.uses[n].glob == then.uses[t].glob);
+            if !same_paths {
+                return None;
+            }
+            out.pairs
+                .extend(list.iter().zip(other).map(|(&n, &t)| (i, n, t)));
+        }
+        for (key, &n) in &bound_now {
+            match bound_then.get(key) {
+                Some(&t) => out.pairs.push((i, n, t)),
+                None => {
+                    out.names.insert(key.1.to_string());
+                }
+            }
+        }
+        for key in bound_then.keys() {
+            if !bound_now.contains_key(key) {
+                out.names.insert(key.1.to_string());
+            }
+        }
+    }
+    out.pairs.sort_unstable();
+    Some(out)
+}
+
+/// The import index of the `use`s of an outline (see `graph::import_slots`).
+fn slots(uses: &[UseOutline]) -> super::graph::ImportSlots<'_> {
+    super::graph::import_slots(
+        uses.iter()
+            .map(|u| (u.scope, u.name.as_deref(), u.glob.is_some())),
+    )
+}
+
+/// Writes the snapshot of `graph`, resolved over `structure` (whose [layout](layout) is
+/// `layout`), its files' contents having `hashes`, its `use` leaves having resolved as `memo`
+/// says. Every file's outline is read from its facts (present in a lean file too).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn save(
     dir: &Path,
     key: &[u8; 32],
     structure: &Structure,
-    skeleton: &Structure,
+    layout: &Structure,
     hashes: &[Option<ContentHash>],
     graph: &FactGraph,
     memo: &Memo,
 ) -> io::Result<()> {
-    let items = items_section(graph).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidData))?;
+    let outlines =
+        outlines_section(graph).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidData))?;
     let head = Head {
         structure: *structure,
-        skeleton: *skeleton,
+        layout: *layout,
         hashes: hashes.to_vec(),
-        items_len: items.len() as u64,
+        outlines_len: outlines.len() as u64,
     };
     let mut counts = vec![[0u32; 3]; graph.files.len()];
     let mut count = |file: u32, k: usize| match counts.get_mut(file as usize) {
@@ -254,7 +400,7 @@ pub(super) fn save(
         let invalid = |_| io::Error::from(io::ErrorKind::InvalidData);
         let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
         postcard::to_io(&head, &mut buffered).map_err(invalid)?;
-        io::Write::write_all(&mut buffered, &items)?;
+        io::Write::write_all(&mut buffered, &outlines)?;
         postcard::to_io(&all, &mut buffered).map_err(invalid)?;
         io::Write::flush(&mut buffered)
     })
@@ -262,21 +408,35 @@ pub(super) fn save(
 }
 
 /// The structure of a repository: its packages, and every file's path and interface digest
-/// (`None`: it could not be parsed). With every file's skeleton digest instead, the
-/// repository's skeleton.
+/// (`None`: it could not be parsed).
 pub fn structure(
     packages: &[Package],
     files: &[String],
     interfaces: &[Option<[u8; 16]>],
 ) -> Structure {
+    digest_of(packages, files, Some(interfaces))
+}
+
+/// The layout of a repository: its packages and every file's path.
+pub fn layout(packages: &[Package], files: &[String]) -> Structure {
+    digest_of(packages, files, None)
+}
+
+fn digest_of(
+    packages: &[Package],
+    files: &[String],
+    interfaces: Option<&[Option<[u8; 16]>]>,
+) -> Structure {
     let mut h = blake3::Hasher::new();
     let packages = postcard::to_allocvec(packages).unwrap_or_default();
     put(&mut h, &packages);
-    for (path, interface) in files.iter().zip(interfaces) {
+    h.update(&[u8::from(interfaces.is_some())]);
+    for (i, path) in files.iter().enumerate() {
         put(&mut h, path.as_bytes());
-        match interface {
-            Some(d) => put(&mut h, d),
-            None => put(&mut h, b"unparsed"),
+        match interfaces.map(|all| all.get(i).copied().flatten()) {
+            Some(Some(d)) => put(&mut h, &d),
+            Some(None) => put(&mut h, b"unparsed"),
+            None => {}
         }
     }
     *h.finalize().as_bytes()
@@ -287,50 +447,11 @@ pub fn interfaces(parsed: &[Parsed]) -> Vec<Option<[u8; 16]>> {
     parsed.iter().map(Parsed::interface).collect()
 }
 
-/// The skeleton digest of every parsed file (as the cache gave it, else computed).
-pub fn skeletons(parsed: &[Parsed]) -> Vec<Option<[u8; 16]>> {
-    parsed.iter().map(Parsed::skeleton).collect()
-}
-
 /// A digest of what resolving any file's paths can read from this file's facts: its scopes,
 /// `mod` declarations, `use` leaves and module-level item names, in order, without spans
 /// (what `graph`'s module trees and resolver read; a change there must change this).
 pub fn interface_digest(facts: &FileFacts) -> [u8; 16] {
-    digests(facts).0
-}
-
-/// The [interface digest](interface_digest) without the item names: what builds the module
-/// trees and the import indexes (scopes, `mod`s, `use`s).
-pub fn skeleton_digest(facts: &FileFacts) -> [u8; 16] {
-    digests(facts).1
-}
-
-/// The interface and skeleton digests of `facts`, in one pass.
-pub fn digests(facts: &FileFacts) -> ([u8; 16], [u8; 16]) {
-    let mut h = blake3::Hasher::new();
-    let opt = |h: &mut blake3::Hasher, s: Option<&str>| match s {
-        Some(s) => {
-            h.update(&[1]);
-            put(h, s.as_bytes());
-        }
-        None => {
-            h.update(&[0]);
-        }
-    };
-    h.update(&(facts.scopes.len() as u64).to_le_bytes());
-    for s in &facts.scopes {
-        h.update(&s.parent.map_or(u64::MAX, u64::from).to_le_bytes());
-        put(&mut h, s.name.as_bytes());
-        opt(&mut h, s.path_attr.as_deref());
-        h.update(&[u8::from(s.test)]);
-    }
-    h.update(&(facts.mods.len() as u64).to_le_bytes());
-    for m in &facts.mods {
-        h.update(&m.scope.to_le_bytes());
-        put(&mut h, m.name.as_bytes());
-        opt(&mut h, m.path_attr.as_deref());
-        h.update(&[u8::from(m.test), u8::from(m.public)]);
-    }
+    let mut h = frame_hasher(facts);
     h.update(&(facts.uses.len() as u64).to_le_bytes());
     for u in &facts.uses {
         h.update(&u.scope.to_le_bytes());
@@ -338,21 +459,58 @@ pub fn digests(facts: &FileFacts) -> ([u8; 16], [u8; 16]) {
         for seg in u.path.iter() {
             put(&mut h, seg.as_bytes());
         }
-        opt(&mut h, u.name.as_deref());
+        put_opt(&mut h, u.name.as_deref());
         h.update(&[u8::from(u.glob), u8::from(u.public), u8::from(u.test)]);
     }
-    let skeleton = short(&h);
     for it in facts.items.iter().filter(|it| names_in_module(it)) {
         h.update(&it.scope.to_le_bytes());
         put(&mut h, it.name.as_bytes());
     }
-    (short(&h), skeleton)
+    short(&h)
+}
+
+/// A digest of the *frame* of a file's facts: its inline module scopes and `mod` declarations,
+/// in order (what `graph`'s module trees are built of; a change there must change this).
+pub fn frame_digest(facts: &FileFacts) -> [u8; 16] {
+    short(&frame_hasher(facts))
+}
+
+/// A hasher fed with the frame of `facts` (see [`frame_digest`]).
+fn frame_hasher(facts: &FileFacts) -> blake3::Hasher {
+    let mut h = blake3::Hasher::new();
+    h.update(&(facts.scopes.len() as u64).to_le_bytes());
+    for s in &facts.scopes {
+        h.update(&s.parent.map_or(u64::MAX, u64::from).to_le_bytes());
+        put(&mut h, s.name.as_bytes());
+        put_opt(&mut h, s.path_attr.as_deref());
+        h.update(&[u8::from(s.test)]);
+    }
+    h.update(&(facts.mods.len() as u64).to_le_bytes());
+    for m in &facts.mods {
+        h.update(&m.scope.to_le_bytes());
+        put(&mut h, m.name.as_bytes());
+        put_opt(&mut h, m.path_attr.as_deref());
+        h.update(&[u8::from(m.test), u8::from(m.public)]);
+    }
+    h
 }
 
 fn short(h: &blake3::Hasher) -> [u8; 16] {
     let mut out = [0u8; 16];
     out.copy_from_slice(&h.finalize().as_bytes()[..16]);
     out
+}
+
+fn put_opt(h: &mut blake3::Hasher, s: Option<&str>) {
+    match s {
+        Some(s) => {
+            h.update(&[1]);
+            put(h, s.as_bytes());
+        }
+        None => {
+            h.update(&[0]);
+        }
+    }
 }
 
 fn put(h: &mut blake3::Hasher, bytes: &[u8]) {
