@@ -15,8 +15,9 @@ use super::model::ItemKindFact;
 pub struct Header {
     pub kind: ItemKindFact,
     pub name: String,
-    /// Normalised tokens of the header.
-    pub tokens: Vec<String>,
+    /// Normalised tokens of the header (in one allocation: headers are decoded for every
+    /// pub item of every file on every run).
+    pub tokens: crate::facts::model::Segs,
     /// The header as one line of text (tokens joined for display).
     pub text: String,
     /// Struct fields (`None` when the declaration lists none): pub fields only for code,
@@ -103,7 +104,7 @@ pub fn header_of(node: Node, source: &[u8]) -> Option<Header> {
         kind,
         name,
         text: display(&tokens),
-        tokens,
+        tokens: crate::facts::model::Segs::new(&tokens),
         fields,
         variants,
     })

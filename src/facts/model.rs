@@ -291,8 +291,10 @@ pub struct ItemFact {
     pub is_async: bool,
     pub is_unsafe: bool,
     pub has_doc: bool,
-    /// Paths of the attributes on the item, joined with `::` (`derive`, `tracing::instrument`).
-    pub attrs: Vec<String>,
+    /// Paths of the attributes on the item, each joined with `::` (`derive`,
+    /// `tracing::instrument`), in one allocation (items are decoded for every file on every
+    /// run: a `Vec<String>` here was an allocation per attribute).
+    pub attrs: Segs,
     /// Declared inside a fn body / block (not visible at module level).
     pub in_block: bool,
     /// An associated item inside an `impl` or `trait` block.

@@ -1019,7 +1019,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             Some(n) if kind != ItemKindFact::Impl => node_text(src, n),
             _ => String::new(),
         };
-        let attrs = p.map(|p| p.attrs.clone()).unwrap_or_default();
+        let attrs = p.map(|p| Segs::new(&p.attrs)).unwrap_or_default();
         let has_doc = p.is_some_and(|p| p.doc);
         let item_span = self.sp.node(self.src, node);
         let visibility = self.visibility(node);

@@ -3,13 +3,13 @@
 use super::errors;
 use super::glob;
 use super::pattern::{self, PatternKind};
-use super::query;
 use super::{at_or_default, Ctx};
 use crate::spec::model::{
     At, CompiledQueries, Contract, ContractKind, ExportTarget, Forbid, Invariant, PathPattern,
     Require, Severity, SpecSpan,
 };
 use crate::spec::raw::{RawContract, RawForbid, RawInvariant, RawList, RawQuery, RawRequire};
+use crate::spec::SpecError;
 
 const SEVERITIES: &[(&str, Severity)] =
     &[("error", Severity::Error), ("warning", Severity::Warning)];
@@ -29,6 +29,13 @@ fn context(kind: &str, id: Option<&At<String>>, index: usize) -> String {
     }
 }
 
+/// Every `query:` text of the spec's invariants, in order.
+pub(super) fn query_texts(raw: &[RawInvariant]) -> Vec<&RawQuery> {
+    raw.iter()
+        .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
+        .collect()
+}
+
 impl Ctx<'_> {
     pub(super) fn invariants(&mut self, raw: &[RawInvariant]) -> Vec<Invariant> {
         let mut seen = Vec::new();
@@ -38,14 +45,14 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// Compiles every `query:` of the spec, in order, as the one query the parse will run;
-    /// a query that does not compile is reported at its exact place.
-    pub(super) fn compile_queries(&mut self, raw: &[RawInvariant]) -> Option<CompiledQueries> {
-        let raws: Vec<&RawQuery> = raw
-            .iter()
-            .filter_map(|i| i.forbid.as_ref()?.query.as_ref())
-            .collect();
-        match query::compile_all(self.source, &raws) {
+    /// The spec's queries compiled as the one query the parse will run (by
+    /// `query::compile_all` over [`query_texts`]); a query that does not compile is reported
+    /// at its exact place.
+    pub(super) fn compiled_queries(
+        &mut self,
+        compiled: Result<Option<tree_sitter::Query>, Vec<SpecError>>,
+    ) -> Option<CompiledQueries> {
+        match compiled {
             Ok(compiled) => compiled.map(|q| CompiledQueries(std::sync::Arc::new(q))),
             Err(errors) => {
                 for error in errors {
