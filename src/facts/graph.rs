@@ -1504,10 +1504,18 @@ impl<'a> Resolver<'a> {
                     .copied()
                 {
                     Some(u) => (self.resolve_use(file, u, 0), None),
-                    None => self.resolve_path(file, r.scope, &r.path.to_vec(), None, 0),
+                    None => r
+                        .path
+                        .with_slice(|path| self.resolve_path(file, r.scope, path, None, 0)),
                 },
-                RefKind::ExternCrate => (self.extern_crate(file, r.scope, &r.path.to_vec()), None),
-                _ => self.resolve_path(file, r.scope, &r.path.to_vec(), None, 0),
+                RefKind::ExternCrate => (
+                    r.path
+                        .with_slice(|path| self.extern_crate(file, r.scope, path)),
+                    None,
+                ),
+                _ => r
+                    .path
+                    .with_slice(|path| self.resolve_path(file, r.scope, path, None, 0)),
             };
             let test = file_test || r.test;
             match res {
@@ -1612,8 +1620,9 @@ impl<'a> Resolver<'a> {
         }
         in_progress.store(true, Ordering::Relaxed);
         let use_fact = &self.facts(file).uses[u];
-        let path = use_fact.path.to_vec();
-        let (r, _) = self.resolve_path(file, use_fact.scope, &path, Some(u), depth + 1);
+        let (r, _) = use_fact
+            .path
+            .with_slice(|path| self.resolve_path(file, use_fact.scope, path, Some(u), depth + 1));
         in_progress.store(false, Ordering::Relaxed);
         memo.get_or_init(|| r).clone()
     }

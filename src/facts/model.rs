@@ -80,6 +80,23 @@ impl Segs {
         self.iter().collect()
     }
 
+    /// Calls `f` with the segments as a slice, held on the stack for paths of up to 16
+    /// segments (resolution reads every path of every file as a slice: a vector each was an
+    /// allocation per path).
+    pub fn with_slice<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+        const ON_STACK: usize = 16;
+        let mut buf = [""; ON_STACK];
+        let mut n = 0;
+        for seg in self.iter() {
+            if n == ON_STACK {
+                return f(&self.to_vec());
+            }
+            buf[n] = seg;
+            n += 1;
+        }
+        f(&buf[..n])
+    }
+
     /// The segments joined by `sep` (`"::"` to show the path as written).
     pub fn join(&self, sep: &str) -> String {
         self.0.replace(SEP, sep)
@@ -385,6 +402,14 @@ mod tests {
             (one.len(), one.first(), one.last()),
             (1, Some("unwrap"), Some("unwrap"))
         );
+
+        // As a slice, on the stack or (past 16 segments) not.
+        for n in [0, 1, 15, 16, 17, 40] {
+            let segs: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+            let p = Segs::new(&segs);
+            assert_eq!(p.with_slice(|s| s.join("/")), segs.join("/"), "{n}");
+            assert_eq!(p.with_slice(|s| s.len()), n);
+        }
     }
 
     /// Paths order as their segment lists do (the separator sorts before any character a

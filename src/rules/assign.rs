@@ -3,7 +3,7 @@
 //! reported at both globs.
 
 use crate::facts::FactGraph;
-use crate::spec::model::Glob;
+use crate::spec::model::{Glob, GlobCandidate};
 use crate::spec::{Spec, SpecError};
 
 /// The boundary (index into `spec.boundaries`) of each file of the graph.
@@ -23,8 +23,13 @@ impl Assignment {
 pub fn assign(spec: &Spec, graph: &FactGraph) -> Result<Assignment, Vec<SpecError>> {
     let mut errors = Vec::new();
     let mut boundary = Vec::with_capacity(graph.files.len());
-    for file in &graph.files {
-        match owner(spec, &file.path) {
+    // Every file against every boundary's globs (~150k matches on the large corpus: ~8 ms of
+    // a one-file check on one thread), in parallel; the results in file order.
+    let owners = crate::facts::par::map(graph.files.len(), graph.threads, |i| {
+        owner(spec, &graph.files[i].path)
+    });
+    for owned in owners {
+        match owned {
             Ok(b) => boundary.push(b),
             Err(e) => {
                 errors.push(*e.error);
@@ -55,11 +60,13 @@ pub struct Tie {
 pub fn owner(spec: &Spec, path: &str) -> Result<Option<usize>, Tie> {
     let mut best: Option<(usize, &Glob)> = None;
     let mut tie: Option<(usize, &Glob)> = None;
+    // The path split into its parts once, not once per glob.
+    let candidate = GlobCandidate::new(path);
     for (bi, b) in spec.boundaries.iter().enumerate() {
         let Some(glob) = b
             .paths
             .iter()
-            .filter(|g| g.matcher.is_match(path))
+            .filter(|g| g.matches(&candidate))
             .max_by_key(|g| g.specificity)
         else {
             continue;

@@ -108,6 +108,23 @@ pub struct Glob {
     pub specificity: (usize, usize),
 }
 
+/// A path split into its parts once, to be matched against many [`Glob`]s.
+pub struct GlobCandidate<'a>(globset::Candidate<'a>);
+
+impl<'a> GlobCandidate<'a> {
+    /// `path`, relative to the spec root.
+    pub fn new(path: &'a str) -> Self {
+        GlobCandidate(globset::Candidate::new(path))
+    }
+}
+
+impl Glob {
+    /// Whether the glob matches the path.
+    pub fn matches(&self, path: &GlobCandidate<'_>) -> bool {
+        self.matcher.is_match_candidate(&path.0)
+    }
+}
+
 /// A boundary: a named part of the system and what it may depend on.
 #[derive(Debug, Clone)]
 pub struct Boundary {
