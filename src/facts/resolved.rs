@@ -60,7 +60,8 @@ pub struct Resolutions {
     pub(super) uses: Memo,
     /// Per file: how many edges, external uses and unresolved paths it has.
     pub(super) counts: Vec<[u32; 3]>,
-    #[serde(deserialize_with = "edges::decode")]
+    /// Not encoded with the rest: a section of fixed-width records after it (see [`edges`]).
+    #[serde(skip)]
     pub(super) edges: Vec<Edge>,
     pub(super) external: Vec<ExternalUse>,
     pub(super) unresolved: Vec<Unresolved>,
@@ -71,24 +72,20 @@ pub struct Resolutions {
 struct ResolutionsRef<'g> {
     uses: &'g Memo,
     counts: &'g [[u32; 3]],
-    #[serde(serialize_with = "edges::encode")]
-    edges: &'g [Edge],
     external: &'g [ExternalUse],
     unresolved: &'g [Unresolved],
 }
 
-/// The edges, by far the snapshot's largest part (~200k on the large corpus), as one byte
-/// string of fixed-width records: decoding them field by field through serde took ~20 ms of a
-/// one-file check's CPU; this is a loop over 33-byte records.
+/// The edges, by far the snapshot's largest part (~200k on the large corpus), are its last
+/// section: fixed-width records, written one by one (not gathered into a vector first) and
+/// read in one loop. Decoding them field by field through serde took ~20 ms of a one-file
+/// check's CPU.
 mod edges {
-    use serde::de::{Deserializer, Error, Visitor};
-    use serde::Serializer;
-
     use super::super::graph::Edge;
     use super::super::model::{RefKind, Span};
 
     /// Bytes per edge: eight `u32`s and one byte of kind and flags.
-    const RECORD: usize = 8 * 4 + 1;
+    pub(super) const RECORD: usize = 8 * 4 + 1;
 
     const KINDS: [RefKind; 6] = [
         RefKind::Use,
@@ -99,77 +96,59 @@ mod edges {
         RefKind::ExternCrate,
     ];
 
-    /// Writes `edges` as one byte string of [`RECORD`]-byte records.
-    pub(super) fn encode<S: Serializer>(edges: &&[Edge], s: S) -> Result<S::Ok, S::Error> {
-        let mut out = Vec::with_capacity(edges.len() * RECORD);
-        for e in edges.iter() {
-            for n in [
-                e.from,
-                e.to,
-                e.to_file,
-                e.reference,
-                e.span.start,
-                e.span.end,
-                e.span.line,
-                e.span.col,
-            ] {
-                out.extend_from_slice(&n.to_le_bytes());
-            }
-            let kind = KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8;
-            let flags = u8::from(e.test) | u8::from(e.via_use) << 1 | u8::from(e.repeats_use) << 2;
-            out.push(kind << 3 | flags);
+    /// One edge's record.
+    pub(super) fn record(e: &Edge) -> [u8; RECORD] {
+        let mut out = [0u8; RECORD];
+        let words = [
+            e.from,
+            e.to,
+            e.to_file,
+            e.reference,
+            e.span.start,
+            e.span.end,
+            e.span.line,
+            e.span.col,
+        ];
+        for (chunk, n) in out.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&n.to_le_bytes());
         }
-        s.serialize_bytes(&out)
+        let kind = KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8;
+        let flags = u8::from(e.test) | u8::from(e.via_use) << 1 | u8::from(e.repeats_use) << 2;
+        out[RECORD - 1] = kind << 3 | flags;
+        out
     }
 
-    /// Reads what [`encode`] wrote; an error for a byte string that is not whole records or
-    /// holds an unknown reference kind.
-    pub(super) fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Edge>, D::Error> {
-        d.deserialize_bytes(Bytes)
-    }
-
-    struct Bytes;
-
-    impl Visitor<'_> for Bytes {
-        type Value = Vec<Edge>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("edge records")
+    /// The edges of a section of records; `None` when it is not whole records or holds an
+    /// unknown reference kind.
+    pub(super) fn decode(bytes: &[u8]) -> Option<Vec<Edge>> {
+        if !bytes.len().is_multiple_of(RECORD) {
+            return None;
         }
-
-        fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<Edge>, E> {
-            if !bytes.len().is_multiple_of(RECORD) {
-                return Err(E::custom("truncated edge records"));
-            }
-            let word = |b: &[u8], i: usize| {
-                u32::from_le_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]])
-            };
-            bytes
-                .chunks_exact(RECORD)
-                .map(|r| {
-                    let tag = r[RECORD - 1];
-                    let kind = *KINDS
-                        .get(usize::from(tag >> 3))
-                        .ok_or_else(|| E::custom("unknown reference kind"))?;
-                    Ok(Edge {
-                        from: word(r, 0),
-                        to: word(r, 1),
-                        to_file: word(r, 2),
-                        kind,
-                        reference: word(r, 3),
-                        span: Span {
-                            start: word(r, 4),
-                            end: word(r, 5),
-                            line: word(r, 6),
-                            col: word(r, 7),
-                        },
-                        test: tag & 1 != 0,
-                        via_use: tag & 2 != 0,
-                        repeats_use: tag & 4 != 0,
-                    })
+        let word = |r: &[u8], i: usize| {
+            u32::from_le_bytes([r[i * 4], r[i * 4 + 1], r[i * 4 + 2], r[i * 4 + 3]])
+        };
+        bytes
+            .chunks_exact(RECORD)
+            .map(|r| {
+                let tag = r[RECORD - 1];
+                Some(Edge {
+                    from: word(r, 0),
+                    to: word(r, 1),
+                    to_file: word(r, 2),
+                    kind: *KINDS.get(usize::from(tag >> 3))?,
+                    reference: word(r, 3),
+                    span: Span {
+                        start: word(r, 4),
+                        end: word(r, 5),
+                        line: word(r, 6),
+                        col: word(r, 7),
+                    },
+                    test: tag & 1 != 0,
+                    via_use: tag & 2 != 0,
+                    repeats_use: tag & 4 != 0,
                 })
-                .collect()
-        }
+            })
+            .collect()
     }
 }
 
@@ -276,7 +255,10 @@ impl Snapshot {
 
     /// The resolutions, if they decode.
     pub fn resolutions(&self) -> Option<Resolutions> {
-        postcard::from_bytes(self.body.get(self.files_at..)?).ok()
+        let (mut resolutions, records): (Resolutions, &[u8]) =
+            postcard::take_from_bytes(self.body.get(self.files_at..)?).ok()?;
+        resolutions.edges = edges::decode(records)?;
+        Some(resolutions)
     }
 }
 
@@ -488,7 +470,6 @@ pub(super) fn save(
     let all = ResolutionsRef {
         uses: memo,
         counts: &counts,
-        edges: &graph.edges,
         external: &graph.external_uses,
         unresolved: &graph.unresolved,
     };
@@ -500,6 +481,9 @@ pub(super) fn save(
         postcard::to_io(&head, &mut buffered).map_err(invalid)?;
         io::Write::write_all(&mut buffered, &outlines)?;
         postcard::to_io(&all, &mut buffered).map_err(invalid)?;
+        for edge in &graph.edges {
+            io::Write::write_all(&mut buffered, &edges::record(edge))?;
+        }
         io::Write::flush(&mut buffered)
     })
     .map(|_| ())
@@ -726,25 +710,15 @@ mod tests {
                 repeats_use: i & 4 != 0,
             })
             .collect();
-        #[derive(Serialize)]
-        struct Out<'a> {
-            #[serde(serialize_with = "edges::encode")]
-            edges: &'a [Edge],
-        }
-        #[derive(Deserialize)]
-        struct In {
-            #[serde(deserialize_with = "edges::decode")]
-            edges: Vec<Edge>,
-        }
-        let bytes = postcard::to_allocvec(&Out { edges: &edges }).expect("encodes");
-        let back: In = postcard::from_bytes(&bytes).expect("decodes");
-        assert_eq!(back.edges, edges);
+        let bytes: Vec<u8> = edges.iter().flat_map(edges::record).collect();
+        assert_eq!(bytes.len(), edges.len() * edges::RECORD);
+        assert_eq!(edges::decode(&bytes), Some(edges.clone()));
         // A record cut short or an unknown kind is an error, never a guess.
-        assert!(postcard::from_bytes::<In>(&bytes[..bytes.len() - 1]).is_err());
+        assert_eq!(edges::decode(&bytes[..bytes.len() - 1]), None);
         let mut bad = bytes.clone();
         let last = bad.len() - 1;
         bad[last] = 7 << 3;
-        assert!(postcard::from_bytes::<In>(&bad).is_err());
+        assert_eq!(edges::decode(&bad), None);
     }
 
     #[test]
