@@ -529,6 +529,11 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
 ///   would read its references and bodies: a run that reads neither parses the few files whose
 ///   references it needs again, and that path is tested too).
 fn names_repo() -> tempfile::TempDir {
+    names_repo_with(64)
+}
+
+/// [`names_repo`] with `fill` more files.
+fn names_repo_with(fill: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let files: &[(&str, &str)] = &[
@@ -575,9 +580,9 @@ fn names_repo() -> tempfile::TempDir {
         fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         fs::write(path, text).expect("write");
     }
-    let fill: String = (0..64).map(|i| format!("pub mod fill{i};\n")).collect();
-    append(root, "src/lib.rs", &fill);
-    for i in 0..64 {
+    let mods: String = (0..fill).map(|i| format!("pub mod fill{i};\n")).collect();
+    append(root, "src/lib.rs", &mods);
+    for i in 0..fill {
         let text = format!("pub fn f{i}() {{\n    crate::b::sub::deep();\n}}\n");
         fs::write(root.join(format!("src/fill{i}.rs")), text).expect("write");
     }
@@ -880,4 +885,34 @@ fn a_mod_declaration_added_resolves_everything_again() {
         resolution_of(&after),
         resolution_of(&build(root, &BuildOptions::default()))
     );
+}
+
+/// A run in names mode leaves the snapshot as it was (writing it would cost that run as much
+/// as its first pass); the second such run over the same snapshot rewrites it, so that the
+/// runs after it take every file's resolution from the snapshot again.
+#[test]
+fn the_second_run_in_names_mode_rewrites_the_snapshot() {
+    // Enough files that two resolved again do not make the first run rewrite it anyway.
+    let dir = names_repo_with(160);
+    let root = dir.path();
+    let primed = build(root, &options(root));
+    let files = primed.files.len();
+    append(root, "src/e.rs", "pub use crate::b::sub as newname;\n");
+    let first = build(root, &focused(root, &["src/e.rs"]));
+    assert_eq!(first.cache.resolutions_reused, files - 2);
+    let second = build(root, &focused(root, &["src/e.rs"]));
+    assert_eq!(
+        second.cache.resolutions_reused,
+        files - 2,
+        "still names mode"
+    );
+    let third = build(root, &focused(root, &["src/e.rs"]));
+    assert_eq!(
+        third.cache.resolutions_reused, files,
+        "the new structure's snapshot"
+    );
+    let full = build(root, &BuildOptions::default());
+    for run in [&first, &second, &third] {
+        assert_eq!(resolution_of(run), resolution_of(&full));
+    }
 }

@@ -482,15 +482,24 @@ pub fn build_deferred(
     }
     let mut pending = None;
     if let (Some(dir), Some(structure), Some(layout)) = (&options.cache_dir, structure, layout) {
-        // Written after a full resolution that a snapshot on disk does not already hold, or
-        // when the files resolved again since it was written add up (as for the facts cache).
+        // Written after a full resolution that a snapshot on disk does not already hold; when
+        // the files resolved again since it was written add up (as for the facts cache); or on
+        // the second run in names mode over the same snapshot (the first leaves a mark): until
+        // the snapshot holds the new structure, every focused run resolves every `use` again
+        // (~30 ms on the large corpus), and writing it costs about as much, once.
         let fresh = graph.files.len() - reused.unwrap_or(0);
         let stale = match &snapshot {
             Some(s) => s.structure != structure || s.hashes != read_as,
             None => true,
         };
-        if stale && (reused.is_none() || needs_rewrite(fresh, graph.files.len(), graph.files.len()))
-        {
+        let names_mode = renamed && reused.is_some();
+        let rewrite = reused.is_none()
+            || needs_rewrite(fresh, graph.files.len(), graph.files.len())
+            || (names_mode
+                && snapshot
+                    .as_ref()
+                    .is_some_and(|s| resolved::seen_in_names_mode(dir, &s.structure)));
+        if stale && rewrite {
             pending = Some(PendingSnapshot {
                 dir: dir.clone(),
                 key: snapshot_key,

@@ -32,7 +32,9 @@
 //! the facts cache's filter of each file's reference segments, [`ref_filter`], tells without
 //! reading the references). Any other change — a `mod` or an inline module added, renamed or
 //! removed, a file added or deleted, a manifest edited, a glob import added, removed or
-//! resolving otherwise — resolves everything again, and the snapshot is rewritten.
+//! resolving otherwise — resolves everything again, and the snapshot is rewritten. A run in
+//! names mode leaves the snapshot as it was and marks it ([`seen_in_names_mode`]); the second
+//! one over the same snapshot rewrites it.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -488,6 +490,21 @@ pub(super) fn save(
     })
     .map(|_| ())
 }
+
+/// Whether a run in names mode over the snapshot of structure `structure` came before this
+/// one; if not, marks that one did (in `<dir>/resolved-v1-names`, which holds the structure
+/// digest of the snapshot last used so). Only decides when the snapshot is rewritten: a lost
+/// or foreign mark costs one rewrite more or less, never a wrong result.
+pub fn seen_in_names_mode(dir: &Path, structure: &Structure) -> bool {
+    let mark = dir.join(NAMES_MARK);
+    if std::fs::read(&mark).is_ok_and(|seen| seen == structure[..]) {
+        return true;
+    }
+    let _ = std::fs::write(&mark, structure);
+    false
+}
+
+const NAMES_MARK: &str = "resolved-v1-names";
 
 /// The structure of a repository: its packages, and every file's path and interface digest
 /// (`None`: it could not be parsed).
