@@ -372,7 +372,7 @@ pub fn assemble(
 
 /// The resolution of every file by an earlier run over the same structure (see `resolved`),
 /// and which files it still holds for (their content is unchanged); or, with `renamed`, over
-/// a structure that differs from today's by module-level item names only.
+/// a structure that differs from today's by module-level item names and `use`s only.
 pub struct Prior<'a> {
     pub resolutions: super::resolved::Resolutions,
     pub reusable: Vec<bool>,
@@ -628,6 +628,10 @@ pub(super) struct Assembled {
     pub memo: Memo,
     /// How many files' results were taken from the prior (`None` without one).
     pub reused: Option<usize>,
+    /// Every resolvable file's paths were resolved or taken from the prior (false when the
+    /// references of a file read without them could not be read again: such a graph must
+    /// not become a snapshot, which would hold that file's results as empty).
+    pub complete: bool,
 }
 
 /// [`assemble`], taking the resolution of the files `prior` marks reusable from it instead of
@@ -702,13 +706,14 @@ pub(super) fn assemble_with(
         lean_refs: None,
     };
     Trees::new(&mut g).build();
-    let (memo, reused) = resolve_all(&mut g, prior);
+    let (memo, reused, complete) = resolve_all(&mut g, prior);
     g.warnings.sort();
     g.warnings.dedup();
     Assembled {
         graph: g,
         memo,
         reused,
+        complete,
     }
 }
 
@@ -1131,8 +1136,9 @@ pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
 /// With a prior whose item names changed ([`Renamed`]), the first pass is run, and the files
 /// whose results may differ are resolved (their references read first when they were not).
-/// Gives the memo and how many files' results were taken from the prior.
-fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>) {
+/// Gives the memo, how many files' results were taken from the prior, and whether every
+/// file's paths were resolved (see [`Assembled::complete`]).
+fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool) {
     let externs = extern_tables(g);
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
@@ -1229,6 +1235,7 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
             f.facts.refs = refs;
         }
     }
+    let complete = unreadable.is_empty();
     for fid in unreadable {
         let path = g.files[fid].path.clone();
         g.warnings.push(Warning::new(
@@ -1277,7 +1284,7 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
     g.external_uses = external;
     g.unresolved = unresolved;
     let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
-    (memo, reused)
+    (memo, reused, complete)
 }
 
 /// Whether every module and file a snapshot's resolutions name exists in `g`.

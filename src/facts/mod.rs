@@ -461,6 +461,7 @@ pub fn build_deferred(
         mut graph,
         memo,
         reused,
+        complete,
     } = graph::assemble_with(
         root.to_path_buf(),
         rust_files,
@@ -499,7 +500,7 @@ pub fn build_deferred(
                 && snapshot
                     .as_ref()
                     .is_some_and(|s| resolved::seen_in_names_mode(dir, &s.structure)));
-        if stale && rewrite {
+        if stale && rewrite && complete {
             pending = Some(PendingSnapshot {
                 dir: dir.clone(),
                 key: snapshot_key,
@@ -685,6 +686,73 @@ mod tests {
         assert!(needs_rewrite(0, 3642, 3643), "a file gone");
         assert!(needs_rewrite(3643, 3643, 0), "no cache yet");
         assert!(!needs_rewrite(0, 0, 0), "nothing to cache");
+    }
+
+    /// A file whose references must be read again in names mode but cannot be (here: its
+    /// stamp says it is unchanged, the rest file with its references is gone, and its content
+    /// on disk is not the content the stamp vouches for) is warned about and left unresolved;
+    /// that run's graph must not become the snapshot, which would then give the file no
+    /// results, without a warning, whenever it has that content again.
+    #[test]
+    fn a_graph_missing_a_files_paths_is_not_saved_as_the_snapshot() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        let fill: String = (0..64).map(|i| format!("pub mod f{i};\n")).collect();
+        write("src/lib.rs", &format!("pub mod a;\npub mod b;\n{fill}"));
+        for i in 0..64 {
+            write(&format!("src/f{i}.rs"), "pub fn f() {}\n");
+        }
+        let a_text = "use crate::b::*;\npub fn run() {\n    helper::go();\n}\n";
+        write("src/a.rs", a_text);
+        write("src/b.rs", "pub fn existing() {}\n");
+        let cache_dir = root.join(".ribo-cache");
+        let full = BuildOptions {
+            cache_dir: Some(cache_dir.clone()),
+            ..BuildOptions::default()
+        };
+        build(root, &full);
+        // `b.rs` gains `helper`, which `a.rs` writes: names mode must resolve `a.rs` again.
+        write("src/b.rs", "pub fn existing() {}\npub fn helper() {}\n");
+        // `a.rs` changes, but the stamps say it did not (its new stamp, its old hash), and its
+        // references are not in the cache any more.
+        write("src/a.rs", &format!("{a_text}// changed\n"));
+        let meta = std::fs::metadata(root.join("src/a.rs")).expect("stat");
+        let stamp = stamps::Stamp::of(&meta);
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+        let old_hash = cache::content_hash(a_text.as_bytes());
+        stamps::Stamps::save(
+            &cache_dir,
+            &cache::cache_key(&[]),
+            &[("src/a.rs", stamp, Some(old_hash))],
+            later,
+        )
+        .expect("stamps");
+        std::fs::remove_file(cache_dir.join("facts-v1-rest.bin")).expect("rest file");
+        let snapshot = cache_dir.join("resolved-v1.bin");
+        let before = std::fs::read(&snapshot).expect("snapshot");
+        let focused = BuildOptions {
+            bodies_for: Some(["src/b.rs".to_string()].into_iter().collect()),
+            ..full
+        };
+        let g = build(root, &focused);
+        assert!(
+            g.warnings
+                .iter()
+                .any(|w| w.path == "src/a.rs" && w.message.contains("could not be read again")),
+            "{:?}",
+            g.warnings
+        );
+        assert!(g.cache.resolutions_reused > 0, "names mode");
+        assert_eq!(std::fs::read(&snapshot).expect("snapshot"), before);
     }
 
     #[test]

@@ -89,6 +89,7 @@ mod edges {
     /// Bytes per edge: eight `u32`s and one byte of kind and flags.
     pub(super) const RECORD: usize = 8 * 4 + 1;
 
+    /// Each kind by its code (see `record`).
     const KINDS: [RefKind; 6] = [
         RefKind::Use,
         RefKind::Path,
@@ -114,7 +115,15 @@ mod edges {
         for (chunk, n) in out.chunks_exact_mut(4).zip(words) {
             chunk.copy_from_slice(&n.to_le_bytes());
         }
-        let kind = KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8;
+        // Exhaustive: a new reference kind must be given a code here (and in `KINDS`).
+        let kind: u8 = match e.kind {
+            RefKind::Use => 0,
+            RefKind::Path => 1,
+            RefKind::MacroTokens => 2,
+            RefKind::MacroName => 3,
+            RefKind::Attribute => 4,
+            RefKind::ExternCrate => 5,
+        };
         let flags = u8::from(e.test) | u8::from(e.via_use) << 1 | u8::from(e.repeats_use) << 2;
         out[RECORD - 1] = kind << 3 | flags;
         out
