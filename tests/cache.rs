@@ -888,8 +888,9 @@ fn a_mod_declaration_added_resolves_everything_again() {
 }
 
 /// A run in names mode leaves the snapshot as it was (writing it would cost that run as much
-/// as its first pass); the second such run over the same snapshot rewrites it, so that the
-/// runs after it take every file's resolution from the snapshot again.
+/// as its first pass); the next such run over the same snapshot and the same code structure
+/// rewrites it, so that the runs after it take every file's resolution from the snapshot
+/// again. While each run sees another structure (edit after edit), none rewrites it.
 #[test]
 fn the_second_run_in_names_mode_rewrites_the_snapshot() {
     // Enough files that two resolved again do not make the first run rewrite it anyway.
@@ -897,6 +898,22 @@ fn the_second_run_in_names_mode_rewrites_the_snapshot() {
     let root = dir.path();
     let primed = build(root, &options(root));
     let files = primed.files.len();
+    let snapshot = root.join(".ribo-cache/resolved-v1.bin");
+    let primed_snapshot = fs::read(&snapshot).expect("snapshot");
+    for i in 0..3 {
+        append(root, "src/e.rs", &format!("pub fn item{i}() {{}}\n"));
+        let run = build(root, &focused(root, &["src/e.rs"]));
+        assert_eq!(
+            run.cache.resolutions_reused,
+            files - 1,
+            "names mode, edit {i}"
+        );
+    }
+    assert_eq!(
+        fs::read(&snapshot).expect("snapshot"),
+        primed_snapshot,
+        "not rewritten while each run saw another structure"
+    );
     append(root, "src/e.rs", "pub use crate::b::sub as newname;\n");
     let first = build(root, &focused(root, &["src/e.rs"]));
     assert_eq!(first.cache.resolutions_reused, files - 2);

@@ -485,9 +485,10 @@ pub fn build_deferred(
     if let (Some(dir), Some(structure), Some(layout)) = (&options.cache_dir, structure, layout) {
         // Written after a full resolution that a snapshot on disk does not already hold; when
         // the files resolved again since it was written add up (as for the facts cache); or on
-        // the second run in names mode over the same snapshot (the first leaves a mark): until
-        // the snapshot holds the new structure, every focused run resolves every `use` again
-        // (~30 ms on the large corpus), and writing it costs about as much, once.
+        // the second run in names mode over the same snapshot and the same new structure (the
+        // first leaves a mark): until the snapshot holds the new structure, every focused run
+        // resolves every `use` again (~30 ms on the large corpus), and writing it costs about
+        // as much, once (not on every other run while edit after edit changes the structure).
         let fresh = graph.files.len() - reused.unwrap_or(0);
         let stale = match &snapshot {
             Some(s) => s.structure != structure || s.hashes != read_as,
@@ -499,7 +500,7 @@ pub fn build_deferred(
             || (names_mode
                 && snapshot
                     .as_ref()
-                    .is_some_and(|s| resolved::seen_in_names_mode(dir, &s.structure)));
+                    .is_some_and(|s| resolved::seen_in_names_mode(dir, &s.structure, &structure)));
         if stale && rewrite && complete {
             pending = Some(PendingSnapshot {
                 dir: dir.clone(),

@@ -33,8 +33,8 @@
 //! reading the references). Any other change — a `mod` or an inline module added, renamed or
 //! removed, a file added or deleted, a manifest edited, a glob import added, removed or
 //! resolving otherwise — resolves everything again, and the snapshot is rewritten. A run in
-//! names mode leaves the snapshot as it was and marks it ([`seen_in_names_mode`]); the second
-//! one over the same snapshot rewrites it.
+//! names mode leaves the snapshot as it was and marks it ([`seen_in_names_mode`]); the next
+//! one over the same snapshot and the same code structure rewrites it.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -500,16 +500,18 @@ pub(super) fn save(
     .map(|_| ())
 }
 
-/// Whether a run in names mode over the snapshot of structure `structure` came before this
-/// one; if not, marks that one did (in `<dir>/resolved-v1-names`, which holds the structure
-/// digest of the snapshot last used so). Only decides when the snapshot is rewritten: a lost
-/// or foreign mark costs one rewrite more or less, never a wrong result.
-pub fn seen_in_names_mode(dir: &Path, structure: &Structure) -> bool {
+/// Whether the run before this one was in names mode over the same snapshot (of structure
+/// `then`) and the same code structure (`now`): the new structure held for two runs, so
+/// writing its snapshot pays (while edit after edit changes it, it would not). If not, marks
+/// this run (`<dir>/resolved-v1-names` holds both digests). Only decides when the snapshot is
+/// rewritten: a lost or foreign mark costs one rewrite more or less, never a wrong result.
+pub fn seen_in_names_mode(dir: &Path, then: &Structure, now: &Structure) -> bool {
     let mark = dir.join(NAMES_MARK);
-    if std::fs::read(&mark).is_ok_and(|seen| seen == structure[..]) {
+    let this: Vec<u8> = then.iter().chain(now).copied().collect();
+    if std::fs::read(&mark).is_ok_and(|seen| seen == this) {
         return true;
     }
-    let _ = std::fs::write(&mark, structure);
+    let _ = std::fs::write(&mark, &this);
     false
 }
 
