@@ -341,6 +341,15 @@ fn resolution_of(g: &FactGraph) -> String {
     )
 }
 
+/// Asserts that `g` resolved exactly as a full resolution of the code under `root` does.
+#[track_caller]
+fn assert_resolves_as_full(root: &Path, g: &FactGraph) {
+    assert_eq!(
+        resolution_of(g),
+        resolution_of(&build(root, &BuildOptions::default()))
+    );
+}
+
 /// Options of a run that reads the bodies of `files` only (changed mode).
 fn focused(root: &Path, files: &[&str]) -> BuildOptions {
     BuildOptions {
@@ -418,10 +427,7 @@ fn a_new_path_in_a_body_is_resolved_against_the_snapshot() {
         primed.edges.len() + 1,
         "the new path is an edge"
     );
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
 }
 
 #[test]
@@ -460,10 +466,7 @@ fn a_corrupt_snapshot_is_never_trusted() {
     let leaf = "src/consumer/nested/leaf.rs";
     let after = build(root, &focused(root, &[leaf]));
     assert_eq!(after.cache.resolutions_reused, 0);
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     for n in [0, 10, raw.len() - 1] {
         fs::write(&snapshot, &raw[..n]).expect("write");
         assert_eq!(
@@ -511,10 +514,7 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
     let after = build(root, &focused(root, &[&first]));
     assert_eq!(after.cache.resolutions_reused, primed.files.len() - 1);
     assert!(after.edges.iter().all(|e| !after.edge_path(e).is_empty()));
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
 }
 
 /// A crate whose paths reach names through globs and re-exports, for the item-name tests:
@@ -627,10 +627,7 @@ fn an_added_item_resolves_a_path_of_an_unchanged_file() {
     let text = fs::read_to_string(&b).expect("read");
     fs::write(&b, text.replace("pub fn helper() {}\n", "")).expect("write");
     let after = build(root, &focused(root, &["src/b.rs"]));
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     assert!(is_unresolved(&after, "src/a.rs", "helper::go"));
     assert_eq!(after.cache.resolutions_reused, primed.files.len() - 2);
 }
@@ -645,10 +642,7 @@ fn a_removed_item_leaves_a_path_of_an_unchanged_file_unresolved() {
     let text = fs::read_to_string(&b).expect("read");
     fs::write(&b, text.replace("pub fn existing() {}\n", "")).expect("write");
     let after = build(root, &focused(root, &["src/b.rs"]));
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     assert!(is_unresolved(&after, "src/a.rs", "existing::x"));
     assert!(after.cache.resolutions_reused > 0);
 }
@@ -661,10 +655,7 @@ fn an_item_change_follows_re_exports_into_other_files() {
     assert!(is_unresolved(&primed, "src/c.rs", "bee::call"));
     append(root, "src/f.rs", "pub fn thing() {}\n");
     let after = build(root, &focused(root, &["src/f.rs"]));
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     // `thing` is now found through `e.rs`'s glob, so `bee` names `f`, and so does `bee::call`
     // in `c.rs`, which does not write `thing` at all.
     assert!(has_edge(&after, "src/c.rs", "bee::call", "src/f.rs"));
@@ -682,10 +673,7 @@ fn an_item_change_under_a_glob_resolves_everything_again() {
     append(root, "src/x.rs", "pub fn sub() {}\n");
     let after = build(root, &focused(root, &["src/x.rs"]));
     assert_eq!(after.cache.resolutions_reused, 0);
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     assert!(is_unresolved(&after, "src/z.rs", "deep::w"));
 }
 
@@ -762,14 +750,13 @@ fn a_use_added_changed_or_removed_resolves_the_paths_that_see_it() {
     assert!(is_unresolved(&primed, "src/u.rs", "newname::deep"));
     let check = |edited: &str| {
         let after = build(root, &focused(root, &[edited]));
-        let full = build(root, &BuildOptions::default());
-        assert_eq!(resolution_of(&after), resolution_of(&full));
-        (after, full)
+        assert_resolves_as_full(root, &after);
+        after
     };
     // Added: `u.rs` now reaches `b::sub` through its glob of `e`. Only `e.rs` (edited) and
     // `u.rs` (which writes `newname`) are resolved again.
     append(root, "src/e.rs", "pub use crate::b::sub as newname;\n");
-    let (after, _) = check("src/e.rs");
+    let after = check("src/e.rs");
     assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
     assert_eq!(after.cache.resolutions_reused, files - 2);
     // Changed (the same name bound to something else), and another `use` added before it, so
@@ -781,12 +768,12 @@ fn a_use_added_changed_or_removed_resolves_the_paths_that_see_it() {
         "pub use crate::b::sub as newname;",
         "pub use crate::b::sub as another;\npub use crate::f as newname;",
     );
-    let (after, _) = check("src/e.rs");
+    let after = check("src/e.rs");
     assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/f.rs"));
     assert!(after.cache.resolutions_reused >= files - 2);
     // Removed.
     replace(root, "src/e.rs", "pub use crate::f as newname;\n", "");
-    let (after, _) = check("src/e.rs");
+    let after = check("src/e.rs");
     assert!(is_unresolved(&after, "src/u.rs", "newname::deep"));
     assert!(after.cache.resolutions_reused >= files - 2);
     // Renamed back, then pointed elsewhere in a file whose `use`s are otherwise the same, one
@@ -797,7 +784,7 @@ fn a_use_added_changed_or_removed_resolves_the_paths_that_see_it() {
         "pub use crate::b::sub as another;",
         "pub use crate::b::sub as newname;",
     );
-    let (after, _) = check("src/e.rs");
+    let after = check("src/e.rs");
     assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
     replace(
         root,
@@ -805,7 +792,7 @@ fn a_use_added_changed_or_removed_resolves_the_paths_that_see_it() {
         "crate::b::sub as newname",
         "crate::f as newname",
     );
-    let (after, _) = check("src/e.rs");
+    let after = check("src/e.rs");
     assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/f.rs"));
     assert!(after.cache.resolutions_reused >= files - 2);
 }
@@ -856,20 +843,14 @@ fn a_glob_use_added_resolves_everything_again() {
     append(root, "src/e.rs", "pub use crate::extra::*;\n");
     let after = build(root, &focused(root, &["src/e.rs"]));
     assert_eq!(after.cache.resolutions_reused, 0);
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
     assert!(has_edge(&after, "src/u.rs", "newname::deep", "src/b.rs"));
     // The same in a file that had no glob (`d.rs`).
     build(root, &options(root));
     append(root, "src/d.rs", "pub use crate::extra::*;\n");
     let after = build(root, &focused(root, &["src/d.rs"]));
     assert_eq!(after.cache.resolutions_reused, 0);
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
 }
 
 #[test]
@@ -881,10 +862,7 @@ fn a_mod_declaration_added_resolves_everything_again() {
     append(root, "src/e.rs", "pub mod ghost;\n");
     let after = build(root, &focused(root, &["src/e.rs"]));
     assert_eq!(after.cache.resolutions_reused, 0);
-    assert_eq!(
-        resolution_of(&after),
-        resolution_of(&build(root, &BuildOptions::default()))
-    );
+    assert_resolves_as_full(root, &after);
 }
 
 /// A run in names mode leaves the snapshot as it was (writing it would cost that run as much

@@ -381,14 +381,14 @@ pub struct Prior<'a> {
 
 /// Where the references of files read without them can be had.
 pub trait RefSource: Sync {
-    /// The references of each of `files` (`None`: they cannot be read any more, as when the
-    /// file changed during the run and the cache does not hold them), read on `threads`
-    /// threads.
-    fn refs(&self, files: &[FileId], threads: usize) -> Vec<Option<Vec<RefFact>>>;
-    /// Whether the references of file `file` may write a segment whose
+    /// The references of each of `files` (id and path; `None`: they cannot be read any more,
+    /// as when the file changed during the run and the cache does not hold them), read on
+    /// `threads` threads.
+    fn refs(&self, files: &[(FileId, &str)], threads: usize) -> Vec<Option<Vec<RefFact>>>;
+    /// Whether the references of file `file` (at `path`) may write a segment whose
     /// [hash](super::resolved::name_hash) is one of `names` (a filter: it may say yes wrongly,
     /// never no).
-    fn may_mention(&self, file: FileId, names: &[u64]) -> bool;
+    fn may_mention(&self, file: FileId, path: &str, names: &[u64]) -> bool;
 }
 
 /// A snapshot's structure differs from today's by module-level item names and `use`s only:
@@ -446,9 +446,10 @@ struct Closure<'n> {
 }
 
 impl Renamed<'_> {
-    /// The closure of the changed item names under the `use`s (see [`Renamed::close`]) and the
-    /// files it reaches; `None` when a glob `use` has a segment among them. Needs no `use`
-    /// resolution: computed while the first pass runs.
+    /// The closure of the changed names known before any `use` is resolved (items and
+    /// bindings added or removed) under the `use`s (see [`close`]) and the files it reaches;
+    /// `None` when a glob `use` has a segment among them. Needs no `use` resolution: computed
+    /// while the first pass runs.
     fn close_items<'n>(&'n self, g: &'n FactGraph) -> Option<Closure<'n>> {
         let mut names = Names::new(self.changes.names.iter().map(String::as_str));
         let mut touched = vec![false; g.files.len()];
@@ -474,7 +475,8 @@ impl Renamed<'_> {
         let hashes: Vec<u64> = new.iter().map(|n| super::resolved::name_hash(n)).collect();
         super::par::map(g.files.len(), threads, |fid| {
             if self.lean.get(fid).copied().unwrap_or(false) {
-                self.refs.may_mention(fid as FileId, &hashes)
+                self.refs
+                    .may_mention(fid as FileId, &g.files[fid].path, &hashes)
             } else {
                 g.files[fid]
                     .facts
@@ -1134,8 +1136,9 @@ pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
 ///
 /// With `prior`, the first pass is the memo it holds (the same structure gives the same
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
-/// With a prior whose item names changed ([`Renamed`]), the first pass is run, and the files
-/// whose results may differ are resolved (their references read first when they were not).
+/// With a prior whose item names or `use`s changed ([`Renamed`]), the first pass is run, and
+/// the files whose results may differ are resolved (their references read first when they
+/// were not).
 /// Gives the memo, how many files' results were taken from the prior, and whether every
 /// file's paths were resolved (see [`Assembled::complete`]).
 fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool) {
@@ -1172,7 +1175,7 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
         }) => {
             let old = std::mem::take(&mut resolutions.uses);
             let r = Resolver::new(g, &externs);
-            // The first pass runs on one thread: what the changed item names reach is worked
+            // The first pass runs on one thread: what the changed names reach is worked
             // out on another meanwhile.
             let g_ref: &FactGraph = g;
             let items = if super::parse::thread_count(g.threads, 2) > 1 {
@@ -1189,15 +1192,16 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
                 .reusable(g, &r, &old, &unchanged, items)
                 .unwrap_or_else(|| vec![false; g.files.len()]);
             let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
-            let wanted: Vec<FileId> = (0..g.files.len())
+            let wanted: Vec<(FileId, &str)> = (0..g.files.len())
                 .filter(|&fid| resolvable[fid] && !reusable[fid] && lean(fid))
-                .map(|fid| fid as FileId)
+                .map(|fid| (fid as FileId, g.files[fid].path.as_str()))
                 .collect();
+            let read = renamed.refs.refs(&wanted, g.threads);
             loaded = (0..g.files.len()).map(|_| None).collect();
-            for (fid, refs) in wanted.iter().zip(renamed.refs.refs(&wanted, g.threads)) {
+            for (&(fid, _), refs) in wanted.iter().zip(read) {
                 match refs {
-                    Some(refs) => loaded[*fid as usize] = Some(refs),
-                    None => unreadable.push(*fid as usize),
+                    Some(refs) => loaded[fid as usize] = Some(refs),
+                    None => unreadable.push(fid as usize),
                 }
             }
             (r, Some(resolutions), reusable)

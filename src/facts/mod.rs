@@ -432,19 +432,12 @@ pub fn build_deferred(
             .collect(),
         false => Vec::new(),
     };
-    // The graph takes the paths; names mode (items or `use`s changed) reads references by path
-    // while it resolves.
-    let paths = renamed.then(|| rust_files.clone());
-    let source = loaded
-        .as_ref()
-        .zip(paths.as_deref())
-        .map(|(cache, files)| CacheRefs {
-            cache,
-            root,
-            files,
-            hashes: &read_as,
-            sizes: &sizes,
-        });
+    let source = loaded.as_ref().map(|cache| CacheRefs {
+        cache,
+        root,
+        hashes: &read_as,
+        sizes: &sizes,
+    });
     let prior = prior.map(|(resolutions, reusable, changes)| graph::Prior {
         resolutions,
         reusable,
@@ -494,10 +487,9 @@ pub fn build_deferred(
             Some(s) => s.structure != structure || s.hashes != read_as,
             None => true,
         };
-        let names_mode = renamed && reused.is_some();
         let rewrite = reused.is_none()
             || needs_rewrite(fresh, graph.files.len(), graph.files.len())
-            || (names_mode
+            || (renamed
                 && snapshot
                     .as_ref()
                     .is_some_and(|s| resolved::seen_in_names_mode(dir, &s.structure, &structure)));
@@ -529,7 +521,6 @@ pub fn build_deferred(
 struct CacheRefs<'a> {
     cache: &'a cache::Cache,
     root: &'a Path,
-    files: &'a [String],
     /// The content hash each file's facts were read for.
     hashes: &'a [Option<cache::ContentHash>],
     /// Each file's size when it was stamped (may be empty).
@@ -543,16 +534,15 @@ struct CacheRefs<'a> {
 const REPARSE_AT_MOST: u64 = 64 * 1024;
 
 impl graph::RefSource for CacheRefs<'_> {
-    fn refs(&self, files: &[FileId], threads: usize) -> Vec<Option<Vec<model::RefFact>>> {
-        let bytes = files.iter().fold(0u64, |sum, &f| {
+    fn refs(&self, files: &[(FileId, &str)], threads: usize) -> Vec<Option<Vec<model::RefFact>>> {
+        let bytes = files.iter().fold(0u64, |sum, &(f, _)| {
             let size = self.sizes.get(f as usize).copied().flatten();
             sum.saturating_add(size.unwrap_or(u64::MAX))
         });
         let parse = bytes <= REPARSE_AT_MOST && !self.cache.rest_loaded();
         par::map(files.len(), threads, |k| {
-            let file = files[k] as usize;
-            let path = self.files.get(file)?;
-            let hash = self.hashes.get(file).copied().flatten()?;
+            let (file, path) = files[k];
+            let hash = self.hashes.get(file as usize).copied().flatten()?;
             if parse {
                 cache::refs_parsed(self.root, path, &hash).or_else(|| self.cache.refs(path, &hash))
             } else {
@@ -561,14 +551,11 @@ impl graph::RefSource for CacheRefs<'_> {
         })
     }
 
-    fn may_mention(&self, file: FileId, names: &[u64]) -> bool {
-        let (Some(path), Some(Some(hash))) = (
-            self.files.get(file as usize),
-            self.hashes.get(file as usize),
-        ) else {
-            return true;
-        };
-        self.cache.may_mention(path, hash, names)
+    fn may_mention(&self, file: FileId, path: &str, names: &[u64]) -> bool {
+        match self.hashes.get(file as usize) {
+            Some(Some(hash)) => self.cache.may_mention(path, hash, names),
+            _ => true,
+        }
     }
 }
 

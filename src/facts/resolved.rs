@@ -90,7 +90,7 @@ mod edges {
     pub(super) const RECORD: usize = 8 * 4 + 1;
 
     /// Each kind by its code (see `record`).
-    const KINDS: [RefKind; 6] = [
+    pub(super) const KINDS: [RefKind; 6] = [
         RefKind::Use,
         RefKind::Path,
         RefKind::MacroTokens,
@@ -297,7 +297,7 @@ impl Resolutions {
 }
 
 /// The module-level item names of `facts` (what `graph`'s item sets hold), sorted.
-pub fn item_names(facts: &FileFacts) -> ItemNames {
+fn item_names(facts: &FileFacts) -> ItemNames {
     let mut names: ItemNames = facts
         .items
         .iter()
@@ -581,7 +581,7 @@ pub fn interface_digest(facts: &FileFacts) -> [u8; 16] {
 
 /// A digest of the *frame* of a file's facts: its inline module scopes and `mod` declarations,
 /// in order (what `graph`'s module trees are built of; a change there must change this).
-pub fn frame_digest(facts: &FileFacts) -> [u8; 16] {
+fn frame_digest(facts: &FileFacts) -> [u8; 16] {
     short(&frame_hasher(facts))
 }
 
@@ -712,14 +712,7 @@ mod tests {
     #[test]
     fn edges_survive_their_fixed_width_encoding() {
         use crate::facts::graph::Edge;
-        let kinds = [
-            RefKind::Use,
-            RefKind::Path,
-            RefKind::MacroTokens,
-            RefKind::MacroName,
-            RefKind::Attribute,
-            RefKind::ExternCrate,
-        ];
+        let kinds = edges::KINDS;
         let edges: Vec<Edge> = (0..48u32)
             .map(|i| Edge {
                 from: i,
