@@ -184,6 +184,22 @@ fn every_invalid_spec_is_2() {
     assert!(checked >= 35, "only {checked} cases");
 }
 
+/// `check` lets the spec's queries compile while it walks the repository: a wrong query is
+/// still exit 2 before anything is reported, with the same diagnostics as a command that
+/// waits for the queries while loading the spec (`graph`), alone or among other problems.
+#[test]
+fn a_wrong_query_stops_check_as_it_stops_other_commands() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec-errors");
+    for case in ["bad-query.yaml", "many-problems.yaml"] {
+        let (code, stdout, stderr) = run_in(&dir, &["check", "--spec", case, "--no-cache"]);
+        let (graph_code, _, graph_stderr) = run_in(&dir, &["graph", "--spec", case]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{case}: {stderr}");
+        assert_eq!(graph_code, 2, "{case}: {graph_stderr}");
+        assert!(stderr.contains("spec::query"), "{case}: {stderr}");
+        assert_eq!(stderr, graph_stderr, "{case}");
+    }
+}
+
 #[test]
 fn missing_spec_is_2() {
     let dir = tempfile::tempdir().expect("tempdir");

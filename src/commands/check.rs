@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use super::changed::{self, Paths};
-use super::{analyse, baseline, load_spec};
+use super::{analyse, baseline, load_spec_deferred};
 use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, Style, Summary};
 use crate::rules::changed::Selector;
@@ -42,7 +42,7 @@ pub fn check(
         }
         Paths::Repository => &args.spec,
     };
-    let loaded = match load_spec(spec_args, style, err)? {
+    let loaded = match load_spec_deferred(spec_args, style, err)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };

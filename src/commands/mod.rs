@@ -26,10 +26,32 @@ pub(crate) struct Loaded {
     pub spec: Spec,
     pub spec_name: String,
     pub root_display: String,
+    /// The spec's queries, still compiling (only from [`load_spec_deferred`]): [`analyse`]
+    /// waits for them after walking the repository, and stops with exit 2 if they are wrong.
+    pending: std::cell::Cell<Option<spec::PendingQueries>>,
 }
 
 pub(crate) fn load_spec(
     args: &SpecArgs,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<Loaded, i32>> {
+    load_spec_with(args, false, style, err)
+}
+
+/// [`load_spec`], leaving the spec's queries compiling (see [`Loaded::pending`]): for a
+/// command that goes on to [`analyse`].
+pub(crate) fn load_spec_deferred(
+    args: &SpecArgs,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<Loaded, i32>> {
+    load_spec_with(args, true, style, err)
+}
+
+fn load_spec_with(
+    args: &SpecArgs,
+    defer: bool,
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
@@ -53,8 +75,15 @@ pub(crate) fn load_spec(
         },
     };
     let spec_name = display_path(&path);
-    match spec::load(&path) {
-        Ok(spec) => {
+    let loaded = spec::load_deferred(&path).and_then(|(mut spec, pending)| match pending {
+        Some(pending) if !defer => {
+            pending.finish(&mut spec).map_err(LoadError::Invalid)?;
+            Ok((spec, None))
+        }
+        pending => Ok((spec, pending)),
+    });
+    match loaded {
+        Ok((spec, pending)) => {
             // Contract declarations are Rust item headers: parsed once, before any checking.
             let errors = rules::contracts::validate_declarations(&spec);
             if !errors.is_empty() {
@@ -79,6 +108,7 @@ pub(crate) fn load_spec(
                 spec,
                 spec_name,
                 root_display,
+                pending: std::cell::Cell::new(pending),
             }))
         }
         Err(LoadError::Io { path, error }) => {
@@ -183,6 +213,22 @@ pub(crate) fn analyse(
             built: None,
         }));
     }
+    // The queries compiled while the repository was walked (a run reused whole above needs
+    // none: the same spec text was valid when its results were saved).
+    if let Some(queries) = loaded.pending.take() {
+        match queries.wait() {
+            Ok(compiled) => options.compiled_queries = compiled,
+            Err(errors) => {
+                let errors = SpecErrors {
+                    path: spec.path.clone(),
+                    source: spec.source.clone(),
+                    errors,
+                };
+                report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
+                return Ok(Err(EXIT_ERROR));
+            }
+        }
+    }
     let (graph, mut pending) = progress::build_from(&spec.root, input, options, progress);
     if focus.is_none() {
         // A full run's rules are its memory peak: the snapshot is written before them.
@@ -214,14 +260,26 @@ pub(crate) fn analyse(
     };
     let files = graph.files.len();
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
-    if let Some((dir, key)) = &stored {
+    let mut warnings = graph.warnings.clone();
+    let undecodable = crate::facts::items::undecodable();
+    if undecodable > 0 {
+        // A bug, not bad input (the cache is checksummed): say so, and keep no results.
+        warnings.push(crate::facts::Warning::new(
+            "",
+            format!(
+                "internal error: the cached items of {} could not be decoded and were \
+                 checked as none; run again with --no-cache",
+                crate::report::plural(undecodable, "file", "files")
+            ),
+        ));
+    } else if let Some((dir, key)) = &stored {
         results::save(dir, key, &outcome, files, unreadable, &graph.warnings);
     }
     Ok(Ok(Analysis {
         outcome,
         files,
         unreadable,
-        warnings: graph.warnings.clone(),
+        warnings,
         built: Some((graph, assignment)),
     }))
 }

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, ItemKindFact, RefFact, RefKind, ScopeId, Segs, Span, UseFact};
+use super::model::{FileFacts, RefFact, RefKind, ScopeId, Segs, Span, UseFact};
 use super::parse::Parsed;
 use super::query::QueryHit;
 use super::Warning;
@@ -1124,11 +1124,6 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
         .collect()
 }
 
-/// Whether an item names something at module level (what other files' paths can reach).
-pub(super) fn names_in_module(it: &super::model::ItemFact) -> bool {
-    !(it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty())
-}
-
 /// Resolves every reference in two passes: every `use` of every file first, in file order, on
 /// one thread (a `use` may follow others, in any file, and the memo of their resolutions,
 /// cycles included, must not depend on thread timing); then every other path, file by file
@@ -1480,11 +1475,9 @@ impl<'a> Resolver<'a> {
             let file = &self.g.files[self.g.modules[m as usize].file as usize];
             file.facts
                 .items
-                .iter()
-                .filter(|it| {
-                    names_in_module(it) && file.scope_modules.get(it.scope as usize) == Some(&m)
-                })
-                .map(|it| it.name.as_str())
+                .names()
+                .filter(|(scope, _)| file.scope_modules.get(*scope as usize) == Some(&m))
+                .map(|(_, name)| name)
                 .collect()
         })
     }

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cargo;
 pub mod graph;
 pub mod header;
+pub mod items;
 pub mod model;
 pub mod par;
 pub mod parse;
@@ -674,6 +675,60 @@ mod tests {
         assert!(needs_rewrite(0, 3642, 3643), "a file gone");
         assert!(needs_rewrite(3643, 3643, 0), "no cache yet");
         assert!(!needs_rewrite(0, 0, 0), "nothing to cache");
+    }
+
+    /// A focused check decodes the items of no file read from the cache (no rule of its
+    /// reads them), neither after a body edit nor in names mode, whose resolution reads only
+    /// the items' names (here: `a.rs`'s own `Local` and, through a glob, `b.rs`'s `Helper`);
+    /// a file parsed again has its items.
+    #[test]
+    fn a_focused_check_leaves_cached_items_encoded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(
+            "src/lib.rs",
+            "pub mod a;\npub mod b;\npub use a::run;\npub struct Root;\n",
+        );
+        write(
+            "src/a.rs",
+            "use crate::b::*;\nstruct Local;\nimpl Local {\n    fn new() {}\n}\npub fn run() {\n    Helper::go();\n    Local::new();\n}\n",
+        );
+        write("src/b.rs", "pub fn existing() {}\n");
+        let full = BuildOptions {
+            cache_dir: Some(root.join(".ribo-cache")),
+            ..BuildOptions::default()
+        };
+        build(root, &full);
+        let focused = BuildOptions {
+            bodies_for: Some(["src/b.rs".to_string()].into_iter().collect()),
+            ..full
+        };
+        let resolved = |g: &FactGraph| format!("{:?} {:?}", g.edges, g.unresolved);
+        for (text, names_mode) in [
+            ("pub fn existing() { let _ = 1; }\n", false),
+            ("pub fn existing() {}\npub struct Helper;\n", true),
+        ] {
+            write("src/b.rs", text);
+            let g = build(root, &focused);
+            let decoded: Vec<&str> = g
+                .files
+                .iter()
+                .filter(|f| f.facts.items.is_decoded())
+                .map(|f| f.path.as_str())
+                .collect();
+            assert_eq!(decoded, ["src/b.rs"], "names mode: {names_mode}");
+            let fresh = build(root, &BuildOptions::default());
+            assert_eq!(resolved(&g), resolved(&fresh), "names mode: {names_mode}");
+        }
     }
 
     /// A file whose references must be read again in names mode but cannot be (here: its

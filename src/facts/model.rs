@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::items::Items;
+
 /// A location in a source file: byte range plus 1-based line and column (in characters) of
 /// its start.
 #[derive(
@@ -347,7 +349,8 @@ pub struct FileFacts {
     pub macros: Vec<MacroFact>,
     pub unsafe_sites: Vec<UnsafeFact>,
     pub attrs: Vec<AttrFact>,
-    pub items: Vec<ItemFact>,
+    /// Decoded from the cache on first read (see [`Items`]).
+    pub items: Items,
     pub directives: Vec<DirectiveFact>,
     /// Number of lines in the file.
     pub lines: u32,
@@ -371,7 +374,7 @@ impl FileFacts {
         self.macros.shrink_to_fit();
         self.unsafe_sites.shrink_to_fit();
         self.attrs.shrink_to_fit();
-        self.items.shrink_to_fit();
+        self.items.shrink();
         self.directives.shrink_to_fit();
         self.syntax_errors.shrink_to_fit();
     }

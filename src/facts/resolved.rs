@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{read_file, write_stream, ContentHash};
 use super::cargo::Package;
-use super::graph::{names_in_module, Edge, ExternalUse, FactGraph, Memo, Unresolved};
+use super::graph::{Edge, ExternalUse, FactGraph, Memo, Unresolved};
 use super::model::{FileFacts, RefFact, Segs};
 use super::parse::Parsed;
 
@@ -298,15 +298,11 @@ impl Resolutions {
 
 /// The module-level item names of `facts` (what `graph`'s item sets hold), sorted.
 fn item_names(facts: &FileFacts) -> ItemNames {
-    let mut names: ItemNames = facts
+    facts
         .items
-        .iter()
-        .filter(|it| names_in_module(it))
-        .map(|it| (it.scope, it.name.clone()))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+        .names()
+        .map(|(scope, name)| (scope, name.to_string()))
+        .collect()
 }
 
 /// The outline of a file's facts (`None`: it could not be parsed).
@@ -572,9 +568,9 @@ pub fn interface_digest(facts: &FileFacts) -> [u8; 16] {
         put_opt(&mut h, u.name.as_deref());
         h.update(&[u8::from(u.glob), u8::from(u.public), u8::from(u.test)]);
     }
-    for it in facts.items.iter().filter(|it| names_in_module(it)) {
-        h.update(&it.scope.to_le_bytes());
-        put(&mut h, it.name.as_bytes());
+    for (scope, name) in facts.items.names() {
+        h.update(&scope.to_le_bytes());
+        put(&mut h, name.as_bytes());
     }
     short(&h)
 }

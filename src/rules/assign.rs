@@ -58,15 +58,22 @@ pub struct Tie {
 /// The boundary that owns a path relative to the spec root (it need not exist): the one whose
 /// matching `paths` glob is the most specific.
 pub fn owner(spec: &Spec, path: &str) -> Result<Option<usize>, Tie> {
+    // The path split into its parts once, and matched against every glob at once.
+    let candidate = GlobCandidate::new(path);
+    let mut matching = Vec::new();
+    spec.path_owners
+        .matching(&spec.boundaries, &candidate, &mut matching);
     let mut best: Option<(usize, &Glob)> = None;
     let mut tie: Option<(usize, &Glob)> = None;
-    // The path split into its parts once, not once per glob.
-    let candidate = GlobCandidate::new(path);
-    for (bi, b) in spec.boundaries.iter().enumerate() {
-        let Some(glob) = b
-            .paths
+    let mut rest = matching.as_slice();
+    while let Some(&(bi, _)) = rest.first() {
+        let n = rest.iter().take_while(|(b, _)| *b == bi).count();
+        let (mine, after) = rest.split_at(n);
+        rest = after;
+        // The boundary's most specific matching glob (the last of equals, as `max_by_key`).
+        let Some(glob) = mine
             .iter()
-            .filter(|g| g.matches(&candidate))
+            .filter_map(|&(_, gi)| spec.boundaries.get(bi)?.paths.get(gi))
             .max_by_key(|g| g.specificity)
         else {
             continue;
@@ -104,5 +111,92 @@ fn tie_error(spec: &Spec, file: &str, b1: usize, g1: &Glob, b2: usize, g2: &Glob
             "make one glob more specific (a longer literal prefix wins), or remove the overlap"
                 .into(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::PathOwners;
+
+    /// The owner as it was found before [`PathOwners`]: every glob of every boundary matched on
+    /// its own, the most specific of a boundary's matching globs (the last of equals) kept.
+    fn owner_one_by_one(spec: &Spec, path: &str) -> Result<Option<usize>, usize> {
+        let candidate = GlobCandidate::new(path);
+        let mut best: Option<(usize, &Glob)> = None;
+        let mut tie = false;
+        for (bi, b) in spec.boundaries.iter().enumerate() {
+            let Some(glob) = b
+                .paths
+                .iter()
+                .filter(|g| g.matches(&candidate))
+                .max_by_key(|g| g.specificity)
+            else {
+                continue;
+            };
+            match best {
+                None => best = Some((bi, glob)),
+                Some((_, bg)) if glob.specificity > bg.specificity => {
+                    best = Some((bi, glob));
+                    tie = false;
+                }
+                Some((_, bg)) if glob.specificity == bg.specificity => tie = true,
+                Some(_) => {}
+            }
+        }
+        match best {
+            Some((b, _)) if tie => Err(b),
+            other => Ok(other.map(|(b, _)| b)),
+        }
+    }
+
+    #[test]
+    fn owners_found_as_one_set_are_the_owners_glob_by_glob() {
+        let yaml = r#"
+version: 1
+system: { name: owners }
+boundaries:
+  api: { paths: ["src/api/**", "src/api.rs", "src/*/mod.rs"] }
+  core: { paths: ["src/**", "src/core/{a,b}/*.rs"] }
+  tests: { paths: ["tests/**", "**/tests.rs", "src/api/tests.rs"] }
+  gen: { paths: ["src/gen/[a-m]*.rs", "src/gen/**"] }
+  other: { paths: ["src/gen/**"] }
+"#;
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("owners.yaml");
+        let mut spec = crate::spec::load_bytes(&path, yaml.as_bytes()).expect("valid spec");
+        let paths = [
+            "src/api/mod.rs",
+            "src/api/deep/x.rs",
+            "src/api.rs",
+            "src/api/tests.rs",
+            "src/core/a/x.rs",
+            "src/core/c/x.rs",
+            "src/core/mod.rs",
+            "src/lib.rs",
+            "src/tests.rs",
+            "tests/it.rs",
+            "tests/deep/tests.rs",
+            "src/gen/alpha.rs",
+            "src/gen/zeta.rs",
+            "src/gen/sub/x.rs",
+            "build.rs",
+            "benches/b.rs",
+        ];
+        let by_set: Vec<_> = paths
+            .iter()
+            .map(|p| owner(&spec, p).map_err(|t| t.winner))
+            .collect();
+        let one_by_one: Vec<_> = paths.iter().map(|p| owner_one_by_one(&spec, p)).collect();
+        assert_eq!(by_set, one_by_one);
+        // Both ties and unowned paths occur, so the comparison covers every outcome.
+        assert!(by_set.iter().any(Result::is_err));
+        assert!(by_set.iter().any(|o| matches!(o, Ok(None))));
+        // Without the set (it failed to build), the globs are matched one by one.
+        spec.path_owners = PathOwners::default();
+        let fallback: Vec<_> = paths
+            .iter()
+            .map(|p| owner(&spec, p).map_err(|t| t.winner))
+            .collect();
+        assert_eq!(fallback, one_by_one);
     }
 }

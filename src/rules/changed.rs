@@ -86,7 +86,13 @@ impl<'a> Selector<'a> {
         changes: &'a ChangeSet,
     ) -> Self {
         let cx = Context::new(spec, graph, assignment);
-        let changed = |id| changes.present.contains(&graph.file(id).path);
+        // Looked up once per file, not once per edge (~200k edges on the large corpus).
+        let changed_files: Vec<bool> = graph
+            .files
+            .iter()
+            .map(|f| changes.present.contains(&f.path))
+            .collect();
+        let changed = |id: u32| changed_files.get(id as usize).copied().unwrap_or(false);
         let pairs = graph
             .edges
             .iter()

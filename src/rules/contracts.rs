@@ -12,7 +12,9 @@ use crate::facts::graph::Expander;
 use crate::facts::header::{DeclarationParser, Header};
 use crate::facts::model::{Arg, Callee, Span, Visibility};
 use crate::facts::{FactGraph, FileId, ModId, UseTarget};
-use crate::spec::model::{At, Contract, ContractKind, ExportTarget, Scope, Severity, Spec};
+use crate::spec::model::{
+    At, Contract, ContractKind, CratePattern, ExportTarget, Scope, Severity, Spec,
+};
 use crate::spec::SpecError;
 
 /// The codes this rule emits, with their documentation.
@@ -121,7 +123,8 @@ pub fn reads_every_body(spec: &Spec) -> bool {
 /// Checks every contract.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     let mut parser = DeclarationParser::new();
-    let mut uses_by_crate = None;
+    let crate_uses = CrateUseMatches::new(cx);
+    let mut crate_contracts = 0;
     for c in &cx.spec.contracts {
         match &c.kind {
             ContractKind::Exports {
@@ -138,8 +141,8 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
                 out,
             ),
             ContractKind::CrateUse { krate, only_from } => {
-                let by_crate = uses_by_crate.get_or_insert_with(|| external_uses_by_crate(cx));
-                crate_contract(cx, c, krate, only_from, by_crate, out)
+                crate_contract(cx, c, krate, only_from, &crate_uses, crate_contracts, out);
+                crate_contracts += 1;
             }
             ContractKind::Env { vars, exhaustive } => {
                 env_contract(cx, c, vars, exhaustive.as_ref(), out)
@@ -500,10 +503,18 @@ fn in_scopes(cx: &Context, scopes: &[Scope], file: FileId) -> bool {
     })
 }
 
+/// The external uses of one crate name and package, with both names normalised.
+struct CrateUses {
+    name: String,
+    package: String,
+    /// Indices into the graph's external uses.
+    uses: Vec<usize>,
+}
+
 /// The external uses of the graph (outside test code when tests are skipped), grouped by
 /// crate name and package: a contract matches its crate pattern once per group, not once per
 /// use (40 contracts over 100 000 uses were 8 million glob matches).
-fn external_uses_by_crate<'g>(cx: &Context<'g>) -> Vec<((&'g str, &'g str), Vec<usize>)> {
+fn external_uses_by_crate(cx: &Context<'_>) -> Vec<CrateUses> {
     let mut groups: std::collections::HashMap<(&str, &str), Vec<usize>> =
         std::collections::HashMap::new();
     for (i, e) in cx.graph.external_uses.iter().enumerate() {
@@ -517,6 +528,87 @@ fn external_uses_by_crate<'g>(cx: &Context<'g>) -> Vec<((&'g str, &'g str), Vec<
     let mut groups: Vec<_> = groups.into_iter().collect();
     groups.sort_unstable();
     groups
+        .into_iter()
+        .map(|((name, package), uses)| CrateUses {
+            name: normalise_crate(name),
+            package: normalise_crate(package),
+            uses,
+        })
+        .collect()
+}
+
+/// Every crate name and package some manifest declares as a dependency, normalised, sorted
+/// and deduplicated (not every dependency of every package: 40 contracts over 40 packages
+/// were ~64k glob matches).
+fn declared_crates(cx: &Context<'_>) -> Vec<String> {
+    let mut names: Vec<String> = cx
+        .graph
+        .packages
+        .iter()
+        .flat_map(|p| &p.dependencies)
+        .flat_map(|d| [normalise_crate(&d.name), normalise_crate(&d.package)])
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// What the `crate:` patterns of the spec's `crate:` + `only_from:` contracts match, all
+/// patterns matched at once against each crate name (see `CratePattern::matching_each`).
+struct CrateUseMatches {
+    uses: Vec<CrateUses>,
+    /// For the k-th such contract: whether a manifest declares a crate it names.
+    declared: Vec<bool>,
+    /// For the k-th such contract: the indices into `uses` of the groups it names.
+    groups: Vec<Vec<usize>>,
+}
+
+impl CrateUseMatches {
+    fn new(cx: &Context<'_>) -> Self {
+        let patterns: Vec<&CratePattern> = cx
+            .spec
+            .contracts
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ContractKind::CrateUse { krate, .. } => Some(krate),
+                _ => None,
+            })
+            .collect();
+        if patterns.is_empty() {
+            return CrateUseMatches {
+                uses: Vec::new(),
+                declared: Vec::new(),
+                groups: Vec::new(),
+            };
+        }
+        let mut declared = vec![false; patterns.len()];
+        let names = declared_crates(cx);
+        for hits in CratePattern::matching_each(&patterns, names.iter().map(String::as_str)) {
+            for k in hits {
+                declared[k] = true;
+            }
+        }
+        let uses = external_uses_by_crate(cx);
+        let mut groups = vec![Vec::new(); patterns.len()];
+        let by_name = uses.iter().map(|u| u.name.as_str());
+        let by_package = uses.iter().map(|u| u.package.as_str());
+        let named = CratePattern::matching_each(&patterns, by_name);
+        let packaged = CratePattern::matching_each(&patterns, by_package);
+        for (gi, (a, b)) in named.into_iter().zip(packaged).enumerate() {
+            let mut hits = a;
+            hits.extend(b);
+            hits.sort_unstable();
+            hits.dedup();
+            for k in hits {
+                groups[k].push(gi);
+            }
+        }
+        CrateUseMatches {
+            uses,
+            declared,
+            groups,
+        }
+    }
 }
 
 fn crate_contract(
@@ -524,17 +616,12 @@ fn crate_contract(
     c: &Contract,
     krate: &crate::spec::model::CratePattern,
     only_from: &[Scope],
-    uses_by_crate: &[((&str, &str), Vec<usize>)],
+    matches: &CrateUseMatches,
+    k: usize,
     out: &mut Vec<Violation>,
 ) {
     let g = cx.graph;
-    let declared = g.packages.iter().any(|p| {
-        p.dependencies.iter().any(|d| {
-            krate.matcher.is_match(normalise_crate(&d.name))
-                || krate.matcher.is_match(normalise_crate(&d.package))
-        })
-    });
-    if !declared {
+    if !matches.declared.get(k).copied().unwrap_or(false) {
         out.push(Violation {
             fingerprint: String::new(),
             location: spec_loc(cx, &krate.span),
@@ -550,13 +637,11 @@ fn crate_contract(
             help: Some("the dependency is gone: remove or update the contract".into()),
         });
     }
-    let matching = uses_by_crate
+    let groups = matches.groups.get(k).map_or(&[][..], Vec::as_slice);
+    let matching = groups
         .iter()
-        .filter(|((name, package), _)| {
-            krate.matcher.is_match(normalise_crate(name))
-                || krate.matcher.is_match(normalise_crate(package))
-        })
-        .flat_map(|(_, uses)| uses.iter().map(|&i| &g.external_uses[i]));
+        .filter_map(|&gi| matches.uses.get(gi))
+        .flat_map(|group| group.uses.iter().map(|&i| &g.external_uses[i]));
     for e in matching {
         if in_scopes(cx, only_from, e.file) {
             continue;

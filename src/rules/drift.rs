@@ -30,42 +30,27 @@ is wider than the architecture. Remove it to keep the spec tight. Severity follo
 /// Reports globs that match nothing and allowances nothing uses.
 pub fn check(cx: &Context, out: &mut Vec<Violation>) {
     unmatched_globs(cx, out);
-    unmatched_scope_globs(cx, out);
     unused_allowances(cx, out);
 }
 
+/// Every glob of the spec that should match a file but matches none: boundaries' `paths` and
+/// `interface`, invariants' `in` / `except`, contracts' `only_from`.
 fn unmatched_globs(cx: &Context, out: &mut Vec<Violation>) {
+    use crate::spec::model::{ContractKind, Scope};
+    let mut globs: Vec<(&Glob, String)> = Vec::new();
     for b in &cx.spec.boundaries {
         for g in &b.paths {
-            if !matches_any_file(cx, g) {
-                out.push(unmatched(cx, g, &format!("`paths` of `{}`", b.name.value)));
-            }
+            globs.push((g, format!("`paths` of `{}`", b.name.value)));
         }
-        if let Some(interface) = &b.interface {
-            for g in &interface.value {
-                if !matches_any_file(cx, g) {
-                    out.push(unmatched(
-                        cx,
-                        g,
-                        &format!("`interface` of `{}`", b.name.value),
-                    ));
-                }
-            }
+        for g in b.interface.iter().flat_map(|i| &i.value) {
+            globs.push((g, format!("`interface` of `{}`", b.name.value)));
         }
     }
-}
-
-/// `in:` / `except:` globs of invariants (and `only_from:` of contracts) that match no file.
-fn unmatched_scope_globs(cx: &Context, out: &mut Vec<Violation>) {
-    use crate::spec::model::{ContractKind, Scope};
     for inv in &cx.spec.invariants {
         for (key, scopes) in [("in", &inv.in_), ("except", &inv.except)] {
             for s in scopes {
                 if let Scope::Glob(g) = s {
-                    if !matches_any_file(cx, g) {
-                        let what = format!("`{key}` of invariant `{}`", inv.id.value);
-                        out.push(unmatched(cx, g, &what));
-                    }
+                    globs.push((g, format!("`{key}` of invariant `{}`", inv.id.value)));
                 }
             }
         }
@@ -74,18 +59,19 @@ fn unmatched_scope_globs(cx: &Context, out: &mut Vec<Violation>) {
         if let ContractKind::CrateUse { only_from, .. } = &c.kind {
             for s in only_from {
                 if let Scope::Glob(g) = s {
-                    if !matches_any_file(cx, g) {
-                        let what = format!("`only_from` of contract `{}`", c.id.value);
-                        out.push(unmatched(cx, g, &what));
-                    }
+                    globs.push((g, format!("`only_from` of contract `{}`", c.id.value)));
                 }
             }
         }
     }
-}
-
-fn matches_any_file(cx: &Context, g: &Glob) -> bool {
-    cx.graph.files.iter().any(|f| g.matcher.is_match(&f.path))
+    let only: Vec<&Glob> = globs.iter().map(|(g, _)| *g).collect();
+    let paths = cx.graph.files.iter().map(|f| f.path.as_str());
+    let matched = Glob::any_match(&only, paths);
+    for ((g, what), matched) in globs.iter().zip(matched) {
+        if !matched {
+            out.push(unmatched(cx, g, what));
+        }
+    }
 }
 
 fn unmatched(cx: &Context, g: &Glob, what: &str) -> Violation {

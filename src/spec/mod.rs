@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use model::Spec;
+pub use validate::PendingQueries;
 
 /// One problem found in a spec, located in the spec source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,17 @@ pub const MAX_SPEC_BYTES: usize = 1 << 20;
 
 /// Reads, parses and validates the spec at `path`.
 pub fn load(path: &Path) -> Result<Spec, LoadError> {
+    load_bytes(path, &read(path)?)
+}
+
+/// [`load`], with the spec's queries possibly still compiling (see
+/// [`validate::validate_deferred`]): the spec is valid once they are finished.
+pub fn load_deferred(path: &Path) -> Result<(Spec, Option<PendingQueries>), LoadError> {
+    load_bytes_deferred(path, &read(path)?)
+}
+
+/// The bytes of the spec at `path`, up to one more than [`MAX_SPEC_BYTES`].
+fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
     let io_error = |error| LoadError::Io {
         path: path.to_path_buf(),
         error,
@@ -67,11 +79,23 @@ pub fn load(path: &Path) -> Result<Spec, LoadError> {
         &mut bytes,
     )
     .map_err(io_error)?;
-    load_bytes(path, &bytes)
+    Ok(bytes)
 }
 
 /// Parses and validates spec bytes read from `path` (used for relative paths and messages).
 pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Spec, LoadError> {
+    let (mut spec, pending) = load_bytes_deferred(path, bytes)?;
+    if let Some(pending) = pending {
+        pending.finish(&mut spec).map_err(LoadError::Invalid)?;
+    }
+    Ok(spec)
+}
+
+/// [`load_bytes`], with the queries possibly still compiling (see [`load_deferred`]).
+pub fn load_bytes_deferred(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(Spec, Option<PendingQueries>), LoadError> {
     if bytes.len() > MAX_SPEC_BYTES {
         // The start of the file is enough to show where the refusal points.
         let mut head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
@@ -102,5 +126,5 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Spec, LoadError> {
             }))
         }
     };
-    validate::validate(path, source, raw).map_err(LoadError::Invalid)
+    validate::validate_deferred(path, source, raw).map_err(LoadError::Invalid)
 }

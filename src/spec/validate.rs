@@ -30,19 +30,41 @@ use super::model::{
     At, Boundary, Contract, Glob, Invariant, Level, Options, Scope, Spec, SpecSpan, System,
     TestsMode, DEFAULT_BASELINE,
 };
-use super::raw::{RawBoundary, RawList, RawOptions, RawSpec, RawSystem};
+use super::raw::{RawBoundary, RawList, RawOptions, RawQuery, RawSpec, RawSystem};
 use super::{SpecError, SpecErrors};
 
 /// Checks a raw spec read from `path` and builds the model, or returns every problem.
 pub fn validate(path: &Path, source: String, raw: RawSpec) -> Result<Spec, SpecErrors> {
+    let (mut spec, pending) = validate_deferred(path, source, raw)?;
+    if let Some(pending) = pending {
+        pending.finish(&mut spec)?;
+    }
+    Ok(spec)
+}
+
+/// [`validate`], except that the spec's queries may still be compiling when it returns:
+/// tree-sitter's analysis of a query is the costliest part of loading a spec (8-20 ms for the
+/// benchmark spec's ten queries, against ~4 ms for the rest), and a check has the repository
+/// to walk meanwhile. The spec is valid once [`PendingQueries::finish`] says so; until then
+/// its `compiled_queries` is `None`. When anything else is wrong, the queries are waited for
+/// and their errors reported with the others.
+pub fn validate_deferred(
+    path: &Path,
+    source: String,
+    raw: RawSpec,
+) -> Result<(Spec, Option<PendingQueries>), SpecErrors> {
+    let pending = PendingQueries::start(&source, rules::query_texts(&raw.invariants));
     let mut ctx = Ctx::new(&source, &raw);
     let parts = ctx.check(path, raw);
     let mut errors = ctx.errors;
     if errors.is_empty() {
         if let Some(parts) = parts {
-            return Ok(parts.into_spec(path, source));
+            return Ok((parts.into_spec(path, source), pending));
         }
         errors.push(errors::incomplete());
+    }
+    if let Some(Err(more)) = pending.map(PendingQueries::join) {
+        errors.extend(more);
     }
     errors.sort_by_key(|error| (error.span.start, error.span.end));
     Err(SpecErrors {
@@ -50,6 +72,91 @@ pub fn validate(path: &Path, source: String, raw: RawSpec) -> Result<Spec, SpecE
         source,
         errors,
     })
+}
+
+/// What compiling a spec's queries gives: the combined query, or every query's errors.
+type Compiled = Result<Option<tree_sitter::Query>, Vec<SpecError>>;
+
+/// A spec's queries compiling on their own thread (see [`validate_deferred`]).
+pub struct PendingQueries(PendingState);
+
+enum PendingState {
+    Compiling {
+        thread: std::thread::JoinHandle<Compiled>,
+        /// What the thread compiles, to compile it here should the thread fail.
+        source: String,
+        raws: Vec<RawQuery>,
+    },
+    /// No thread could be started: compiled on the spot.
+    Done(Compiled),
+}
+
+impl PendingQueries {
+    /// Starts compiling `raws`, the queries of the spec `source` (`None` without queries).
+    fn start(source: &str, raws: Vec<&RawQuery>) -> Option<PendingQueries> {
+        if raws.is_empty() {
+            return None;
+        }
+        let raws: Vec<RawQuery> = raws.into_iter().cloned().collect();
+        let (for_thread, raws_for_thread) = (source.to_owned(), raws.clone());
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let refs: Vec<&RawQuery> = raws_for_thread.iter().collect();
+            query::compile_all(&for_thread, &refs)
+        });
+        Some(PendingQueries(match spawned {
+            Ok(thread) => PendingState::Compiling {
+                thread,
+                source: source.to_owned(),
+                raws,
+            },
+            Err(_) => {
+                let refs: Vec<&RawQuery> = raws.iter().collect();
+                PendingState::Done(query::compile_all(source, &refs))
+            }
+        }))
+    }
+
+    /// Waits for the queries.
+    fn join(self) -> Compiled {
+        match self.0 {
+            PendingState::Compiling {
+                thread,
+                source,
+                raws,
+            } => thread.join().unwrap_or_else(|_| {
+                let refs: Vec<&RawQuery> = raws.iter().collect();
+                query::compile_all(&source, &refs)
+            }),
+            PendingState::Done(compiled) => compiled,
+        }
+    }
+
+    /// Waits for the queries and gives them to `spec`, or returns their errors (the spec is
+    /// then invalid, as [`validate`] would have said).
+    pub fn finish(self, spec: &mut Spec) -> Result<(), SpecErrors> {
+        match self.wait() {
+            Ok(query) => {
+                spec.compiled_queries = query.map(crate::spec::model::CompiledQueries);
+                Ok(())
+            }
+            Err(errors) => Err(SpecErrors {
+                path: spec.path.clone(),
+                source: spec.source.clone(),
+                errors,
+            }),
+        }
+    }
+
+    /// Waits for the queries: the combined query, or every query's errors, sorted.
+    pub fn wait(self) -> Result<Option<std::sync::Arc<tree_sitter::Query>>, Vec<SpecError>> {
+        match self.join() {
+            Ok(query) => Ok(query.map(std::sync::Arc::new)),
+            Err(mut errors) => {
+                errors.sort_by_key(|error| (error.span.start, error.span.end));
+                Err(errors)
+            }
+        }
+    }
 }
 
 /// The validated pieces of a spec, before it takes ownership of the source.
@@ -61,7 +168,6 @@ struct Parts {
     layers: Option<At<Vec<At<usize>>>>,
     invariants: Vec<Invariant>,
     contracts: Vec<Contract>,
-    compiled_queries: Option<crate::spec::model::CompiledQueries>,
 }
 
 impl Parts {
@@ -72,11 +178,12 @@ impl Parts {
             root: self.root,
             system: self.system,
             options: self.options,
+            path_owners: crate::spec::model::PathOwners::new(&self.boundaries),
             boundaries: self.boundaries,
             layers: self.layers,
             invariants: self.invariants,
             contracts: self.contracts,
-            compiled_queries: self.compiled_queries,
+            compiled_queries: None,
         }
     }
 }
@@ -84,7 +191,6 @@ impl Parts {
 /// Validation state: the source (for line numbers) and the problems found so far.
 pub(super) struct Ctx<'s> {
     lines: Lines<'s>,
-    source: &'s str,
     errors: Vec<SpecError>,
     /// Declared boundary names, in order: a name's index is its boundary's index.
     names: Vec<String>,
@@ -106,7 +212,6 @@ impl<'s> Ctx<'s> {
     fn new(source: &'s str, raw: &RawSpec) -> Self {
         Ctx {
             lines: Lines::new(source),
-            source,
             errors: raw.problems.clone(),
             names: raw
                 .boundaries
@@ -126,39 +231,25 @@ impl<'s> Ctx<'s> {
     }
 
     fn check(&mut self, path: &Path, raw: RawSpec) -> Option<Parts> {
-        // The queries compile (tree-sitter's analysis of a query is the costliest part of
-        // loading a spec: ~8 ms of a one-file check) on another thread while the rest is
-        // checked; their errors are reported in their place, after the invariants'.
-        let source = self.source;
-        let raws = rules::query_texts(&raw.invariants);
-        std::thread::scope(|scope| {
-            let compiling = scope.spawn(|| query::compile_all(source, &raws));
-            self.version(&raw);
-            let system = self.system(raw.system.as_ref());
-            let root = self.root(path, raw.system.as_ref());
-            let options = self.options(raw.options.as_ref());
-            let boundaries: Vec<Boundary> =
-                raw.boundaries.iter().map(|b| self.boundary(b)).collect();
-            let layers = raw.layers.as_ref().map(|layers| self.layers(layers));
-            if let Some(layers) = &layers {
-                self.layer_conflicts(&boundaries, layers);
-            }
-            let invariants = self.invariants(&raw.invariants);
-            let compiled = compiling
-                .join()
-                .unwrap_or_else(|_| query::compile_all(source, &raws));
-            let compiled_queries = self.compiled_queries(compiled);
-            let contracts = self.contracts(&raw.contracts);
-            Some(Parts {
-                root: root?,
-                system: system?,
-                options,
-                boundaries,
-                layers,
-                invariants,
-                contracts,
-                compiled_queries,
-            })
+        self.version(&raw);
+        let system = self.system(raw.system.as_ref());
+        let root = self.root(path, raw.system.as_ref());
+        let options = self.options(raw.options.as_ref());
+        let boundaries: Vec<Boundary> = raw.boundaries.iter().map(|b| self.boundary(b)).collect();
+        let layers = raw.layers.as_ref().map(|layers| self.layers(layers));
+        if let Some(layers) = &layers {
+            self.layer_conflicts(&boundaries, layers);
+        }
+        let invariants = self.invariants(&raw.invariants);
+        let contracts = self.contracts(&raw.contracts);
+        Some(Parts {
+            root: root?,
+            system: system?,
+            options,
+            boundaries,
+            layers,
+            invariants,
+            contracts,
         })
     }
 

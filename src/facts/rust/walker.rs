@@ -8,9 +8,9 @@ use super::text::{
     unquote, Spanner,
 };
 use crate::facts::model::{
-    Arg, AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, MacroFact,
-    ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Segs, Span, UnsafeFact, UnsafeKind, UseFact,
-    Visibility,
+    Arg, AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, Items,
+    MacroFact, ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Segs, Span, UnsafeFact,
+    UnsafeKind, UseFact, Visibility,
 };
 use tree_sitter::{Node, Parser, Range, TreeCursor};
 
@@ -122,6 +122,8 @@ pub(crate) struct Extractor<'s, 'p, 'v> {
     pub src: &'s [u8],
     pub g: &'static Grammar,
     pub facts: FileFacts,
+    /// The file's items, in the order found (sorted into `facts.items` at the end).
+    items: Vec<ItemFact>,
     /// Byte ranges of the generic type parameter names of the enclosing items.
     pub generics: Vec<(usize, usize)>,
     /// Scratch buffer for path segments.
@@ -146,6 +148,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             src,
             g: &GRAMMAR,
             facts: FileFacts::default(),
+            items: Vec::new(),
             generics: Vec::new(),
             seg: Vec::new(),
             sp: Spanner::default(),
@@ -193,6 +196,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             errors: root.has_error(),
         };
         self.walk(root, base, 0);
+        let mut items = std::mem::take(&mut self.items);
         let mut f = self.facts;
         f.mods.sort_by_key(|m| m.span.start);
         f.uses.sort_by_key(|u| u.span.start);
@@ -201,7 +205,8 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         f.macros.sort_by_key(|m| m.span.start);
         f.unsafe_sites.sort_by_key(|u| u.span.start);
         f.attrs.sort_by_key(|a| a.span.start);
-        f.items.sort_by_key(|i| i.item_span.start);
+        items.sort_by_key(|i| i.item_span.start);
+        f.items = Items::new(items);
         f.directives.sort_by_key(|d| d.span.start);
         f.shrink();
         f
@@ -1027,7 +1032,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             .then(|| crate::facts::header::header_of(node, src))
             .flatten()
             .map(Box::new);
-        self.facts.items.push(ItemFact {
+        self.items.push(ItemFact {
             scope: ctx.scope,
             kind,
             name,

@@ -5,11 +5,10 @@ use super::glob;
 use super::pattern::{self, PatternKind};
 use super::{at_or_default, Ctx};
 use crate::spec::model::{
-    At, CompiledQueries, Contract, ContractKind, ExportTarget, Forbid, Invariant, PathPattern,
-    Require, Severity, SpecSpan,
+    At, Contract, ContractKind, ExportTarget, Forbid, Invariant, PathPattern, Require, Severity,
+    SpecSpan,
 };
 use crate::spec::raw::{RawContract, RawForbid, RawInvariant, RawList, RawQuery, RawRequire};
-use crate::spec::SpecError;
 
 const SEVERITIES: &[(&str, Severity)] =
     &[("error", Severity::Error), ("warning", Severity::Warning)];
@@ -43,24 +42,6 @@ impl Ctx<'_> {
         checked
             .filter_map(|(index, invariant)| self.invariant(index, invariant, &mut seen))
             .collect()
-    }
-
-    /// The spec's queries compiled as the one query the parse will run (by
-    /// `query::compile_all` over [`query_texts`]); a query that does not compile is reported
-    /// at its exact place.
-    pub(super) fn compiled_queries(
-        &mut self,
-        compiled: Result<Option<tree_sitter::Query>, Vec<SpecError>>,
-    ) -> Option<CompiledQueries> {
-        match compiled {
-            Ok(compiled) => compiled.map(|q| CompiledQueries(std::sync::Arc::new(q))),
-            Err(errors) => {
-                for error in errors {
-                    self.push(error);
-                }
-                None
-            }
-        }
     }
 
     /// Checks an id's shape and that no earlier entry of the same kind used it.
