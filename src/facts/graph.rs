@@ -1243,47 +1243,98 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
              resolved in this run",
         ));
     }
-    let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
-    let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
-    let mut external = Vec::with_capacity(total(|r| r.external.len()));
-    let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
-    // The snapshot's results, in file order: each file's are taken or skipped in turn.
-    let reused_count = reused.is_some();
-    let (counts, mut old_edges, mut old_external, mut old_unresolved) = match reused {
-        Some(res) => {
-            edges.reserve(res.edges.len());
-            (
-                res.counts,
-                res.edges.into_iter(),
-                res.external.into_iter(),
-                res.unresolved.into_iter(),
-            )
-        }
-        None => Default::default(),
-    };
-    for (fid, (f, mut done)) in g.files.iter_mut().zip(per_file).enumerate() {
+    for (fid, f) in g.files.iter_mut().enumerate() {
         if resolvable[fid] {
             f.use_targets = memo[fid].iter().map(use_target).collect();
         }
-        let [ne, nx, nu] = counts.get(fid).copied().unwrap_or_default();
-        if reusable[fid] {
-            edges.extend(old_edges.by_ref().take(ne as usize));
-            external.extend(old_external.by_ref().take(nx as usize));
-            unresolved.extend(old_unresolved.by_ref().take(nu as usize));
-        } else {
-            old_edges.by_ref().take(ne as usize).for_each(drop);
-            old_external.by_ref().take(nx as usize).for_each(drop);
-            old_unresolved.by_ref().take(nu as usize).for_each(drop);
-            edges.append(&mut done.edges);
-            external.append(&mut done.external);
-            unresolved.append(&mut done.unresolved);
-        }
     }
+    let reused_count = reused.is_some();
+    let (edges, external, unresolved) = match reused {
+        Some(res) => {
+            let counts = |k: usize| -> Vec<usize> {
+                let of = |fid: usize| res.counts.get(fid).map_or(0, |c| c[k] as usize);
+                (0..g.files.len()).map(of).collect()
+            };
+            let (ce, cx, cu) = (counts(0), counts(1), counts(2));
+            let mut fresh_edges = Vec::new();
+            let mut fresh_external = Vec::new();
+            let mut fresh_unresolved = Vec::new();
+            for (fid, done) in per_file.into_iter().enumerate() {
+                if !reusable[fid] {
+                    fresh_edges.push((fid, done.edges));
+                    fresh_external.push((fid, done.external));
+                    fresh_unresolved.push((fid, done.unresolved));
+                }
+            }
+            (
+                splice_files(res.edges, &ce, fresh_edges),
+                splice_files(res.external, &cx, fresh_external),
+                splice_files(res.unresolved, &cu, fresh_unresolved),
+            )
+        }
+        None => {
+            let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
+            let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
+            let mut external = Vec::with_capacity(total(|r| r.external.len()));
+            let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
+            for mut done in per_file {
+                edges.append(&mut done.edges);
+                external.append(&mut done.external);
+                unresolved.append(&mut done.unresolved);
+            }
+            (edges, external, unresolved)
+        }
+    };
     g.edges = edges;
     g.external_uses = external;
     g.unresolved = unresolved;
     let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
     (memo, reused, complete)
+}
+
+/// `old`, the results of every file in file order (`counts[fid]` of file `fid`), with the
+/// results of the files in `fresh` (increasing file ids) put in place of theirs. A few files
+/// (the common case: one edited file) are spliced into `old` where it lies: ~200k edges were
+/// copied into a new vector on every focused run, as many fresh pages to fault in; many are
+/// gathered into a new vector in one pass.
+fn splice_files<T>(mut old: Vec<T>, counts: &[usize], fresh: Vec<(usize, Vec<T>)>) -> Vec<T> {
+    const SPLICED: usize = 8;
+    let mut start = Vec::with_capacity(counts.len() + 1);
+    let mut at = 0;
+    for &n in counts {
+        start.push(at);
+        at += n;
+    }
+    start.push(at);
+    let changed = fresh
+        .iter()
+        .filter(|(fid, new)| !new.is_empty() || counts.get(*fid).is_some_and(|&n| n > 0))
+        .count();
+    if changed <= SPLICED && at == old.len() {
+        for (fid, new) in fresh.into_iter().rev() {
+            let (Some(&from), Some(&n)) = (start.get(fid), counts.get(fid)) else {
+                continue;
+            };
+            if n > 0 || !new.is_empty() {
+                old.splice(from..from + n, new);
+            }
+        }
+        return old;
+    }
+    let added: usize = fresh.iter().map(|(_, new)| new.len()).sum();
+    let mut out = Vec::with_capacity(old.len() + added);
+    let mut old = old.into_iter();
+    let mut fresh = fresh.into_iter().peekable();
+    for (fid, &n) in counts.iter().enumerate() {
+        match fresh.next_if(|(f, _)| *f == fid) {
+            Some((_, new)) => {
+                old.by_ref().take(n).for_each(drop);
+                out.extend(new);
+            }
+            None => out.extend(old.by_ref().take(n)),
+        }
+    }
+    out
 }
 
 /// Whether every module and file a snapshot's resolutions name exists in `g`.
@@ -1844,6 +1895,44 @@ fn undeclared(name: &str) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file's results replaced or kept, naively: what `splice_files` must give.
+    fn replaced(old: &[u32], counts: &[usize], fresh: &[(usize, Vec<u32>)]) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for (fid, &n) in counts.iter().enumerate() {
+            match fresh.iter().find(|(f, _)| *f == fid) {
+                Some((_, new)) => out.extend(new),
+                None => out.extend(&old[at..at + n]),
+            }
+            at += n;
+        }
+        out
+    }
+
+    #[test]
+    fn files_results_are_spliced_in_place_or_gathered_anew_alike() {
+        let counts = [2, 0, 3, 1, 0, 4, 2, 0, 1, 3, 2, 1];
+        let total: usize = counts.iter().sum();
+        let old: Vec<u32> = (0..total as u32).collect();
+        let cases: Vec<Vec<(usize, Vec<u32>)>> = vec![
+            vec![],
+            vec![(2, vec![100])],
+            vec![(0, vec![]), (1, vec![101, 102]), (11, vec![103, 104, 105])],
+            // More than are spliced: gathered into a new vector.
+            (0..counts.len())
+                .map(|f| (f, vec![200 + f as u32; f % 3]))
+                .collect(),
+        ];
+        for fresh in cases {
+            let want = replaced(&old, &counts, &fresh);
+            assert_eq!(
+                splice_files(old.clone(), &counts, fresh.clone()),
+                want,
+                "{fresh:?}"
+            );
+        }
+    }
 
     #[test]
     fn guesses_module_paths_from_layout() {
