@@ -181,7 +181,7 @@ pub struct Snapshot {
     pub layout: Structure,
     /// Each file's content hash when the snapshot was written (by file index).
     pub hashes: Vec<Option<ContentHash>>,
-    body: Vec<u8>,
+    body: super::cache::Framed,
     /// Where the outlines section is in `body`.
     outlines_at: std::ops::Range<usize>,
     files_at: usize,
