@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Times commands in interleaved rounds: round k runs every command once, in turn.
+"""Times commands in interleaved rounds: round k runs every command once, in turn, starting
+with the k-th (so that no command always runs first or last in a round).
 
 hyperfine runs all of one command's runs, then the next command's: on a machine whose load
 drifts over minutes (these are shared machines), that drift lands between commands and
@@ -34,8 +35,11 @@ def main():
     for _, cmd in cmds:
         run(cmd)
     times = {name: [] for name, _ in cmds}
-    for _ in range(rounds):
-        for name, cmd in cmds:
+    for k in range(rounds):
+        # Each round starts one command later: a fixed order gave the command run last in
+        # every round a systematic handicap (session 8: the same ribo binary measured 4-7%
+        # slower when listed after another than before it).
+        for name, cmd in cmds[k % len(cmds):] + cmds[:k % len(cmds)]:
             times[name].append(run(cmd))
     base = cmds[0][0]
     print(f"{'(interleaved, ' + str(rounds) + ' rounds)':38} {'median':>9} {'ratio/round':>12}")

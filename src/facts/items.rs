@@ -87,14 +87,6 @@ impl Items {
         })
     }
 
-    /// The items for changing in place; the module-level names must not change.
-    #[cfg(test)]
-    pub fn list_mut(&mut self) -> &mut Vec<ItemFact> {
-        self.list();
-        self.encoded = None;
-        self.list.get_mut().expect("initialised just above")
-    }
-
     /// Gives back unused capacity.
     pub fn shrink(&mut self) {
         if let Some(list) = self.list.get_mut() {
