@@ -17,7 +17,7 @@ use crate::rules::{self, span_in};
 use crate::spec::model::{
     ContractKind, ExportTarget, Invariant, ItemKind, ItemSelector, Scope, Severity, TestsMode,
 };
-use crate::spec::{Spec, SpecErrors};
+use crate::spec::Spec;
 use crate::{EXIT_ERROR, EXIT_OK};
 
 pub fn explain(
@@ -134,13 +134,13 @@ fn explain_path(
     let boundary = match rules::assign::owner(spec, &rel) {
         Ok(b) => b,
         Err(tie) => {
-            let errors = SpecErrors {
-                path: spec.path.clone(),
-                source: spec.source.clone(),
-                errors: vec![*tie.error],
-            };
-            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-            return Ok(EXIT_ERROR);
+            return super::stop_on_spec_errors(
+                err,
+                spec,
+                &loaded.spec_name,
+                vec![*tie.error],
+                style,
+            )
         }
     };
     // Facts are only needed to find the file of a contract's module.

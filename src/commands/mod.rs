@@ -87,13 +87,7 @@ fn load_spec_with(
             // Contract declarations are Rust item headers: parsed once, before any checking.
             let errors = rules::contracts::validate_declarations(&spec);
             if !errors.is_empty() {
-                let errors = SpecErrors {
-                    path: spec.path.clone(),
-                    source: spec.source.clone(),
-                    errors,
-                };
-                report::human::write_spec_errors(err, &errors, &spec_name, style)?;
-                return Ok(Err(EXIT_ERROR));
+                return stop_on_spec_errors(err, &spec, &spec_name, errors, style).map(Err);
             }
             let root_display = display_path(&spec.root);
             // Every command reads the root: one that is not a directory stops here.
@@ -120,6 +114,19 @@ fn load_spec_with(
             Ok(Err(EXIT_ERROR))
         }
     }
+}
+
+/// Renders `errors` found in `spec` (shown as `spec_name`) and gives the exit status they
+/// stop the command with.
+pub(crate) fn stop_on_spec_errors(
+    err: &mut dyn Write,
+    spec: &Spec,
+    spec_name: &str,
+    errors: Vec<spec::SpecError>,
+    style: Style,
+) -> io::Result<i32> {
+    report::human::write_spec_errors(err, &SpecErrors::of(spec, errors), spec_name, style)?;
+    Ok(EXIT_ERROR)
 }
 
 pub(crate) fn display_path(path: &Path) -> String {
@@ -219,13 +226,7 @@ pub(crate) fn analyse(
         match queries.wait() {
             Ok(compiled) => options.compiled_queries = compiled,
             Err(errors) => {
-                let errors = SpecErrors {
-                    path: spec.path.clone(),
-                    source: spec.source.clone(),
-                    errors,
-                };
-                report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-                return Ok(Err(EXIT_ERROR));
+                return stop_on_spec_errors(err, spec, &loaded.spec_name, errors, style).map(Err);
             }
         }
     }
@@ -295,15 +296,7 @@ pub(crate) fn assign_or_report(
     let spec = &loaded.spec;
     match rules::assign::assign(spec, graph) {
         Ok(a) => Ok(Ok(a)),
-        Err(errors) => {
-            let errors = SpecErrors {
-                path: spec.path.clone(),
-                source: spec.source.clone(),
-                errors,
-            };
-            report::human::write_spec_errors(err, &errors, &loaded.spec_name, style)?;
-            Ok(Err(EXIT_ERROR))
-        }
+        Err(errors) => stop_on_spec_errors(err, spec, &loaded.spec_name, errors, style).map(Err),
     }
 }
 

@@ -662,6 +662,16 @@ pub fn display_root(root: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The manifest of the one-package repositories these tests write.
+    const PACKAGE: &str = "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+    /// Writes `text` to `rel` under `root`, making its directories.
+    fn write_file(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
     #[test]
     fn the_cache_is_rewritten_when_it_pays() {
         assert!(!needs_rewrite(0, 3643, 3643), "nothing changed");
@@ -685,15 +695,8 @@ mod tests {
     fn a_focused_check_leaves_cached_items_encoded() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        };
-        write(
-            "Cargo.toml",
-            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        );
+        let write = |rel: &str, text: &str| write_file(root, rel, text);
+        write("Cargo.toml", PACKAGE);
         write(
             "src/lib.rs",
             "pub mod a;\npub mod b;\npub use a::run;\npub struct Root;\n",
@@ -740,15 +743,8 @@ mod tests {
     fn a_graph_missing_a_files_paths_is_not_saved_as_the_snapshot() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        };
-        write(
-            "Cargo.toml",
-            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        );
+        let write = |rel: &str, text: &str| write_file(root, rel, text);
+        write("Cargo.toml", PACKAGE);
         let fill: String = (0..64).map(|i| format!("pub mod f{i};\n")).collect();
         write("src/lib.rs", &format!("pub mod a;\npub mod b;\n{fill}"));
         for i in 0..64 {

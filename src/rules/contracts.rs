@@ -555,6 +555,7 @@ fn declared_crates(cx: &Context<'_>) -> Vec<String> {
 
 /// What the `crate:` patterns of the spec's `crate:` + `only_from:` contracts match, all
 /// patterns matched at once against each crate name (see `CratePattern::matching_each`).
+#[derive(Default)]
 struct CrateUseMatches {
     uses: Vec<CrateUses>,
     /// For the k-th such contract: whether a manifest declares a crate it names.
@@ -575,11 +576,7 @@ impl CrateUseMatches {
             })
             .collect();
         if patterns.is_empty() {
-            return CrateUseMatches {
-                uses: Vec::new(),
-                declared: Vec::new(),
-                groups: Vec::new(),
-            };
+            return CrateUseMatches::default();
         }
         let mut declared = vec![false; patterns.len()];
         let names = declared_crates(cx);

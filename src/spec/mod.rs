@@ -38,6 +38,17 @@ pub struct SpecErrors {
     pub errors: Vec<SpecError>,
 }
 
+impl SpecErrors {
+    /// `errors` found in `spec` (rendered against its source).
+    pub fn of(spec: &Spec, errors: Vec<SpecError>) -> Self {
+        SpecErrors {
+            path: spec.path.clone(),
+            source: spec.source.clone(),
+            errors,
+        }
+    }
+}
+
 /// Why a spec could not be loaded at all.
 #[derive(Debug)]
 pub enum LoadError {

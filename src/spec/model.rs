@@ -110,6 +110,18 @@ pub struct Glob {
     pub specificity: (usize, usize),
 }
 
+/// The globs of `matchers` as one set, in order (`None` if the set cannot be built: the
+/// callers then match them one by one).
+fn glob_set<'g>(
+    matchers: impl IntoIterator<Item = &'g globset::GlobMatcher>,
+) -> Option<globset::GlobSet> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for m in matchers {
+        builder.add(m.glob().clone());
+    }
+    builder.build().ok()
+}
+
 /// A path split into its parts once, to be matched against many [`Glob`]s.
 pub struct GlobCandidate<'a>(globset::Candidate<'a>);
 
@@ -134,11 +146,7 @@ impl Glob {
         I: IntoIterator<Item = &'p str> + Clone,
     {
         let mut matched = vec![false; globs.len()];
-        let mut builder = globset::GlobSetBuilder::new();
-        for g in globs {
-            builder.add(g.matcher.glob().clone());
-        }
-        let Ok(set) = builder.build() else {
+        let Some(set) = glob_set(globs.iter().map(|g| &g.matcher)) else {
             // One by one, as the matchers were compiled.
             for (m, g) in matched.iter_mut().zip(globs) {
                 *m = paths.clone().into_iter().any(|p| g.matcher.is_match(p));
@@ -179,16 +187,13 @@ pub struct PathOwners {
 impl PathOwners {
     /// The set of `boundaries`' `paths` globs.
     pub fn new(boundaries: &[Boundary]) -> Self {
-        let mut builder = globset::GlobSetBuilder::new();
         let mut globs = Vec::new();
         for (bi, b) in boundaries.iter().enumerate() {
-            for (gi, g) in b.paths.iter().enumerate() {
-                builder.add(g.matcher.glob().clone());
-                globs.push((bi, gi));
-            }
+            globs.extend((0..b.paths.len()).map(|gi| (bi, gi)));
         }
+        let matchers = boundaries.iter().flat_map(|b| &b.paths).map(|g| &g.matcher);
         PathOwners {
-            set: builder.build().ok(),
+            set: glob_set(matchers),
             globs,
         }
     }
@@ -253,11 +258,7 @@ impl CratePattern {
         patterns: &[&CratePattern],
         names: impl IntoIterator<Item = &'n str>,
     ) -> Vec<Vec<usize>> {
-        let mut builder = globset::GlobSetBuilder::new();
-        for p in patterns {
-            builder.add(p.matcher.glob().clone());
-        }
-        let set = builder.build().ok();
+        let set = glob_set(patterns.iter().map(|p| &p.matcher));
         names
             .into_iter()
             .map(|name| match &set {

@@ -83,12 +83,18 @@ pub struct PendingQueries(PendingState);
 enum PendingState {
     Compiling {
         thread: std::thread::JoinHandle<Compiled>,
-        /// What the thread compiles, to compile it here should the thread fail.
-        source: String,
-        raws: Vec<RawQuery>,
+        /// The spec's source and its queries, shared with the thread, to compile them here
+        /// should the thread fail.
+        input: std::sync::Arc<(String, Vec<RawQuery>)>,
     },
     /// No thread could be started: compiled on the spot.
     Done(Compiled),
+}
+
+/// Compiles the queries `raws` of the spec `source`.
+fn compile(source: &str, raws: &[RawQuery]) -> Compiled {
+    let refs: Vec<&RawQuery> = raws.iter().collect();
+    query::compile_all(source, &refs)
 }
 
 impl PendingQueries {
@@ -97,36 +103,24 @@ impl PendingQueries {
         if raws.is_empty() {
             return None;
         }
-        let raws: Vec<RawQuery> = raws.into_iter().cloned().collect();
-        let (for_thread, raws_for_thread) = (source.to_owned(), raws.clone());
-        let spawned = std::thread::Builder::new().spawn(move || {
-            let refs: Vec<&RawQuery> = raws_for_thread.iter().collect();
-            query::compile_all(&for_thread, &refs)
-        });
+        let input = std::sync::Arc::new((
+            source.to_owned(),
+            raws.into_iter().cloned().collect::<Vec<_>>(),
+        ));
+        let shared = std::sync::Arc::clone(&input);
+        let spawned = std::thread::Builder::new().spawn(move || compile(&shared.0, &shared.1));
         Some(PendingQueries(match spawned {
-            Ok(thread) => PendingState::Compiling {
-                thread,
-                source: source.to_owned(),
-                raws,
-            },
-            Err(_) => {
-                let refs: Vec<&RawQuery> = raws.iter().collect();
-                PendingState::Done(query::compile_all(source, &refs))
-            }
+            Ok(thread) => PendingState::Compiling { thread, input },
+            Err(_) => PendingState::Done(compile(&input.0, &input.1)),
         }))
     }
 
     /// Waits for the queries.
     fn join(self) -> Compiled {
         match self.0 {
-            PendingState::Compiling {
-                thread,
-                source,
-                raws,
-            } => thread.join().unwrap_or_else(|_| {
-                let refs: Vec<&RawQuery> = raws.iter().collect();
-                query::compile_all(&source, &refs)
-            }),
+            PendingState::Compiling { thread, input } => thread
+                .join()
+                .unwrap_or_else(|_| compile(&input.0, &input.1)),
             PendingState::Done(compiled) => compiled,
         }
     }
@@ -139,11 +133,7 @@ impl PendingQueries {
                 spec.compiled_queries = query.map(crate::spec::model::CompiledQueries);
                 Ok(())
             }
-            Err(errors) => Err(SpecErrors {
-                path: spec.path.clone(),
-                source: spec.source.clone(),
-                errors,
-            }),
+            Err(errors) => Err(SpecErrors::of(spec, errors)),
         }
     }
 
