@@ -431,22 +431,22 @@ fn a_new_path_in_a_body_is_resolved_against_the_snapshot() {
 }
 
 #[test]
-fn an_interface_edit_resolves_everything_again() {
+fn an_inline_module_added_resolves_only_the_files_that_can_see_it() {
     let dir = repo();
     let root = dir.path();
     build(root, &options(root));
-    // An inline module added changes the module trees.
+    // An inline module added changes the module trees: the snapshot's modules are mapped
+    // onto the new ones, and only the edited file is resolved again (no other file writes
+    // `extra`).
     let leaf = "src/consumer/nested/leaf.rs";
     append(root, leaf, "pub mod extra {\n    pub fn e() {}\n}\n");
     let after = build(root, &focused(root, &[leaf]));
-    assert_eq!(after.cache.resolutions_reused, 0);
+    assert_eq!(after.cache.resolutions_reused, 6);
     let full = build(root, &BuildOptions::default());
     assert_eq!(resolution_of(&after), resolution_of(&full));
-    // Every file's references were read after all.
-    for (a, b) in after.files.iter().zip(&full.files) {
-        assert_eq!(a.facts.refs, b.facts.refs, "{}", a.path);
-    }
-    // The new structure was written: the next body edit reuses it.
+    // The next run over the same structure writes its snapshot; the body edit after it
+    // reuses that.
+    build(root, &focused(root, &[leaf]));
     append(root, leaf, "// edited\n");
     let next = build(root, &focused(root, &[leaf]));
     assert_eq!(next.cache.resolutions_reused, 6);
@@ -854,14 +854,21 @@ fn a_glob_use_added_resolves_everything_again() {
 }
 
 #[test]
-fn a_mod_declaration_added_resolves_everything_again() {
+fn a_mod_declaration_without_its_file_resolves_as_a_full_run() {
     let dir = names_repo();
     let root = dir.path();
-    build(root, &options(root));
-    // `e.rs` declares a module (whose file is missing: no file is added).
+    let primed = build(root, &options(root));
+    // `e.rs` declares a module whose file is missing: no file is added, no module either
+    // (a warning says so). `u.rs`, edited, writes `ghost`; its new item `w` is written by
+    // `z.rs` (`deep::w()`), resolved again too.
     append(root, "src/e.rs", "pub mod ghost;\n");
-    let after = build(root, &focused(root, &["src/e.rs"]));
-    assert_eq!(after.cache.resolutions_reused, 0);
+    append(
+        root,
+        "src/u.rs",
+        "pub fn w() {\n    crate::e::ghost::x();\n}\n",
+    );
+    let after = build(root, &focused(root, &["src/e.rs", "src/u.rs"]));
+    assert_eq!(after.cache.resolutions_reused, primed.files.len() - 3);
     assert_resolves_as_full(root, &after);
 }
 
@@ -909,5 +916,189 @@ fn the_second_run_in_names_mode_rewrites_the_snapshot() {
     let full = build(root, &BuildOptions::default());
     for run in [&first, &second, &third] {
         assert_eq!(resolution_of(run), resolution_of(&full));
+    }
+}
+
+/// Drops the `#[cfg(test)]` before `pub mod {name};` in `src/lib.rs`, if any.
+fn untest(root: &Path, name: &str) {
+    let text = fs::read_to_string(root.join("src/lib.rs")).expect("read");
+    let test = format!("#[cfg(test)]\npub mod {name};\n");
+    fs::write(
+        root.join("src/lib.rs"),
+        text.replace(&test, &format!("pub mod {name};\n")),
+    )
+    .expect("write");
+}
+
+/// A small deterministic generator (the sequences below must be the same on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// Module-tree edits in sequence — file modules added, deleted and renamed, inline modules
+/// added before others (shifting scopes) and removed, orphan files added and then declared,
+/// paths written to modules before and after they exist, `use super::*` in new test modules —
+/// each followed by a focused run over the files it touched: every run resolves exactly as a
+/// full resolution does, and most take files' results from the snapshot (its module ids
+/// mapped onto the new trees, see `facts::reframe`).
+#[test]
+fn module_tree_edits_resolve_as_a_full_run() {
+    for seed in [1u64, 7, 42] {
+        let dir = names_repo_with(24);
+        let root = dir.path();
+        build(root, &options(root));
+        let mut rng = Lcg(seed);
+        let existing = ["a", "b", "c", "d", "e", "f", "other", "u", "x", "z"];
+        let mut modules: Vec<String> = Vec::new();
+        let mut inline: Vec<(String, String)> = Vec::new();
+        let mut orphans: Vec<String> = Vec::new();
+        // Modules that paths were written to before they existed: the next ones made.
+        let mut wanted: Vec<String> = Vec::new();
+        let mut reused_runs = 0;
+        let steps = 36;
+        for step in 0..steps {
+            let mut changed: Vec<String> = Vec::new();
+            let k = step;
+            match rng.below(9) {
+                0 => {
+                    let name = wanted.pop().unwrap_or_else(|| format!("n{k}"));
+                    let text = "use crate::b::*;\npub fn thing() {\n    existing();\n}\n\
+                         pub mod inner {\n    pub fn deep() {}\n}\n#[cfg(test)]\nmod tests {\n    \
+                         use super::*;\n    fn t() {\n        thing();\n        inner::deep();\n    \
+                         }\n}\n";
+                    fs::write(root.join(format!("src/{name}.rs")), text).expect("write");
+                    append(root, "src/lib.rs", &format!("pub mod {name};\n"));
+                    changed.extend(["src/lib.rs".to_string(), format!("src/{name}.rs")]);
+                    modules.push(name);
+                }
+                1 if !modules.is_empty() => {
+                    let name = modules.remove(rng.below(modules.len()));
+                    untest(root, &name);
+                    replace(root, "src/lib.rs", &format!("pub mod {name};\n"), "");
+                    fs::remove_file(root.join(format!("src/{name}.rs"))).expect("rm");
+                    changed.push("src/lib.rs".to_string());
+                }
+                2 if !modules.is_empty() => {
+                    let i = rng.below(modules.len());
+                    let new = format!("r{k}");
+                    let old = std::mem::replace(&mut modules[i], new.clone());
+                    untest(root, &old);
+                    replace(
+                        root,
+                        "src/lib.rs",
+                        &format!("pub mod {old};\n"),
+                        &format!("pub mod {new};\n"),
+                    );
+                    fs::rename(
+                        root.join(format!("src/{old}.rs")),
+                        root.join(format!("src/{new}.rs")),
+                    )
+                    .expect("rename");
+                    changed.extend(["src/lib.rs".to_string(), format!("src/{new}.rs")]);
+                }
+                3 => {
+                    let file = existing[rng.below(existing.len())];
+                    let rel = format!("src/{file}.rs");
+                    let block = format!("pub mod i{k} {{\n    pub fn deep() {{}}\n}}\n");
+                    let text = fs::read_to_string(root.join(&rel)).expect("read");
+                    fs::write(root.join(&rel), format!("{block}{text}")).expect("write");
+                    inline.push((rel.clone(), block));
+                    changed.push(rel);
+                }
+                4 if !inline.is_empty() => {
+                    let (rel, block) = inline.remove(rng.below(inline.len()));
+                    replace(root, &rel, &block, "");
+                    changed.push(rel);
+                }
+                5 => {
+                    let file = existing[rng.below(existing.len())];
+                    let rel = format!("src/{file}.rs");
+                    // To a module that exists (or is an orphan), or one that comes later.
+                    let present: Vec<&String> = modules.iter().chain(&orphans).collect();
+                    let target = match rng.below(2) {
+                        0 if !present.is_empty() => present[rng.below(present.len())].clone(),
+                        _ => {
+                            wanted.push(format!("m{k}"));
+                            format!("m{k}")
+                        }
+                    };
+                    let via = inline
+                        .get(rng.below(inline.len().max(1)))
+                        .map(|(r, b)| {
+                            let m = r.trim_start_matches("src/").trim_end_matches(".rs");
+                            let i = b.trim_start_matches("pub mod ").split(' ').next();
+                            format!("crate::{m}::{}::deep", i.unwrap_or(""))
+                        })
+                        .unwrap_or_else(|| "crate::b::sub::deep".to_string());
+                    append(
+                        root,
+                        &rel,
+                        &format!(
+                            "pub fn w{k}() {{\n    crate::{target}::thing();\n    {via}();\n}}\n"
+                        ),
+                    );
+                    changed.push(rel);
+                }
+                6 => {
+                    let name = wanted.pop().unwrap_or_else(|| format!("o{k}"));
+                    let rel = format!("src/{name}.rs");
+                    fs::write(
+                        root.join(&rel),
+                        "pub fn thing() {\n    super::b::existing();\n}\n",
+                    )
+                    .expect("write");
+                    orphans.push(name);
+                    changed.push(rel);
+                }
+                7 if !orphans.is_empty() => {
+                    let name = orphans.remove(rng.below(orphans.len()));
+                    append(root, "src/lib.rs", &format!("pub mod {name};\n"));
+                    changed.push("src/lib.rs".to_string());
+                    modules.push(name);
+                }
+                8 if !modules.is_empty() => {
+                    // Test code or not: the module's files' edges change their test flag.
+                    let name = &modules[rng.below(modules.len())];
+                    let (plain, test) = (
+                        format!("pub mod {name};\n"),
+                        format!("#[cfg(test)]\npub mod {name};\n"),
+                    );
+                    let text = fs::read_to_string(root.join("src/lib.rs")).expect("read");
+                    let toggled = match text.contains(&test) {
+                        true => text.replace(&test, &plain),
+                        false => text.replace(&plain, &test),
+                    };
+                    fs::write(root.join("src/lib.rs"), toggled).expect("write");
+                    changed.push("src/lib.rs".to_string());
+                }
+                _ => {
+                    append(root, "src/a.rs", &format!("// body edit {k}\n"));
+                    changed.push("src/a.rs".to_string());
+                }
+            }
+            let only: Vec<&str> = changed.iter().map(String::as_str).collect();
+            let after = build(root, &focused(root, &only));
+            let full = build(root, &BuildOptions::default());
+            assert_eq!(
+                resolution_of(&after),
+                resolution_of(&full),
+                "seed {seed}, step {step}, files {changed:?}"
+            );
+            if after.cache.resolutions_reused > 0 {
+                reused_runs += 1;
+            }
+        }
+        assert!(
+            reused_runs * 4 >= steps * 3,
+            "seed {seed}: only {reused_runs} of {steps} runs reused the snapshot"
+        );
     }
 }

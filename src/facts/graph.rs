@@ -435,6 +435,32 @@ pub struct Renamed<'a> {
     /// Which files were read without their references (same index).
     pub lean: Vec<bool>,
     pub refs: &'a dyn RefSource,
+    /// When the module trees may differ ([`Changes::reframe`](super::resolved::Changes)): the
+    /// snapshot's trees and its files mapped onto today's (see `reframe`).
+    pub reframe: Option<(&'a super::reframe::Tree, super::reframe::FileMap)>,
+    /// Files to resolve again whatever names they write (by `reframe`; empty: none).
+    touched: Vec<bool>,
+    /// The trees could not be compared: every file is resolved again.
+    give_up: bool,
+}
+
+impl<'a> Renamed<'a> {
+    /// A names-mode prior (see the type's docs); `reframe` as the field says.
+    pub fn new(
+        changes: super::resolved::Changes,
+        lean: Vec<bool>,
+        refs: &'a dyn RefSource,
+        reframe: Option<(&'a super::reframe::Tree, super::reframe::FileMap)>,
+    ) -> Self {
+        Renamed {
+            changes,
+            lean,
+            refs,
+            reframe,
+            touched: Vec::new(),
+            give_up: false,
+        }
+    }
 }
 
 /// The names `C` a [`Renamed`] run looks for, and what they reach: which files have a `use`
@@ -452,7 +478,8 @@ impl Renamed<'_> {
     /// while the first pass runs.
     fn close_items<'n>(&'n self, g: &'n FactGraph) -> Option<Closure<'n>> {
         let mut names = Names::new(self.changes.names.iter().map(String::as_str));
-        let mut touched = vec![false; g.files.len()];
+        let mut touched = self.touched.clone();
+        touched.resize(g.files.len(), false);
         close(g, &mut names, &mut touched)?;
         // On this thread alone: the first pass has the other.
         let mentions = self.mentions(g, &names, &names.list, 1);
@@ -499,6 +526,9 @@ impl Renamed<'_> {
         unchanged: &[bool],
         items: Option<Closure<'n>>,
     ) -> Option<Vec<bool>> {
+        if self.give_up {
+            return None;
+        }
         let mut c = items?;
         let before = c.names.list.len();
         // The `use`s whose result changed: exact, order effects included. By index where a
@@ -1138,6 +1168,7 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
 /// file's paths were resolved (see [`Assembled::complete`]).
 fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool) {
     let externs = extern_tables(g);
+    let prior = prior.map(|p| reframe(g, p));
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
             // Only a snapshot written by something else than ribo (its key and checksum
@@ -1290,6 +1321,35 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
     g.unresolved = unresolved;
     let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
     (memo, reused, complete)
+}
+
+/// `p` with the snapshot's module ids mapped onto today's trees, and what changed in the trees
+/// added to its changed names, when they may differ (see `reframe`). When they cannot be
+/// compared, nothing of the snapshot is used: every file is resolved again.
+fn reframe<'a>(g: &FactGraph, mut p: Prior<'a>) -> Prior<'a> {
+    let Some(renamed) = &mut p.renamed else {
+        return p;
+    };
+    let Some((tree, map)) = renamed.reframe.take() else {
+        return p;
+    };
+    match super::reframe::diff(g, tree, &map) {
+        Some(mut re) => {
+            re.apply(g, &mut p.resolutions);
+            renamed.changes.names.extend(std::mem::take(&mut re.names));
+            renamed.touched = re.touched;
+        }
+        None => {
+            renamed.give_up = true;
+            let n = g.files.len();
+            p.resolutions = super::resolved::Resolutions {
+                uses: vec![Vec::new(); n],
+                counts: vec![[0; 3]; n],
+                ..Default::default()
+            };
+        }
+    }
+    p
 }
 
 /// `old`, the results of every file in file order (`counts[fid]` of file `fid`), with the

@@ -14,6 +14,7 @@ pub mod model;
 pub mod par;
 pub mod parse;
 pub mod query;
+pub mod reframe;
 pub mod resolved;
 pub mod rust;
 pub mod stamps;
@@ -337,14 +338,27 @@ pub fn build_deferred(
         Some((s, r)) => (Some(s), r),
         None => (None, None),
     };
+    let with_cache = options.cache_dir.is_some();
+    let layout = with_cache.then(|| resolved::layout(&packages, &rust_files));
+    // Today's files mapped onto the snapshot's (by path when files were added or deleted),
+    // and its resolutions by today's file ids.
+    let map = match (&snapshot, &layout) {
+        (Some(s), Some(layout)) if focused => s.file_map(&rust_files, layout),
+        _ => None,
+    };
+    let resolutions = match (resolutions, &map) {
+        (Some(r), Some(m)) if !m.is_identity() => reframe::reindex(r, m),
+        (r, Some(_)) => r,
+        (_, None) => None,
+    };
     let queries =
         query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
     // The files whose resolution the snapshot may give: their references are not read (if
     // the structure turns out to have changed, they are read after all: `load_refs`).
     // The focused files' references are read whatever: per-file rules (`forbid.paths`) read them.
-    let lean: Vec<bool> = match (&snapshot, &resolutions) {
-        (Some(s), Some(_)) if focused => s
-            .unchanged(&hashes)
+    let lean: Vec<bool> = match (&snapshot, &resolutions, &map) {
+        (Some(s), Some(_), Some(map)) if focused => s
+            .unchanged_as(map, &hashes)
             .into_iter()
             .zip(&whole)
             .map(|(unchanged, whole)| unchanged && !whole)
@@ -382,22 +396,22 @@ pub fn build_deferred(
             }
         }
     }
-    let with_cache = options.cache_dir.is_some();
     let structure_of = |parsed: &[parse::Parsed]| {
         resolved::structure(&packages, &rust_files, &resolved::interfaces(parsed))
     };
     let mut structure = with_cache.then(|| structure_of(&parsed));
-    let layout = with_cache.then(|| resolved::layout(&packages, &rust_files));
     let read_as = |parsed: &[parse::Parsed]| -> Vec<Option<cache::ContentHash>> {
         parsed.iter().map(parse::Parsed::hash).collect()
     };
     // The snapshot's resolutions, which files it holds for, and, when only item names and
     // `use`s changed since it was written, how (see `graph::Renamed`).
-    let prior = match (&snapshot, &structure, resolutions) {
-        (Some(s), Some(now), Some(resolutions)) if focused && resolutions.fit_files(&parsed) => {
+    let prior = match (&snapshot, &structure, resolutions, &map) {
+        (Some(s), Some(now), Some(resolutions), Some(map))
+            if focused && resolutions.fit_files(&parsed) =>
+        {
             // The snapshot holds for the files whose content, as read, is the one it was
             // made from; every file read without its references must be one of them.
-            let reusable: Vec<bool> = s.unchanged(&read_as(&parsed));
+            let reusable: Vec<bool> = s.unchanged_as(map, &read_as(&parsed));
             let lean_reusable = parsed
                 .iter()
                 .zip(&reusable)
@@ -409,10 +423,20 @@ pub fn build_deferred(
                     .fit(&parsed)
                     .then_some((resolutions, reusable, None))
             } else {
-                (Some(s.layout) == layout && loaded.is_some())
-                    .then(|| resolved::changes(s, &parsed, &reusable))
+                loaded
+                    .is_some()
+                    .then(|| resolved::changes(s, &parsed, &reusable, map))
                     .flatten()
-                    .map(|changes| (resolutions, reusable, Some(changes)))
+                    .and_then(|mut changes| {
+                        // Other packages or files: the trees are compared (and other packages
+                        // resolve everything again).
+                        changes.reframe |= Some(s.layout) != layout;
+                        let trees = match changes.reframe {
+                            true => Some((s.tree()?, map.clone())),
+                            false => None,
+                        };
+                        Some((resolutions, reusable, Some((changes, trees))))
+                    })
             }
         }
         _ => None,
@@ -444,10 +468,8 @@ pub fn build_deferred(
         reusable,
         renamed: changes
             .zip(source.as_ref())
-            .map(|(changes, refs)| graph::Renamed {
-                changes,
-                lean,
-                refs: refs as &dyn graph::RefSource,
+            .map(|((changes, trees), refs)| {
+                graph::Renamed::new(changes, lean, refs as &dyn graph::RefSource, trees)
             }),
     });
     let had_prior = prior.is_some();
@@ -587,14 +609,17 @@ impl PendingSnapshot {
 }
 
 /// Whether the facts cache is written back after a parse that had `misses` of `files` files,
-/// the cache on disk holding `cached` entries. A file gone since the last run, or misses worth
-/// more than rewriting the whole cache, rewrite it. A few misses do not: rewriting costs about
-/// as much as parsing one file in 64 (measured on the large corpus: 33 MB, ~0.3 s, against
-/// ~1.3 ms of parse per file), so the next run re-parses those few files instead, and the cache
-/// is rewritten once changes add up to that much. A change is never lost: a stale entry never
+/// the cache on disk holding `cached` entries. Misses (files edited or added) and stale
+/// entries (files gone: entries are looked up by path, so one is only dead weight) worth more
+/// than rewriting the whole cache rewrite it. A few do not: rewriting costs about as much as
+/// parsing one file in 64 (measured on the large corpus: 33 MB, ~0.3 s, against ~1.3 ms of
+/// parse per file), so the next run re-parses those few files instead, and the cache is
+/// rewritten once changes add up to that much. A change is never lost: a stale entry never
 /// matches its file's new content hash.
 fn needs_rewrite(misses: usize, files: usize, cached: usize) -> bool {
-    cached != files || (misses > 0 && misses * 64 >= files)
+    // Entries are by path: those beyond the files are of files gone (at least).
+    let off = misses + cached.saturating_sub(files);
+    (cached == 0 && files > 0) || (off > 0 && off * 64 >= files)
 }
 
 /// Without any Cargo.toml, crates are guessed from Cargo's layout conventions, named after
@@ -681,8 +706,12 @@ mod tests {
         );
         assert!(needs_rewrite(57, 3643, 3643), "edits add up");
         assert!(needs_rewrite(1, 7, 7), "one edit in a small repository");
-        assert!(needs_rewrite(0, 3643, 3642), "a file added");
-        assert!(needs_rewrite(0, 3642, 3643), "a file gone");
+        assert!(!needs_rewrite(1, 3644, 3643), "a file added");
+        assert!(!needs_rewrite(0, 3642, 3643), "a file gone");
+        assert!(needs_rewrite(0, 3586, 3643), "files gone add up");
+        assert!(needs_rewrite(30, 3643, 3670), "edits and files gone add up");
+        assert!(needs_rewrite(1, 1, 0), "no cache yet, one file");
+        assert!(needs_rewrite(1, 3, 3), "a file added to a small repository");
         assert!(needs_rewrite(3643, 3643, 0), "no cache yet");
         assert!(!needs_rewrite(0, 0, 0), "nothing to cache");
     }

@@ -48,6 +48,7 @@ use super::cargo::Package;
 use super::graph::{Edge, ExternalUse, FactGraph, Memo, Unresolved};
 use super::model::{FileFacts, RefFact, Segs};
 use super::parse::Parsed;
+use super::reframe::{FileMap, Tree};
 
 const FILE_NAME: &str = "resolved-v1.bin";
 
@@ -171,6 +172,8 @@ struct Head {
     hashes: Vec<Option<ContentHash>>,
     /// Length of the outlines section that follows the head (see [`Snapshot::outlines`]).
     outlines_len: u64,
+    /// Length of the trees section that follows the outlines (see [`Snapshot::tree`]).
+    tree_len: u64,
 }
 
 /// A snapshot on disk: its head decoded, the outlines and per-file resolutions still encoded.
@@ -184,6 +187,10 @@ pub struct Snapshot {
     body: super::cache::Framed,
     /// Where the outlines section is in `body`.
     outlines_at: std::ops::Range<usize>,
+    /// Where the trees section is in `body`.
+    tree_at: std::ops::Range<usize>,
+    /// The trees, decoded on first read.
+    tree: std::sync::OnceLock<Option<Tree>>,
     files_at: usize,
 }
 
@@ -197,6 +204,9 @@ pub struct Outline {
     /// Its [frame digest](frame_digest); `None` for a file that could not be parsed.
     pub frame: Option<[u8; 16]>,
     pub items: ItemNames,
+    /// Each scope's chain of inline module names from the file's root (`""` for the root;
+    /// `a::b`), by scope.
+    pub chains: Vec<String>,
     /// Its `use` leaves, in order.
     pub uses: Vec<UseOutline>,
 }
@@ -218,7 +228,8 @@ impl Snapshot {
         let (head, rest): (Head, &[u8]) = postcard::take_from_bytes(&body).ok()?;
         let start = body.len() - rest.len();
         let end = start.checked_add(usize::try_from(head.outlines_len).ok()?)?;
-        if end > body.len() {
+        let tree_end = end.checked_add(usize::try_from(head.tree_len).ok()?)?;
+        if tree_end > body.len() {
             return None;
         }
         Some(Snapshot {
@@ -227,7 +238,9 @@ impl Snapshot {
             hashes: head.hashes,
             body,
             outlines_at: start..end,
-            files_at: end,
+            tree_at: end..tree_end,
+            tree: std::sync::OnceLock::new(),
+            files_at: tree_end,
         })
     }
 
@@ -254,14 +267,43 @@ impl Snapshot {
 
     /// Which of the files (by index, content hashes as now) it holds for: the same content.
     pub fn unchanged(&self, hashes: &[Option<ContentHash>]) -> Vec<bool> {
-        if hashes.len() != self.hashes.len() {
+        self.unchanged_as(&FileMap::identity(self.hashes.len()), hashes)
+    }
+
+    /// [`Snapshot::unchanged`], today's files being the snapshot's as `map` says.
+    pub fn unchanged_as(&self, map: &FileMap, hashes: &[Option<ContentHash>]) -> Vec<bool> {
+        if hashes.len() != map.old_of.len() || self.hashes.len() != map.new_of.len() {
             return vec![false; hashes.len()];
         }
         hashes
             .iter()
-            .zip(&self.hashes)
-            .map(|(now, then)| now.is_some() && now == then)
+            .zip(&map.old_of)
+            .map(|(now, old)| {
+                let then = old.and_then(|o| self.hashes.get(o as usize).copied().flatten());
+                now.is_some() && *now == then
+            })
             .collect()
+    }
+
+    /// The module trees it was resolved over, if they decode (decoded once).
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree
+            .get_or_init(|| postcard::from_bytes(self.body.get(self.tree_at.clone())?).ok())
+            .as_ref()
+    }
+
+    /// Today's files (`files`, of layout `layout`) mapped onto the snapshot's: the identity
+    /// when the layout is the same; `None` when they cannot be mapped (see
+    /// [`FileMap::between`]) or the trees do not decode.
+    pub fn file_map(&self, files: &[String], layout: &Structure) -> Option<FileMap> {
+        if self.layout == *layout && files.len() == self.hashes.len() {
+            return Some(FileMap::identity(files.len()));
+        }
+        let tree = self.tree()?;
+        if tree.files.len() != self.hashes.len() {
+            return None;
+        }
+        FileMap::between(&tree.files, files)
     }
 
     /// The resolutions, if they decode.
@@ -311,12 +353,14 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
         return Outline {
             frame: None,
             items: Vec::new(),
+            chains: Vec::new(),
             uses: Vec::new(),
         };
     };
     Outline {
         frame: Some(frame_digest(facts)),
         items: item_names(facts),
+        chains: chains_of(facts),
         uses: facts
             .uses
             .iter()
@@ -327,6 +371,23 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
             })
             .collect(),
     }
+}
+
+/// Each scope's chain of inline module names from the file's root (see [`Outline::chains`]).
+fn chains_of(facts: &FileFacts) -> Vec<String> {
+    let mut chains: Vec<String> = Vec::with_capacity(facts.scopes.len());
+    for (i, s) in facts.scopes.iter().enumerate() {
+        let parent = s
+            .parent
+            .filter(|&p| (p as usize) < i)
+            .and_then(|p| chains.get(p as usize));
+        chains.push(match (i, parent) {
+            (0, _) => String::new(),
+            (_, Some(p)) if !p.is_empty() => format!("{p}::{}", s.name),
+            _ => s.name.clone(),
+        });
+    }
+    chains
 }
 
 /// The outlines section: the end of each file's entry, then the entries (each file's
@@ -345,7 +406,8 @@ fn outlines_section(graph: &FactGraph) -> Option<Vec<u8>> {
 }
 
 /// How the files whose content changed since a snapshot differ from their [`Outline`]s in it,
-/// when only module-level item names and `use`s did (see `graph::Renamed`, which reads this).
+/// when only module-level item names, `use`s and the module trees did (see `graph::Renamed`
+/// and `reframe`, which read this).
 #[derive(Debug, Default)]
 pub struct Changes {
     /// Names whose lookup may answer otherwise, whatever the `use`s resolve to: module-level
@@ -359,38 +421,81 @@ pub struct Changes {
     /// then)`: for each `(scope, name)` both versions bind, the `use` each binds it to; and
     /// each glob `use`, matched in order within its scope. Sorted.
     pub pairs: Vec<(usize, usize, usize)>,
+    /// The module trees may differ: a changed file's frame did, or files were added or
+    /// deleted (`reframe` compares the trees).
+    pub reframe: bool,
 }
 
-/// The [`Changes`] since snapshot `s` of the files whose content changed (`unchanged` false);
-/// `None` when one of them changed otherwise (its frame: inline modules, `mod`s; or its glob
-/// `use`s' paths), or when the snapshot cannot give their outlines.
-pub fn changes(s: &Snapshot, parsed: &[Parsed], unchanged: &[bool]) -> Option<Changes> {
+/// The [`Changes`] since snapshot `s` of the files whose content changed (`unchanged` false),
+/// today's files being the snapshot's as `map` says; `None` when one of them changed
+/// otherwise (its glob `use`s' paths in a scope both versions have; or its frame, when two of
+/// its scopes have the same chain of names), or when the snapshot cannot give their outlines.
+/// A file added since is reshaped and compared with nothing: its modules are new, reached only
+/// through their names (`reframe` adds those).
+pub fn changes(
+    s: &Snapshot,
+    parsed: &[Parsed],
+    unchanged: &[bool],
+    map: &FileMap,
+) -> Option<Changes> {
     let changed: Vec<usize> = (0..parsed.len())
         .filter(|&i| !unchanged.get(i).copied().unwrap_or(false))
         .collect();
-    let before = s.outlines(&changed)?;
+    let old: Vec<usize> = changed
+        .iter()
+        .filter_map(|&i| map.old_of.get(i).copied().flatten())
+        .map(|o| o as usize)
+        .collect();
+    let mut before = s.outlines(&old)?.into_iter();
     let mut out = Changes {
         reshaped: vec![false; parsed.len()],
+        reframe: !map.is_identity(),
         ..Changes::default()
     };
-    for (&i, then) in changed.iter().zip(before) {
+    for &i in &changed {
+        if map.old_of.get(i).copied().flatten().is_none() {
+            out.reshaped[i] = true;
+            continue;
+        }
+        let then = before.next()?;
         let now = outline_of(match &parsed[i] {
             Parsed::Ok { facts, .. } => Some(facts),
             Parsed::Failed(_) => None,
         });
-        if now.frame != then.frame {
-            return None;
+        // Scopes are matched by their chain of names, not their index (an inline module added
+        // before one shifts it); without a frame change the two are the same.
+        let framed = now.frame != then.frame;
+        let (key_then, key_now) = match scope_keys(&then.chains, &now.chains) {
+            Some(keys) => keys,
+            None if !framed => {
+                let n = then.chains.len().max(now.chains.len()) as u32;
+                ((0..n).map(Some).collect(), (0..n).map(Some).collect())
+            }
+            None => return None,
+        };
+        if framed {
+            out.reframe = true;
+            out.reshaped[i] = true;
         }
-        let (a, b): (BTreeSet<_>, BTreeSet<_>) =
-            (then.items.iter().collect(), now.items.iter().collect());
+        let shared = |key: &[Option<u32>], scope: u32| key.get(scope as usize).copied().flatten();
+        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
+            then.items
+                .iter()
+                .filter_map(|(sc, n)| Some((shared(&key_then, *sc)?, n)))
+                .collect(),
+            now.items
+                .iter()
+                .filter_map(|(sc, n)| Some((shared(&key_now, *sc)?, n)))
+                .collect(),
+        );
         out.names
-            .extend(a.symmetric_difference(&b).map(|(_, n)| n.clone()));
-        if now.uses == then.uses {
+            .extend(a.symmetric_difference(&b).map(|(_, n)| (*n).clone()));
+        if now.uses == then.uses && !framed {
             continue;
         }
         out.reshaped[i] = true;
-        let (bound_now, globs_now) = slots(&now.uses);
-        let (bound_then, globs_then) = slots(&then.uses);
+        let (bound_now, globs_now) = slots(&now.uses, &key_now);
+        let (bound_then, globs_then) = slots(&then.uses, &key_then);
         // What a glob brings into scope is not one name: the same globs, in the same order,
         // or everything is resolved again.
         if globs_now.len() != globs_then.len() {
@@ -427,12 +532,40 @@ pub fn changes(s: &Snapshot, parsed: &[Parsed], unchanged: &[bool]) -> Option<Ch
     Some(out)
 }
 
-/// The import index of the `use`s of an outline (see `graph::import_slots`).
-fn slots(uses: &[UseOutline]) -> super::graph::ImportSlots<'_> {
-    super::graph::import_slots(
-        uses.iter()
-            .map(|u| (u.scope, u.name.as_deref(), u.glob.is_some())),
-    )
+/// Each scope of two versions of a file, by the chain of names both versions give it a key
+/// for (`None`: a scope the other version does not have: a new or gone module); `None` when a
+/// chain is there twice in one version (`#[cfg]`-alternative modules of one name).
+#[allow(clippy::type_complexity)]
+fn scope_keys(then: &[String], now: &[String]) -> Option<(Vec<Option<u32>>, Vec<Option<u32>>)> {
+    let index = |chains: &[String]| -> Option<std::collections::HashMap<String, u32>> {
+        let mut map = std::collections::HashMap::with_capacity(chains.len());
+        for (i, c) in chains.iter().enumerate() {
+            if map.insert(c.clone(), i as u32).is_some() {
+                return None;
+            }
+        }
+        Some(map)
+    };
+    let (a, b) = (index(then)?, index(now)?);
+    let keys = |chains: &[String], other: &std::collections::HashMap<String, u32>| {
+        chains
+            .iter()
+            .map(|c| other.contains_key(c).then(|| a.get(c).copied()).flatten())
+            .collect()
+    };
+    Some((keys(then, &b), keys(now, &a)))
+}
+
+/// The import index of the `use`s of an outline (see `graph::import_slots`), by scope key
+/// (`keys`, see [`scope_keys`]): the `use`s of scopes without one are left out.
+fn slots<'a>(uses: &'a [UseOutline], keys: &[Option<u32>]) -> super::graph::ImportSlots<'a> {
+    let (mut bound, mut globs) = super::graph::import_slots(uses.iter().map(|u| {
+        let key = keys.get(u.scope as usize).copied().flatten();
+        (key.unwrap_or(u32::MAX), u.name.as_deref(), u.glob.is_some())
+    }));
+    bound.retain(|(scope, _), _| *scope != u32::MAX);
+    globs.remove(&u32::MAX);
+    (bound, globs)
 }
 
 /// Writes the snapshot of `graph`, resolved over `structure` (whose [layout](layout) is
@@ -448,13 +581,15 @@ pub(super) fn save(
     graph: &FactGraph,
     memo: &Memo,
 ) -> io::Result<()> {
-    let outlines =
-        outlines_section(graph).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidData))?;
+    let invalid = || io::Error::from(io::ErrorKind::InvalidData);
+    let outlines = outlines_section(graph).ok_or_else(invalid)?;
+    let tree = postcard::to_allocvec(&Tree::of(graph)).map_err(|_| invalid())?;
     let head = Head {
         structure: *structure,
         layout: *layout,
         hashes: hashes.to_vec(),
         outlines_len: outlines.len() as u64,
+        tree_len: tree.len() as u64,
     };
     let mut counts = vec![[0u32; 3]; graph.files.len()];
     let mut count = |file: u32, k: usize| match counts.get_mut(file as usize) {
@@ -487,6 +622,7 @@ pub(super) fn save(
         let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
         postcard::to_io(&head, &mut buffered).map_err(invalid)?;
         io::Write::write_all(&mut buffered, &outlines)?;
+        io::Write::write_all(&mut buffered, &tree)?;
         postcard::to_io(&all, &mut buffered).map_err(invalid)?;
         for edge in &graph.edges {
             io::Write::write_all(&mut buffered, &edges::record(edge))?;
