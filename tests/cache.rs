@@ -1102,3 +1102,132 @@ fn module_tree_edits_resolve_as_a_full_run() {
         );
     }
 }
+
+/// Where the first of two lists differ, if they do.
+fn first_difference<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    a: &[T],
+    b: &[T],
+) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    Some(format!(
+        "{what}: {} against {}; first difference at {at}: {:?} against {:?}",
+        a.len(),
+        b.len(),
+        a.get(at),
+        b.get(at)
+    ))
+}
+
+/// The first difference between two graphs' resolutions (see [`resolution_of`], which is too
+/// large to print on a real repository).
+fn resolution_difference(a: &FactGraph, b: &FactGraph) -> Option<String> {
+    let targets = |g: &FactGraph| -> Vec<_> {
+        g.files
+            .iter()
+            .map(|f| (f.path.clone(), f.use_targets.clone()))
+            .collect()
+    };
+    first_difference("edges", &a.edges, &b.edges)
+        .or_else(|| first_difference("external uses", &a.external_uses, &b.external_uses))
+        .or_else(|| first_difference("unresolved", &a.unresolved, &b.unresolved))
+        .or_else(|| first_difference("use targets", &targets(a), &targets(b)))
+        .or_else(|| first_difference("warnings", &a.warnings, &b.warnings))
+}
+
+/// Module-tree edits on a real repository (`RIBO_CORPUS`, e.g. the large benchmark corpus;
+/// `bench/changed-equivalence.sh` runs this; `RIBO_EVERY=n` samples every n-th file): for a
+/// sample of its files in turn, an inline module appended, a new file declared by a `mod` the
+/// file gains, or the file deleted (its `mod` left dangling). After each, a focused run resolves exactly as a full run over
+/// the same caches does. Every file is restored.
+#[test]
+#[ignore = "needs a corpus: RIBO_CORPUS=dir (bench/changed-equivalence.sh)"]
+fn corpus_module_tree_edits_resolve_as_a_full_run() {
+    let corpus = std::env::var_os("RIBO_CORPUS").expect("RIBO_CORPUS names the corpus");
+    let root = Path::new(&corpus);
+    let every: usize = std::env::var("RIBO_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let options = |bodies_for: Option<Vec<String>>| BuildOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        bodies_for: bodies_for.map(|files| files.into_iter().collect()),
+        ..BuildOptions::default()
+    };
+    let primed = build(root, &options(None));
+    let files: Vec<String> = primed
+        .files
+        .iter()
+        .map(|f| f.path.clone())
+        .filter(|p| p.contains("/src/"))
+        .collect();
+    let mut checked = 0;
+    let mut reused = 0;
+    for (n, rel) in files.iter().step_by(every).enumerate() {
+        let path = root.join(rel);
+        let saved = fs::read(&path).expect("read");
+        let name = rel.rsplit('/').next().unwrap_or("");
+        // A new module's file: next to a `lib.rs`/`mod.rs`/`main.rs`, else in the directory
+        // named after the file.
+        let dir = match name {
+            "lib.rs" | "mod.rs" | "main.rs" => path.parent().expect("dir").to_path_buf(),
+            _ => path.with_extension(""),
+        };
+        let made_dir = !dir.exists();
+        let new_file = dir.join("reframe_probe_new.rs");
+        let (kind, changed): (&str, Vec<String>) = match n % 3 {
+            0 => {
+                append(
+                    root,
+                    rel,
+                    "\npub mod reframe_probe {\n    pub fn x() {}\n}\n",
+                );
+                ("inline module added", vec![rel.clone()])
+            }
+            1 => {
+                fs::create_dir_all(&dir).expect("mkdir");
+                fs::write(&new_file, "pub fn x() {\n    super::x();\n}\n").expect("write");
+                append(root, rel, "\npub mod reframe_probe_new;\n");
+                let new_rel = new_file
+                    .strip_prefix(root)
+                    .expect("under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                ("file added", vec![rel.clone(), new_rel])
+            }
+            _ => {
+                fs::remove_file(&path).expect("rm");
+                ("file deleted", Vec::new())
+            }
+        };
+        let after = build(root, &options(Some(changed)));
+        let full = build(root, &options(None));
+        fs::write(&path, &saved).expect("restore");
+        if kind == "file added" {
+            fs::remove_file(&new_file).expect("rm");
+            if made_dir {
+                fs::remove_dir(&dir).expect("rmdir");
+            }
+        }
+        if let Some(diff) = resolution_difference(&after, &full) {
+            panic!("{rel}, {kind}: {diff}");
+        }
+        eprintln!(
+            "same  {rel}, {kind}: {} of {} files' results from the snapshot",
+            after.cache.resolutions_reused,
+            after.files.len()
+        );
+        checked += 1;
+        reused += usize::from(after.cache.resolutions_reused > 0);
+    }
+    assert!(checked > 0, "no file sampled");
+    eprintln!("== {checked} edits: all resolved as full runs; {reused} reused the snapshot");
+}

@@ -14,8 +14,10 @@
 //! - a module is the *same* in both versions when its key (crate, path, file, test code,
 //!   whether it owns its file's scope) is, and its parent is the same (to a fixpoint: below a
 //!   module that is not the same, none is). Its children are compared by name: every name a
-//!   same module binds to another child (or to none) in one version is a changed name, as is
-//!   the last segment of every module present in one version only;
+//!   same module binds to another child (or to none) in one version is a changed name. A
+//!   module present in one version only is reached by name through its parent's children
+//!   (so its name is changed there, or its parent is new or gone, and so on up), or from its
+//!   own file, resolved again; only a crate root has no parent (its name is changed then);
 //! - a file any of whose scopes is placed as another module, or whose crate or test flag
 //!   differs, is resolved again (its paths start elsewhere); so is every changed, added or
 //!   moved file;
@@ -332,7 +334,11 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
     for (n, module) in g.modules.iter().enumerate() {
         match old_of[n] {
             None => {
-                names.push(last(&module.path));
+                // Reached by name only through its parent's children (compared below, or
+                // its parent is new and so reached the same way): a crate root is not.
+                if module.parent.is_none() {
+                    names.push(last(&module.path));
+                }
                 touched[module.file as usize] = true;
             }
             Some(o) => {
@@ -353,7 +359,9 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
     }
     for (o, module) in old.modules.iter().enumerate() {
         if new_of[o].is_none() {
-            names.push(last(&module.path));
+            if module.parent.is_none() {
+                names.push(last(&module.path));
+            }
             let file = map.new_of.get(module.file as usize).copied().flatten();
             if let Some(f) = file {
                 touched[f as usize] = true;
