@@ -16,6 +16,12 @@
 # `ribo check FILE --format json` with the caches must be byte-identical to the same check with
 # `--no-cache`. Each file is restored.
 #
+# Then module-tree edits (an inline module appended, a new file with its `mod`, a file
+# deleted), whose effects reach beyond the checked file: tests/cache.rs
+# `corpus_module_tree_edits_resolve_as_a_full_run` compares the whole graph's resolution of
+# each focused run with a full run's (RIBO_EVERY=n samples every n-th file, default 200; set
+# SKIP_TREE_EDITS=1 to skip this part, which builds the tests in release).
+#
 # RIBO_BIN=path/to/ribo uses that binary instead of building one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,6 +34,7 @@ else
 fi
 [ -x "$RIBO" ] || { echo "no ribo binary at $RIBO" >&2; exit 2; }
 cd "$CORPUS"
+CORPUS="$(pwd)"
 "$RIBO" check . --quiet --color never >/dev/null || true   # primes the caches
 SAVED="$(mktemp)"; A="$(mktemp)"; B="$(mktemp)"
 fail=0; n=0
@@ -58,4 +65,9 @@ for f in $(find . -name '*.rs' -path '*/src/*' | sort | awk -v k="$EVERY" 'NR % 
 done
 rm -f "$SAVED" "$A" "$B"
 echo "== $n files: $([ $fail = 0 ] && echo 'all identical' || echo 'DIFFERENCES')"
+if [ -z "${SKIP_TREE_EDITS:-}" ]; then
+  echo "== module-tree edits (whole-graph resolution, focused against full)"
+  (cd "$REPO" && RIBO_CORPUS="$CORPUS" cargo test --release --quiet --test cache \
+     corpus_module_tree_edits -- --ignored --nocapture 2>&1 | grep -E '^(same|==)|panicked|FAILED') || fail=1
+fi
 exit $fail

@@ -10,8 +10,9 @@
 # 3. Times, side by side (median of 5 after a warm-up, page cache warm): tsparse parse (2
 #    threads), ast-grep scan (5 rules, 2 threads), ribo cold (--no-cache) and ribo with 1
 #    thread in interleaved rounds (bench/interleave.py); then with hyperfine ribo warm (cache
-#    primed), ribo one changed file (ribo check FILE, after a body edit and after an interface
-#    edit) and ribo after a spec edit; and prints the ratios the performance goals are stated
+#    primed), ribo one changed file (ribo check FILE, after a body edit, an item added, a `use`
+#    added, an inline module added, and a new file added with its `mod`) and ribo after a spec
+#    edit; and prints the ratios the performance goals are stated
 #    in, plus peak memory (/usr/bin/time): cold, warm, one changed file, and a repository's
 #    first run with the cache (three times).
 # The machine is noisy: compare only ratios from one run (docs/performance.md).
@@ -47,9 +48,16 @@ echo "== corpus: $(find -L "$CORPUS" -name '*.rs' | wc -l) files, $(find -L "$CO
 # (names mode: the files that may see the new name are resolved again), "use edit" a new
 # `use` (names mode too: the files that may see its binding are); "warm, spec edited" edits the spec (a
 # comment): the results are computed again from cached facts. Both are restored at the end.
+# "mod edit" appends an inline module, "new file" writes a new file and appends its `mod` (the
+# module trees change: the snapshot's are mapped onto the new ones, see src/facts/reframe.rs).
 ONE_SAVED="$(mktemp)"; cp "$CORPUS/$ONE_FILE" "$ONE_SAVED"
 SPEC_SAVED="$(mktemp)"; cp "$CORPUS/ribo.yaml" "$SPEC_SAVED"
-trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$ONE_SAVED" "$SPEC_SAVED"' EXIT
+case "$(basename "$ONE_FILE")" in
+  lib.rs|mod.rs|main.rs) NEW_DIR="$CORPUS/$(dirname "$ONE_FILE")" ;;
+  *) NEW_DIR="$CORPUS/${ONE_FILE%.rs}" ;;
+esac
+NEW_LAST="$(mktemp)"   # the path of the file the last "new file" run added
+trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$NEW_DIR"/ribo_bench_*.rs; rm -f "$ONE_SAVED" "$SPEC_SAVED" "$NEW_LAST"' EXIT
 
 JSON="$(mktemp)"
 # The cold comparisons run interleaved (bench/interleave.py: every command once per round), so
@@ -72,13 +80,26 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON2" -N \
   -n "ribo one file, interface edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
   -n "ribo one file, use edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
   -i >/dev/null
+JSON4="$(mktemp)"
+mkdir -p "$NEW_DIR"
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4" -N \
+  --prepare "sh -c 'echo \"pub mod bench_\$(date +%s%N) { pub fn x() {} }\" >> $CORPUS/$ONE_FILE'" \
+  -n "ribo one file, mod edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
+  -i >/dev/null
+# The new file's path changes every run: the command reads it through a shell (hyperfine
+# subtracts the shell's own start-up; the cat costs ~1 ms more).
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4.new" \
+  --prepare "sh -c 'n=ribo_bench_\$(date +%s%N); echo \"pub fn x() {}\" > $NEW_DIR/\$n.rs; echo \"pub mod \$n;\" >> $CORPUS/$ONE_FILE; echo $NEW_DIR/\$n.rs > $NEW_LAST'" \
+  -n "ribo one file, new file" "$RIBO check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never" \
+  -i >/dev/null
+rm -f "$NEW_DIR"/ribo_bench_*.rs; cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"
 JSON3="$(mktemp)"
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" -N \
   --prepare "sh -c 'echo \"# bench \$(date +%s%N)\" >> $CORPUS/ribo.yaml'" \
   -n "ribo warm, spec edited" "$RIBO check $CORPUS --quiet --color never" \
   -i >/dev/null
 
-python3 - "$JSON" "$JSON1" "$JSON2" "$JSON3" <<'PY'
+python3 - "$JSON" "$JSON1" "$JSON2" "$JSON3" "$JSON4" "$JSON4.new" <<'PY'
 import json, statistics, sys
 r = {}
 for path in sys.argv[1:]:
@@ -96,6 +117,8 @@ print(f"warm, spec edited / parse:          {r['ribo warm, spec edited'] / parse
 print(f"one changed file (goal <= 0.150 s): {r['ribo one changed file']:.3f}s")
 print(f"one file, item added:               {r['ribo one file, interface edit']:.3f}s (names mode: resolves the files that may see the name)")
 print(f"one file, use added:                {r['ribo one file, use edit']:.3f}s (names mode: resolves the files that may see the binding)")
+print(f"one file, inline module added:      {r['ribo one file, mod edit']:.3f}s (module trees mapped onto the snapshot's)")
+print(f"one file, new file and its mod:     {r['ribo one file, new file']:.3f}s (the new file checked too)")
 print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo cold']:.2f}")
 PY
 echo "== peak memory"
@@ -110,4 +133,4 @@ done
 /usr/bin/time -f "ribo warm: %M KB" "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
 echo "// bench" >> "$CORPUS/$ONE_FILE"
 /usr/bin/time -f "ribo one changed file: %M KB" "$RIBO" check "$CORPUS/$ONE_FILE" --quiet --color never >/dev/null || true
-rm -f "$JSON" "$JSON1" "$JSON2" "$JSON3"
+rm -f "$JSON" "$JSON1" "$JSON2" "$JSON3" "$JSON4" "$JSON4.new"
