@@ -147,6 +147,7 @@ pub(crate) fn display_path(path: &Path) -> String {
 pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::BuildOptions {
     crate::facts::BuildOptions {
         exclude: spec.exclude_set(),
+        exclude_texts: Some(spec.system.exclude.iter().map(|g| g.text.clone()).collect()),
         threads: args.threads.unwrap_or(0),
         query_texts: spec.query_texts(),
         compiled_queries: spec.compiled_queries.as_ref().map(|c| c.0.clone()),

@@ -10,6 +10,7 @@ pub mod cargo;
 pub mod graph;
 pub mod header;
 pub mod items;
+pub mod listing;
 pub mod model;
 pub mod par;
 pub mod parse;
@@ -70,6 +71,9 @@ pub struct CacheReport {
 pub struct BuildOptions {
     /// Files (relative paths) to skip, on top of .gitignore, target/ and .git/.
     pub exclude: globset::GlobSet,
+    /// The patterns `exclude` was compiled from. With a cache, the walk's result is
+    /// remembered under them (see [`listing`]); `None`: the walk is not remembered.
+    pub exclude_texts: Option<Vec<String>>,
     /// Worker threads for parsing; 0 = one per available core.
     pub threads: usize,
     /// Tree-sitter queries (texts) to run on every tree during its one parse; also part of the
@@ -101,6 +105,7 @@ impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
             exclude: globset::GlobSet::empty(),
+            exclude_texts: None,
             threads: 0,
             query_texts: Vec::new(),
             compiled_queries: None,
@@ -175,7 +180,16 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         }
         _ => None,
     };
-    let walked = walk::walk(root, &options.exclude);
+    let remember = match (&options.cache_dir, &options.exclude_texts) {
+        (Some(dir), Some(texts)) => {
+            let at = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+            let mut key_texts = vec![at.to_string_lossy().into_owned()];
+            key_texts.extend(texts.iter().cloned());
+            Some((dir.as_path(), cache::cache_key(&key_texts)))
+        }
+        _ => None,
+    };
+    let walked = listing::walk(root, &options.exclude, remember);
     let mut warnings = walked.warnings;
     if walked.rust_files.is_empty() {
         warnings.push(Warning::new(

@@ -66,7 +66,7 @@ impl Stamp {
     }
 
     /// Was the file modified (or its inode changed) less than [`RACY_SECONDS`] before `now`?
-    fn is_racy(&self, now: SystemTime) -> bool {
+    pub(super) fn is_racy(&self, now: SystemTime) -> bool {
         let margin = Duration::from_secs(RACY_SECONDS).as_nanos() as i128;
         let now = nanos(now);
         self.mtime.max(self.ctime) > now - margin

@@ -47,7 +47,14 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
 
 /// Walks `root` and collects Rust sources and manifests not excluded.
 pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
+    walk_watching(root, exclude).0
+}
+
+/// [`walk`], and the directories it listed or skipped as Cargo's `target` (what a later walk
+/// could find otherwise only if one of them changed: see `listing`).
+pub fn walk_watching(root: &Path, exclude: &GlobSet) -> (Walked, Vec<PathBuf>) {
     let warnings: Arc<Mutex<Vec<Warning>>> = Arc::default();
+    let skipped: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut builder = ignore::WalkBuilder::new(root);
     builder
@@ -57,13 +64,20 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
         .sort_by_file_name(|a, b| a.cmp(b));
     {
         let warnings = Arc::clone(&warnings);
+        let skipped = Arc::clone(&skipped);
         let root = root.to_path_buf();
         let exclude = exclude.clone();
         builder.filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir && entry.depth() > 0 {
-                if ALWAYS_SKIPPED.contains(&name.as_ref()) || is_cargo_target(entry.path()) {
+                if ALWAYS_SKIPPED.contains(&name.as_ref()) {
+                    return false;
+                }
+                if is_cargo_target(entry.path()) {
+                    if let Ok(mut s) = skipped.lock() {
+                        s.push(entry.path().to_path_buf());
+                    }
                     return false;
                 }
                 if let Some(rel) = relative(&root, entry.path()) {
@@ -93,6 +107,7 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
         });
     }
     let mut walked = Walked::default();
+    let mut dirs = Vec::new();
     for result in builder.build() {
         let entry = match result {
             Ok(entry) => entry,
@@ -108,6 +123,9 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
                 continue;
             }
         };
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            dirs.push(entry.path().to_path_buf());
+        }
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -132,7 +150,10 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
     walked.manifests.sort();
     walked.warnings.sort();
     walked.warnings.dedup();
-    walked
+    if let Ok(mut s) = skipped.lock() {
+        dirs.append(&mut s);
+    }
+    (walked, dirs)
 }
 
 /// True when the exclude set covers everything under `dir` (`dir/**`-like patterns): a
