@@ -395,7 +395,10 @@ pub trait RefSource: Sync {
 /// the packages, the files and every file's *frame* (its scopes and `mod`s, see
 /// `resolved::frame_digest`) are the same, so the module trees and module ids are the same; the
 /// item sets of some modules and the `use`s of some changed files are not
-/// ([`resolved::Changes`](super::resolved::Changes) says how).
+/// ([`resolved::Changes`](super::resolved::Changes) says how). When the trees differ too
+/// (`reframe`), the snapshot's file and module ids are first mapped onto today's, and what
+/// changed in the trees is added to `C` and to the files resolved again; the argument below
+/// then holds as stated (`reframe`'s docs give the rest).
 ///
 /// Why reusing a file's results is then sound. Item names enter resolution in one way only:
 /// `Resolver::items(m).contains(name)`, asked by `resolve_path` and `through_globs_in`, where

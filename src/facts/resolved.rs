@@ -30,11 +30,14 @@
 //! resolution: every `use` is resolved again, and only the files that may see such a name are
 //! (`graph::Renamed` gives the rules and why they are sound; [`changes`] works out the names;
 //! the facts cache's filter of each file's reference segments, [`ref_filter`], tells without
-//! reading the references). Any other change — a `mod` or an inline module added, renamed or
-//! removed, a file added or deleted, a manifest edited, a glob import added, removed or
-//! resolving otherwise — resolves everything again, and the snapshot is rewritten. A run in
-//! names mode leaves the snapshot as it was and marks it ([`seen_in_names_mode`]); the next
-//! one over the same snapshot and the same code structure rewrites it.
+//! reading the references). When the module trees may differ too — a `mod` or an inline
+//! module added, renamed or removed, a file added or deleted — the snapshot's trees (its last
+//! section but the resolutions, decoded only then) are mapped onto today's and what changed
+//! in them joins the changed names (see `reframe`). Any other change — a manifest edited, a
+//! glob import added, removed or resolving otherwise — resolves everything again, and the
+//! snapshot is rewritten. A run in names mode leaves the snapshot as it was and marks it
+//! ([`seen_in_names_mode`]); the next one over the same snapshot and the same code structure
+//! rewrites it.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -265,12 +268,8 @@ impl Snapshot {
             .collect()
     }
 
-    /// Which of the files (by index, content hashes as now) it holds for: the same content.
-    pub fn unchanged(&self, hashes: &[Option<ContentHash>]) -> Vec<bool> {
-        self.unchanged_as(&FileMap::identity(self.hashes.len()), hashes)
-    }
-
-    /// [`Snapshot::unchanged`], today's files being the snapshot's as `map` says.
+    /// Which of today's files (content hashes as now) it holds for: the same content, today's
+    /// files being the snapshot's as `map` says.
     pub fn unchanged_as(&self, map: &FileMap, hashes: &[Option<ContentHash>]) -> Vec<bool> {
         if hashes.len() != map.old_of.len() || self.hashes.len() != map.new_of.len() {
             return vec![false; hashes.len()];
