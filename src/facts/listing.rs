@@ -19,6 +19,7 @@
 //! less than [`RACY_SECONDS`](super::stamps::RACY_SECONDS) before it started, as for file
 //! stamps.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -41,12 +42,79 @@ fn stored(s: Stamp) -> Stored {
     (s.size, s.mtime, s.ctime, s.inode)
 }
 
-/// What a walk found, and what it watched with their stamps (`None`: absent).
-#[derive(Debug, Serialize, Deserialize)]
+/// What a walk found, and what it watched with their stamps, paths absolute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Listing {
-    watched: Vec<(String, Option<Stored>)>,
-    rust_files: Vec<String>,
-    manifests: Vec<String>,
+    /// The directories it listed.
+    dirs: BTreeMap<String, Stored>,
+    /// Everything else (`None`: absent): the ignore files of those directories and of the
+    /// root's ancestors, the git configuration, the Cargo `target` directories it skipped.
+    others: BTreeMap<String, Option<Stored>>,
+    rust_files: BTreeSet<String>,
+    manifests: BTreeSet<String>,
+}
+
+impl Listing {
+    fn walked(&self) -> Walked {
+        Walked {
+            rust_files: self.rust_files.iter().cloned().collect(),
+            manifests: self.manifests.iter().cloned().collect(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds what `w` found and watched; `None` when a path is not UTF-8 or a directory
+    /// cannot be stamped.
+    fn add(&mut self, w: &walk::Watched) -> Option<()> {
+        self.rust_files.extend(w.walked.rust_files.iter().cloned());
+        self.manifests.extend(w.walked.manifests.iter().cloned());
+        for d in &w.listed {
+            let d = std::path::absolute(d).ok()?;
+            self.dirs.insert(text(&d)?, stored(stamp(&d)?));
+            // Only the ignore files that exist: one created changes the directory.
+            for f in ignore_files_in(&d) {
+                self.others.insert(text(&f)?, stamp(&f).map(stored));
+            }
+        }
+        for t in &w.skipped {
+            let t = std::path::absolute(t).ok()?;
+            self.others.insert(text(&t)?, stamp(&t).map(stored));
+        }
+        Some(())
+    }
+
+    /// Whether a stamp it holds is too recent to trust (see the module docs).
+    fn is_racy(&self, now: SystemTime) -> bool {
+        let racy = |s: &Stored| {
+            let (size, mtime, ctime, inode) = *s;
+            Stamp {
+                size,
+                mtime,
+                ctime,
+                inode,
+            }
+            .is_racy(now)
+        };
+        self.dirs.values().any(racy) || self.others.values().flatten().any(racy)
+    }
+}
+
+fn text(path: &Path) -> Option<String> {
+    path.to_str().map(str::to_string)
+}
+
+/// The ignore files (and `.git/info` directory) that exist in directory `d`.
+fn ignore_files_in(d: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = IGNORE_FILES
+        .iter()
+        .map(|f| d.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    let info = d.join(".git/info");
+    if info.is_dir() {
+        found.push(info);
+    }
+    found
 }
 
 /// The stamp of `path` (following links), `None` when it cannot be had.
@@ -55,9 +123,18 @@ fn stamp(path: &Path) -> Option<Stamp> {
 }
 
 /// [`walk::walk`] of `root`, taken from the listing remembered in `dir` under `key` when
-/// nothing it watched changed since; else walked, and remembered when it can be.
+/// nothing it watched changed since, or with only the directories that changed listed again;
+/// else walked. Remembered when it can be.
 pub fn walk(root: &Path, exclude: &GlobSet, remember: Option<(&Path, [u8; 32])>) -> Walked {
-    walk_at(root, exclude, remember, SystemTime::now)
+    walk_at(root, exclude, remember, SystemTime::now).0
+}
+
+/// How [`walk_at`] found the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Remembered,
+    Relisted,
+    Walked,
 }
 
 /// [`walk`], `now` telling the time the walk starts at.
@@ -66,80 +143,163 @@ fn walk_at(
     exclude: &GlobSet,
     remember: Option<(&Path, [u8; 32])>,
     now: impl Fn() -> SystemTime,
-) -> Walked {
-    let Some((dir, key)) = remember else {
-        return walk::walk(root, exclude);
+) -> (Walked, How) {
+    let (Some((dir, key)), Ok(abs_root)) = (remember, std::path::absolute(root)) else {
+        return (walk::walk(root, exclude), How::Walked);
     };
-    if let Some(listing) =
-        read_file(dir, FILE_NAME, &key).and_then(|body| postcard::from_bytes::<Listing>(&body).ok())
-    {
-        let holds = listing
-            .watched
-            .iter()
-            .all(|(path, then)| stamp(Path::new(path)).map(stored) == *then);
-        if holds {
-            return Walked {
-                rust_files: listing.rust_files,
-                manifests: listing.manifests,
-                warnings: Vec::new(),
-            };
-        }
-    }
     // Taken before anything is listed: a directory changed after it is too recent to trust.
     let now = now();
-    let (walked, dirs) = walk::walk_watching(root, exclude);
-    if walked.warnings.is_empty() {
-        if let Some(watched) = watch(root, &dirs, now) {
-            let listing = Listing {
-                watched,
-                rust_files: walked.rust_files.clone(),
-                manifests: walked.manifests.clone(),
-            };
-            if let Ok(body) = postcard::to_allocvec(&listing) {
+    let save = |listing: &Listing| {
+        if !listing.is_racy(now) {
+            if let Ok(body) = postcard::to_allocvec(listing) {
                 // Not being able to write it only costs the next run a walk.
                 let _ = write_file(dir, FILE_NAME, &key, &body);
             }
         }
-    }
-    walked
-}
-
-/// The stamps of what a walk of `root` that listed `dirs` read (see the module docs); `None`
-/// when one of them is too recent to trust or a path is not UTF-8.
-fn watch(root: &Path, dirs: &[PathBuf], now: SystemTime) -> Option<Vec<(String, Option<Stored>)>> {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for d in dirs {
-        paths.push(d.clone());
-        // Only the ignore files that exist: one created changes the directory.
-        paths.extend(
-            IGNORE_FILES
-                .iter()
-                .map(|f| d.join(f))
-                .filter(|p| p.exists()),
-        );
-        let info = d.join(".git/info");
-        if info.is_dir() {
-            paths.push(info);
+    };
+    if let Some(listing) =
+        read_file(dir, FILE_NAME, &key).and_then(|body| postcard::from_bytes::<Listing>(&body).ok())
+    {
+        let others_hold = listing
+            .others
+            .iter()
+            .all(|(path, then)| stamp(Path::new(path)).map(stored) == *then);
+        let changed: Vec<String> = listing
+            .dirs
+            .iter()
+            .filter(|(path, then)| stamp(Path::new(path)).map(stored) != Some(**then))
+            .map(|(path, _)| path.clone())
+            .collect();
+        if others_hold && changed.is_empty() {
+            return (listing.walked(), How::Remembered);
+        }
+        if others_hold {
+            if let Some(updated) = relist(&abs_root, exclude, listing, &changed) {
+                save(&updated);
+                return (updated.walked(), How::Relisted);
+            }
         }
     }
-    // The root's ancestors are not listed: their ignore files are watched whether they exist
-    // or not (their directories change all the time: `/tmp`, a home directory).
+    let w = walk::walk_under(root, root, exclude, None);
+    if w.walked.warnings.is_empty() {
+        let mut listing = Listing {
+            dirs: BTreeMap::new(),
+            others: outside(&abs_root).unwrap_or_default(),
+            rust_files: BTreeSet::new(),
+            manifests: BTreeSet::new(),
+        };
+        if listing.add(&w).is_some() && !listing.others.is_empty() {
+            save(&listing);
+        }
+    }
+    (w.walked, How::Walked)
+}
+
+/// `listing` with the directories `changed` (absolute paths; each still holding, as far as
+/// the listing knows, the ignore files it had) listed again: the files directly in one
+/// replaced, a new subdirectory walked whole, a subdirectory no longer listed dropped with
+/// everything below it. `None` when that cannot be done (a changed directory gone or unreadable,
+/// an ignore file created or deleted in one, a walk's warning): the whole root is walked
+/// again then.
+fn relist(
+    root: &Path,
+    exclude: &GlobSet,
+    mut listing: Listing,
+    changed: &[String],
+) -> Option<Listing> {
+    for d in changed {
+        if !listing.dirs.contains_key(d) {
+            // Below a subdirectory dropped already.
+            continue;
+        }
+        let dir = Path::new(d);
+        // Gone, or skipped by the walk of its parent now (Cargo tagged it).
+        if !dir.is_dir() || (dir != root && walk::is_cargo_target(dir)) {
+            return None;
+        }
+        // Its ignore files decide what is below it: one created or deleted, walk it all.
+        let now_there: BTreeSet<PathBuf> = ignore_files_in(dir).into_iter().collect();
+        for candidate in IGNORE_FILES.iter().chain([&".git/info"]) {
+            let c = dir.join(candidate);
+            let was = matches!(listing.others.get(&text(&c)?), Some(Some(_)));
+            if was != now_there.contains(&c) {
+                return None;
+            }
+        }
+        let w = walk::walk_under(root, dir, exclude, Some(1));
+        if !w.walked.warnings.is_empty() {
+            return None;
+        }
+        let rel = walk::relative(root, dir)?;
+        let directly_in = |f: &String| match f.rsplit_once('/') {
+            Some((parent, _)) => parent == rel,
+            None => rel.is_empty(),
+        };
+        listing.rust_files.retain(|f| !directly_in(f));
+        listing.manifests.retain(|f| !directly_in(f));
+        listing.add(&walk::Watched {
+            walked: w.walked,
+            listed: Vec::new(),
+            below: Vec::new(),
+            skipped: w.skipped,
+        })?;
+        listing.dirs.insert(d.clone(), stored(stamp(dir)?));
+        let below: BTreeSet<String> = w
+            .below
+            .iter()
+            .filter_map(|b| text(&std::path::absolute(b).ok()?))
+            .collect();
+        let gone: Vec<String> = listing
+            .dirs
+            .keys()
+            .filter(|k| Path::new(k.as_str()).parent() == Some(dir) && !below.contains(*k))
+            .cloned()
+            .collect();
+        for g in gone {
+            drop_subtree(&mut listing, root, &g)?;
+        }
+        for b in &below {
+            if !listing.dirs.contains_key(b) {
+                let sub = walk::walk_under(root, Path::new(b), exclude, None);
+                if !sub.walked.warnings.is_empty() {
+                    return None;
+                }
+                listing.add(&sub)?;
+            }
+        }
+    }
+    Some(listing)
+}
+
+/// Drops directory `d` (absolute) and everything below it from `listing`.
+fn drop_subtree(listing: &mut Listing, root: &Path, d: &str) -> Option<()> {
+    let under = |p: &str| Path::new(p).starts_with(d);
+    listing.dirs.retain(|k, _| !under(k));
+    listing.others.retain(|k, _| !under(k));
+    let rel = walk::relative(root, Path::new(d))?;
+    let prefix = format!("{rel}/");
+    listing.rust_files.retain(|f| !f.starts_with(&prefix));
+    listing.manifests.retain(|f| !f.starts_with(&prefix));
+    Some(())
+}
+
+/// What is watched outside the root (see the module docs): the ignore files of its ancestors,
+/// whether they exist or not (their directories change all the time: `/tmp`, a home
+/// directory), and the git configuration naming a global ignore file.
+fn outside(root: &Path) -> Option<BTreeMap<String, Option<Stored>>> {
     let canonical = root.canonicalize().ok()?;
+    let mut paths: Vec<PathBuf> = Vec::new();
     for a in canonical.ancestors().skip(1) {
         paths.extend(IGNORE_FILES.iter().map(|f| a.join(f)));
     }
     paths.extend(global_ignore_files());
-    let mut watched = Vec::with_capacity(paths.len());
-    for path in paths {
-        // Absolute: a later run may start from another directory.
-        let path = std::path::absolute(&path).ok()?;
-        let s = stamp(&path);
-        if s.is_some_and(|s| s.is_racy(now)) {
-            return None;
-        }
-        watched.push((path.to_str()?.to_string(), s.map(stored)));
-    }
-    Some(watched)
+    paths
+        .into_iter()
+        .map(|p| {
+            let p = std::path::absolute(&p).ok()?;
+            Some((text(&p)?, stamp(&p).map(stored)))
+        })
+        .collect()
 }
 
 /// The git configuration files that may name a global ignore file, the default global
@@ -188,28 +348,29 @@ mod tests {
         std::fs::write(path, text).expect("write");
     }
 
-    /// Walks with the listing in `cache`, as if it were a minute later (so that what the test
-    /// just wrote is not too recent to remember).
-    fn walked(root: &Path, cache: &Path) -> Vec<String> {
-        let later = || SystemTime::now() + std::time::Duration::from_secs(60);
-        let w = walk_at(root, &GlobSet::empty(), Some((cache, [7; 32])), later);
+    fn all(w: Walked) -> Vec<String> {
         let mut all = w.rust_files;
         all.extend(w.manifests);
         all
     }
 
-    /// The listing remembered in `cache`.
-    fn remembered(cache: &Path) -> Option<Vec<String>> {
-        let listing: Listing =
-            read_file(cache, FILE_NAME, &[7; 32]).and_then(|b| postcard::from_bytes(&b).ok())?;
-        Some(listing.rust_files)
+    /// Walks with the listing in `cache`, as if it were a minute later (so that what the test
+    /// just wrote is not too recent to remember).
+    fn walked(root: &Path, cache: &Path) -> (Vec<String>, How) {
+        let later = || SystemTime::now() + std::time::Duration::from_secs(60);
+        let (w, how) = walk_at(root, &GlobSet::empty(), Some((cache, [7; 32])), later);
+        (all(w), how)
     }
 
     fn fresh(root: &Path) -> Vec<String> {
-        let w = walk::walk(root, &GlobSet::empty());
-        let mut all = w.rust_files;
-        all.extend(w.manifests);
-        all
+        all(walk::walk(root, &GlobSet::empty()))
+    }
+
+    /// The files of the listing remembered in `cache`.
+    fn remembered(cache: &Path) -> Option<Vec<String>> {
+        let listing: Listing =
+            read_file(cache, FILE_NAME, &[7; 32]).and_then(|b| postcard::from_bytes(&b).ok())?;
+        Some(all(listing.walked()))
     }
 
     #[test]
@@ -222,45 +383,150 @@ mod tests {
         write(root, "src/a.rs", "");
         write(root, ".gitignore", "gen/\n");
         write(root, "gen/x.rs", "");
+        write(root, "src/old/deep/y.rs", "");
         // Directories changed this second are too recent to trust: nothing is remembered.
         walk(root, &GlobSet::empty(), Some((dir, [7; 32])));
         assert_eq!(remembered(dir), None, "racy directories are not remembered");
-        assert_eq!(walked(root, dir), fresh(root));
-        assert_eq!(
-            remembered(dir).expect("remembered"),
-            ["src/a.rs", "src/lib.rs"]
-        );
+        assert_eq!(walked(root, dir), (fresh(root), How::Walked));
+        assert_eq!(remembered(dir).expect("remembered"), fresh(root));
+        assert_eq!(walked(root, dir), (fresh(root), How::Remembered));
         // Each change that decides which files a walk finds is seen, the listing remembered
-        // before it being the one of the tree just before (asserted each time).
-        let steps: [(&str, &dyn Fn()); 6] = [
-            ("a file added", &|| write(root, "src/b.rs", "")),
-            ("a file deleted", &|| {
-                std::fs::remove_file(root.join("src/a.rs")).expect("rm")
-            }),
-            ("the ignore file edited in place", &|| {
-                write(root, ".gitignore", "")
-            }),
-            ("a directory added", &|| write(root, "src/deep/er/c.rs", "")),
-            ("an ignore file created", &|| {
-                write(root, "src/.ignore", "b.rs\n")
-            }),
-            ("a manifest added", &|| write(root, "sub/Cargo.toml", "")),
+        // before it being the one of the tree just before (asserted each time): the changed
+        // directories listed again, or everything walked again.
+        let steps: [(&str, &dyn Fn(), How); 11] = [
+            (
+                "a file added",
+                &|| write(root, "src/b.rs", ""),
+                How::Relisted,
+            ),
+            (
+                "a file deleted",
+                &|| std::fs::remove_file(root.join("src/a.rs")).expect("rm"),
+                How::Relisted,
+            ),
+            (
+                "the ignore file edited in place",
+                &|| write(root, ".gitignore", ""),
+                How::Walked,
+            ),
+            (
+                "a directory tree added",
+                &|| write(root, "src/deep/er/c.rs", ""),
+                How::Relisted,
+            ),
+            (
+                "a directory tree deleted",
+                &|| std::fs::remove_dir_all(root.join("src/old")).expect("rm"),
+                How::Relisted,
+            ),
+            (
+                "a directory named target that is not Cargo's",
+                &|| write(root, "src/deep/target/t.rs", ""),
+                How::Relisted,
+            ),
+            (
+                "Cargo's tag in it: target/ is Cargo's now",
+                &|| write(root, "src/deep/target/CACHEDIR.TAG", ""),
+                How::Walked,
+            ),
+            (
+                "Cargo's tag gone",
+                &|| std::fs::remove_file(root.join("src/deep/target/CACHEDIR.TAG")).expect("rm"),
+                How::Walked,
+            ),
+            (
+                "an ignore file created",
+                &|| write(root, "src/.ignore", "b.rs\n"),
+                How::Walked,
+            ),
+            (
+                "a manifest added",
+                &|| write(root, "sub/Cargo.toml", ""),
+                How::Relisted,
+            ),
+            (
+                "a file added to a new directory in a new one",
+                &|| write(root, "sub/src/bin/main.rs", ""),
+                How::Relisted,
+            ),
         ];
-        for (what, change) in steps {
+        for (what, change, how) in steps {
             let before = fresh(root);
-            assert_eq!(walked(root, dir), before, "{what}: remembered");
+            assert_eq!(
+                walked(root, dir),
+                (before.clone(), How::Remembered),
+                "{what}: remembered"
+            );
             change();
             let after = fresh(root);
             assert_ne!(before, after, "{what}: the change matters");
-            assert_eq!(walked(root, dir), after, "{what}");
+            assert_eq!(walked(root, dir), (after, how), "{what}");
         }
-        assert!(walked(root, dir).contains(&"gen/x.rs".to_string()));
-        assert!(!walked(root, dir).contains(&"src/b.rs".to_string()));
+        assert!(walked(root, dir).0.contains(&"gen/x.rs".to_string()));
+        assert!(!walked(root, dir).0.contains(&"src/b.rs".to_string()));
         // Another key (other excludes): not used.
         let other = walk(root, &GlobSet::empty(), Some((dir, [8; 32])));
         assert_eq!(
             other.rust_files,
             walk::walk(root, &GlobSet::empty()).rust_files
+        );
+    }
+
+    /// Random changes to a small tree (files and directories added, deleted and renamed,
+    /// ignore files written, `target` directories tagged): after each, the walk with the
+    /// listing finds exactly what a fresh walk finds, and most walks do not walk everything.
+    #[test]
+    fn random_tree_changes_are_all_seen() {
+        let repo = tempfile::tempdir().expect("tempdir");
+        let cache = tempfile::tempdir().expect("tempdir");
+        let (root, dir) = (repo.path(), cache.path());
+        write(root, "Cargo.toml", "");
+        write(root, "src/lib.rs", "");
+        let names = ["a", "b", "target", "c"];
+        let mut seed: u64 = 12345;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % n as u64) as usize
+        };
+        let mut not_walked = 0;
+        let steps = 120;
+        for step in 0..steps {
+            let mut path = String::from("src");
+            for _ in 0..next(3) {
+                path.push('/');
+                path.push_str(names[next(names.len())]);
+            }
+            let leaf = format!("{path}/{}.rs", names[next(names.len())]);
+            match next(7) {
+                0 | 1 => write(root, &leaf, ""),
+                2 => {
+                    let _ = std::fs::remove_file(root.join(&leaf));
+                }
+                3 => {
+                    let _ = std::fs::remove_dir_all(root.join(&path));
+                }
+                4 => {
+                    let to = format!("{path}{step}");
+                    let _ = std::fs::rename(root.join(&path), root.join(to));
+                }
+                5 => write(
+                    root,
+                    &format!("{path}/.gitignore"),
+                    &format!("{}.rs\n", names[next(4)]),
+                ),
+                _ => write(root, &format!("{path}/target/CACHEDIR.TAG"), ""),
+            }
+            let (found, how) = walked(root, dir);
+            assert_eq!(found, fresh(root), "step {step}");
+            if how != How::Walked {
+                not_walked += 1;
+            }
+        }
+        assert!(
+            not_walked * 2 >= steps,
+            "only {not_walked} of {steps} walks used the listing"
         );
     }
 }

@@ -16,7 +16,7 @@ pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".ribo-cache"];
 
 /// A `target` directory next to a `Cargo.toml`, or one Cargo tagged with `CACHEDIR.TAG`; a
 /// module that happens to be called `target` is walked like any other.
-fn is_cargo_target(path: &Path) -> bool {
+pub(super) fn is_cargo_target(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "target")
         && (path.join("CACHEDIR.TAG").exists()
             || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))
@@ -47,17 +47,31 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
 
 /// Walks `root` and collects Rust sources and manifests not excluded.
 pub fn walk(root: &Path, exclude: &GlobSet) -> Walked {
-    walk_watching(root, exclude).0
+    walk_under(root, root, exclude, None).walked
 }
 
-/// [`walk`], and the directories it listed or skipped as Cargo's `target` (what a later walk
-/// could find otherwise only if one of them changed: see `listing`).
-pub fn walk_watching(root: &Path, exclude: &GlobSet) -> (Walked, Vec<PathBuf>) {
+/// A walk, and what decided what it found (see `listing`).
+#[derive(Debug, Default)]
+pub struct Watched {
+    pub walked: Walked,
+    /// The directories it listed (the one it started from first).
+    pub listed: Vec<PathBuf>,
+    /// The directories it found at its depth limit, not listed.
+    pub below: Vec<PathBuf>,
+    /// The Cargo `target` directories it skipped.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// [`walk`] of the part of `root` under `start` (`root` itself, or a directory below it the
+/// walk of `root` would list: the ignore files of its ancestors apply), at most `depth` levels
+/// below `start`; paths stay relative to `root`.
+pub fn walk_under(root: &Path, start: &Path, exclude: &GlobSet, depth: Option<usize>) -> Watched {
     let warnings: Arc<Mutex<Vec<Warning>>> = Arc::default();
     let skipped: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut builder = ignore::WalkBuilder::new(root);
+    let mut builder = ignore::WalkBuilder::new(start);
     builder
+        .max_depth(depth)
         .hidden(false)
         .require_git(false)
         .follow_links(true)
@@ -108,6 +122,7 @@ pub fn walk_watching(root: &Path, exclude: &GlobSet) -> (Walked, Vec<PathBuf>) {
     }
     let mut walked = Walked::default();
     let mut dirs = Vec::new();
+    let mut below = Vec::new();
     for result in builder.build() {
         let entry = match result {
             Ok(entry) => entry,
@@ -124,7 +139,10 @@ pub fn walk_watching(root: &Path, exclude: &GlobSet) -> (Walked, Vec<PathBuf>) {
             }
         };
         if entry.file_type().is_some_and(|t| t.is_dir()) {
-            dirs.push(entry.path().to_path_buf());
+            match depth.is_some_and(|d| entry.depth() >= d) {
+                true => below.push(entry.path().to_path_buf()),
+                false => dirs.push(entry.path().to_path_buf()),
+            }
         }
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
@@ -150,10 +168,13 @@ pub fn walk_watching(root: &Path, exclude: &GlobSet) -> (Walked, Vec<PathBuf>) {
     walked.manifests.sort();
     walked.warnings.sort();
     walked.warnings.dedup();
-    if let Ok(mut s) = skipped.lock() {
-        dirs.append(&mut s);
+    let skipped = skipped.lock().map(|mut s| std::mem::take(&mut *s));
+    Watched {
+        walked,
+        listed: dirs,
+        below,
+        skipped: skipped.unwrap_or_default(),
     }
-    (walked, dirs)
 }
 
 /// True when the exclude set covers everything under `dir` (`dir/**`-like patterns): a
