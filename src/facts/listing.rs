@@ -1,6 +1,6 @@
 //! The walk remembered: the files a walk found, with the stamps of everything that decided
-//! which files it found, so that the next run over an unchanged tree stats a few hundred
-//! directories instead of walking it (the walk of the 1.56M-line benchmark corpus is ~17 ms of
+//! which files it found, so that the next run stats a few hundred directories instead of
+//! walking the tree (the walk of the 1.56M-line benchmark corpus is ~17 ms of
 //! work, ~30 ms of a one-changed-file run's wall time while the caches load beside it).
 //!
 //! `<cache dir>/listing-v1.bin`, framed like the facts cache (magic, format, key, checksum: a
@@ -12,6 +12,13 @@
 //! - the ignore files the walker reads (`.gitignore`, `.ignore`, `.git/info/exclude`) in
 //!   those directories and in every ancestor of the root, and the git configuration files
 //!   that name a global one (and the file they name): an edit in place changes no directory.
+//!
+//! When only listed directories changed, only they are listed again (a walk started there,
+//! one level deep, to which the ancestors' ignore files apply as to the walk of the root): the
+//! files directly in one are replaced, a new subdirectory is walked whole, and one that is no
+//! longer listed is dropped with everything below it. Anything else that changed (an ignore
+//! file, a skipped `target`, a changed directory gone, tagged by Cargo, or holding an ignore
+//! file created or deleted) walks the whole root again.
 //!
 //! A file whose content changed is not the listing's business: every file is stamped and
 //! hashed afterwards (see `stamps`). A walk that gave a warning (a link not followed, a
