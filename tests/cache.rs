@@ -153,6 +153,35 @@ fn no_cache_writes_nothing() {
     assert_eq!(strip(&out.stdout), strip(&with_cache.stdout));
 }
 
+/// `--cache-dir` and `RIBO_CACHE_DIR` put the cache elsewhere (the option first), and nothing
+/// is written in the repository then.
+#[test]
+fn the_cache_goes_where_the_option_or_the_environment_says() {
+    let dir = repo();
+    let root = dir.path();
+    let by_option = tempfile::tempdir().expect("tempdir");
+    let by_env = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str], env: Option<&Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"));
+        cmd.args(["check", "--color", "never"])
+            .args(args)
+            .current_dir(root)
+            .env_remove("RIBO_NO_CACHE")
+            .env_remove("RIBO_CACHE_DIR");
+        if let Some(e) = env {
+            cmd.env("RIBO_CACHE_DIR", e);
+        }
+        cmd.output().expect("runs").status.code()
+    };
+    let option_dir = by_option.path().to_string_lossy().into_owned();
+    assert_eq!(run(&["--cache-dir", &option_dir], Some(by_env.path())), Some(1));
+    assert!(by_option.path().join("facts-v1.bin").exists());
+    assert!(!by_env.path().join("facts-v1.bin").exists(), "the option comes first");
+    assert_eq!(run(&[], Some(by_env.path())), Some(1));
+    assert!(by_env.path().join("facts-v1.bin").exists());
+    assert!(!root.join(".ribo-cache").exists(), "nothing in the repository");
+}
+
 /// Runs `ribo check` (human and JSON) with the cache in `.ribo-cache/` of `root`.
 fn check_cached(root: &Path, extra: &[&str]) -> (i32, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ribo"))
