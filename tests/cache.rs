@@ -174,12 +174,21 @@ fn the_cache_goes_where_the_option_or_the_environment_says() {
         cmd.output().expect("runs").status.code()
     };
     let option_dir = by_option.path().to_string_lossy().into_owned();
-    assert_eq!(run(&["--cache-dir", &option_dir], Some(by_env.path())), Some(1));
+    assert_eq!(
+        run(&["--cache-dir", &option_dir], Some(by_env.path())),
+        Some(1)
+    );
     assert!(by_option.path().join("facts-v1.bin").exists());
-    assert!(!by_env.path().join("facts-v1.bin").exists(), "the option comes first");
+    assert!(
+        !by_env.path().join("facts-v1.bin").exists(),
+        "the option comes first"
+    );
     assert_eq!(run(&[], Some(by_env.path())), Some(1));
     assert!(by_env.path().join("facts-v1.bin").exists());
-    assert!(!root.join(".ribo-cache").exists(), "nothing in the repository");
+    assert!(
+        !root.join(".ribo-cache").exists(),
+        "nothing in the repository"
+    );
 }
 
 /// Runs `ribo check` (human and JSON) with the cache in `.ribo-cache/` of `root`.
