@@ -57,7 +57,8 @@ case "$(basename "$ONE_FILE")" in
   *) NEW_DIR="$CORPUS/${ONE_FILE%.rs}" ;;
 esac
 NEW_LAST="$(mktemp)"   # the path of the file the last "new file" run added
-trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$NEW_DIR"/ribo_bench_*.rs; rm -f "$ONE_SAVED" "$SPEC_SAVED" "$NEW_LAST"' EXIT
+NEW_DIR_MADE=""; [ -d "$NEW_DIR" ] || NEW_DIR_MADE=1
+trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$NEW_DIR"/ribo_bench_*.rs; [ -z "$NEW_DIR_MADE" ] || rmdir "$NEW_DIR" 2>/dev/null; rm -f "$ONE_SAVED" "$SPEC_SAVED" "$NEW_LAST"' EXIT
 
 JSON="$(mktemp)"
 # The cold comparisons run interleaved (bench/interleave.py: every command once per round), so
@@ -87,7 +88,9 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4" -N \
   -n "ribo one file, mod edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
   -i >/dev/null
 # The new file's path changes every run: the command reads it through a shell (hyperfine
-# subtracts the shell's own start-up; the cat costs ~1 ms more).
+# subtracts the shell's own start-up; the cat costs ~1 ms more). Each run adds one more file
+# and `mod` to those of the runs before it (the snapshot stays the primed one: each run's
+# structure is new), so later runs map a little more than earlier ones.
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4.new" \
   --prepare "sh -c 'n=ribo_bench_\$(date +%s%N); echo \"pub fn x() {}\" > $NEW_DIR/\$n.rs; echo \"pub mod \$n;\" >> $CORPUS/$ONE_FILE; echo $NEW_DIR/\$n.rs > $NEW_LAST'" \
   -n "ribo one file, new file" "$RIBO check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never" \

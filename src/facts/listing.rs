@@ -17,8 +17,10 @@
 //! one level deep, to which the ancestors' ignore files apply as to the walk of the root): the
 //! files directly in one are replaced, a new subdirectory is walked whole, and one that is no
 //! longer listed is dropped with everything below it. Anything else that changed (an ignore
-//! file, a skipped `target`, a changed directory gone, tagged by Cargo, or holding an ignore
-//! file created or deleted) walks the whole root again.
+//! file, a skipped `target`, a changed directory gone, tagged by Cargo, reached through a
+//! symbolic link, or holding an ignore file or a `.git` created or deleted) walks the whole
+//! root again. Not watched: the `info/exclude` of a repository a worktree's `.git` file
+//! names elsewhere.
 //!
 //! A file whose content changed is not the listing's business: every file is stamped and
 //! hashed afterwards (see `stamps`). A walk that gave a warning (a link not followed, a
@@ -110,18 +112,30 @@ fn text(path: &Path) -> Option<String> {
     path.to_str().map(str::to_string)
 }
 
-/// The ignore files (and `.git/info` directory) that exist in directory `d`.
+/// What may hold ignore rules in a directory, beyond [`IGNORE_FILES`]: its `.git` (a
+/// directory, or a worktree's file naming one elsewhere) and `.git/info`.
+const GIT_ENTRIES: [&str; 2] = [".git", ".git/info"];
+
+/// The ignore files, `.git` and `.git/info` that exist in directory `d`.
 fn ignore_files_in(d: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = IGNORE_FILES
+    IGNORE_FILES
         .iter()
+        .chain(&GIT_ENTRIES)
         .map(|f| d.join(f))
         .filter(|p| p.exists())
-        .collect();
-    let info = d.join(".git/info");
-    if info.is_dir() {
-        found.push(info);
-    }
-    found
+        .collect()
+}
+
+/// Whether directory `dir` (below `root`, whose canonical path is `canonical_root`) is where
+/// its path says, no symbolic link on the way: the `ignore` crate applies the ignore files of
+/// a walk's starting directory's ancestors along its resolved path, which a walk of the root
+/// reaching it through a link does not.
+fn unlinked(root: &Path, canonical_root: &Path, dir: &Path) -> bool {
+    let Some(rel) = walk::relative(root, dir) else {
+        return false;
+    };
+    dir.canonicalize()
+        .is_ok_and(|real| real == canonical_root.join(rel))
 }
 
 /// The stamp of `path` (following links), `None` when it cannot be had.
@@ -214,19 +228,24 @@ fn relist(
     mut listing: Listing,
     changed: &[String],
 ) -> Option<Listing> {
+    let canonical_root = root.canonicalize().ok()?;
     for d in changed {
         if !listing.dirs.contains_key(d) {
             // Below a subdirectory dropped already.
             continue;
         }
         let dir = Path::new(d);
-        // Gone, or skipped by the walk of its parent now (Cargo tagged it).
-        if !dir.is_dir() || (dir != root && walk::is_cargo_target(dir)) {
+        // Gone, skipped by the walk of its parent now (Cargo tagged it), or reached through a
+        // link (see `unlinked`).
+        if !dir.is_dir()
+            || (dir != root && walk::is_cargo_target(dir))
+            || !unlinked(root, &canonical_root, dir)
+        {
             return None;
         }
         // Its ignore files decide what is below it: one created or deleted, walk it all.
         let now_there: BTreeSet<PathBuf> = ignore_files_in(dir).into_iter().collect();
-        for candidate in IGNORE_FILES.iter().chain([&".git/info"]) {
+        for candidate in IGNORE_FILES.iter().chain(&GIT_ENTRIES) {
             let c = dir.join(candidate);
             let was = matches!(listing.others.get(&text(&c)?), Some(Some(_)));
             if was != now_there.contains(&c) {
@@ -267,6 +286,9 @@ fn relist(
         }
         for b in &below {
             if !listing.dirs.contains_key(b) {
+                if !unlinked(root, &canonical_root, Path::new(b)) {
+                    return None;
+                }
                 let sub = walk::walk_under(root, Path::new(b), exclude, None);
                 if !sub.walked.warnings.is_empty() {
                     return None;
@@ -535,5 +557,27 @@ mod tests {
             not_walked * 2 >= steps,
             "only {not_walked} of {steps} walks used the listing"
         );
+    }
+
+    /// A directory reached through a link is below other ignore files than the ones on its
+    /// real path: changed, it is not listed on its own (the whole root is walked).
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_reached_through_a_link_is_walked_from_the_root() {
+        let repo = tempfile::tempdir().expect("tempdir");
+        let cache = tempfile::tempdir().expect("tempdir");
+        let (root, dir) = (repo.path(), cache.path());
+        write(root, "src/.gitignore", "gen/\n");
+        write(root, "src/lib.rs", "");
+        write(root, "lib/gen/x.rs", "");
+        std::os::unix::fs::symlink("../lib", root.join("src/link")).expect("symlink");
+        assert_eq!(walked(root, dir).0, fresh(root));
+        assert!(!fresh(root).contains(&"src/link/gen/x.rs".to_string()));
+        write(root, "lib/b.rs", "");
+        assert_eq!(walked(root, dir), (fresh(root), How::Walked));
+        // A new directory below the link too.
+        assert_eq!(walked(root, dir).1, How::Remembered);
+        write(root, "lib/new/gen/y.rs", "");
+        assert_eq!(walked(root, dir), (fresh(root), How::Walked));
     }
 }

@@ -31,8 +31,9 @@
 //!   module that is gone makes its file resolved again all the same (a second line).
 //!
 //! Anything this cannot map — other crates or packages, files in another order — resolves
-//! everything again, as before. A module key held twice in one version (`#[cfg]`
-//! alternatives) matches nothing: those modules count as gone and new.
+//! everything again, as before. A module key held several times (`#[cfg]` alternatives)
+//! matches in order when both versions hold it as often; otherwise those modules count as
+//! gone and new.
 //!
 //! [`resolved`]: super::resolved
 
@@ -416,7 +417,9 @@ impl Reframed {
                     e.to_file = g.modules[n as usize].file;
                 }
                 None => {
-                    // Replaced: the file is resolved again.
+                    // A placeholder that fits the graph (module 0 exists: the edge's file has
+                    // one), never read: the file is marked to be resolved again, and its
+                    // results replace the snapshot's.
                     if let Some(t) = self.touched.get_mut(e.from as usize) {
                         *t = true;
                     }

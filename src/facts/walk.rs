@@ -63,8 +63,9 @@ pub struct Watched {
 }
 
 /// [`walk`] of the part of `root` under `start` (`root` itself, or a directory below it the
-/// walk of `root` would list: the ignore files of its ancestors apply), at most `depth` levels
-/// below `start`; paths stay relative to `root`.
+/// walk of `root` would list, reached without a symbolic link: the ignore files of its
+/// ancestors apply, along its resolved path), at most `depth` levels below `start`; paths stay
+/// relative to `root`.
 pub fn walk_under(root: &Path, start: &Path, exclude: &GlobSet, depth: Option<usize>) -> Watched {
     let warnings: Arc<Mutex<Vec<Warning>>> = Arc::default();
     let skipped: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
