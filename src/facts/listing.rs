@@ -44,30 +44,23 @@ const FILE_NAME: &str = "listing-v1.bin";
 /// The ignore files the walker reads in a directory, relative to it.
 const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
 
-/// A stamp as stored: size, modification and change times, inode.
-type Stored = (u64, i128, i128, u64);
-
-fn stored(s: Stamp) -> Stored {
-    (s.size, s.mtime, s.ctime, s.inode)
-}
-
 /// What a walk found, and what it watched with their stamps, paths absolute.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Listing {
     /// The directories it listed.
-    dirs: BTreeMap<String, Stored>,
+    dirs: BTreeMap<String, Stamp>,
     /// Everything else (`None`: absent): the ignore files of those directories and of the
     /// root's ancestors, the git configuration, the Cargo `target` directories it skipped.
-    others: BTreeMap<String, Option<Stored>>,
+    others: BTreeMap<String, Option<Stamp>>,
     rust_files: BTreeSet<String>,
     manifests: BTreeSet<String>,
 }
 
 impl Listing {
-    fn walked(&self) -> Walked {
+    fn into_walked(self) -> Walked {
         Walked {
-            rust_files: self.rust_files.iter().cloned().collect(),
-            manifests: self.manifests.iter().cloned().collect(),
+            rust_files: self.rust_files.into_iter().collect(),
+            manifests: self.manifests.into_iter().collect(),
             warnings: Vec::new(),
         }
     }
@@ -79,31 +72,22 @@ impl Listing {
         self.manifests.extend(w.walked.manifests.iter().cloned());
         for d in &w.listed {
             let d = std::path::absolute(d).ok()?;
-            self.dirs.insert(text(&d)?, stored(stamp(&d)?));
+            self.dirs.insert(text(&d)?, stamp(&d)?);
             // Only the ignore files that exist: one created changes the directory.
             for f in ignore_files_in(&d) {
-                self.others.insert(text(&f)?, stamp(&f).map(stored));
+                self.others.insert(text(&f)?, stamp(&f));
             }
         }
         for t in &w.skipped {
             let t = std::path::absolute(t).ok()?;
-            self.others.insert(text(&t)?, stamp(&t).map(stored));
+            self.others.insert(text(&t)?, stamp(&t));
         }
         Some(())
     }
 
     /// Whether a stamp it holds is too recent to trust (see the module docs).
     fn is_racy(&self, now: SystemTime) -> bool {
-        let racy = |s: &Stored| {
-            let (size, mtime, ctime, inode) = *s;
-            Stamp {
-                size,
-                mtime,
-                ctime,
-                inode,
-            }
-            .is_racy(now)
-        };
+        let racy = |s: &Stamp| s.is_racy(now);
         self.dirs.values().any(racy) || self.others.values().flatten().any(racy)
     }
 }
@@ -184,20 +168,20 @@ fn walk_at(
         let others_hold = listing
             .others
             .iter()
-            .all(|(path, then)| stamp(Path::new(path)).map(stored) == *then);
+            .all(|(path, then)| stamp(Path::new(path)) == *then);
         let changed: Vec<String> = listing
             .dirs
             .iter()
-            .filter(|(path, then)| stamp(Path::new(path)).map(stored) != Some(**then))
+            .filter(|(path, then)| stamp(Path::new(path)) != Some(**then))
             .map(|(path, _)| path.clone())
             .collect();
         if others_hold && changed.is_empty() {
-            return (listing.walked(), How::Remembered);
+            return (listing.into_walked(), How::Remembered);
         }
         if others_hold {
             if let Some(updated) = relist(&abs_root, exclude, listing, &changed) {
                 save(&updated);
-                return (updated.walked(), How::Relisted);
+                return (updated.into_walked(), How::Relisted);
             }
         }
     }
@@ -269,7 +253,7 @@ fn relist(
             below: Vec::new(),
             skipped: w.skipped,
         })?;
-        listing.dirs.insert(d.clone(), stored(stamp(dir)?));
+        listing.dirs.insert(d.clone(), stamp(dir)?);
         let below: BTreeSet<String> = w
             .below
             .iter()
@@ -315,7 +299,7 @@ fn drop_subtree(listing: &mut Listing, root: &Path, d: &str) -> Option<()> {
 /// What is watched outside the root (see the module docs): the ignore files of its ancestors,
 /// whether they exist or not (their directories change all the time: `/tmp`, a home
 /// directory), and the git configuration naming a global ignore file.
-fn outside(root: &Path) -> Option<BTreeMap<String, Option<Stored>>> {
+fn outside(root: &Path) -> Option<BTreeMap<String, Option<Stamp>>> {
     let canonical = root.canonicalize().ok()?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for a in canonical.ancestors().skip(1) {
@@ -326,7 +310,7 @@ fn outside(root: &Path) -> Option<BTreeMap<String, Option<Stored>>> {
         .into_iter()
         .map(|p| {
             let p = std::path::absolute(&p).ok()?;
-            Some((text(&p)?, stamp(&p).map(stored)))
+            Some((text(&p)?, stamp(&p)))
         })
         .collect()
 }
@@ -399,7 +383,7 @@ mod tests {
     fn remembered(cache: &Path) -> Option<Vec<String>> {
         let listing: Listing =
             read_file(cache, FILE_NAME, &[7; 32]).and_then(|b| postcard::from_bytes(&b).ok())?;
-        Some(all(listing.walked()))
+        Some(all(listing.into_walked()))
     }
 
     #[test]

@@ -199,12 +199,7 @@ impl FileMap {
 /// (see [`Reframed::apply`]), and an edge into a file gone keeps a file id past the end until
 /// then. `None` when `r` does not have one entry per file of the snapshot.
 pub fn reindex(mut r: Resolutions, map: &FileMap) -> Option<Resolutions> {
-    let old_files = map.new_of.len();
-    let sum = |k: usize| r.counts.iter().map(|c| c[k] as usize).sum::<usize>();
-    if r.uses.len() != old_files
-        || r.counts.len() != old_files
-        || (sum(0), sum(1), sum(2)) != (r.edges.len(), r.external.len(), r.unresolved.len())
-    {
+    if !r.fit_count(map.new_of.len()) {
         return None;
     }
     let gone = FileId::MAX;

@@ -43,7 +43,7 @@ use std::collections::BTreeSet;
 use std::io;
 use std::path::Path;
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::cache::{read_file, write_stream, ContentHash};
@@ -329,9 +329,14 @@ impl Resolutions {
     /// a run whose `use`s changed needs: it reads the `use` resolutions of changed files by
     /// [`changes`], and checks the bounds).
     pub fn fit_files(&self, parsed: &[Parsed]) -> bool {
+        self.fit_count(parsed.len())
+    }
+
+    /// Whether they have an entry for each of `files` files, and counts that add up.
+    pub(super) fn fit_count(&self, files: usize) -> bool {
         let sum = |k: usize| self.counts.iter().map(|c| c[k] as usize).sum::<usize>();
-        self.uses.len() == parsed.len()
-            && self.counts.len() == parsed.len()
+        self.uses.len() == files
+            && self.counts.len() == files
             && (sum(0), sum(1), sum(2))
                 == (self.edges.len(), self.external.len(), self.unresolved.len())
     }
@@ -536,20 +541,23 @@ pub fn changes(
 /// chain is there twice in one version (`#[cfg]`-alternative modules of one name).
 #[allow(clippy::type_complexity)]
 fn scope_keys(then: &[String], now: &[String]) -> Option<(Vec<Option<u32>>, Vec<Option<u32>>)> {
-    let index = |chains: &[String]| -> Option<std::collections::HashMap<String, u32>> {
-        let mut map = std::collections::HashMap::with_capacity(chains.len());
+    fn index(chains: &[String]) -> Option<HashMap<&str, u32>> {
+        let mut map = HashMap::default();
         for (i, c) in chains.iter().enumerate() {
-            if map.insert(c.clone(), i as u32).is_some() {
+            if map.insert(c.as_str(), i as u32).is_some() {
                 return None;
             }
         }
         Some(map)
-    };
+    }
     let (a, b) = (index(then)?, index(now)?);
-    let keys = |chains: &[String], other: &std::collections::HashMap<String, u32>| {
+    let keys = |chains: &[String], other: &HashMap<&str, u32>| {
         chains
             .iter()
-            .map(|c| other.contains_key(c).then(|| a.get(c).copied()).flatten())
+            .map(|c| {
+                let c = c.as_str();
+                other.contains_key(c).then(|| a.get(c).copied()).flatten()
+            })
             .collect()
     };
     Some((keys(then, &b), keys(now, &a)))

@@ -24,7 +24,7 @@ const FILE_NAME: &str = "stamps-v1.bin";
 pub const RACY_SECONDS: u64 = 2;
 
 /// What `stat` says of a file, as compared between runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
