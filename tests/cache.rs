@@ -555,12 +555,15 @@ fn edge_paths_of_unchanged_files_survive_a_lost_rest_file() {
     assert_resolves_as_full(root, &after);
 }
 
-/// A crate whose paths reach names through globs and re-exports, for the item-name tests:
+/// A crate whose paths reach names through globs and re-exports, for the item-name tests
+/// (the names a path starts with are types: a path's first segment is looked up in the type
+/// namespace):
 /// - `a.rs` globs `b` and writes `helper::go` (no `helper` in `b` yet) and `existing::x`;
 /// - `e.rs` globs `f` and re-exports `thing` (not in `f` yet) as `bee`; `c.rs` globs `e` and
 ///   writes `bee::call`, and `crate::d::bb::c` (`d.rs`: `pub use crate::f::thing as bb;`);
-/// - `x.rs` globs `b` and then `sub` (`b`'s inline module); `z.rs` globs `x` and writes
-///   `deep::w`, found in `b::sub` through `x`'s second glob;
+/// - `x.rs` re-exports (`pub use ..::*`, which other modules' globs see) `b` and then `sub`
+///   (`b`'s inline module); `z.rs` globs `x` and writes `deep::w`, found in `b::sub` through
+///   `x`'s second glob;
 /// - `u.rs` globs `e` and writes `newname::deep` and `pick::deep` (neither bound anywhere yet);
 /// - `other.rs` writes paths none of the edits touch;
 /// - 64 more files, so that one edited file does not make the facts cache be rewritten (which
@@ -590,7 +593,7 @@ fn names_repo_with(fill: usize) -> tempfile::TempDir {
         ),
         (
             "src/b.rs",
-            "pub fn existing() {}\npub mod sub {\n    pub fn deep() {}\n}\n",
+            "pub struct existing;\npub mod sub {\n    pub fn deep() {}\n    pub struct deep {}\n}\n",
         ),
         (
             "src/c.rs",
@@ -607,7 +610,10 @@ fn names_repo_with(fill: usize) -> tempfile::TempDir {
             "src/u.rs",
             "use crate::e::*;\npub fn u() {\n    newname::deep();\n    pick::deep();\n}\n",
         ),
-        ("src/x.rs", "use crate::b::*;\nuse sub::*;\npub fn k() {}\n"),
+        (
+            "src/x.rs",
+            "pub use crate::b::*;\npub use sub::*;\npub fn k() {}\n",
+        ),
         (
             "src/z.rs",
             "use crate::x::*;\npub fn q() {\n    deep::w();\n}\n",
@@ -646,7 +652,7 @@ fn an_added_item_resolves_a_path_of_an_unchanged_file() {
     let root = dir.path();
     let primed = build(root, &options(root));
     assert!(is_unresolved(&primed, "src/a.rs", "helper::go"));
-    append(root, "src/b.rs", "pub fn helper() {}\n");
+    append(root, "src/b.rs", "pub struct helper;\n");
     // `other.rs`, unchanged, is read whole (its references and body from the facts cache): the
     // references of `a.rs` are then read from the cache too, not parsed again.
     let after = build(root, &focused(root, &["src/b.rs", "src/other.rs"]));
@@ -663,7 +669,7 @@ fn an_added_item_resolves_a_path_of_an_unchanged_file() {
     fs::remove_file(root.join(".ribo-cache/facts-v1-rest.bin")).expect("written");
     let b = root.join("src/b.rs");
     let text = fs::read_to_string(&b).expect("read");
-    fs::write(&b, text.replace("pub fn helper() {}\n", "")).expect("write");
+    fs::write(&b, text.replace("pub struct helper;\n", "")).expect("write");
     let after = build(root, &focused(root, &["src/b.rs"]));
     assert_resolves_as_full(root, &after);
     assert!(is_unresolved(&after, "src/a.rs", "helper::go"));
@@ -678,7 +684,7 @@ fn a_removed_item_leaves_a_path_of_an_unchanged_file_unresolved() {
     assert!(has_edge(&primed, "src/a.rs", "existing::x", "src/b.rs"));
     let b = root.join("src/b.rs");
     let text = fs::read_to_string(&b).expect("read");
-    fs::write(&b, text.replace("pub fn existing() {}\n", "")).expect("write");
+    fs::write(&b, text.replace("pub struct existing;\n", "")).expect("write");
     let after = build(root, &focused(root, &["src/b.rs"]));
     assert_resolves_as_full(root, &after);
     assert!(is_unresolved(&after, "src/a.rs", "existing::x"));
@@ -691,7 +697,7 @@ fn an_item_change_follows_re_exports_into_other_files() {
     let root = dir.path();
     let primed = build(root, &options(root));
     assert!(is_unresolved(&primed, "src/c.rs", "bee::call"));
-    append(root, "src/f.rs", "pub fn thing() {}\n");
+    append(root, "src/f.rs", "pub struct thing;\n");
     let after = build(root, &focused(root, &["src/f.rs"]));
     assert_resolves_as_full(root, &after);
     // `thing` is now found through `e.rs`'s glob, so `bee` names `f`, and so does `bee::call`
@@ -708,7 +714,7 @@ fn an_item_change_under_a_glob_resolves_everything_again() {
     assert!(has_edge(&primed, "src/z.rs", "deep::w", "src/b.rs"));
     // `sub` in `x.rs` now names its own item, not `b::sub`: `use sub::*` brings in nothing,
     // and `deep` is no longer found from `z.rs`, which writes neither `sub` nor any new name.
-    append(root, "src/x.rs", "pub fn sub() {}\n");
+    append(root, "src/x.rs", "pub struct sub;\n");
     let after = build(root, &focused(root, &["src/x.rs"]));
     assert_eq!(after.cache.resolutions_reused, 0);
     assert_resolves_as_full(root, &after);
@@ -727,9 +733,9 @@ fn a_use_reached_in_another_order_is_seen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let mut chain: String = (0..15)
-        .map(|i| format!("use c{} as c{i};\n", i + 1))
+        .map(|i| format!("pub use c{} as c{i};\n", i + 1))
         .collect();
-    chain.push_str("use crate::target as c15;\n");
+    chain.push_str("pub use crate::target as c15;\n");
     let files = [
         (
             "Cargo.toml",
@@ -741,7 +747,7 @@ fn a_use_reached_in_another_order_is_seen() {
         ),
         (
             "src/p.rs",
-            "use crate::q::*;\nuse c0 as t0;\npub fn c0() {}\n".to_string(),
+            "use crate::q::*;\nuse c0 as t0;\npub struct c0;\n".to_string(),
         ),
         ("src/q.rs", chain),
         (
@@ -759,7 +765,7 @@ fn a_use_reached_in_another_order_is_seen() {
     assert!(has_edge(&primed, "src/r.rs", "c5::x", "src/target.rs"));
     let p = root.join("src/p.rs");
     let text = fs::read_to_string(&p).expect("read");
-    fs::write(&p, text.replace("pub fn c0() {}\n", "")).expect("write");
+    fs::write(&p, text.replace("pub struct c0;\n", "")).expect("write");
     let after = build(root, &focused(root, &["src/p.rs"]));
     let full = build(root, &BuildOptions::default());
     assert!(

@@ -1,7 +1,9 @@
 //! Cargo packages and workspaces, read from `Cargo.toml` as TOML. Cargo is never run.
 //!
-//! For each package: its name, its targets (lib, main, `src/bin/*`, examples, tests,
-//! benches; explicit `[[bin]]`-style tables and auto-discovered ones) and its declared
+//! For each package: its name, its edition (`package.edition`, inherited from
+//! `[workspace.package]`; Cargo's default, 2015, when none is set), its targets (lib, main,
+//! `src/bin/*`, examples, tests, benches, the build script; explicit `[[bin]]`-style tables and
+//! auto-discovered ones, each with its own `edition` when it sets one) and its declared
 //! dependencies (`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]`, their
 //! `target.'cfg(..)'` forms, renames through `package = ".."`, `workspace = true`).
 
@@ -20,6 +22,34 @@ pub enum TargetKind {
     Example,
     Test,
     Bench,
+    /// The build script (`build.rs`): a crate of its own, run by Cargo before the others.
+    Build,
+}
+
+/// A Rust edition: what paths mean (2015: `use` paths start at the crate root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Edition {
+    #[serde(rename = "2015")]
+    E2015,
+    #[serde(rename = "2018")]
+    E2018,
+    #[serde(rename = "2021")]
+    E2021,
+    #[serde(rename = "2024")]
+    E2024,
+}
+
+impl Edition {
+    /// The edition a manifest value names (`"2021"`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Edition> {
+        match text {
+            "2015" => Some(Edition::E2015),
+            "2018" => Some(Edition::E2018),
+            "2021" => Some(Edition::E2021),
+            "2024" => Some(Edition::E2024),
+            _ => None,
+        }
+    }
 }
 
 impl TargetKind {
@@ -37,6 +67,7 @@ pub struct Target {
     pub name: String,
     /// Root file, relative to the checked root.
     pub root: String,
+    pub edition: Edition,
 }
 
 /// The section a dependency is declared in.
@@ -62,6 +93,8 @@ pub struct Dependency {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Package {
     pub name: String,
+    /// The package's edition (a target may set its own: see [`Target::edition`]).
+    pub edition: Edition,
     /// Directory of the manifest relative to the root (`""` for the root itself).
     pub dir: String,
     pub manifest: String,
@@ -87,6 +120,8 @@ struct Workspace {
     dir: String,
     members: Vec<String>,
     dependencies: BTreeMap<String, String>,
+    /// `[workspace.package] edition`, for members that inherit it.
+    edition: Option<Edition>,
 }
 
 /// Reads every manifest. `read` returns a manifest's text (relative path in), `rust_files` is
@@ -178,10 +213,16 @@ fn workspace_of(manifest: &str, table: &toml::Table) -> Option<Workspace> {
             dependencies.insert(key.clone(), package_name(key, value));
         }
     }
+    let edition = ws
+        .get("package")
+        .and_then(|p| p.get("edition"))
+        .and_then(|e| e.as_str())
+        .and_then(Edition::parse);
     Some(Workspace {
         dir: parent_dir(manifest).to_string(),
         members,
         dependencies,
+        edition,
     })
 }
 
@@ -239,7 +280,18 @@ fn package_of(
         .iter()
         .filter(|w| dir.starts_with(&w.dir))
         .max_by_key(|w| w.dir.len());
-    let targets = targets_of(&name, &dir, table, rust_files);
+    // `edition = "2021"`, or `edition.workspace = true`; Cargo's default is 2015.
+    let edition = match pkg.get("edition") {
+        Some(toml::Value::String(e)) => Edition::parse(e),
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
+            ws.and_then(|w| w.edition)
+        }
+        _ => None,
+    }
+    .unwrap_or(Edition::E2015);
+    let targets = targets_of(&name, &dir, table, rust_files, edition);
     let dependencies = dependencies_of(table, ws);
     let workspace = workspaces
         .iter()
@@ -248,6 +300,7 @@ fn package_of(
         .map(|w| w.dir.clone());
     Some(Package {
         name,
+        edition,
         dir,
         manifest: manifest.to_string(),
         targets,
@@ -336,17 +389,29 @@ fn targets_of(
     dir: &str,
     table: &toml::Table,
     rust_files: &BTreeSet<&str>,
+    edition: Edition,
 ) -> Vec<Target> {
     let mut targets: Vec<Target> = Vec::new();
     let exists = |p: &str| rust_files.contains(p);
-    let push = |targets: &mut Vec<Target>, kind, name: &str, root: String| {
+    // A target table may set its own edition.
+    let own_edition = |t: Option<&toml::Table>| {
+        t.and_then(|t| t.get("edition"))
+            .and_then(|e| e.as_str())
+            .and_then(Edition::parse)
+            .unwrap_or(edition)
+    };
+    let push_in = |targets: &mut Vec<Target>, kind, name: &str, root: String, edition| {
         if exists(&root) && !targets.iter().any(|t| t.root == root) {
             targets.push(Target {
                 kind,
                 name: crate_name(name),
                 root,
+                edition,
             });
         }
+    };
+    let push = |targets: &mut Vec<Target>, kind, name: &str, root: String| {
+        push_in(targets, kind, name, root, edition)
     };
     // Explicit targets first: they may move roots away from the defaults.
     let lib = table.get("lib").and_then(|l| l.as_table());
@@ -359,7 +424,26 @@ fn targets_of(
         .and_then(|p| p.as_str())
         .and_then(|p| join(dir, p))
         .unwrap_or_else(|| file_in(dir, "src/lib.rs"));
-    push(&mut targets, TargetKind::Lib, lib_name, lib_root);
+    push_in(
+        &mut targets,
+        TargetKind::Lib,
+        lib_name,
+        lib_root,
+        own_edition(lib),
+    );
+    // The build script: `package.build = "path"`, `build.rs` by default, none with `false`.
+    let build = match table
+        .get("package")
+        .and_then(|p| p.as_table())
+        .and_then(|p| p.get("build"))
+    {
+        Some(toml::Value::String(p)) => join(dir, p),
+        Some(toml::Value::Boolean(false)) => None,
+        _ => Some(file_in(dir, "build.rs")),
+    };
+    if let Some(root) = build {
+        push(&mut targets, TargetKind::Build, "build_script_build", root);
+    }
     for (key, kind, default_dir) in [
         ("bin", TargetKind::Bin, "src/bin"),
         ("example", TargetKind::Example, "examples"),
@@ -388,7 +472,7 @@ fn targets_of(
                 }
             };
             if let Some(root) = root {
-                push(&mut targets, kind, name, root);
+                push_in(&mut targets, kind, name, root, own_edition(Some(t)));
             }
         }
     }

@@ -1,27 +1,23 @@
-//! Assembling the graph: module trees of every crate, then resolution of every path the code
-//! writes to a module, an external crate, or an unresolved fact.
-//!
-//! Resolution follows the names `use` brings into scope (also `use` leaves that start from
-//! another `use`'s name, and `use x::*` globs into known modules), `crate`/`self`/`super`,
-//! child modules, items of the current module (local: no dependency), the crate's declared
-//! dependencies (workspace members resolve into their own module tree), std/core/alloc and the
-//! prelude. Anything else is kept as an unresolved fact with the reason.
+//! The fact graph: module trees of every crate, then every path the code writes resolved (see
+//! [`resolve`](super::resolve)) to a module, an external crate, or an unresolved fact; and the
+//! reuse of an earlier run's resolution for files it still holds for ([`Prior`]).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 // foldhash, not SipHash: resolution hashes millions of short names and spans, and SipHash was
 // 7% of a one-file check (docs/performance.md).
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashSet, HashSetExt};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::cargo::{join, parent_dir, Package, TargetKind};
-use super::model::{FileFacts, RefFact, RefKind, ScopeId, Segs, Span, UseFact};
+use super::cargo::{Edition, Package, TargetKind};
+use super::model::{FileFacts, RefFact, RefKind, ScopeId, Span};
+use super::resolve::{Res, Resolved, Resolver};
+
 use super::parse::Parsed;
 use super::query::QueryHit;
+pub use super::resolve::Memo;
 use super::Warning;
 
 /// Index of a file in `FactGraph::files`.
@@ -79,6 +75,7 @@ pub struct Crate {
     pub name: String,
     pub root_file: FileId,
     pub root_module: ModId,
+    pub edition: Edition,
 }
 
 /// A module: a file's root scope or an inline `mod x { }`, in one crate's tree.
@@ -90,8 +87,24 @@ pub struct Module {
     pub file: FileId,
     pub scope: ScopeId,
     pub parent: Option<ModId>,
+    /// Child modules by name: the first declared of each name (see `alt`).
     pub children: BTreeMap<String, ModId>,
+    /// Under `#[cfg(test)]`: present in test builds only.
     pub test: bool,
+    /// Under `#[cfg(not(test))]`: absent from test builds.
+    pub not_test: bool,
+    /// Declared `pub` (any visibility but private): other modules' globs see it.
+    pub public: bool,
+    /// Declared with `#[macro_use]`.
+    pub macro_use: bool,
+    /// The next `#[cfg]` alternative of the same name under the same parent (a module
+    /// declared several times, or with `#[cfg_attr(.., path = ..)]`), in declaration order.
+    pub alt: Option<ModId>,
+    /// Where it is declared in its parent's file (byte offset), for textual macro scope;
+    /// `None` for crate roots and modules placed by location.
+    pub decl_at: Option<u32>,
+    /// The scope of its parent's file it is declared in.
+    pub decl_scope: ScopeId,
 }
 
 /// A dependency of a file on a module.
@@ -113,6 +126,9 @@ pub struct Edge {
     /// Reaches the same module as the `use` it goes through: the dependency is made (and
     /// reported) at the `use`; this reference only repeats it.
     pub repeats_use: bool,
+    /// The file of the first re-export (a `use` in another file) the path went through, if
+    /// any: the module the code wrote, whose `use` leads on to `to`.
+    pub through: Option<FileId>,
 }
 
 /// A use of an external crate (std, core and alloc are not recorded).
@@ -139,6 +155,9 @@ pub struct Unresolved {
     pub kind: RefKind,
     pub span: Span,
     pub reason: String,
+    /// Its first segment names nothing known: it may cross a boundary unseen (a warning
+    /// about the input).
+    pub unchecked: bool,
     pub test: bool,
 }
 
@@ -215,148 +234,6 @@ impl FactGraph {
         }
     }
 }
-
-/// Expands the paths of one file through its `use` bindings: names that `use` brought into
-/// scope are replaced by what they import, and a leading `self`/`super` by the module's path
-/// (after `use std::process;`, `process::exit` expands to `std::process::exit`). Best effort;
-/// never fails. The file's bindings are indexed once and the expanded segments borrow from the
-/// facts, so expanding allocates one vector per path.
-pub struct Expander<'g> {
-    graph: &'g FactGraph,
-    file: &'g SourceFile,
-    bindings: HashMap<(ScopeId, &'g str), &'g UseFact>,
-}
-
-impl<'g> Expander<'g> {
-    /// The expander of one file.
-    pub fn new(graph: &'g FactGraph, file: FileId) -> Self {
-        let file = graph.file(file);
-        let mut bindings = HashMap::new();
-        for u in &file.facts.uses {
-            if let (false, Some(name)) = (u.glob, &u.name) {
-                bindings.entry((u.scope, name.as_str())).or_insert(u);
-            }
-        }
-        Expander {
-            graph,
-            file,
-            bindings,
-        }
-    }
-
-    /// `path` (written in `scope` of the file) with `use` names and `self`/`super` followed.
-    pub fn expand<'p>(&self, scope: ScopeId, path: &'p Segs) -> Vec<&'p str>
-    where
-        'g: 'p,
-    {
-        let mut cur: Vec<&'p str> = path.iter().collect();
-        for _ in 0..MAX_DEPTH {
-            let Some(&first) = cur.first() else { break };
-            match first {
-                "self" | "super" => {
-                    let Some(&m) = self.file.scope_modules.get(scope as usize) else {
-                        break;
-                    };
-                    let mut module: Vec<&'p str> = self.graph.module(m).path.split("::").collect();
-                    let mut i = usize::from(cur[0] == "self");
-                    while cur.get(i).is_some_and(|s| *s == "super") && module.len() > 1 {
-                        module.pop();
-                        i += 1;
-                    }
-                    module.extend(cur.drain(i..));
-                    cur = module;
-                    break;
-                }
-                name => match self.bindings.get(&(scope, name)) {
-                    Some(u) if u.path.first() != Some(name) || u.path.len() > 1 => {
-                        let mut next: Vec<&'p str> = u.path.iter().collect();
-                        next.extend(cur.drain(1..));
-                        cur = next;
-                    }
-                    _ => break,
-                },
-            }
-        }
-        cur
-    }
-}
-
-/// Crates every Rust program can name without declaring them.
-pub const STD_CRATES: [&str; 5] = ["std", "core", "alloc", "proc_macro", "test"];
-
-/// Tool namespaces of attributes and lints (`#[allow(clippy::x)]`, `#[rustfmt::skip]`).
-const TOOL_NAMESPACES: &[&str] = &[
-    "clippy",
-    "rustfmt",
-    "rustdoc",
-    "rustc",
-    "diagnostic",
-    "rust_analyzer",
-    "miri",
-];
-
-/// Names in scope everywhere (the std prelude and primitive types).
-const PRELUDE: &[&str] = &[
-    "Option",
-    "Some",
-    "None",
-    "Result",
-    "Ok",
-    "Err",
-    "Vec",
-    "String",
-    "Box",
-    "ToString",
-    "ToOwned",
-    "Clone",
-    "Copy",
-    "Default",
-    "Drop",
-    "Eq",
-    "PartialEq",
-    "Ord",
-    "PartialOrd",
-    "Hash",
-    "Debug",
-    "Iterator",
-    "IntoIterator",
-    "DoubleEndedIterator",
-    "ExactSizeIterator",
-    "Extend",
-    "FromIterator",
-    "AsRef",
-    "AsMut",
-    "Into",
-    "From",
-    "TryFrom",
-    "TryInto",
-    "Fn",
-    "FnMut",
-    "FnOnce",
-    "Send",
-    "Sync",
-    "Sized",
-    "Unpin",
-    "bool",
-    "char",
-    "str",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "u128",
-    "usize",
-    "i8",
-    "i16",
-    "i32",
-    "i64",
-    "i128",
-    "isize",
-    "f32",
-    "f64",
-];
-
-const MAX_DEPTH: u32 = 16;
 
 /// Builds modules, crates and resolves every reference.
 pub fn assemble(
@@ -611,10 +488,6 @@ fn close<'n>(g: &'n FactGraph, names: &mut Names<'n>, touched: &mut [bool]) -> O
     }
 }
 
-/// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
-/// `None` for files no module tree reaches).
-pub(super) type Memo = Vec<Vec<Option<Res>>>;
-
 /// A set of names, looked up by every segment of every `use` and of some files' references:
 /// a few names (the usual case) are compared in turn, which is cheaper than hashing each
 /// segment.
@@ -740,8 +613,9 @@ pub(super) fn assemble_with(
         threads,
         lean_refs: None,
     };
-    Trees::new(&mut g).build();
+    super::resolve::trees::build(&mut g);
     let (memo, reused, complete) = resolve_all(&mut g, prior);
+    unchecked_warnings(&mut g);
     g.warnings.sort();
     g.warnings.dedup();
     Assembled {
@@ -750,6 +624,30 @@ pub(super) fn assemble_with(
         reused,
         complete,
     }
+}
+
+/// One warning per file and name for the paths that may cross a boundary unseen (see
+/// [`Unresolved::unchecked`]).
+fn unchecked_warnings(g: &mut FactGraph) {
+    let mut seen: HashSet<(FileId, &str)> = HashSet::new();
+    let mut out = Vec::new();
+    for u in g.unresolved.iter().filter(|u| u.unchecked) {
+        let first = u.path.trim_start_matches("::");
+        let name = first.split("::").next().unwrap_or(first);
+        if seen.insert((u.file, name)) {
+            let file = &g.files[u.file as usize].path;
+            out.push(Warning::new(
+                file,
+                format!(
+                    "`{}` (line {}) names nothing ribo can resolve: `{name}` is not a module, \
+                     item, import or declared crate in scope (generated code?), so its \
+                     dependency is not checked",
+                    u.path, u.span.line
+                ),
+            ));
+        }
+    }
+    g.warnings.extend(out);
 }
 
 fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
@@ -767,396 +665,6 @@ fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
     )
 }
 
-/// Builds the module tree of every crate, then places files no tree reaches.
-struct Trees<'g> {
-    g: &'g mut FactGraph,
-    index: HashMap<String, FileId>,
-    /// Files loaded through `#[path]` behave like `mod.rs` files for their children.
-    path_loaded: HashSet<FileId>,
-    /// `(crate, path) -> module`, for placing orphans under their guessed parent.
-    by_path: HashMap<(Option<CrateId>, String), ModId>,
-}
-
-impl<'g> Trees<'g> {
-    fn new(g: &'g mut FactGraph) -> Self {
-        let index = g
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i as FileId))
-            .collect();
-        Trees {
-            g,
-            index,
-            path_loaded: HashSet::new(),
-            by_path: HashMap::new(),
-        }
-    }
-
-    fn build(mut self) {
-        let mut roots: Vec<(TargetKind, usize, String, String)> = Vec::new();
-        for (pi, p) in self.g.packages.iter().enumerate() {
-            for t in &p.targets {
-                roots.push((t.kind, pi, t.name.clone(), t.root.clone()));
-            }
-        }
-        // Libraries first, so a file shared by a lib and a bin belongs to the lib.
-        roots.sort_by(|a, b| a.0.cmp(&b.0).then(a.3.cmp(&b.3)));
-        for (kind, package, name, root) in roots {
-            let Some(&file) = self.index.get(&root) else {
-                continue;
-            };
-            let krate = self.g.crates.len() as CrateId;
-            let module = self.g.modules.len() as ModId;
-            self.g.crates.push(Crate {
-                package,
-                kind,
-                name,
-                root_file: file,
-                root_module: module,
-            });
-            self.add_tree(
-                Some(krate),
-                file,
-                "crate".to_string(),
-                None,
-                kind.is_test(),
-                true,
-            );
-        }
-        self.place_orphans();
-        for f in &mut self.g.files {
-            if let Some(m) = f.module {
-                f.test = f.test || self.g.modules[m as usize].test;
-            }
-        }
-    }
-
-    /// Adds the modules of `file` (and, through `mod x;`, of the files it declares).
-    fn add_tree(
-        &mut self,
-        krate: Option<CrateId>,
-        file: FileId,
-        path: String,
-        parent: Option<ModId>,
-        test: bool,
-        is_root: bool,
-    ) -> ModId {
-        let mut queue = VecDeque::new();
-        let first = self.add_file(krate, file, path, parent, test, is_root, &mut queue);
-        while let Some((file, scope_mods)) = queue.pop_front() {
-            self.declare_children(krate, file, &scope_mods, &mut queue);
-        }
-        first
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn add_file(
-        &mut self,
-        krate: Option<CrateId>,
-        file: FileId,
-        path: String,
-        parent: Option<ModId>,
-        test: bool,
-        is_root: bool,
-        queue: &mut VecDeque<(FileId, Vec<ModId>)>,
-    ) -> ModId {
-        let scopes = self.g.files[file as usize].facts.scopes.clone();
-        let mut scope_mods: Vec<ModId> = Vec::with_capacity(scopes.len().max(1));
-        let root_mod = self.new_module(krate, path, file, 0, parent, test);
-        scope_mods.push(root_mod);
-        for (i, s) in scopes.iter().enumerate().skip(1) {
-            let parent_mod = s
-                .parent
-                .and_then(|p| scope_mods.get(p as usize).copied())
-                .unwrap_or(root_mod);
-            let parent_path = self.g.modules[parent_mod as usize].path.clone();
-            let parent_test = self.g.modules[parent_mod as usize].test;
-            let m = self.new_module(
-                krate,
-                format!("{parent_path}::{}", s.name),
-                file,
-                i as ScopeId,
-                Some(parent_mod),
-                parent_test || s.test,
-            );
-            self.g.modules[parent_mod as usize]
-                .children
-                .insert(s.name.clone(), m);
-            scope_mods.push(m);
-        }
-        let f = &mut self.g.files[file as usize];
-        if f.module.is_none() {
-            f.module = Some(root_mod);
-            f.krate = krate;
-            f.in_tree = krate.is_some() && (is_root || parent.is_some());
-            f.scope_modules = scope_mods.clone();
-            queue.push_back((file, scope_mods));
-        }
-        root_mod
-    }
-
-    fn new_module(
-        &mut self,
-        krate: Option<CrateId>,
-        path: String,
-        file: FileId,
-        scope: ScopeId,
-        parent: Option<ModId>,
-        test: bool,
-    ) -> ModId {
-        let id = self.g.modules.len() as ModId;
-        self.by_path.entry((krate, path.clone())).or_insert(id);
-        self.g.modules.push(Module {
-            krate,
-            path,
-            file,
-            scope,
-            parent,
-            children: BTreeMap::new(),
-            test,
-        });
-        id
-    }
-
-    /// The directory in which a scope's `mod x;` children live.
-    fn scope_dir(&self, file: FileId, scope: ScopeId) -> String {
-        let f = &self.g.files[file as usize];
-        let dir = parent_dir(&f.path).to_string();
-        let name = f.path.rsplit('/').next().unwrap_or("");
-        let is_crate_root = self.g.crates.iter().any(|c| c.root_file == file);
-        let mod_rs = is_crate_root || name == "mod.rs" || self.path_loaded.contains(&file);
-        let mut base = if mod_rs {
-            dir
-        } else {
-            let stem = name.strip_suffix(".rs").unwrap_or(name);
-            join(&dir, stem).unwrap_or_default()
-        };
-        let mut chain = Vec::new();
-        let mut s = Some(scope);
-        while let Some(id) = s.filter(|id| *id != 0) {
-            let Some(sc) = f.facts.scopes.get(id as usize) else {
-                break;
-            };
-            chain.push(sc.path_attr.clone().unwrap_or_else(|| sc.name.clone()));
-            s = sc.parent;
-        }
-        for part in chain.iter().rev() {
-            base = join(&base, part).unwrap_or_default();
-        }
-        base
-    }
-
-    fn declare_children(
-        &mut self,
-        krate: Option<CrateId>,
-        file: FileId,
-        scope_mods: &[ModId],
-        queue: &mut VecDeque<(FileId, Vec<ModId>)>,
-    ) {
-        let decls = self.g.files[file as usize].facts.mods.clone();
-        for decl in decls {
-            let Some(&parent) = scope_mods.get(decl.scope as usize) else {
-                continue;
-            };
-            let from = &self.g.files[file as usize].path;
-            let candidates: Vec<String> = match &decl.path_attr {
-                Some(p) => {
-                    let base = if decl.scope == 0 {
-                        parent_dir(from).to_string()
-                    } else {
-                        self.scope_dir(file, decl.scope)
-                    };
-                    join(&base, p).into_iter().collect()
-                }
-                None => {
-                    let dir = self.scope_dir(file, decl.scope);
-                    vec![
-                        join(&dir, &format!("{}.rs", decl.name)).unwrap_or_default(),
-                        join(&dir, &format!("{}/mod.rs", decl.name)).unwrap_or_default(),
-                    ]
-                }
-            };
-            let found = candidates.iter().find_map(|c| self.index.get(c).copied());
-            let Some(child_file) = found else {
-                // The file exists but was not walked: left out on purpose (`system.exclude`,
-                // .gitignore), not missing.
-                let root = &self.g.root;
-                if candidates
-                    .iter()
-                    .any(|c| !c.is_empty() && root.join(c).is_file())
-                {
-                    continue;
-                }
-                let from = from.clone();
-                self.g.warnings.push(Warning::new(
-                    &from,
-                    format!(
-                        "declares `mod {}` (line {}) but no file was found (looked for {})",
-                        decl.name,
-                        decl.span.line,
-                        candidates.join(", ")
-                    ),
-                ));
-                continue;
-            };
-            if decl.path_attr.is_some() {
-                self.path_loaded.insert(child_file);
-            }
-            let parent_m = &self.g.modules[parent as usize];
-            let path = format!("{}::{}", parent_m.path, decl.name);
-            let test = parent_m.test || decl.test;
-            if self.g.files[child_file as usize].module.is_some() {
-                // Already placed (by another crate, or a `#[path]` cycle): link, don't recurse.
-                let existing = self.g.files[child_file as usize].module;
-                if let Some(m) = existing.filter(|m| self.g.modules[*m as usize].krate == krate) {
-                    self.g.modules[parent as usize]
-                        .children
-                        .insert(decl.name.clone(), m);
-                    continue;
-                }
-                let m = self.new_module(krate, path, child_file, 0, Some(parent), test);
-                self.g.modules[parent as usize]
-                    .children
-                    .insert(decl.name.clone(), m);
-                continue;
-            }
-            let m = self.add_file(krate, child_file, path, Some(parent), test, false, queue);
-            self.g.modules[parent as usize]
-                .children
-                .insert(decl.name.clone(), m);
-        }
-    }
-
-    /// Files no crate's module tree reaches: placed by their location in their package.
-    fn place_orphans(&mut self) {
-        for file in 0..self.g.files.len() as FileId {
-            if self.g.files[file as usize].module.is_some() {
-                continue;
-            }
-            let path = self.g.files[file as usize].path.clone();
-            let package = self
-                .g
-                .packages
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.dir.is_empty() || path.starts_with(&format!("{}/", p.dir)))
-                .max_by_key(|(_, p)| p.dir.len())
-                .map(|(i, _)| i);
-            let krate = package.and_then(|pi| {
-                self.g
-                    .crates
-                    .iter()
-                    .position(|c| c.package == pi)
-                    .map(|c| c as CrateId)
-            });
-            let pkg_dir = package.map_or("", |pi| self.g.packages[pi].dir.as_str());
-            let (mod_path, parent_path) = guess_module_path(&path, pkg_dir);
-            let parent = parent_path.and_then(|p| self.by_path.get(&(krate, p)).copied());
-            let in_tests = {
-                let rel = path
-                    .strip_prefix(pkg_dir)
-                    .map(|r| r.trim_start_matches('/'))
-                    .unwrap_or(&path);
-                rel.starts_with("tests/") || rel.starts_with("benches/")
-            };
-            // An orphan `lib.rs`/`main.rs` is a crate root Cargo does not build (a second root
-            // kept for docs, a template...): its children live in its own directory.
-            if matches!(path.rsplit('/').next(), Some("lib.rs" | "main.rs")) {
-                self.path_loaded.insert(file);
-            }
-            let m = self.add_tree(krate, file, mod_path, parent, in_tests, false);
-            if let Some(p) = parent {
-                let name = self.g.modules[m as usize]
-                    .path
-                    .rsplit("::")
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                self.g.modules[p as usize].children.entry(name).or_insert(m);
-            }
-            self.g.files[file as usize].in_tree = false;
-            self.g.files[file as usize].test |= in_tests;
-        }
-    }
-}
-
-/// `src/a/b.rs` -> (`crate::a::b`, Some(`crate::a`)); `src/a/mod.rs` -> (`crate::a`, ..).
-fn guess_module_path(path: &str, pkg_dir: &str) -> (String, Option<String>) {
-    let rel = path
-        .strip_prefix(pkg_dir)
-        .map(|r| r.trim_start_matches('/'))
-        .unwrap_or(path);
-    let rel = rel.strip_prefix("src/").unwrap_or(rel);
-    let rel = rel.strip_suffix(".rs").unwrap_or(rel);
-    let mut parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
-    if parts.last() == Some(&"mod") {
-        parts.pop();
-    }
-    let mut path = String::from("crate");
-    let mut parent = None;
-    for p in parts {
-        parent = Some(path.clone());
-        path.push_str("::");
-        path.push_str(&p.replace('-', "_"));
-    }
-    (path, parent)
-}
-
-/// What a path resolves to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) enum Res {
-    Module(ModId),
-    External {
-        name: String,
-        package: String,
-        declared: bool,
-    },
-    Std,
-    Local,
-    Unresolved(String),
-}
-
-/// The crates a crate can name: dependency name -> what it is.
-#[derive(Debug, Clone)]
-enum Extern {
-    Internal(CrateId),
-    External { package: String },
-}
-
-fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
-    let lib_of = |pi: usize| {
-        g.crates
-            .iter()
-            .position(|c| c.package == pi && c.kind == TargetKind::Lib)
-            .map(|c| c as CrateId)
-    };
-    g.crates
-        .iter()
-        .map(|c| {
-            let mut t = HashMap::new();
-            let pkg = &g.packages[c.package];
-            for d in &pkg.dependencies {
-                let member = g.packages.iter().position(|p| p.name == d.package);
-                let e = match member.and_then(lib_of) {
-                    Some(lib) => Extern::Internal(lib),
-                    None => Extern::External {
-                        package: d.package.clone(),
-                    },
-                };
-                t.insert(d.name.clone(), e);
-            }
-            // The package's own library by name: what bins, tests and examples use, and what a
-            // library reaches with `extern crate self as name;` (also files Cargo does not build).
-            if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
-                t.entry(target.name.clone())
-                    .or_insert(Extern::Internal(lib));
-            }
-            t
-        })
-        .collect()
-}
-
 /// Resolves every reference in two passes: every `use` of every file first, in file order, on
 /// one thread (a `use` may follow others, in any file, and the memo of their resolutions,
 /// cycles included, must not depend on thread timing); then every other path, file by file
@@ -1170,7 +678,6 @@ fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
 /// Gives the memo, how many files' results were taken from the prior, and whether every
 /// file's paths were resolved (see [`Assembled::complete`]).
 fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool) {
-    let externs = extern_tables(g);
     let prior = prior.map(|p| reframe(g, p));
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
@@ -1203,7 +710,7 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
             renamed: Some(renamed),
         }) => {
             let old = std::mem::take(&mut resolutions.uses);
-            let r = Resolver::new(g, &externs);
+            let r = Resolver::new(g);
             // The first pass runs on one thread: what the changed names reach is worked
             // out on another meanwhile.
             let g_ref: &FactGraph = g;
@@ -1241,12 +748,12 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
             renamed: None,
         }) => {
             let memo = std::mem::take(&mut resolutions.uses);
-            let r = Resolver::with_memo(g, &externs, memo);
+            let r = Resolver::with_memo(g, memo);
             reusable.resize(g.files.len(), false);
             (r, Some(resolutions), reusable)
         }
         None => {
-            let r = Resolver::new(g, &externs);
+            let r = Resolver::new(g);
             r.first_pass(&resolvable);
             (r, None, vec![false; g.files.len()])
         }
@@ -1405,553 +912,24 @@ fn consistent(g: &FactGraph, r: &super::resolved::Resolutions) -> bool {
     let (modules, files) = (g.modules.len(), g.files.len());
     let module = |m: ModId| (m as usize) < modules;
     let file = |f: FileId| (f as usize) < files;
-    r.uses
+    r.uses.iter().flatten().all(|b| {
+        b.as_ref()
+            .and_then(|b| super::resolve::target(&b.res))
+            .is_none_or(module)
+    }) && r
+        .edges
         .iter()
-        .flatten()
-        .all(|res| !matches!(res, Some(Res::Module(m)) if !module(*m)))
-        && r.edges
-            .iter()
-            .all(|e| module(e.to) && file(e.to_file) && file(e.from))
+        .all(|e| module(e.to) && file(e.to_file) && file(e.from))
         && r.external.iter().all(|x| file(x.file))
         && r.unresolved.iter().all(|u| file(u.file))
 }
 
 /// What a `use` leaf resolved to, as rules see it.
-fn use_target(res: &Option<Res>) -> UseTarget {
-    match res {
-        Some(Res::Module(m)) => UseTarget::Module(*m),
+fn use_target(b: &Option<super::resolve::Binding>) -> UseTarget {
+    match b.as_ref().map(|b| &b.res) {
+        Some(Res::Module(m) | Res::Item(m)) => UseTarget::Module(*m),
         Some(Res::External { .. } | Res::Std) => UseTarget::External,
         Some(Res::Local | Res::Unresolved(_)) | None => UseTarget::Other,
-    }
-}
-
-/// What the resolution of one file's references gives.
-#[derive(Default)]
-struct Resolved {
-    edges: Vec<Edge>,
-    external: Vec<ExternalUse>,
-    unresolved: Vec<Unresolved>,
-}
-
-/// The names one file's `use` declarations bring into each of its scopes.
-struct FileIndex<'a> {
-    bindings: HashMap<(ScopeId, &'a str), usize>,
-    globs: HashMap<ScopeId, Vec<usize>>,
-    /// The `use` leaf at each span, built on first use (only resolving a file's references
-    /// reads it: a run that resolves every `use` but few files' paths builds few).
-    use_at: OnceLock<HashMap<(u32, u32), usize>>,
-    uses: &'a [UseFact],
-}
-
-impl<'a> FileIndex<'a> {
-    fn use_at(&self) -> &HashMap<(u32, u32), usize> {
-        self.use_at.get_or_init(|| {
-            let mut use_at = HashMap::new();
-            for (i, u) in self.uses.iter().enumerate() {
-                use_at.entry((u.span.start, u.span.end)).or_insert(i);
-            }
-            use_at
-        })
-    }
-
-    fn new(facts: &'a FileFacts) -> Self {
-        let (bindings, globs) = import_slots(
-            facts
-                .uses
-                .iter()
-                .map(|u| (u.scope, u.name.as_deref(), u.glob)),
-        );
-        FileIndex {
-            bindings,
-            globs,
-            use_at: OnceLock::new(),
-            uses: &facts.uses,
-        }
-    }
-}
-
-/// What [`import_slots`] gives: `(scope, name)` bindings and each scope's globs.
-pub(super) type ImportSlots<'a> = (
-    HashMap<(ScopeId, &'a str), usize>,
-    HashMap<ScopeId, Vec<usize>>,
-);
-
-/// The import index of one file's `use` leaves, given as `(scope, name, glob)` in order: the
-/// `use` each `(scope, name)` binds to (the first `use` of that name in that scope that is not
-/// a glob), and each scope's glob `use`s, in order. What the resolver reads of a file's `use`s
-/// beyond their own resolution (`resolved::changes` compares two versions of a file by it).
-pub(super) fn import_slots<'a>(
-    uses: impl IntoIterator<Item = (ScopeId, Option<&'a str>, bool)>,
-) -> ImportSlots<'a> {
-    let mut bindings = HashMap::new();
-    let mut globs: HashMap<ScopeId, Vec<usize>> = HashMap::new();
-    for (i, (scope, name, glob)) in uses.into_iter().enumerate() {
-        if glob {
-            globs.entry(scope).or_default().push(i);
-        } else if let Some(name) = name {
-            bindings.entry((scope, name)).or_insert(i);
-        }
-    }
-    (bindings, globs)
-}
-
-/// Resolves every reference of the graph. `use` resolutions are memoised across files, so a
-/// name found through a glob (`use super::*`, `use crate::prelude::*`) can be followed into
-/// the imports of the module the glob names, in any file.
-struct Resolver<'a> {
-    g: &'a FactGraph,
-    externs: &'a [HashMap<String, Extern>],
-    /// Names defined at module level in each module (items and macros; not impls), built on
-    /// first use.
-    items: Vec<OnceLock<HashSet<&'a str>>>,
-    /// Built on first use (a run that resolves a few files reads few files' imports).
-    index: Vec<OnceLock<FileIndex<'a>>>,
-    memo: Vec<Vec<OnceLock<Res>>>,
-    in_progress: Vec<Vec<AtomicBool>>,
-}
-
-impl<'a> Resolver<'a> {
-    fn new(g: &'a FactGraph, externs: &'a [HashMap<String, Extern>]) -> Self {
-        // Every file's index is read by the first pass: built ahead, in parallel.
-        let index = super::par::map(g.files.len(), g.threads, |i| {
-            OnceLock::from(FileIndex::new(&g.files[i].facts))
-        });
-        let memo = g
-            .files
-            .iter()
-            .map(|f| (0..f.facts.uses.len()).map(|_| OnceLock::new()).collect())
-            .collect();
-        Self::from_parts(g, externs, index, memo)
-    }
-
-    /// A resolver whose memo of every `use` is given (by the snapshot).
-    fn with_memo(g: &'a FactGraph, externs: &'a [HashMap<String, Extern>], memo: Memo) -> Self {
-        let index = (0..g.files.len()).map(|_| OnceLock::new()).collect();
-        let memo = memo
-            .into_iter()
-            .map(|uses| {
-                uses.into_iter()
-                    .map(|r| r.map_or_else(OnceLock::new, OnceLock::from))
-                    .collect()
-            })
-            .collect();
-        Self::from_parts(g, externs, index, memo)
-    }
-
-    fn from_parts(
-        g: &'a FactGraph,
-        externs: &'a [HashMap<String, Extern>],
-        index: Vec<OnceLock<FileIndex<'a>>>,
-        memo: Vec<Vec<OnceLock<Res>>>,
-    ) -> Self {
-        let in_progress = memo
-            .iter()
-            .map(|uses| uses.iter().map(|_| AtomicBool::new(false)).collect())
-            .collect();
-        Resolver {
-            g,
-            externs,
-            items: (0..g.modules.len()).map(|_| OnceLock::new()).collect(),
-            index,
-            memo,
-            in_progress,
-        }
-    }
-
-    /// Resolves every `use` of every resolvable file, in file order, on this thread: the first
-    /// pass of [`resolve_all`].
-    fn first_pass(&self, resolvable: &[bool]) {
-        for (fid, f) in self.g.files.iter().enumerate() {
-            if resolvable[fid] {
-                for u in 0..f.facts.uses.len() {
-                    self.resolve_use(fid as FileId, u, 0);
-                }
-            }
-        }
-    }
-
-    /// What `use` `u` of file `file` resolved to, if it was.
-    fn memo_of(&self, file: usize, u: usize) -> Option<&Res> {
-        self.memo.get(file)?.get(u)?.get()
-    }
-
-    /// The memo: what every `use` resolved to.
-    fn into_memo(self) -> Memo {
-        self.memo
-            .into_iter()
-            .map(|uses| uses.into_iter().map(OnceLock::into_inner).collect())
-            .collect()
-    }
-
-    /// The names module `m` defines: the module-level items of its file in its scope.
-    fn items(&self, m: ModId) -> &HashSet<&'a str> {
-        self.items[m as usize].get_or_init(|| {
-            let file = &self.g.files[self.g.modules[m as usize].file as usize];
-            file.facts
-                .items
-                .names()
-                .filter(|(scope, _)| file.scope_modules.get(*scope as usize) == Some(&m))
-                .map(|(_, name)| name)
-                .collect()
-        })
-    }
-
-    fn index(&self, file: FileId) -> &FileIndex<'a> {
-        self.index[file as usize].get_or_init(|| FileIndex::new(self.facts(file)))
-    }
-
-    fn facts(&self, file: FileId) -> &'a FileFacts {
-        &self.g.files[file as usize].facts
-    }
-
-    /// Resolves `refs`, the references of `file`.
-    fn resolve_file(&self, file: FileId, refs: &[RefFact], out: &mut Resolved) {
-        let Resolved {
-            edges,
-            external,
-            unresolved,
-            ..
-        } = out;
-        let file_test = self.g.files[file as usize].test;
-        for (ri, r) in refs.iter().enumerate() {
-            let (res, via) = match r.kind {
-                RefKind::Use => match self
-                    .index(file)
-                    .use_at()
-                    .get(&(r.span.start, r.span.end))
-                    .copied()
-                {
-                    Some(u) => (self.resolve_use(file, u, 0), None),
-                    None => r
-                        .path
-                        .with_slice(|path| self.resolve_path(file, r.scope, path, None, 0)),
-                },
-                RefKind::ExternCrate => (
-                    r.path
-                        .with_slice(|path| self.extern_crate(file, r.scope, path)),
-                    None,
-                ),
-                _ => r
-                    .path
-                    .with_slice(|path| self.resolve_path(file, r.scope, path, None, 0)),
-            };
-            let test = file_test || r.test;
-            match res {
-                Res::Module(to) => {
-                    let repeats_use = via.is_some_and(|(vf, u)| {
-                        self.memo[vf as usize].get(u).and_then(OnceLock::get)
-                            == Some(&Res::Module(to))
-                    });
-                    edges.push(Edge {
-                        from: file,
-                        to,
-                        to_file: self.g.modules[to as usize].file,
-                        kind: r.kind,
-                        reference: ri as u32,
-                        span: r.span,
-                        test,
-                        via_use: via.is_some(),
-                        repeats_use,
-                    });
-                }
-                Res::External {
-                    name,
-                    package,
-                    declared,
-                } => {
-                    if via.is_none() {
-                        external.push(ExternalUse {
-                            file,
-                            name,
-                            package,
-                            declared,
-                            path: r.path.join("::"),
-                            kind: r.kind,
-                            span: r.span,
-                            test,
-                        });
-                    }
-                }
-                Res::Std | Res::Local => {}
-                Res::Unresolved(reason) => unresolved.push(Unresolved {
-                    file,
-                    path: r.path.join("::"),
-                    kind: r.kind,
-                    span: r.span,
-                    reason,
-                    test,
-                }),
-            }
-        }
-    }
-
-    fn scope_module(&self, file: FileId, scope: ScopeId) -> ModId {
-        let mods = &self.g.files[file as usize].scope_modules;
-        mods.get(scope as usize).copied().unwrap_or(mods[0])
-    }
-
-    fn crate_of(&self, m: ModId) -> Option<CrateId> {
-        self.g.modules[m as usize].krate
-    }
-
-    fn extern_crate(&self, file: FileId, scope: ScopeId, path: &[&str]) -> Res {
-        let Some(&name) = path.first() else {
-            return Res::Unresolved("empty path".into());
-        };
-        if name == "self" {
-            return Res::Std;
-        }
-        self.lookup_crate(self.scope_module(file, scope), name)
-            .unwrap_or_else(|| undeclared(name))
-    }
-
-    /// A crate name visible from module `m`: a dependency, a workspace member, or std.
-    fn lookup_crate(&self, m: ModId, name: &str) -> Option<Res> {
-        if let Some(k) = self.crate_of(m) {
-            match self.externs[k as usize].get(name) {
-                Some(Extern::Internal(c)) => {
-                    return Some(Res::Module(self.g.crates[*c as usize].root_module))
-                }
-                Some(Extern::External { package }) => {
-                    return Some(Res::External {
-                        name: name.to_string(),
-                        package: package.clone(),
-                        declared: true,
-                    })
-                }
-                None => {}
-            }
-        }
-        STD_CRATES.contains(&name).then_some(Res::Std)
-    }
-
-    /// The resolution of `use` `u` of `file`, memoised. (Called only from one thread until
-    /// every `use` is memoised; after that, only read.)
-    fn resolve_use(&self, file: FileId, u: usize, depth: u32) -> Res {
-        let memo = &self.memo[file as usize][u];
-        if let Some(r) = memo.get() {
-            return r.clone();
-        }
-        let in_progress = &self.in_progress[file as usize][u];
-        if in_progress.load(Ordering::Relaxed) || depth > MAX_DEPTH {
-            return Res::Unresolved("circular imports".into());
-        }
-        in_progress.store(true, Ordering::Relaxed);
-        let use_fact = &self.facts(file).uses[u];
-        let (r, _) = use_fact
-            .path
-            .with_slice(|path| self.resolve_path(file, use_fact.scope, path, Some(u), depth + 1));
-        in_progress.store(false, Ordering::Relaxed);
-        memo.get_or_init(|| r).clone()
-    }
-
-    /// Resolves `path` written in `scope` of `file`; returns the first `use` followed
-    /// (its file and index), if any.
-    fn resolve_path(
-        &self,
-        file: FileId,
-        scope: ScopeId,
-        path: &[&str],
-        exclude: Option<usize>,
-        depth: u32,
-    ) -> (Res, Option<(FileId, usize)>) {
-        if depth > MAX_DEPTH {
-            return (Res::Unresolved("too many nested imports".into()), None);
-        }
-        let Some(first) = path.first() else {
-            return (Res::Unresolved("empty path".into()), None);
-        };
-        let m = self.scope_module(file, scope);
-        let mut via = None;
-        let (mut cur, mut i) = match *first {
-            "crate" | "$crate" => match self.crate_of(m) {
-                Some(k) => (self.g.crates[k as usize].root_module, 1),
-                None => {
-                    return (
-                        Res::Unresolved(
-                            "file belongs to no crate (no Cargo.toml covers it)".into(),
-                        ),
-                        None,
-                    )
-                }
-            },
-            "self" => (m, 1),
-            "super" => {
-                let mut c = m;
-                let mut i = 0;
-                while path.get(i).is_some_and(|s| *s == "super") {
-                    match self.g.modules[c as usize].parent {
-                        Some(p) => c = p,
-                        None => {
-                            return (
-                                Res::Unresolved("`super` goes above the crate root".into()),
-                                None,
-                            )
-                        }
-                    }
-                    i += 1;
-                }
-                (c, i)
-            }
-            "::" => {
-                let Some(&name) = path.get(1) else {
-                    return (Res::Unresolved("empty path".into()), None);
-                };
-                return (
-                    self.lookup_crate(m, name)
-                        .unwrap_or_else(|| undeclared(name)),
-                    None,
-                );
-            }
-            name => {
-                let binding = self
-                    .index(file)
-                    .bindings
-                    .get(&(scope, name))
-                    .copied()
-                    .filter(|u| Some(*u) != exclude);
-                if let Some(u) = binding {
-                    via = Some((file, u));
-                    match self.resolve_use(file, u, depth) {
-                        Res::Module(mm) => (mm, 1),
-                        other => return (other, via),
-                    }
-                } else if let Some(&child) = self.g.modules[m as usize].children.get(name) {
-                    (child, 1)
-                } else if self.items(m).contains(name) {
-                    return (Res::Local, None);
-                } else if let Some(r) = self.lookup_crate(m, name) {
-                    match r {
-                        Res::Module(root) => (root, 1),
-                        other => return (other, None),
-                    }
-                } else if PRELUDE.contains(&name) || TOOL_NAMESPACES.contains(&name) {
-                    return (Res::Std, None);
-                } else {
-                    let globs = self
-                        .index(file)
-                        .globs
-                        .get(&scope)
-                        .map_or(&[][..], Vec::as_slice);
-                    match self.through_globs(file, globs, name, depth) {
-                        Found::Module(mm, g) => {
-                            via = Some(g);
-                            (mm, 1)
-                        }
-                        Found::Item(mm, g) => return (Res::Module(mm), Some(g)),
-                        Found::Other(res, g) => return (res, Some(g)),
-                        Found::Nothing(external_glob) => {
-                            let reason = match external_glob {
-                                Some(glob) => format!("`{name}` may come from `use {glob}::*`"),
-                                None => {
-                                    format!(
-                                        "`{name}` is not a module, item, import or crate in scope"
-                                    )
-                                }
-                            };
-                            return (Res::Unresolved(reason), None);
-                        }
-                    }
-                }
-            }
-        };
-        while let Some(seg) = path.get(i) {
-            match self.g.modules[cur as usize].children.get(*seg) {
-                Some(&c) => {
-                    cur = c;
-                    i += 1;
-                }
-                None => break,
-            }
-        }
-        (Res::Module(cur), via)
-    }
-
-    /// Looks for `name` in the modules named by the glob imports `globs` of `file`: their child
-    /// modules, their items, their own imports, and (recursively) their own globs.
-    fn through_globs(&self, file: FileId, globs: &[usize], name: &str, depth: u32) -> Found {
-        let mut visited = Vec::new();
-        self.through_globs_in(file, globs, name, depth, &mut visited)
-    }
-
-    fn through_globs_in(
-        &self,
-        file: FileId,
-        globs: &[usize],
-        name: &str,
-        depth: u32,
-        visited: &mut Vec<ModId>,
-    ) -> Found {
-        let mut external_glob = None;
-        if depth > MAX_DEPTH {
-            return Found::Nothing(None);
-        }
-        for &g in globs {
-            let via = (file, g);
-            match self.resolve_use(file, g, depth + 1) {
-                Res::Module(gm) => {
-                    if visited.contains(&gm) {
-                        continue;
-                    }
-                    visited.push(gm);
-                    if let Some(&child) = self.g.modules[gm as usize].children.get(name) {
-                        return Found::Module(child, via);
-                    }
-                    if self.items(gm).contains(name) {
-                        return Found::Item(gm, via);
-                    }
-                    let (gfile, gscope) = {
-                        let module = &self.g.modules[gm as usize];
-                        (module.file, module.scope)
-                    };
-                    let binding = self.index(gfile).bindings.get(&(gscope, name)).copied();
-                    if let Some(u) = binding {
-                        return match self.resolve_use(gfile, u, depth + 1) {
-                            Res::Module(mm) => Found::Module(mm, via),
-                            other => Found::Other(other, via),
-                        };
-                    }
-                    let inner = self
-                        .index(gfile)
-                        .globs
-                        .get(&gscope)
-                        .map_or(&[][..], Vec::as_slice);
-                    if !inner.is_empty() {
-                        match self.through_globs_in(gfile, inner, name, depth + 1, visited) {
-                            Found::Nothing(ext) => external_glob = external_glob.or(ext),
-                            Found::Module(mm, _) => return Found::Module(mm, via),
-                            Found::Item(mm, _) => return Found::Item(mm, via),
-                            Found::Other(res, _) => return Found::Other(res, via),
-                        }
-                    }
-                }
-                Res::External { .. } | Res::Std => {
-                    external_glob = Some(self.facts(file).uses[g].path.join("::"));
-                }
-                _ => {}
-            }
-        }
-        Found::Nothing(external_glob)
-    }
-}
-
-/// What a glob import provides for a name.
-enum Found {
-    /// A module: the path goes on from it.
-    Module(ModId, (FileId, usize)),
-    /// An item of this module.
-    Item(ModId, (FileId, usize)),
-    /// An import of something else (external, std...).
-    Other(Res, (FileId, usize)),
-    /// Nothing; the path of an external glob it may come from, if any.
-    Nothing(Option<String>),
-}
-
-fn undeclared(name: &str) -> Res {
-    Res::External {
-        name: name.to_string(),
-        package: name.to_string(),
-        declared: false,
     }
 }
 
@@ -1995,17 +973,5 @@ mod tests {
                 "{fresh:?}"
             );
         }
-    }
-
-    #[test]
-    fn guesses_module_paths_from_layout() {
-        assert_eq!(
-            guess_module_path("src/a/b.rs", ""),
-            ("crate::a::b".to_string(), Some("crate::a".to_string()))
-        );
-        assert_eq!(
-            guess_module_path("pkg/src/a/mod.rs", "pkg"),
-            ("crate::a".to_string(), Some("crate".to_string()))
-        );
     }
 }

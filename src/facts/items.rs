@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::ser::{self, SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::model::{ItemFact, ItemKindFact, ScopeId, Segs};
+use super::model::{ItemFact, ItemKindFact, ScopeId, Segs, Visibility};
 
 /// How many files' cached items could not be decoded this run (see [`undecodable`]).
 static UNDECODABLE: AtomicUsize = AtomicUsize::new(0);
@@ -26,18 +26,53 @@ pub fn undecodable() -> usize {
     UNDECODABLE.load(Ordering::Relaxed)
 }
 
-/// Whether an item names something at module level (what other files' paths can reach).
-pub fn names_in_module(it: &ItemFact) -> bool {
-    !(it.in_block || it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty())
+/// Whether an item declares a name in its scope (a module's, or a block's for items in
+/// blocks): not impls, not associated items.
+pub fn names_in_scope(it: &ItemFact) -> bool {
+    !(it.assoc || it.kind == ItemKindFact::Impl || it.name.is_empty())
 }
 
-/// The items of one file (in source order), with the names of its module-level ones.
+/// The namespaces of names, as bits: types and modules, values, macros (the Rust reference's
+/// three namespaces).
+pub mod ns {
+    /// Types, modules, traits, crates.
+    pub const TYPE: u8 = 1;
+    /// Functions, constants, statics, tuple and unit struct constructors.
+    pub const VALUE: u8 = 2;
+    /// Macros.
+    pub const MACRO: u8 = 4;
+    /// Every namespace (what an import of an unknown external item may bind).
+    pub const ALL: u8 = TYPE | VALUE | MACRO;
+    /// Not a namespace: every item of this name in this scope is private (`pub(self)` or no
+    /// `pub`), visible only in its module and the modules inside it.
+    pub const PRIVATE: u8 = 8;
+}
+
+/// The namespaces an item of this kind declares its name in.
+pub fn namespaces(kind: ItemKindFact) -> u8 {
+    match kind {
+        ItemKindFact::Fn | ItemKindFact::Const | ItemKindFact::Static => ns::VALUE,
+        // Tuple and unit structs are also values (their constructors).
+        ItemKindFact::Struct => ns::TYPE | ns::VALUE,
+        ItemKindFact::Enum
+        | ItemKindFact::Union
+        | ItemKindFact::Trait
+        | ItemKindFact::Type
+        | ItemKindFact::Mod => ns::TYPE,
+        ItemKindFact::Macro => ns::MACRO,
+        ItemKindFact::Impl => 0,
+    }
+}
+
+/// The items of one file (in source order), with the names they declare.
 #[derive(Default)]
 pub struct Items {
     /// The scopes of [`Items::names`], one per name.
     scopes: Box<[ScopeId]>,
-    /// The module-level names ([`names_in_module`]), sorted by `(scope, name)`, deduplicated.
+    /// The names declared ([`names_in_scope`]), sorted by `(scope, name)`, deduplicated.
     names: Segs,
+    /// Per name: its namespaces and [`ns::PRIVATE`].
+    marks: Box<[u8]>,
     list: OnceLock<Vec<ItemFact>>,
     /// The items as the cache holds them, until (and after) they are decoded.
     encoded: Option<Box<[u8]>>,
@@ -46,27 +81,60 @@ pub struct Items {
 impl Items {
     /// The items of a file just extracted, in source order.
     pub fn new(list: Vec<ItemFact>) -> Self {
-        let mut names: Vec<(ScopeId, &str)> = list
+        let mut names: Vec<(ScopeId, &str, u8)> = list
             .iter()
-            .filter(|it| names_in_module(it))
-            .map(|it| (it.scope, it.name.as_str()))
+            .filter(|it| names_in_scope(it))
+            .map(|it| {
+                let private = match it.visibility {
+                    Visibility::Private => ns::PRIVATE,
+                    _ => 0,
+                };
+                (it.scope, it.name.as_str(), namespaces(it.kind) | private)
+            })
             .collect();
         names.sort_unstable();
-        names.dedup();
-        let scopes = names.iter().map(|(s, _)| *s).collect();
-        let names = Segs::new(names.iter().map(|(_, n)| n));
+        // One entry per name: its namespaces joined, private only if every item is.
+        let mut merged: Vec<(ScopeId, &str, u8)> = Vec::with_capacity(names.len());
+        for (scope, name, marks) in names {
+            match merged.last_mut() {
+                Some(last) if last.0 == scope && last.1 == name => {
+                    let private = last.2 & marks & ns::PRIVATE;
+                    last.2 = (last.2 | marks) & ns::ALL | private;
+                }
+                _ => merged.push((scope, name, marks)),
+            }
+        }
+        let scopes = merged.iter().map(|(s, _, _)| *s).collect();
+        let marks = merged.iter().map(|(_, _, m)| *m).collect();
+        let names = Segs::new(merged.iter().map(|(_, n, _)| n));
         Items {
             scopes,
             names,
+            marks,
             list: OnceLock::from(list),
             encoded: None,
         }
     }
 
-    /// The module-level names as `(scope, name)`, sorted and deduplicated (never decodes the
-    /// items).
-    pub fn names(&self) -> impl Iterator<Item = (ScopeId, &str)> {
-        self.scopes.iter().copied().zip(self.names.iter())
+    /// The names declared, as `(scope, name, marks)` ([`ns`] bits), sorted by scope and name,
+    /// one per name (never decodes the items).
+    pub fn names(&self) -> impl Iterator<Item = (ScopeId, &str, u8)> {
+        self.scopes
+            .iter()
+            .copied()
+            .zip(self.names.iter())
+            .zip(self.marks.iter().copied())
+            .map(|((s, n), m)| (s, n, m))
+    }
+
+    /// The marks of `name` if `scope` declares it (never decodes the items).
+    pub fn declares(&self, scope: ScopeId, name: &str) -> Option<u8> {
+        let from = self.scopes.partition_point(|s| *s < scope);
+        self.names()
+            .skip(from)
+            .take_while(|(s, _, _)| *s == scope)
+            .find(|(_, n, _)| *n == name)
+            .map(|(_, _, m)| m)
     }
 
     /// Whether the items are in memory (read, or just extracted), not only encoded.
@@ -123,6 +191,7 @@ impl Clone for Items {
         Items {
             scopes: self.scopes.clone(),
             names: self.names.clone(),
+            marks: self.marks.clone(),
             list: self.list.clone(),
             encoded: self.encoded.clone(),
         }
@@ -131,7 +200,10 @@ impl Clone for Items {
 
 impl PartialEq for Items {
     fn eq(&self, other: &Self) -> bool {
-        self.scopes == other.scopes && self.names == other.names && self.list() == other.list()
+        self.scopes == other.scopes
+            && self.names == other.names
+            && self.marks == other.marks
+            && self.list() == other.list()
     }
 }
 
@@ -159,9 +231,10 @@ impl Serialize for Items {
                 &fresh
             }
         };
-        let mut t = serializer.serialize_tuple(3)?;
+        let mut t = serializer.serialize_tuple(4)?;
         t.serialize_element(&self.scopes)?;
         t.serialize_element(&self.names)?;
+        t.serialize_element(&Bytes(&self.marks))?;
         t.serialize_element(&Bytes(encoded))?;
         t.end()
     }
@@ -172,7 +245,7 @@ impl<'de> Deserialize<'de> for Items {
         if deserializer.is_human_readable() {
             return Vec::<ItemFact>::deserialize(deserializer).map(Items::new);
         }
-        deserializer.deserialize_tuple(3, StoredVisitor)
+        deserializer.deserialize_tuple(4, StoredVisitor)
     }
 }
 
@@ -189,13 +262,15 @@ impl<'de> Visitor<'de> for StoredVisitor {
         let missing = || de::Error::custom("truncated items");
         let scopes: Box<[ScopeId]> = seq.next_element()?.ok_or_else(missing)?;
         let names: Segs = seq.next_element()?.ok_or_else(missing)?;
+        let OwnedBytes(marks) = seq.next_element()?.ok_or_else(missing)?;
         let OwnedBytes(encoded) = seq.next_element()?.ok_or_else(missing)?;
-        if scopes.len() != names.len() {
+        if scopes.len() != names.len() || marks.len() != names.len() {
             return Err(de::Error::custom("item names and scopes differ in number"));
         }
         Ok(Items {
             scopes,
             names,
+            marks,
             list: OnceLock::new(),
             encoded: Some(encoded),
         })
@@ -272,10 +347,18 @@ mod tests {
     }
 
     #[test]
-    fn names_are_the_module_level_ones_sorted_and_deduplicated() {
+    fn names_are_the_declared_ones_sorted_and_deduplicated() {
         let items = sample();
         let names: Vec<_> = items.names().collect();
-        assert_eq!(names, [(0, "a"), (0, "z"), (1, "b")]);
+        // `a` is a fn and a macro: both namespaces.
+        assert_eq!(
+            names,
+            [
+                (0, "a", ns::VALUE | ns::MACRO),
+                (0, "z", ns::TYPE | ns::VALUE),
+                (1, "b", ns::VALUE)
+            ]
+        );
         assert!(Items::default().names().next().is_none());
     }
 

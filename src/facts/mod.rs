@@ -16,6 +16,7 @@ pub mod par;
 pub mod parse;
 pub mod query;
 pub mod reframe;
+pub mod resolve;
 pub mod resolved;
 pub mod rust;
 pub mod stamps;
@@ -803,7 +804,7 @@ mod tests {
         };
         build(root, &full);
         // `b.rs` gains `helper`, which `a.rs` writes: names mode must resolve `a.rs` again.
-        write("src/b.rs", "pub fn existing() {}\npub fn helper() {}\n");
+        write("src/b.rs", "pub fn existing() {}\npub struct helper;\n");
         // `a.rs` changes, but the stamps say it did not (its new stamp, its old hash), and its
         // references are not in the cache any more.
         write("src/a.rs", &format!("{a_text}// changed\n"));

@@ -99,9 +99,19 @@ impl Segs {
         f(&buf[..n])
     }
 
-    /// The segments joined by `sep` (`"::"` to show the path as written).
+    /// The segments joined by `sep`.
     pub fn join(&self, sep: &str) -> String {
         self.0.replace(SEP, sep)
+    }
+
+    /// The path as written in Rust: `a::b`, `::std::process::exit` (the leading `"::"`
+    /// segment is not doubled).
+    pub fn display(&self) -> String {
+        let joined = self.join("::");
+        match joined.strip_prefix("::::") {
+            Some(rest) => format!("::{rest}"),
+            None => joined,
+        }
     }
 }
 
@@ -117,9 +127,39 @@ impl From<Vec<String>> for Segs {
     }
 }
 
-/// Index of a module scope inside one file: 0 is the file itself, others are inline
-/// `mod name { ... }` blocks.
+/// A scope inside one file. Below [`BLOCK`]: a module scope, the index into
+/// [`FileFacts::scopes`] (0 is the file itself, others are inline `mod name { ... }` blocks).
+/// From [`BLOCK`] on: a block scope, `BLOCK | index` into [`FileFacts::blocks`].
 pub type ScopeId = u32;
+
+/// The tag of block scope ids (see [`ScopeId`]).
+pub const BLOCK: ScopeId = 1 << 31;
+
+/// Whether `scope` is a block scope.
+pub fn is_block(scope: ScopeId) -> bool {
+    scope & BLOCK != 0
+}
+
+/// A `{ .. }` block that declares items or `use`s of its own (a fn body, a closure's body, a
+/// `const` block...): a scope whose names are visible in that block only. Blocks without
+/// items or `use`s are not scopes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockFact {
+    /// The enclosing scope (a module scope or another block).
+    pub parent: ScopeId,
+    pub span: Span,
+}
+
+/// A `macro_rules!` definition: its name is in textual scope after it (see the resolver).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MacroDefFact {
+    pub scope: ScopeId,
+    pub name: String,
+    /// `#[macro_export]`: also an item of the crate root (`crate::name!`).
+    pub export: bool,
+    /// The whole definition (the name is in scope after its end).
+    pub span: Span,
+}
 
 /// A module scope inside a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +172,10 @@ pub struct ScopeFact {
     pub path_attr: Option<String>,
     /// The module is under `#[cfg(test)]` (itself or an ancestor scope in this file).
     pub test: bool,
+    /// Under `#[cfg(not(test))]`: absent from test builds.
+    pub not_test: bool,
+    /// `#[macro_use]`: the `macro_rules!` it defines stay in scope after it.
+    pub macro_use: bool,
     pub span: Span,
 }
 
@@ -143,6 +187,12 @@ pub struct ModDeclFact {
     pub path_attr: Option<String>,
     /// Under `#[cfg(test)]` (on the declaration or an enclosing scope).
     pub test: bool,
+    /// Under `#[cfg(not(test))]`: absent from test builds.
+    pub not_test: bool,
+    /// `#[macro_use]`: the `macro_rules!` of its file stay in scope after the declaration.
+    pub macro_use: bool,
+    /// Paths given by `#[cfg_attr(.., path = "..")]`: each a cfg alternative of the module.
+    pub path_alts: Vec<String>,
     pub public: bool,
     pub span: Span,
 }
@@ -158,9 +208,13 @@ pub struct UseFact {
     /// The name the use binds; `None` for a glob and for `as _`.
     pub name: Option<String>,
     pub glob: bool,
-    /// `pub use` (any `pub` visibility): a re-export.
+    /// `pub use` (any `pub` visibility but `pub(self)`): a re-export.
     pub public: bool,
     pub test: bool,
+    /// `extern crate name [as binding];` rather than a `use` (its path is the crate's name).
+    pub extern_crate: bool,
+    /// `#[macro_use] extern crate ..`: the crate's macros are in scope everywhere.
+    pub macro_use: bool,
     /// The leaf's span (the whole path when the use has no group).
     pub span: Span,
 }
@@ -181,6 +235,10 @@ pub enum RefKind {
     Attribute,
     /// `extern crate name;`.
     ExternCrate,
+    /// A path in the tokens of a macro that generates code for another crate (`quote!`,
+    /// `quote_spanned!`, `parse_quote!`): not a dependency of this crate unless the spec opts
+    /// in (`options.quoted: check`).
+    Quoted,
 }
 
 /// A multi-segment path written in the code (`a::b::c`), or a `use` leaf, or `extern crate`.
@@ -221,6 +279,9 @@ pub struct CallFact {
     pub test: bool,
     /// In a macro's token tree rather than parsed code.
     pub in_macro: bool,
+    /// The callee is one name bound locally (a parameter, a `let`, a closure parameter, a
+    /// match or `if let` binding): a call of that value, not of an item of that name.
+    pub local: bool,
     /// The callee's span (method name for a method call, path for a path call).
     pub span: Span,
     /// The first argument, when there is one.
@@ -291,10 +352,11 @@ pub enum ItemKindFact {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
+    /// No `pub`, or `pub(self)`.
     Private,
     /// `pub`
     Public,
-    /// `pub(crate)`, `pub(super)`, `pub(in path)`, `pub(self)`
+    /// `pub(crate)`, `pub(super)`, `pub(in path)`
     Restricted,
 }
 
@@ -334,6 +396,12 @@ pub struct DirectiveFact {
     pub text: String,
     /// The comment is the only thing on its line (it applies to the next line).
     pub own_line: bool,
+    /// The lines (first, last; 1-based) of the syntax node it applies to: the statement,
+    /// item (with its attributes) or `use` that starts on the next line (own line) or on its
+    /// line (at the end of a line). `None`: just the line.
+    pub covers: Option<(u32, u32)>,
+    /// Written in a doc comment (`/// ribo: ..`): not a directive (malformed).
+    pub doc: bool,
     pub span: Span,
 }
 
@@ -342,7 +410,11 @@ pub struct DirectiveFact {
 pub struct FileFacts {
     /// Scope 0 is the file; one more per inline `mod x { }`.
     pub scopes: Vec<ScopeFact>,
+    /// Blocks with items or `use`s of their own (scope ids `BLOCK | index`).
+    pub blocks: Vec<BlockFact>,
     pub mods: Vec<ModDeclFact>,
+    /// `macro_rules!` definitions.
+    pub macro_defs: Vec<MacroDefFact>,
     pub uses: Vec<UseFact>,
     pub refs: Vec<RefFact>,
     pub calls: Vec<CallFact>,
@@ -367,6 +439,8 @@ impl FileFacts {
     /// growth capacity would cost up to as much memory again.
     pub fn shrink(&mut self) {
         self.scopes.shrink_to_fit();
+        self.blocks.shrink_to_fit();
+        self.macro_defs.shrink_to_fit();
         self.mods.shrink_to_fit();
         self.uses.shrink_to_fit();
         self.refs.shrink_to_fit();
@@ -377,6 +451,36 @@ impl FileFacts {
         self.items.shrink();
         self.directives.shrink_to_fit();
         self.syntax_errors.shrink_to_fit();
+    }
+}
+
+impl FileFacts {
+    /// The module scope `scope` belongs to: itself for a module scope, the nearest enclosing
+    /// module scope for a block (0 when the chain is broken).
+    pub fn module_scope(&self, scope: ScopeId) -> ScopeId {
+        let mut s = scope;
+        // Parents are recorded before their children: the chain is finite, but bound it
+        // anyway against a corrupt cache.
+        for _ in 0..=self.blocks.len() {
+            if !is_block(s) {
+                return s;
+            }
+            match self.blocks.get((s & !BLOCK) as usize) {
+                Some(b) => s = b.parent,
+                None => return 0,
+            }
+        }
+        0
+    }
+
+    /// The parent of a scope (block or module scope) inside the file; `None` for the file's
+    /// root scope.
+    pub fn parent_scope(&self, scope: ScopeId) -> Option<ScopeId> {
+        if is_block(scope) {
+            self.blocks.get((scope & !BLOCK) as usize).map(|b| b.parent)
+        } else {
+            self.scopes.get(scope as usize).and_then(|s| s.parent)
+        }
     }
 }
 

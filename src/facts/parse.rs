@@ -418,6 +418,8 @@ fn parse_one(
         }
     }
     let not_utf8 = std::str::from_utf8(&source).is_err();
+    let mut source = source;
+    rust::make_parseable(&mut source);
     // The queries run on the nodes they can match at while the facts are extracted, or over
     // the whole tree after (see `query`).
     let mut run = queries.for_file(&source);
@@ -524,13 +526,18 @@ impl<'s> Positions<'s> {
         if start < self.at {
             *self = Positions::new(self.source);
         }
-        for &b in &self.source[self.at..start] {
+        let from = self.at;
+        for &b in &self.source[from..start] {
             if b == b'\n' {
                 self.line += 1;
                 self.col = 0;
             } else if (b & 0xC0) != 0x80 {
                 self.col += 1;
             }
+        }
+        // A byte order mark is not a column.
+        if from < 3 && start >= 3 && self.source.starts_with(b"\xEF\xBB\xBF") && self.line == 0 {
+            self.col -= 1;
         }
         self.at = start;
         Span {

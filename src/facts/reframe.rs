@@ -37,10 +37,13 @@
 //!
 //! [`resolved`]: super::resolved
 
+use std::collections::BTreeMap;
+
 use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 
-use super::graph::{CrateId, FactGraph, FileId, Memo, ModId, Res};
+use super::graph::{CrateId, FactGraph, FileId, Memo, ModId};
+use super::resolve::{Res, Why};
 use super::resolved::Resolutions;
 
 /// The module trees a snapshot was resolved over.
@@ -72,8 +75,11 @@ pub struct TreeModule {
     pub file: FileId,
     pub scope: u32,
     pub parent: Option<ModId>,
+    /// Every child by name, each `#[cfg]` alternative in order.
     pub children: Vec<(String, ModId)>,
     pub test: bool,
+    pub not_test: bool,
+    pub public: bool,
 }
 
 impl Tree {
@@ -100,8 +106,18 @@ impl Tree {
                     file: m.file,
                     scope: m.scope,
                     parent: m.parent,
-                    children: m.children.iter().map(|(n, c)| (n.clone(), *c)).collect(),
+                    children: m
+                        .children
+                        .iter()
+                        .flat_map(|(n, &c)| {
+                            std::iter::successors(Some(c), |&a| g.modules[a as usize].alt)
+                                .take(64)
+                                .map(move |a| (n.clone(), a))
+                        })
+                        .collect(),
                     test: m.test,
+                    not_test: m.not_test,
+                    public: m.public,
                 })
                 .collect(),
         }
@@ -226,6 +242,12 @@ pub fn reindex(mut r: Resolutions, map: &FileMap) -> Option<Resolutions> {
     for e in &mut r.edges {
         e.from = file(e.from);
         e.to_file = file(e.to_file);
+        // A file gone: its `use`s are gone too, and the paths through them are resolved again
+        // (their names changed).
+        e.through = e.through.map(file).filter(|t| *t != gone);
+    }
+    for b in uses.iter_mut().flatten().flatten() {
+        b.through = b.through.map(file).filter(|t| *t != gone);
     }
     r.external.retain(|x| file(x.file) != gone);
     for x in &mut r.external {
@@ -251,8 +273,9 @@ pub struct Reframed {
     pub modules: Vec<Option<ModId>>,
 }
 
-/// What identifies a module across two versions of the trees (files by today's id).
-type Key<'a> = (Option<CrateId>, &'a str, FileId, bool, bool);
+/// What identifies a module across two versions of the trees (files by today's id): crate,
+/// path, file, test-only, absent from tests, public, owner of its file's scope.
+type Key<'a> = (Option<CrateId>, &'a str, FileId, bool, bool, bool, bool);
 
 /// How today's trees (`g`) differ from the snapshot's (`old`, its files mapped by `map`);
 /// `None` when they cannot be compared: other packages or crates.
@@ -282,6 +305,8 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
             module.path.as_str(),
             module.file,
             module.test,
+            module.not_test,
+            module.public,
             owns_now(m),
         );
         keys.entry(key).or_default().push(m as ModId);
@@ -294,6 +319,8 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
                 module.path.as_str(),
                 file,
                 module.test,
+                module.not_test,
+                module.public,
                 old.owns_scope(o as ModId),
             );
             old_keys.entry(key).or_default().push(o as ModId);
@@ -338,16 +365,29 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
                 touched[module.file as usize] = true;
             }
             Some(o) => {
+                // Each name's children (its alternatives, in order), mapped, in both versions.
                 let then = &old.modules[o as usize];
+                let mut before: BTreeMap<&str, Vec<Option<ModId>>> = BTreeMap::new();
                 for (name, oc) in &then.children {
-                    let now = module.children.get(name).copied();
-                    if now.is_none() || new_of.get(*oc as usize).copied().flatten() != now {
-                        names.push(name.clone());
+                    let mapped = new_of.get(*oc as usize).copied().flatten();
+                    before.entry(name.as_str()).or_default().push(mapped);
+                }
+                let mut after: BTreeMap<&str, Vec<Option<ModId>>> = BTreeMap::new();
+                for (name, &first) in &module.children {
+                    let chain = std::iter::successors(Some(first), |&a| g.modules[a as usize].alt);
+                    after
+                        .entry(name.as_str())
+                        .or_default()
+                        .extend(chain.take(64).map(Some));
+                }
+                for (name, list) in &before {
+                    if after.get(name) != Some(list) {
+                        names.push(name.to_string());
                     }
                 }
-                for name in module.children.keys() {
-                    if !then.children.iter().any(|(n, _)| n == name) {
-                        names.push(name.clone());
+                for name in after.keys() {
+                    if !before.contains_key(name) {
+                        names.push(name.to_string());
                     }
                 }
             }
@@ -388,22 +428,19 @@ pub fn diff(g: &FactGraph, old: &Tree, map: &FileMap) -> Option<Reframed> {
     })
 }
 
-/// Marks the result of a `use` whose module is gone: it equals no fresh result.
-const GONE: &str = "\u{0}a module gone since the snapshot";
-
 impl Reframed {
     /// Puts today's module ids into `r` (already [reindexed](reindex)): a `use` that resolved
     /// to a module gone now resolves to nothing fresh resolution gives (its result differs),
     /// and a file with an edge into such a module is resolved again (`touched`).
     pub fn apply(&mut self, g: &FactGraph, r: &mut Resolutions) {
         let map = |m: ModId| self.modules.get(m as usize).copied().flatten();
-        for res in r.uses.iter_mut().flatten().flatten() {
-            if let Res::Module(m) = res {
-                *res = match map(*m) {
-                    Some(n) => Res::Module(n),
-                    None => Res::Unresolved(GONE.to_string()),
-                };
-            }
+        for b in r.uses.iter_mut().flatten().flatten() {
+            // A module gone: a result no fresh resolution gives (it differs).
+            b.res = match b.res {
+                Res::Module(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Module),
+                Res::Item(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Item),
+                ref other => other.clone(),
+            };
         }
         for e in &mut r.edges {
             match map(e.to) {

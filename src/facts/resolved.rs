@@ -90,17 +90,18 @@ mod edges {
     use super::super::graph::Edge;
     use super::super::model::{RefKind, Span};
 
-    /// Bytes per edge: eight `u32`s and one byte of kind and flags.
-    pub(super) const RECORD: usize = 8 * 4 + 1;
+    /// Bytes per edge: nine `u32`s and one byte of kind and flags.
+    pub(super) const RECORD: usize = 9 * 4 + 1;
 
     /// Each kind by its code (see `record`).
-    pub(super) const KINDS: [RefKind; 6] = [
+    pub(super) const KINDS: [RefKind; 7] = [
         RefKind::Use,
         RefKind::Path,
         RefKind::MacroTokens,
         RefKind::MacroName,
         RefKind::Attribute,
         RefKind::ExternCrate,
+        RefKind::Quoted,
     ];
 
     /// One edge's record.
@@ -115,6 +116,7 @@ mod edges {
             e.span.end,
             e.span.line,
             e.span.col,
+            e.through.unwrap_or(u32::MAX),
         ];
         for (chunk, n) in out.chunks_exact_mut(4).zip(words) {
             chunk.copy_from_slice(&n.to_le_bytes());
@@ -127,6 +129,7 @@ mod edges {
             RefKind::MacroName => 3,
             RefKind::Attribute => 4,
             RefKind::ExternCrate => 5,
+            RefKind::Quoted => 6,
         };
         let flags = u8::from(e.test) | u8::from(e.via_use) << 1 | u8::from(e.repeats_use) << 2;
         out[RECORD - 1] = kind << 3 | flags;
@@ -161,6 +164,7 @@ mod edges {
                     test: tag & 1 != 0,
                     via_use: tag & 2 != 0,
                     repeats_use: tag & 4 != 0,
+                    through: Some(word(r, 8)).filter(|t| *t != u32::MAX),
                 })
             })
             .collect()
@@ -197,8 +201,8 @@ pub struct Snapshot {
     files_at: usize,
 }
 
-/// The module-level item names of one file, as `(scope, name)`, sorted and deduplicated.
-pub type ItemNames = Vec<(u32, String)>;
+/// The names one file's items declare, as `(scope, name, marks)` (see `Items::names`).
+pub type ItemNames = Vec<(u32, String, u8)>;
 
 /// What resolving other files' paths can read from one file beyond its module trees, with the
 /// digest of what builds those (see the module docs).
@@ -212,6 +216,9 @@ pub struct Outline {
     pub chains: Vec<String>,
     /// Its `use` leaves, in order.
     pub uses: Vec<UseOutline>,
+    /// Its `macro_rules!`: scope, name, `#[macro_export]`, and how many `mod` declarations and
+    /// inline modules of the file start before it (what textual scope reads of its place).
+    pub macros: Vec<(u32, String, bool, u32)>,
 }
 
 /// Of one `use` leaf: what the import index of its file (`graph::import_slots`) reads.
@@ -222,6 +229,11 @@ pub struct UseOutline {
     pub name: Option<String>,
     /// A glob's path (what `graph`'s resolver names in a message when the glob is external).
     pub glob: Option<Segs>,
+    /// `pub`: other modules (and their globs) see it.
+    pub public: bool,
+    /// `extern crate` (with `#[macro_use]`).
+    pub extern_crate: bool,
+    pub macro_use: bool,
 }
 
 impl Snapshot {
@@ -342,12 +354,28 @@ impl Resolutions {
     }
 }
 
-/// The module-level item names of `facts` (what `graph`'s item sets hold), sorted.
+/// The names `facts`' items declare (what the resolver's item sets hold), sorted.
 fn item_names(facts: &FileFacts) -> ItemNames {
     facts
         .items
         .names()
-        .map(|(scope, name)| (scope, name.to_string()))
+        .map(|(scope, name, marks)| (scope, name.to_string(), marks))
+        .collect()
+}
+
+/// Each `macro_rules!` of `facts` with what textual scope reads of it (see
+/// [`Outline::macros`]).
+fn macros_of(facts: &FileFacts) -> Vec<(u32, String, bool, u32)> {
+    let mut starts: Vec<u32> = facts.mods.iter().map(|m| m.span.start).collect();
+    starts.extend(facts.scopes.iter().skip(1).map(|s| s.span.start));
+    starts.sort_unstable();
+    facts
+        .macro_defs
+        .iter()
+        .map(|d| {
+            let before = starts.partition_point(|s| *s < d.span.start) as u32;
+            (d.scope, d.name.clone(), d.export, before)
+        })
         .collect()
 }
 
@@ -359,6 +387,7 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
             items: Vec::new(),
             chains: Vec::new(),
             uses: Vec::new(),
+            macros: Vec::new(),
         };
     };
     Outline {
@@ -372,8 +401,12 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
                 scope: u.scope,
                 name: if u.glob { None } else { u.name.clone() },
                 glob: u.glob.then(|| u.path.clone()),
+                public: u.public,
+                extern_crate: u.extern_crate,
+                macro_use: u.macro_use,
             })
             .collect(),
+        macros: macros_of(facts),
     }
 }
 
@@ -381,14 +414,22 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
 fn chains_of(facts: &FileFacts) -> Vec<String> {
     let mut chains: Vec<String> = Vec::with_capacity(facts.scopes.len());
     for (i, s) in facts.scopes.iter().enumerate() {
+        // A module in a block is keyed apart from its enclosing module's children.
+        let in_block = s.parent.is_some_and(crate::facts::model::is_block);
         let parent = s
             .parent
+            .map(|p| facts.module_scope(p))
             .filter(|&p| (p as usize) < i)
             .and_then(|p| chains.get(p as usize));
+        let name = if in_block {
+            format!("{{block}}{}", s.name)
+        } else {
+            s.name.clone()
+        };
         chains.push(match (i, parent) {
             (0, _) => String::new(),
-            (_, Some(p)) if !p.is_empty() => format!("{p}::{}", s.name),
-            _ => s.name.clone(),
+            (_, Some(p)) if !p.is_empty() => format!("{p}::{name}"),
+            _ => name,
         });
     }
     chains
@@ -481,19 +522,45 @@ pub fn changes(
             out.reframe = true;
             out.reshaped[i] = true;
         }
+        // Block scopes have no key: what they declare is seen by their own file only, which
+        // is resolved again (it changed).
         let shared = |key: &[Option<u32>], scope: u32| key.get(scope as usize).copied().flatten();
         let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
             then.items
                 .iter()
-                .filter_map(|(sc, n)| Some((shared(&key_then, *sc)?, n)))
+                .filter_map(|(sc, n, m)| Some((shared(&key_then, *sc)?, n, *m)))
                 .collect(),
             now.items
                 .iter()
-                .filter_map(|(sc, n)| Some((shared(&key_now, *sc)?, n)))
+                .filter_map(|(sc, n, m)| Some((shared(&key_now, *sc)?, n, *m)))
                 .collect(),
         );
         out.names
-            .extend(a.symmetric_difference(&b).map(|(_, n)| (*n).clone()));
+            .extend(a.symmetric_difference(&b).map(|(_, n, _)| (*n).clone()));
+        // Macros in textual scope: a name defined, moved past a `mod`, exported or not.
+        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
+            then.macros
+                .iter()
+                .filter_map(|(sc, n, e, o)| Some((shared(&key_then, *sc)?, n, *e, *o)))
+                .collect(),
+            now.macros
+                .iter()
+                .filter_map(|(sc, n, e, o)| Some((shared(&key_now, *sc)?, n, *e, *o)))
+                .collect(),
+        );
+        out.names
+            .extend(a.symmetric_difference(&b).map(|(_, n, _, _)| (*n).clone()));
+        // An `extern crate` added, removed or changed (`#[macro_use]` reaches every macro
+        // name): resolved again whole.
+        let crates = |uses: &[UseOutline]| -> Vec<(Option<String>, bool)> {
+            uses.iter()
+                .filter(|u| u.extern_crate)
+                .map(|u| (u.name.clone(), u.macro_use))
+                .collect()
+        };
+        if crates(&now.uses) != crates(&then.uses) {
+            return None;
+        }
         if now.uses == then.uses && !framed {
             continue;
         }
@@ -508,10 +575,10 @@ pub fn changes(
         for (scope, list) in &globs_now {
             let other = globs_then.get(scope)?;
             let same_paths = list.len() == other.len()
-                && list
-                    .iter()
-                    .zip(other)
-                    .all(|(&n, &t)| now.uses[n].glob == then.uses[t].glob);
+                && list.iter().zip(other).all(|(&n, &t)| {
+                    (&now.uses[n].glob, now.uses[n].public)
+                        == (&then.uses[t].glob, then.uses[t].public)
+                });
             if !same_paths {
                 return None;
             }
@@ -520,7 +587,13 @@ pub fn changes(
         }
         for (key, &n) in &bound_now {
             match bound_then.get(key) {
-                Some(&t) => out.pairs.push((i, n, t)),
+                Some(&t) => {
+                    out.pairs.push((i, n, t));
+                    // Made `pub` or private: what other modules see changed.
+                    if now.uses[n].public != then.uses[t].public {
+                        out.names.insert(key.1.to_string());
+                    }
+                }
                 None => {
                     out.names.insert(key.1.to_string());
                 }
@@ -565,8 +638,11 @@ fn scope_keys(then: &[String], now: &[String]) -> Option<(Vec<Option<u32>>, Vec<
 
 /// The import index of the `use`s of an outline (see `graph::import_slots`), by scope key
 /// (`keys`, see [`scope_keys`]): the `use`s of scopes without one are left out.
-fn slots<'a>(uses: &'a [UseOutline], keys: &[Option<u32>]) -> super::graph::ImportSlots<'a> {
-    let (mut bound, mut globs) = super::graph::import_slots(uses.iter().map(|u| {
+fn slots<'a>(
+    uses: &'a [UseOutline],
+    keys: &[Option<u32>],
+) -> super::resolve::scope::ImportSlots<'a> {
+    let (mut bound, mut globs) = super::resolve::scope::import_slots(uses.iter().map(|u| {
         let key = keys.get(u.scope as usize).copied().flatten();
         (key.unwrap_or(u32::MAX), u.name.as_deref(), u.glob.is_some())
     }));
@@ -709,11 +785,28 @@ pub fn interface_digest(facts: &FileFacts) -> [u8; 16] {
             put(&mut h, seg.as_bytes());
         }
         put_opt(&mut h, u.name.as_deref());
-        h.update(&[u8::from(u.glob), u8::from(u.public), u8::from(u.test)]);
+        h.update(&[
+            u8::from(u.glob),
+            u8::from(u.public),
+            u8::from(u.test),
+            u8::from(u.extern_crate),
+            u8::from(u.macro_use),
+        ]);
     }
-    for (scope, name) in facts.items.names() {
+    for (scope, name, marks) in facts.items.names() {
         h.update(&scope.to_le_bytes());
         put(&mut h, name.as_bytes());
+        h.update(&[marks]);
+    }
+    h.update(&(facts.blocks.len() as u64).to_le_bytes());
+    for b in &facts.blocks {
+        h.update(&b.parent.to_le_bytes());
+    }
+    for (scope, name, export, before) in macros_of(facts) {
+        h.update(&scope.to_le_bytes());
+        put(&mut h, name.as_bytes());
+        h.update(&[u8::from(export)]);
+        h.update(&before.to_le_bytes());
     }
     short(&h)
 }
@@ -732,14 +825,27 @@ fn frame_hasher(facts: &FileFacts) -> blake3::Hasher {
         h.update(&s.parent.map_or(u64::MAX, u64::from).to_le_bytes());
         put(&mut h, s.name.as_bytes());
         put_opt(&mut h, s.path_attr.as_deref());
-        h.update(&[u8::from(s.test)]);
+        h.update(&[
+            u8::from(s.test),
+            u8::from(s.not_test),
+            u8::from(s.macro_use),
+        ]);
     }
     h.update(&(facts.mods.len() as u64).to_le_bytes());
     for m in &facts.mods {
         h.update(&m.scope.to_le_bytes());
         put(&mut h, m.name.as_bytes());
         put_opt(&mut h, m.path_attr.as_deref());
-        h.update(&[u8::from(m.test), u8::from(m.public)]);
+        h.update(&(m.path_alts.len() as u64).to_le_bytes());
+        for p in &m.path_alts {
+            put(&mut h, p.as_bytes());
+        }
+        h.update(&[
+            u8::from(m.test),
+            u8::from(m.public),
+            u8::from(m.not_test),
+            u8::from(m.macro_use),
+        ]);
     }
     h
 }
@@ -868,6 +974,7 @@ mod tests {
                 test: i & 1 != 0,
                 via_use: i & 2 != 0,
                 repeats_use: i & 4 != 0,
+                through: (i % 3 == 0).then_some(i * 5),
             })
             .collect();
         let bytes: Vec<u8> = edges.iter().flat_map(edges::record).collect();

@@ -20,7 +20,8 @@ pub const CODES: &[CodeDoc] = &[
         code: "boundary::forbidden-use",
         summary: "a boundary depends on a boundary its `may_use` does not list",
         explanation: "A file of boundary A names a module owned by boundary B (through a `use`, a \
-qualified path, a macro's tokens or `extern crate`), and A's `may_use` does not list B.\n\n\
+qualified path, a macro's tokens, a macro invoked by name or `extern crate`), and A's `may_use` does \
+not list B. A path through a re-export (`pub use`) names the module the re-export names.\n\n\
 Fix: depend on something A may use, move the code, or add B to A's `may_use` if the \
 architecture really changed.",
     },
@@ -35,9 +36,11 @@ Fix: invert the dependency (pass data or a trait down), or move the code to the 
         code: "boundary::private-use",
         summary: "a path reaches into another boundary past its `interface`",
         explanation: "Boundary B declares `interface` files; other boundaries may only reach B \
-through them. The path names a module of B defined outside its interface. The target of a \
-path is the module it names, not where an item is finally defined: `use crate::domain::Order` \
-reaches `crate::domain`. Fix: go through B's interface (re-export what is needed there).",
+through them. The path names a module of B defined outside its interface, and does not go \
+through a re-export in one of them. The target of a path is the module it names: \
+`use crate::domain::Order` reaches `crate::domain`, and through `pub use self::db::Pool;` in \
+`domain`'s interface file, `crate::domain::Pool` reaches `crate::domain::db` by way of the \
+interface. Fix: go through B's interface (re-export what is needed there).",
     },
     CodeDoc {
         code: "boundary::forbidden-crate",
@@ -86,7 +89,7 @@ pub fn check(cx: &Context, out: &mut Vec<Violation>) {
 /// The boundaries of an edge's ends, when both are assigned and differ. An edge that only
 /// repeats its `use` is not a crossing of its own.
 pub fn crossing(cx: &Context, edge: &Edge) -> Option<(usize, usize)> {
-    if edge.repeats_use {
+    if edge.repeats_use || !cx.counts(edge.kind) {
         return None;
     }
     let from = cx.assignment.of(edge.from)?;
@@ -111,8 +114,15 @@ fn check_edge(cx: &Context, edge: &Edge) -> Option<Violation> {
         }
     }
     if let Some(interface) = &to.interface {
-        let target = &cx.graph.file(edge.to_file).path;
-        if !interface.value.iter().any(|g| g.matcher.is_match(target)) {
+        let in_interface = |file: u32| {
+            let path = &cx.graph.file(file).path;
+            interface.value.iter().any(|g| g.matcher.is_match(path))
+        };
+        // Reached through a re-export in one of the target's interface files: the way in.
+        let through_interface = edge
+            .through
+            .is_some_and(|t| cx.assignment.of(t) == Some(b) && in_interface(t));
+        if !in_interface(edge.to_file) && !through_interface {
             return Some(private_use(cx, edge, to, &interface.span));
         }
     }
@@ -239,6 +249,9 @@ pub fn crate_allowed(patterns: &[crate::spec::model::CratePattern], ext: &Extern
 }
 
 fn check_crate(cx: &Context, ext: &ExternalUse) -> Option<Violation> {
+    if !cx.counts(ext.kind) {
+        return None;
+    }
     let b = &cx.spec.boundaries[cx.assignment.of(ext.file)?];
     let crates = b.crates.as_ref()?;
     if crate_allowed(&crates.value, ext) {

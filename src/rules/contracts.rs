@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::boundaries::normalise_crate;
 use super::{CodeDoc, Context, Location, Violation};
-use crate::facts::graph::Expander;
 use crate::facts::header::{DeclarationParser, Header};
 use crate::facts::model::{Arg, Callee, Span, Visibility};
+use crate::facts::resolve::expand::Expander;
 use crate::facts::{FactGraph, FileId, ModId, UseTarget};
 use crate::spec::model::{
     At, Contract, ContractKind, CratePattern, ExportTarget, Scope, Severity, Spec,
@@ -518,7 +518,7 @@ fn external_uses_by_crate(cx: &Context<'_>) -> Vec<CrateUses> {
     let mut groups: std::collections::HashMap<(&str, &str), Vec<usize>> =
         std::collections::HashMap::new();
     for (i, e) in cx.graph.external_uses.iter().enumerate() {
-        if !(cx.skip_tests() && e.test) {
+        if !(cx.skip_tests() && e.test) && cx.counts(e.kind) {
             groups
                 .entry((e.name.as_str(), e.package.as_str()))
                 .or_default()

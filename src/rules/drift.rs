@@ -120,6 +120,7 @@ fn unused_allowances(cx: &Context, out: &mut Vec<Violation>) {
             for pat in &crates.value {
                 let used = cx.graph.external_uses.iter().any(|e| {
                     !(cx.skip_tests() && e.test)
+                        && cx.counts(e.kind)
                         && cx.assignment.of(e.file) == Some(bi)
                         && crate_allowed(std::slice::from_ref(pat), e)
                 });

@@ -12,7 +12,8 @@ use super::{CodeDoc, Context, Location, SpecLabel, Text, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
 use std::cell::OnceCell;
 
-use crate::facts::graph::Expander;
+use crate::facts::model::RefKind;
+use crate::facts::resolve::expand::{Expander, Expansions};
 use crate::facts::{FileId, SourceFile};
 use crate::spec::model::{Forbid, Invariant, ItemKind, PathPattern, Require, Scope, TestsMode};
 
@@ -109,8 +110,17 @@ fn check_file(cx: &Context, shared: &[(Text, Text)], id: FileId, out: &mut Vec<V
     }
 }
 
-/// A path as written and as expanded through `use`.
-type Written<'g> = (Vec<&'g str>, Vec<&'g str>);
+/// A path as written (a leading `::` dropped) and its expansions through the names in scope.
+type Written<'g> = (Vec<&'g str>, Expansions<'g>);
+
+/// The segments of a path as written, a leading `::` dropped (`::std::x` is `std::x`).
+fn written(path: &Segs) -> Vec<&str> {
+    let mut w = path.to_vec();
+    if w.first() == Some(&"::") && w.len() > 1 {
+        w.remove(0);
+    }
+    w
+}
 
 /// The paths of one file's calls, macros and references after `use` names are followed,
 /// computed on first need.
@@ -204,7 +214,10 @@ impl Found<'_, '_> {
                     .calls
                     .iter()
                     .map(|c| match &c.callee {
-                        Callee::Path(path) => (path.to_vec(), x.expander().expand(c.scope, path)),
+                        Callee::Path(path) => (
+                            written(path),
+                            x.expander().expansions(c.scope, path, c.local),
+                        ),
                         Callee::Method(_) => (Vec::new(), Vec::new()),
                     })
                     .collect()
@@ -215,6 +228,8 @@ impl Found<'_, '_> {
                 }
                 let hit = match &c.callee {
                     Callee::Method(name) => forbid.calls.iter().find(|p| matches_method(p, name)),
+                    // A call of a local binding calls no item of that name.
+                    Callee::Path(_) if c.local => None,
                     Callee::Path(_) => forbid
                         .calls
                         .iter()
@@ -223,7 +238,7 @@ impl Found<'_, '_> {
                 if let Some(p) = hit {
                     let shown = match &c.callee {
                         Callee::Method(name) => format!(".{name}()"),
-                        Callee::Path(path) => format!("{}()", path.join("::")),
+                        Callee::Path(path) => format!("{}()", path.display()),
                     };
                     self.push_pattern(c.span, format!("call to `{shown}`"), p);
                 }
@@ -235,7 +250,10 @@ impl Found<'_, '_> {
                 facts
                     .macros
                     .iter()
-                    .map(|m| (m.path.to_vec(), x.expander().expand(m.scope, &m.path)))
+                    .map(|m| {
+                        let expanded = x.expander().expansions(m.scope, &m.path, false);
+                        (written(&m.path), expanded)
+                    })
                     .collect()
             });
             for (mi, m) in facts.macros.iter().enumerate() {
@@ -247,7 +265,7 @@ impl Found<'_, '_> {
                     .iter()
                     .find(|p| matches_path(p, &expanded[mi].0, &expanded[mi].1))
                 {
-                    self.push_pattern(m.span, format!("`{}!`", m.path.join("::")), p);
+                    self.push_pattern(m.span, format!("`{}!`", m.path.display()), p);
                 }
             }
         }
@@ -257,18 +275,27 @@ impl Found<'_, '_> {
                 facts
                     .refs
                     .iter()
-                    .map(|r| (r.path.to_vec(), x.expander().expand(r.scope, &r.path)))
+                    .map(|r| {
+                        (
+                            written(&r.path),
+                            x.expander().expansions(r.scope, &r.path, false),
+                        )
+                    })
                     .collect()
             });
             for (ri, r) in facts.refs.iter().enumerate() {
-                if self.skip(r.test) {
+                // Quoted tokens are code a proc macro generates for another crate.
+                if self.skip(r.test) || (r.kind == RefKind::Quoted && !self.cx.quoted()) {
                     continue;
                 }
+                let (written, expansions) = &expanded[ri];
                 if let Some(p) = forbid.paths.iter().find(|p| {
-                    super::patterns::matches(&p.segments, &expanded[ri].1)
-                        || super::patterns::matches(&p.segments, &expanded[ri].0)
+                    expansions
+                        .iter()
+                        .any(|e| super::patterns::matches(&p.segments, e))
+                        || super::patterns::matches(&p.segments, written)
                 }) {
-                    self.push_pattern(r.span, format!("`{}`", r.path.join("::")), p);
+                    self.push_pattern(r.span, format!("`{}`", r.path.display()), p);
                 }
             }
         }

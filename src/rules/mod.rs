@@ -181,6 +181,18 @@ impl<'a> Context<'a> {
         self.spec.options.tests.value == TestsMode::Skip
     }
 
+    /// Whether the tokens of quoting macros (`quote!`), code generated for another crate,
+    /// count as this crate's code (`options.quoted: check`).
+    pub fn quoted(&self) -> bool {
+        false
+    }
+
+    /// Whether a reference of this kind is a dependency of its file's code (see
+    /// [`Context::quoted`]).
+    pub fn counts(&self, kind: crate::facts::model::RefKind) -> bool {
+        kind != crate::facts::model::RefKind::Quoted || self.quoted()
+    }
+
     /// A span in the spec source with its line and column.
     pub fn spec_span(&self, span: &SpecSpan) -> Span {
         let len = self.spec.source.len();

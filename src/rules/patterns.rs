@@ -47,11 +47,11 @@ pub fn is_bare(p: &PathPattern) -> bool {
 }
 
 /// Matches a path call: a bare pattern on the last segment, otherwise the whole path
-/// (as written, or as expanded through `use`).
+/// (as written, or as any of its expansions through the names in scope).
 pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
     p: &PathPattern,
     written: &[S],
-    expanded: &[T],
+    expanded: &[Vec<T>],
 ) -> bool {
     if is_bare(p) {
         return match (p.segments.first(), written.last().map(AsRef::as_ref)) {
@@ -59,7 +59,7 @@ pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
             _ => false,
         };
     }
-    matches(&p.segments, expanded) || matches(&p.segments, written)
+    expanded.iter().any(|e| matches(&p.segments, e)) || matches(&p.segments, written)
 }
 
 /// Matches a method call `.name()`: its receiver's type is unknown, so a pattern matches when
@@ -133,14 +133,20 @@ mod tests {
         assert!(matches_path(
             &p,
             &["Option", "unwrap"],
-            &["Option", "unwrap"]
+            &[vec!["Option", "unwrap"]]
         ));
         let p = pat("std::process::exit");
         assert!(matches_path(
             &p,
             &["process", "exit"],
-            &["std", "process", "exit"]
+            &[vec!["std", "process", "exit"]]
         ));
-        assert!(!matches_path(&p, &["exit"], &["exit"]));
+        assert!(!matches_path(&p, &["exit"], &[vec!["exit"]]));
+        // Any of the expansions (an external glob's candidate, a renamed crate's package).
+        assert!(matches_path(
+            &p,
+            &["exit"],
+            &[vec!["exit"], vec!["std", "process", "exit"]]
+        ));
     }
 }

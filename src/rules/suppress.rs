@@ -1,5 +1,7 @@
 //! Inline suppressions: `// ribo: allow(CODE[, CODE...]) -- reason`, on the line before the
-//! violation (a comment alone on its line) or at the end of the violating line.
+//! violation (a comment alone on its line) or at the end of the violating line. A directive
+//! covers the whole syntax node it stands before, or whose first line it ends: a statement or
+//! item over several lines (a method chain, a `use` group, an item with its attributes).
 //!
 //! Codes: `suppression::missing-reason`, `suppression::malformed`, `drift::unused-suppression`.
 //!
@@ -24,7 +26,9 @@ Reviewers and agents read the reason; an exception without one is not reviewable
     CodeDoc {
         code: "suppression::malformed",
         summary: "a `// ribo:` comment ribo cannot read",
-        explanation: "The only directive is `// ribo: allow(CODE[, CODE...]) -- reason`.",
+        explanation:
+            "The only directive is `// ribo: allow(CODE[, CODE...]) -- reason`, in a plain \
+comment: in a doc comment (`/// ribo: allow(..)`) it is documentation, and suppresses nothing.",
     },
     CodeDoc {
         code: "drift::unused-suppression",
@@ -107,8 +111,13 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
         };
         let hit = by_file.get(file.as_str()).and_then(|ds| {
             ds.iter().find(|(s, d, allow)| {
-                let target = if d.own_line { s.line + 1 } else { s.line };
-                target == span.line
+                let (first, last) = match d.covers {
+                    Some(lines) => lines,
+                    None if d.own_line => (s.line + 1, s.line + 1),
+                    None => (s.line, s.line),
+                };
+                (first..=last).contains(&span.line)
+                    && !d.doc
                     && allow
                         .as_ref()
                         .is_some_and(|a| a.codes.iter().any(|c| code_matches(c, &v.code)))
@@ -129,6 +138,26 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                 file: (*file).into(),
                 span: *span,
             };
+            if d.doc {
+                kept.push(Violation {
+                    fingerprint: String::new(),
+                    location,
+                    code: "suppression::malformed".into(),
+                    severity: Severity::Error,
+                    message: format!(
+                        "`ribo: {}` is in a doc comment: documentation, not a directive",
+                        d.text.trim()
+                    )
+                    .into(),
+                    label: "a doc comment suppresses nothing".into(),
+                    spec_label: None,
+                    help: Some(
+                        "write the directive in a plain comment: `// ribo: allow(CODE) -- reason`"
+                            .into(),
+                    ),
+                });
+                continue;
+            }
             match allow {
                 None => kept.push(Violation {
                     fingerprint: String::new(),
@@ -168,10 +197,13 @@ pub fn apply(cx: &Context, violations: Vec<Violation>) -> (Vec<Violation>, usize
                                 a.codes.join(", ")
                             )
                             .into(),
-                            label: if d.own_line {
-                                "no such violation on the next line".into()
-                            } else {
-                                "no such violation on this line".into()
+                            label: match (d.covers, d.own_line) {
+                                (Some((a, b)), _) if a < b => {
+                                    format!("no such violation in lines {a}-{b}, which it covers")
+                                        .into()
+                                }
+                                (_, true) => "no such violation on the next line".into(),
+                                (_, false) => "no such violation on this line".into(),
                             },
                             spec_label: None,
                             help: Some("the exception is stale: remove it".into()),

@@ -361,14 +361,18 @@ pub(crate) fn dependencies(
     let cx = rules::Context::new(spec, graph, assignment);
     let n = spec.boundaries.len();
     let mut adj: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
-    for edge in graph.edges.iter().filter(|e| !e.test) {
+    for edge in graph.edges.iter().filter(|e| !e.test && cx.counts(e.kind)) {
         if let Some((a, b)) = rules::boundaries::crossing(&cx, edge) {
             adj[a].insert(b);
         }
     }
     let mut crates: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
     let mut seen: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
-    for ext in graph.external_uses.iter().filter(|e| !e.test) {
+    for ext in graph
+        .external_uses
+        .iter()
+        .filter(|e| !e.test && cx.counts(e.kind))
+    {
         if let Some(b) = assignment.of(ext.file) {
             if seen[b].insert(rules::boundaries::normalise_crate(&ext.package)) {
                 crates[b].insert(ext.package.clone());

@@ -73,6 +73,15 @@ fn extract_with(
     source: &[u8],
     visit: Option<walker::Visit<'_>>,
 ) -> Option<(Tree, FileFacts)> {
+    let cleaned;
+    let source = if needs_cleaning(source) {
+        let mut copy = source.to_vec();
+        make_parseable(&mut copy);
+        cleaned = copy;
+        &cleaned[..]
+    } else {
+        source
+    };
     // A previous caller may have left included ranges behind.
     let _ = parser.set_included_ranges(&[]);
     let tree = parser.parse(source, None)?;
@@ -89,6 +98,38 @@ fn extract_with(
 /// [`extract`] when a parser is at hand.
 pub fn extract_tree(tree: &Tree, source: &[u8]) -> FileFacts {
     walker::Extractor::new(source, None).run(tree.root_node())
+}
+
+/// Whether `source` holds a byte tree-sitter-rust does not take where Rust does: a form feed
+/// (whitespace to rustc, an error to the grammar) or a NUL (valid in comments). Eight bytes at
+/// a time: this runs over every byte of every file parsed.
+fn needs_cleaning(source: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut chunks = source.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        let w = u64::from_le_bytes(b);
+        if has_zero(w) || has_zero(w ^ (ONES * 0x0c)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == 0 || b == 0x0c)
+}
+
+/// Replaces every form feed and NUL of `source` by a space (same length: every offset stays),
+/// so that tree-sitter parses what rustc accepts. A NUL outside a comment or a literal is an
+/// error either way; inside a string literal only its value changes.
+pub fn make_parseable(source: &mut [u8]) {
+    if needs_cleaning(source) {
+        for b in source.iter_mut() {
+            if *b == 0 || *b == 0x0c {
+                *b = b' ';
+            }
+        }
+    }
 }
 
 /// Does the file open (after whitespace, a shebang line and plain comments) with an inner doc
@@ -128,7 +169,25 @@ fn starts_with_inner_doc(source: &[u8]) -> bool {
 
 #[cfg(test)]
 mod inner_doc_tests {
-    use super::starts_with_inner_doc;
+    use super::{needs_cleaning, starts_with_inner_doc};
+
+    #[test]
+    fn form_feeds_and_nuls_are_found_wherever_they_are() {
+        for len in 0..20 {
+            assert!(!needs_cleaning(&vec![b'a'; len]));
+            for at in 0..len {
+                for bad in [0u8, 0x0c] {
+                    let mut v = vec![b'a'; len];
+                    v[at] = bad;
+                    assert!(needs_cleaning(&v), "{len} {at} {bad}");
+                }
+            }
+        }
+        // Bytes near the two (0x0b, 0x0d, 0x8c, 0x01) are not them.
+        assert!(!needs_cleaning(&[
+            0x0b, 0x0d, 0x8c, 0x01, 0x80, 0xff, 0x0b, 0x0d, 0x8c
+        ]));
+    }
 
     #[test]
     fn inner_docs_are_seen_after_attributes_and_comments() {

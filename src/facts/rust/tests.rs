@@ -47,10 +47,11 @@ fn uses(f: &FileFacts) -> Vec<String> {
         .collect()
 }
 
-/// Refs other than `use` leaves as `Kind path`.
+/// Refs other than `use` leaves and bare macro names as `Kind path`.
 fn refs(f: &FileFacts) -> Vec<String> {
     f.refs
         .iter()
+        .filter(|r| !(r.kind == RefKind::MacroName && r.path.len() == 1))
         .filter(|r| r.kind != RefKind::Use)
         .map(|r| {
             format!(
@@ -484,9 +485,11 @@ fn inline_modules_are_scopes() {
             (None, "", None),
             (Some(0), "a", None),
             (Some(1), "b", Some("p")),
-            (Some(2), "c", None),
+            // In the body of `f`: a block scope, whose parent is `b`.
+            (Some(BLOCK), "c", None),
         ]
     );
+    assert_eq!(f.blocks[0].parent, 2);
     let m: Vec<_> = f.mods.iter().map(|m| (m.name.as_str(), m.scope)).collect();
     assert_eq!(m, vec![("z", 1), ("d", 0)]);
     assert_eq!(
@@ -682,23 +685,296 @@ fn item_kinds_visibility_docs() {
 #[test]
 fn directives() {
     let f = facts(
-        "// ribo: allow(x) -- reason\nfn f() {} // ribo: allow(y)\n  /* ribo: block */\n// not ribo: here\n/// ribo: doc is not a directive\nuse a::{\n    b, // ribo: in use\n};\nfn g() { m!(x // ribo: in macro\n); }",
+        "// ribo: allow(x) -- reason\nfn f() {} // ribo: allow(y)\n  /* ribo: block */\n// not ribo: here\n/// ribo: allow(doc) is not a directive\nuse a::{\n    b, // ribo: in use\n};\nfn g() { m!(x // ribo: in macro\n); }",
     );
     let d: Vec<_> = f
         .directives
         .iter()
-        .map(|d| (d.text.as_str(), d.own_line, d.span.line))
+        .map(|d| (d.text.as_str(), d.own_line, d.doc, d.span.line))
+        .collect();
+    // Documentation that starts with `ribo:` but reads like no directive is documentation.
+    assert!(facts("//! ribo: the crate\n/// ribo: a linter\nfn f() {}")
+        .directives
+        .is_empty());
+    assert_eq!(
+        d,
+        vec![
+            ("allow(x) -- reason", true, false, 1),
+            ("allow(y)", false, false, 2),
+            ("block", true, false, 3),
+            // Kept, so that the rule can say it is not a directive.
+            ("allow(doc) is not a directive", true, true, 5),
+            ("in use", false, false, 7),
+            ("in macro", false, false, 9),
+        ]
+    );
+}
+
+/// A directive covers the syntax node it stands before (on its own line) or whose first line
+/// it ends: a multi-line statement, an item with its attributes, a multi-line `use`.
+#[test]
+fn directives_cover_their_syntax_node() {
+    let src = "\
+// ribo: allow(a) -- a multi-line use
+use std::{
+    fmt,
+    io,
+};
+fn f() {
+    // ribo: allow(b) -- a method chain
+    let v = x
+        .iter()
+        .unwrap();
+    let w = y( // ribo: allow(c) -- the first line of a statement
+        1,
+    );
+    let z = 1; // ribo: allow(d) -- one line
+}
+// ribo: allow(e) -- an attribute-led item
+#[derive(Debug)]
+#[allow(x)]
+struct S {
+    a: u8,
+}
+
+// ribo: allow(f) -- a blank line after: the next line only
+
+fn g() {}
+/// ribo: allow(g) -- a doc comment
+fn h() {}
+";
+    let f = facts(src);
+    let d: Vec<_> = f
+        .directives
+        .iter()
+        .map(|d| (&d.text[6..7], d.covers))
         .collect();
     assert_eq!(
         d,
         vec![
-            ("allow(x) -- reason", true, 1),
-            ("allow(y)", false, 2),
-            ("block", true, 3),
-            ("in use", false, 7),
-            ("in macro", false, 9),
+            ("a", Some((2, 5))),
+            ("b", Some((8, 10))),
+            ("c", Some((11, 13))),
+            ("d", None),
+            ("e", Some((17, 21))),
+            ("f", None),
+            ("g", None),
         ]
     );
+}
+
+// ----- scopes and local bindings ---------------------------------------------------------
+
+/// A block that declares an item or a `use` is a scope of its own: its names are visible in
+/// it only. Facts recorded in it before the declaration move into it too.
+#[test]
+fn blocks_with_items_or_uses_are_scopes() {
+    let f = facts(
+        "mod x {\n    fn a() { db::q(); use crate::infra::db; }\n    fn b() { db::inner::g(); }\n    fn c() { let k = || { struct S; S::new() }; }\n}\n",
+    );
+    assert_eq!(f.blocks.len(), 2);
+    assert_eq!(f.blocks[0].parent, 1, "the fn body of `a`, in `mod x`");
+    let b1 = BLOCK;
+    let b2 = BLOCK | 1;
+    assert_eq!(f.blocks[1].parent, 1, "the closure's body");
+    let scoped: Vec<(String, ScopeId)> = f.refs.iter().map(|r| (path(&r.path), r.scope)).collect();
+    assert_eq!(
+        scoped,
+        vec![
+            ("db::q".to_string(), b1),
+            ("crate::infra::db".to_string(), b1),
+            ("db::inner::g".to_string(), 1),
+            ("S::new".to_string(), b2),
+        ]
+    );
+    assert_eq!(f.uses[0].scope, b1);
+    let item_scopes: Vec<_> = f.items.iter().map(|i| (i.name.as_str(), i.scope)).collect();
+    assert_eq!(
+        item_scopes,
+        vec![("x", 0), ("a", 1), ("b", 1), ("c", 1), ("S", b2)]
+    );
+    assert_eq!(f.module_scope(b2), 1);
+    assert_eq!(f.parent_scope(b1), Some(1));
+    // A block without declarations is no scope.
+    assert!(facts("fn f() { let x = { 1 }; g(x); }").blocks.is_empty());
+}
+
+/// Parameters, `let`s, closure parameters, `match`, `for` and `if let` bindings shadow an item
+/// of the same name for calls; a nested fn item does not see the bindings around it.
+#[test]
+fn calls_of_local_bindings() {
+    let f = facts(
+        "use std::process::exit;\n\
+         fn a(exit: impl Fn(&str)) { exit(\"x\") }\n\
+         fn b() { exit(1) }\n\
+         fn c() { let exit = |s: &str| {}; exit(\"y\"); }\n\
+         fn d() { exit(2); let exit = 3; }\n\
+         fn e(o: Option<F>) { if let Some(exit) = o { exit(4) } match o { Some(Wrap { exit, .. }) => exit(5), _ => exit(6) } }\n\
+         fn g(v: Vec<F>) { for (_, exit) in v { exit(7) } let k = |exit: F| exit(8); }\n\
+         fn h(exit: F) { fn inner() { exit(9) } m!(exit(10)); }\n",
+    );
+    let local: Vec<(String, bool)> = f.calls.iter().map(|c| (calls_of(c), c.local)).collect();
+    assert_eq!(
+        local,
+        vec![
+            ("exit".into(), true),
+            ("exit".into(), false),
+            ("exit".into(), true),
+            ("exit".into(), false),
+            ("exit".into(), true),
+            ("exit".into(), true),
+            ("exit".into(), false),
+            ("exit".into(), true),
+            ("exit".into(), true),
+            ("exit".into(), false),
+            ("exit [macro]".into(), true),
+        ]
+    );
+}
+
+fn calls_of(c: &CallFact) -> String {
+    let mut s = match &c.callee {
+        Callee::Method(m) => format!(".{m}"),
+        Callee::Path(p) => path(p),
+    };
+    if c.in_macro {
+        s.push_str(" [macro]");
+    }
+    s
+}
+
+#[test]
+fn private_visibility_of_pub_self() {
+    let f = facts("pub(self) fn a() {}\npub(crate) fn b() {}\npub(super) fn c() {}\npub(self) use x::y;\npub(crate) use x::z;");
+    assert_eq!(
+        items(&f),
+        v(&["Fn a", "Fn b restricted", "Fn c restricted"])
+    );
+    assert_eq!(uses(&f), v(&["x::y as y", "pub x::z as z"]));
+}
+
+// ----- modules and macros ----------------------------------------------------------------
+
+#[test]
+fn module_declarations_carry_their_cfg_and_macro_use() {
+    let f = facts(
+        "#[cfg(not(test))] pub mod infra;\n\
+         #[cfg(test)] #[path = \"testing/fake.rs\"] pub mod infra;\n\
+         #[cfg_attr(unix, path = \"sys/unix.rs\")]\n#[cfg_attr(windows, path = \"sys/windows.rs\")]\nmod sys;\n\
+         #[macro_use] mod macros;\n\
+         #[macro_use] mod inline { macro_rules! m { () => {} } }\n\
+         #[macro_use] extern crate log;\n\
+         extern crate self as me;\n",
+    );
+    let mods: Vec<_> = f
+        .mods
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.test,
+                m.not_test,
+                m.macro_use,
+                m.path_alts.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mods,
+        vec![
+            ("infra", false, true, false, vec![]),
+            ("infra", true, false, false, vec![]),
+            (
+                "sys",
+                false,
+                false,
+                false,
+                vec!["sys/unix.rs".to_string(), "sys/windows.rs".to_string()]
+            ),
+            ("macros", false, false, true, vec![]),
+        ]
+    );
+    assert!(f.scopes[1].macro_use);
+    assert_eq!(
+        f.uses
+            .iter()
+            .map(|u| (path(&u.path), u.name.clone(), u.macro_use))
+            .collect::<Vec<_>>(),
+        vec![
+            ("log".to_string(), Some("log".to_string()), true),
+            ("self".to_string(), Some("me".to_string()), false),
+        ]
+    );
+    let defs: Vec<_> = f
+        .macro_defs
+        .iter()
+        .map(|d| (d.name.as_str(), d.scope, d.export))
+        .collect();
+    assert_eq!(defs, vec![("m", 1, false)]);
+}
+
+#[test]
+fn macro_definitions_and_bare_invocations() {
+    let f = facts(
+        "#[macro_export]\nmacro_rules! exported { () => {} }\nmacro_rules! local { ($m:ident) => { $m!(); $crate::exported!(); } }\nfn f() { local!(x); debug!(\"a\"); std::println!(); }\n",
+    );
+    let defs: Vec<_> = f
+        .macro_defs
+        .iter()
+        .map(|d| (d.name.as_str(), d.export))
+        .collect();
+    assert_eq!(defs, vec![("exported", true), ("local", false)]);
+    // Every invocation by name is a reference (to the module that defines the macro), but one
+    // led by a metavariable.
+    let all: Vec<String> = f
+        .refs
+        .iter()
+        .map(|r| format!("{:?} {}", r.kind, path(&r.path)))
+        .collect();
+    assert_eq!(
+        all,
+        v(&[
+            "MacroName $crate::exported",
+            "MacroName local",
+            "MacroName debug",
+            "MacroName std::println",
+        ])
+    );
+}
+
+/// Macro tokens: a path led by a repetition or a metavariable is not a path; `unsafe { .. }` is
+/// an unsafe block; `#[cfg(test)]` makes the next item test code; a quoting macro's tokens
+/// are `Quoted` paths only.
+#[test]
+fn macro_tokens_are_read_as_the_compiler_would() {
+    let f = facts(
+        "macro_rules! m {\n\
+         ($($fut:ident)*) => { $($fut)*::new(self); $x::run(); ::real::path(); };\n\
+         () => { #[cfg(test)] mod tests { use quickcheck::Arbitrary; } fn prod() { other::f(); } };\n\
+         () => { #[test] fn t() { testing::g(); } #[cfg(test)] use testing::h; after::i(); };\n\
+         }\n\
+         fn f() { println!(\"{}\", unsafe { N }); assert_eq!(unsafe { *p }, 1); }\n\
+         fn g() { let t = quote! { ::serde::Serialize for #name { fn f() { x.unwrap(); crate::y::z() } } }; }\n",
+    );
+    assert_eq!(
+        refs(&f),
+        v(&[
+            "MacroTokens ::real::path",
+            "MacroTokens quickcheck::Arbitrary test",
+            "MacroTokens other::f",
+            "MacroTokens testing::g test",
+            "MacroTokens testing::h test",
+            "MacroTokens after::i",
+            "Quoted ::serde::Serialize",
+            "Quoted crate::y::z",
+        ])
+    );
+    assert_eq!(f.unsafe_sites.len(), 2);
+    assert!(f.unsafe_sites.iter().all(|u| u.kind == UnsafeKind::Block));
+    // Nothing of the quoted code is a call of this crate.
+    assert!(!calls(&f)
+        .iter()
+        .any(|c| c.contains("unwrap") || c.contains("z")));
 }
 
 #[test]
@@ -867,6 +1143,25 @@ fn render(f: &FileFacts) -> String {
             t(s.test)
         );
     }
+    for (i, b) in f.blocks.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "block {} parent={} {}",
+            BLOCK | i as u32,
+            b.parent,
+            at(&b.span)
+        );
+    }
+    for d in &f.macro_defs {
+        let _ = writeln!(
+            out,
+            "macro_rules {} scope={} export={} {}",
+            d.name,
+            d.scope,
+            d.export,
+            at(&d.span)
+        );
+    }
     for m in &f.mods {
         let _ = writeln!(
             out,
@@ -895,7 +1190,8 @@ fn render(f: &FileFacts) -> String {
         );
     }
     for (c, s) in f.calls.iter().zip(calls(f)) {
-        let _ = writeln!(out, "call {s} scope={} {}", c.scope, at(&c.span));
+        let local = if c.local { " [local]" } else { "" };
+        let _ = writeln!(out, "call {s}{local} scope={} {}", c.scope, at(&c.span));
     }
     for m in &f.macros {
         let _ = writeln!(out, "macro {}! {}{}", path(&m.path), at(&m.span), t(m.test));
@@ -913,9 +1209,10 @@ fn render(f: &FileFacts) -> String {
     for d in &f.directives {
         let _ = writeln!(
             out,
-            "directive {:?} own_line={} {}",
+            "directive {:?} own_line={} covers={:?} {}",
             d.text,
             d.own_line,
+            d.covers,
             at(&d.span)
         );
     }
@@ -1019,4 +1316,18 @@ fn token_trees_are_skipped_only_when_they_cannot_hold_facts() {
     assert!(!may_record(b"(f(x))", Mode::Attribute));
     assert!(may_record(b"(f(x))", Mode::Macro));
     assert!(!may_record(b"", Mode::Macro));
+}
+
+/// A form feed is whitespace and a NUL may stand in a comment (rustc accepts both); a byte
+/// order mark is not a column.
+#[test]
+fn form_feeds_nuls_and_byte_order_marks() {
+    let f = facts_bytes(b"fn a() {}\x0c\nfn b() {} // x\x00y\n/* \x00 */ fn c() { d::e(); }\n");
+    assert_eq!(f.syntax_error_count, 0);
+    assert_eq!(items(&f), v(&["Fn a", "Fn b", "Fn c"]));
+    assert_eq!(f.refs[0].span.col, 18);
+    let f = facts_bytes(b"\xEF\xBB\xBFuse a::b; fn c() { a::d(); }\n");
+    assert_eq!(f.syntax_error_count, 0);
+    let cols: Vec<u32> = f.refs.iter().map(|r| r.span.col).collect();
+    assert_eq!(cols, [5, 20]);
 }

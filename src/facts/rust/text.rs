@@ -29,6 +29,9 @@ pub(crate) fn node_text(src: &[u8], node: Node<'_>) -> String {
     text(src, node.start_byte(), node.end_byte())
 }
 
+/// The UTF-8 byte order mark.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
@@ -67,7 +70,11 @@ impl Spanner {
         byte_col: usize,
     ) -> Span {
         let line_start = start.saturating_sub(byte_col);
-        let chars = self.chars_before(src, line_start, start);
+        let mut chars = self.chars_before(src, line_start, start);
+        // A byte order mark is not a column (rustc and editors count from after it).
+        if line_start == 0 && start >= BOM.len() && src.starts_with(BOM) {
+            chars = chars.saturating_sub(1);
+        }
         Span {
             start: clamp(start),
             end: clamp(end.max(start)),
@@ -129,18 +136,70 @@ pub(crate) fn normalise_attr(bytes: &[u8]) -> String {
 }
 
 /// Whether a `cfg(..)` predicate (the argument token tree, parentheses included) holds only
-/// in test builds: `test`, `all(.., test, ..)`, `any(..)` whose every branch implies test.
-/// `not(..)` never does. Nesting deeper than a few dozen levels gives `false`.
+/// in test builds: `test` or `doctest`, `all(.., test, ..)`, `any(..)` whose every branch
+/// implies test, `not(p)` where `p` holds in no test build. Nesting deeper than a few dozen
+/// levels gives `false`.
 pub(crate) fn cfg_implies_test(args: &[u8]) -> bool {
+    cfg_eval(args).is_some_and(|t| t.only)
+}
+
+/// Whether a `cfg(..)` predicate holds in no test build: `not(test)`, `all(.., not(test), ..)`,
+/// `any(..)` whose every branch does.
+pub(crate) fn cfg_excludes_test(args: &[u8]) -> bool {
+    cfg_eval(args).is_some_and(|t| t.never)
+}
+
+/// What a cfg predicate says about test builds.
+#[derive(Debug, Clone, Copy, Default)]
+struct TestCfg {
+    /// True in test builds only.
+    only: bool,
+    /// True in no test build.
+    never: bool,
+    /// `only` may be negated into `never` (`doctest` holds in doctest builds only, but
+    /// `not(doctest)` holds in ordinary test builds).
+    invertible: bool,
+}
+
+fn cfg_eval(args: &[u8]) -> Option<TestCfg> {
     let toks = cfg_tokens(args);
     let mut pos = 0;
     // The argument list is `( pred )`.
     if toks.first() != Some(&CfgTok::Open) {
-        return false;
+        return None;
     }
     pos += 1;
     let r = cfg_pred(&toks, &mut pos, 0);
-    r && toks.get(pos) == Some(&CfgTok::Close)
+    (toks.get(pos) == Some(&CfgTok::Close)).then_some(r)
+}
+
+/// The `path = ".."` of a `cfg_attr(pred, path = "..")` attribute's arguments (the token tree,
+/// parentheses included), if that is what it sets.
+pub(crate) fn cfg_attr_path(args: &[u8]) -> Option<String> {
+    let inner = args.strip_prefix(b"(")?;
+    // The first top-level comma ends the predicate.
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut at = None;
+    for (i, &b) in inner.iter().enumerate() {
+        match b {
+            b'"' => in_str = !in_str,
+            b'(' if !in_str => depth += 1,
+            b')' if !in_str => depth = depth.checked_sub(1)?,
+            b',' if !in_str && depth == 0 => {
+                at = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let rest = inner.get(at? + 1..)?.trim_ascii_start();
+    let rest = rest.strip_prefix(b"path")?.trim_ascii_start();
+    let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+    let body = rest.strip_prefix(b"\"")?;
+    let end = body.iter().position(|&b| b == b'"')?;
+    let tail = body.get(end + 1..)?.trim_ascii();
+    (tail == b")" || tail == b",)").then(|| String::from_utf8_lossy(&body[..end]).into_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,22 +250,35 @@ fn cfg_tokens(b: &[u8]) -> Vec<CfgTok<'_>> {
     out
 }
 
-/// Parses one predicate at `pos`; returns whether it implies `test`.
-fn cfg_pred(toks: &[CfgTok<'_>], pos: &mut usize, depth: u32) -> bool {
+/// Parses one predicate at `pos`; returns what it says about test builds.
+fn cfg_pred(toks: &[CfgTok<'_>], pos: &mut usize, depth: u32) -> TestCfg {
+    let none = TestCfg::default();
     if depth > 32 {
         *pos = toks.len();
-        return false;
+        return none;
     }
     let Some(CfgTok::Word(w)) = toks.get(*pos).copied() else {
         skip_pred(toks, pos);
-        return false;
+        return none;
     };
     *pos += 1;
     if toks.get(*pos) != Some(&CfgTok::Open) {
         // `test`, `unix`, or `feature = "x"`.
         let plain = !matches!(toks.get(*pos), Some(CfgTok::Other));
         skip_pred(toks, pos);
-        return plain && w == b"test";
+        return match (plain, w) {
+            (true, b"test") => TestCfg {
+                only: true,
+                never: false,
+                invertible: true,
+            },
+            (true, b"doctest") => TestCfg {
+                only: true,
+                never: false,
+                invertible: false,
+            },
+            _ => none,
+        };
     }
     *pos += 1;
     let mut results = Vec::new();
@@ -220,10 +292,28 @@ fn cfg_pred(toks: &[CfgTok<'_>], pos: &mut usize, depth: u32) -> bool {
             _ => results.push(cfg_pred(toks, pos, depth + 1)),
         }
     }
+    let all = |f: fn(&TestCfg) -> bool| !results.is_empty() && results.iter().all(f);
+    let any = |f: fn(&TestCfg) -> bool| results.iter().any(f);
     match w {
-        b"all" => results.iter().any(|&r| r),
-        b"any" => !results.is_empty() && results.iter().all(|&r| r),
-        _ => false,
+        b"all" => TestCfg {
+            only: any(|r| r.only),
+            never: any(|r| r.never),
+            invertible: all(|r| r.invertible),
+        },
+        b"any" => TestCfg {
+            only: all(|r| r.only),
+            never: all(|r| r.never),
+            invertible: all(|r| r.invertible),
+        },
+        b"not" if results.len() == 1 => {
+            let r = results[0];
+            TestCfg {
+                only: r.never,
+                never: r.only && r.invertible,
+                invertible: true,
+            }
+        }
+        _ => none,
     }
 }
 
@@ -273,6 +363,9 @@ mod tests {
             ("(all(unix, any(test, all(test, windows))))", true),
             ("(any(test, feature = \"testing\"))", false),
             ("(not(test))", false),
+            ("(doctest)", true),
+            ("(any(test, doctest))", true),
+            ("(not(not(test)))", true),
             ("(feature = \"test\")", false),
             ("(testing)", false),
             ("(all())", false),
@@ -286,6 +379,34 @@ mod tests {
         }
         let deep = format!("({}test{})", "all(".repeat(10_000), ")".repeat(10_000));
         assert!(!cfg_implies_test(deep.as_bytes()));
+        for (args, never) in [
+            ("(not(test))", true),
+            ("(all(unix, not(test)))", true),
+            ("(any(not(test), all(windows, not(test))))", true),
+            ("(any(not(test), unix))", false),
+            ("(test)", false),
+            ("(not(doctest))", false),
+            ("(not(any(test, doctest)))", false),
+            ("(unix)", false),
+            ("(not(test)", false),
+        ] {
+            assert_eq!(cfg_excludes_test(args.as_bytes()), never, "{args}");
+        }
+    }
+
+    #[test]
+    fn cfg_attr_paths() {
+        assert_eq!(
+            cfg_attr_path(br#"(unix, path = "sys/unix.rs")"#).as_deref(),
+            Some("sys/unix.rs")
+        );
+        assert_eq!(
+            cfg_attr_path(br#"(all(unix, not(x)), path="a.rs")"#).as_deref(),
+            Some("a.rs")
+        );
+        assert_eq!(cfg_attr_path(br#"(unix, derive(Debug))"#), None);
+        assert_eq!(cfg_attr_path(br#"(unix, path = "a.rs", allow(x))"#), None);
+        assert_eq!(cfg_attr_path(b"(unix"), None);
     }
 
     #[test]
@@ -321,6 +442,10 @@ mod tests {
                 assert_eq!(sp.at(line, i, i, 0, i).col, fresh(i), "{i}");
             }
         }
+        // After a byte order mark, columns count from the first character after it.
+        let bom = "\u{feff}fn f() {}".as_bytes();
+        assert_eq!(Spanner::default().at(bom, 3, 5, 0, 3).col, 1);
+        assert_eq!(Spanner::default().at(bom, 6, 7, 0, 6).col, 4);
         assert_eq!(count_lines(b""), 0);
         assert_eq!(count_lines(b"a\nb"), 2);
         assert_eq!(count_lines(b"a\n"), 1);

@@ -4,14 +4,22 @@
 //! * `a::b::c` (also `::a`, `crate::`, `self::`, `super::`, `$crate::`, turbofish skipped)
 //!   is a path: a `MacroTokens` ref when it has two segments or more;
 //! * a path followed by a `( .. )` tree is a call, `. name ( .. )` a method call;
-//! * a path followed by `!` and a tree is a macro invocation, whose tree is scanned too.
+//! * a path followed by `!` and a tree is a macro invocation, whose tree is scanned too;
+//! * `unsafe { .. }` is an unsafe block;
+//! * after `#[cfg(test)]` (or `#[test]`, `#[cfg(doctest)]`), everything up to the end of the
+//!   next item (its `{ .. }` body or its `;`) is test code.
 //!
-//! String literals and comments are separate nodes, so their text never looks like a path.
+//! A path led by a metavariable or a repetition (`$x::new`, `$($f)*::new`) is not a path: what
+//! it names is known only where the macro is used. String literals and comments are separate
+//! nodes, so their text never looks like a path. In the tokens of a quoting macro (`quote!`),
+//! only paths are read, as `Quoted` references (`#var` interpolations are not paths).
 
 use super::kinds::K;
-use super::text::{node_bytes, node_text};
+use super::text::{cfg_implies_test, node_bytes, node_text};
 use super::walker::{Ctx, Extractor, Seg};
-use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind, Segs};
+use crate::facts::model::{
+    CallFact, Callee, MacroFact, RefFact, RefKind, Segs, UnsafeFact, UnsafeKind,
+};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,13 +28,15 @@ pub(crate) enum Mode {
     Macro,
     /// An attribute's arguments: paths only, as `Attribute` refs.
     Attribute,
+    /// A quoting macro's tokens (`quote!`): paths only, as `Quoted` refs.
+    Quoted,
 }
 
 type Tok<'t> = (Node<'t>, K);
 
-/// A token tree waiting to be scanned: the tree, whether calls and macros count in it, and
-/// whether it is the top-level tree of the scan.
-type Work<'t> = (Node<'t>, bool, bool);
+/// A token tree waiting to be scanned: the tree, whether calls and macros count in it,
+/// whether it is the top-level tree of the scan, and whether it is test code.
+type Work<'t> = (Node<'t>, bool, bool, bool);
 
 fn kind_at(toks: &[Tok<'_>], i: usize) -> Option<K> {
     toks.get(i).map(|t| t.1)
@@ -67,6 +77,8 @@ fn ends_path(k: Option<K>) -> bool {
                 | K::CrateKw
                 | K::Metavariable
                 | K::PrimitiveType
+                | K::TokenRepetition
+                | K::TDollar
         )
     )
 }
@@ -88,7 +100,7 @@ pub(crate) fn may_record(text: &[u8], mode: Mode) -> bool {
         [] => return false,
     };
     match mode {
-        Mode::Attribute => inner.contains(&b':'),
+        Mode::Attribute | Mode::Quoted => inner.contains(&b':'),
         Mode::Macro => inner
             .iter()
             .any(|&b| matches!(b, b':' | b'(' | b'!' | b'{')),
@@ -116,11 +128,11 @@ impl<'s> Extractor<'s, '_, '_> {
         if !may_record(node_bytes(self.src, tt), mode) {
             return;
         }
-        let mut work: Vec<Work<'_>> = vec![(tt, mode == Mode::Macro, true)];
+        let mut work: Vec<Work<'_>> = vec![(tt, mode == Mode::Macro, true, ctx.test)];
         let mut toks: Vec<Tok<'_>> = Vec::new();
-        let mut groups: Vec<Node<'_>> = Vec::new();
+        let mut groups: Vec<(Node<'_>, bool)> = Vec::new();
         let mut cursor = tt.walk();
-        while let Some((t, calls, top)) = work.pop() {
+        while let Some((t, calls, top, test)) = work.pop() {
             toks.clear();
             for c in t.children(&mut cursor) {
                 let k = self.kind(c);
@@ -129,9 +141,10 @@ impl<'s> Extractor<'s, '_, '_> {
                     _ => toks.push((c, k)),
                 }
             }
+            let level = Ctx { test, ..ctx };
             self.scan_level(
                 &toks,
-                ctx,
+                level,
                 mode,
                 calls,
                 top && item_groups,
@@ -139,10 +152,31 @@ impl<'s> Extractor<'s, '_, '_> {
                 &mut groups,
             );
         }
-        for g in groups {
-            if !self.reparse(g, ctx, depth) {
-                self.scan(g, ctx, mode, false, depth);
+        for (g, test) in groups {
+            let at = Ctx { test, ..ctx };
+            if !self.reparse(g, at, depth) {
+                self.scan(g, at, mode, false, depth);
             }
+        }
+    }
+
+    /// Whether the attribute whose `[..]` tree is `tree` (after a `#`) makes the next item test
+    /// code: `#[test]`, `#[cfg(test)]`, `#[cfg(doctest)]` and the like.
+    fn test_attribute(&self, tree: Node<'_>) -> bool {
+        let text = node_bytes(self.src, tree);
+        let Some(inner) = text.strip_prefix(b"[").and_then(|t| t.strip_suffix(b"]")) else {
+            return false;
+        };
+        let inner = inner.trim_ascii();
+        if inner == b"test" || inner.ends_with(b"::test") {
+            return true;
+        }
+        match inner.strip_prefix(b"cfg") {
+            Some(args) => {
+                let args = args.trim_ascii_start();
+                args.starts_with(b"(") && cfg_implies_test(args)
+            }
+            None => false,
         }
     }
 
@@ -155,10 +189,16 @@ impl<'s> Extractor<'s, '_, '_> {
         calls: bool,
         item_groups: bool,
         work: &mut Vec<Work<'t>>,
-        groups: &mut Vec<Node<'t>>,
+        groups: &mut Vec<(Node<'t>, bool)>,
     ) {
         let mut i = 0;
+        // After a test attribute: test code up to the end of the next item.
+        let mut test_item = false;
         while let Some(&(node, k)) = toks.get(i) {
+            let here = Ctx {
+                test: ctx.test || test_item,
+                ..ctx
+            };
             match k {
                 K::TokenTree => {
                     let prev = i.checked_sub(1).and_then(|j| kind_at(toks, j));
@@ -166,18 +206,41 @@ impl<'s> Extractor<'s, '_, '_> {
                     let attribute = prev == Some(K::THash)
                         || (prev == Some(K::TBang) && prev2 == Some(K::THash));
                     let brace = node.child(0).is_some_and(|c| self.kind(c) == K::TLBrace);
+                    if attribute && mode != Mode::Attribute && self.test_attribute(node) {
+                        test_item = true;
+                    }
                     if item_groups && brace && self.looks_like_items(node) {
-                        groups.push(node);
+                        groups.push((node, here.test));
                     } else {
-                        work.push((node, calls && !attribute, false));
+                        work.push((node, calls && !attribute, false, here.test));
+                    }
+                    if brace && !attribute {
+                        test_item = false;
                     }
                     i += 1;
                 }
                 K::TokenRepetition => {
-                    work.push((node, calls, false));
+                    work.push((node, calls, false, here.test));
                     i += 1;
                 }
-                _ => i = self.scan_at(toks, i, ctx, mode, calls).max(i + 1),
+                K::TSemi => {
+                    test_item = false;
+                    i += 1;
+                }
+                K::KwUnsafe if calls => {
+                    let block = toks.get(i + 1).is_some_and(|(n, k)| {
+                        *k == K::TokenTree && n.child(0).is_some_and(|c| self.kind(c) == K::TLBrace)
+                    });
+                    if block {
+                        self.facts.unsafe_sites.push(UnsafeFact {
+                            kind: UnsafeKind::Block,
+                            test: here.test,
+                            span: self.sp.node(self.src, node),
+                        });
+                    }
+                    i += 1;
+                }
+                _ => i = self.scan_at(toks, i, here, mode, calls).max(i + 1),
             }
         }
     }
@@ -203,6 +266,7 @@ impl<'s> Extractor<'s, '_, '_> {
                         callee: Callee::Method(node_text(src, first).into()),
                         test: ctx.test,
                         in_macro: true,
+                        local: false,
                         span: self.sp.node(self.src, first),
                         first_arg: toks
                             .get(j)
@@ -214,6 +278,9 @@ impl<'s> Extractor<'s, '_, '_> {
         }
         if prev == Some(K::TQuote) {
             return i + 1; // a lifetime or a label
+        }
+        if mode == Mode::Quoted && prev == Some(K::THash) {
+            return i + 1; // `#var`: an interpolation in quoted tokens
         }
         let Some(end) = self.token_path(toks, i, prev) else {
             return i + 1;
@@ -227,7 +294,7 @@ impl<'s> Extractor<'s, '_, '_> {
         if next == Some(K::TBang) && kind_at(toks, end + 1) == Some(K::TokenTree) {
             if calls {
                 let path = self.seg_strings();
-                if multi {
+                if self.macro_path_is_ref() {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
                         path: Segs::new(&path),
@@ -274,6 +341,7 @@ impl<'s> Extractor<'s, '_, '_> {
             let kind = match mode {
                 Mode::Macro => RefKind::MacroTokens,
                 Mode::Attribute => RefKind::Attribute,
+                Mode::Quoted => RefKind::Quoted,
             };
             self.facts.refs.push(RefFact {
                 scope: ctx.scope,
@@ -284,11 +352,18 @@ impl<'s> Extractor<'s, '_, '_> {
             });
         }
         if is_call {
+            let local = match self.seg.as_slice() {
+                [Seg::Text(a, b)] => {
+                    self.is_local(super::text::slice(self.src, *a, *b), ctx.locals_floor)
+                }
+                _ => false,
+            };
             self.facts.calls.push(CallFact {
                 scope: ctx.scope,
                 callee: Callee::Path(path.into()),
                 test: ctx.test,
                 in_macro: true,
+                local,
                 span,
                 first_arg: toks
                     .get(end)

@@ -4,13 +4,13 @@
 
 use super::kinds::{Grammar, GRAMMAR, K};
 use super::text::{
-    cfg_implies_test, count_lines, node_bytes, node_text, normalise_attr, own_line, slice, text,
-    unquote, Spanner,
+    cfg_attr_path, cfg_excludes_test, cfg_implies_test, count_lines, node_bytes, node_text,
+    normalise_attr, own_line, slice, text, unquote, Spanner,
 };
 use crate::facts::model::{
-    Arg, AttrFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact, Items,
-    MacroFact, ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Segs, Span, UnsafeFact,
-    UnsafeKind, UseFact, Visibility,
+    Arg, AttrFact, BlockFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact,
+    Items, MacroDefFact, MacroFact, ModDeclFact, RefFact, RefKind, ScopeFact, ScopeId, Segs, Span,
+    UnsafeFact, UnsafeKind, UseFact, Visibility, BLOCK,
 };
 use tree_sitter::{Node, Parser, Range, TreeCursor};
 
@@ -24,6 +24,18 @@ const MAX_GENERICS: usize = 256;
 
 /// How many syntax error spans are kept.
 const MAX_ERROR_SPANS: usize = 5;
+
+/// How many local bindings (parameters, `let`s, closure and match bindings) of the enclosing
+/// code are remembered (a bound on the per-call check on adversarial input).
+const MAX_LOCALS: usize = 1024;
+
+/// Macros whose tokens are code generated for another crate (a proc macro's output).
+const QUOTING_MACROS: &[&str] = &[
+    "quote",
+    "quote_spanned",
+    "parse_quote",
+    "parse_quote_spanned",
+];
 
 /// One path segment: a byte range of the source, or the leading `::` of a global path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +56,14 @@ pub(crate) struct Ctx {
     pub chain: bool,
     /// Length of the generic-parameter stack to restore when this frame is left.
     pub gen_base: usize,
+    /// Length of the local-binding stack to restore when this frame is left.
+    pub locals_base: usize,
+    /// The local bindings from this index on are in scope (a fn item does not see the
+    /// bindings of the fn around it).
+    pub locals_floor: usize,
+    /// For a `{ .. }` block's frame: its index in the open-block stack, plus one (0: this
+    /// frame is not a block).
+    pub block: u32,
     /// The subtree may hold ERROR / MISSING nodes that must be counted.
     pub errors: bool,
 }
@@ -58,9 +78,45 @@ pub(crate) struct Pending {
     cfg_test: bool,
     test_attr: bool,
     path_attr: Option<String>,
+    /// `#[cfg(..)]` that holds in no test build.
+    not_test: bool,
+    /// `#[cfg_attr(.., path = "..")]` paths.
+    path_alts: Vec<String>,
     attrs: Vec<String>,
     attr_start: usize,
     ref_start: usize,
+}
+
+impl Pending {
+    fn has_attr(&self, name: &str) -> bool {
+        self.attrs.iter().any(|a| a == name)
+    }
+}
+
+/// How many facts of each kind were recorded when a block was entered: a block becomes a
+/// scope only when it turns out to declare names, and the facts recorded in it until then
+/// move into that scope.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    refs: usize,
+    uses: usize,
+    calls: usize,
+    macros: usize,
+    items: usize,
+    scopes: usize,
+    blocks: usize,
+    mods: usize,
+    macro_defs: usize,
+}
+
+/// A `{ .. }` block being walked.
+#[derive(Debug, Clone, Copy)]
+struct OpenBlock {
+    marks: Marks,
+    /// Byte range and start position (row, byte column).
+    range: (usize, usize, usize, usize),
+    /// It became a scope (its id is in its frame's `scope`).
+    realised: bool,
 }
 
 /// Nodes of chosen kinds handed to a callback during the walk of a file's tree.
@@ -126,6 +182,10 @@ pub(crate) struct Extractor<'s, 'p, 'v> {
     items: Vec<ItemFact>,
     /// Byte ranges of the generic type parameter names of the enclosing items.
     pub generics: Vec<(usize, usize)>,
+    /// Byte ranges of the names bound locally in the enclosing code.
+    pub locals: Vec<(usize, usize)>,
+    /// The blocks being walked, innermost last.
+    open_blocks: Vec<OpenBlock>,
     /// Scratch buffer for path segments.
     pub seg: Vec<Seg>,
     /// Span computation with a remembered position (long lines).
@@ -150,6 +210,8 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             facts: FileFacts::default(),
             items: Vec::new(),
             generics: Vec::new(),
+            locals: Vec::new(),
+            open_blocks: Vec::new(),
             seg: Vec::new(),
             sp: Spanner::default(),
             pending: Pending::default(),
@@ -178,6 +240,8 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             name: String::new(),
             path_attr: None,
             test: false,
+            not_test: false,
+            macro_use: false,
             span: Span {
                 start: 0,
                 end: u32::try_from(src.len()).unwrap_or(u32::MAX),
@@ -193,12 +257,16 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             assoc: false,
             chain: false,
             gen_base: 0,
+            locals_base: 0,
+            locals_floor: 0,
+            block: 0,
             errors: root.has_error(),
         };
         self.walk(root, base, 0);
         let mut items = std::mem::take(&mut self.items);
         let mut f = self.facts;
         f.mods.sort_by_key(|m| m.span.start);
+        f.macro_defs.sort_by_key(|m| m.span.start);
         f.uses.sort_by_key(|u| u.span.start);
         f.refs.sort_by_key(|r| r.span.start);
         f.calls.sort_by_key(|c| c.span.start);
@@ -245,7 +313,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                     stack.push(ctx);
                     continue;
                 }
-                self.generics.truncate(ctx.gen_base);
+                self.leave(&ctx);
             } else if let Some(v) = visit.as_mut() {
                 v.below(node);
             }
@@ -260,9 +328,18 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                     return;
                 }
                 if let Some(frame) = stack.pop() {
-                    self.generics.truncate(frame.gen_base);
+                    self.leave(&frame);
                 }
             }
+        }
+    }
+
+    /// Restores what a frame's node brought into scope, when the walk leaves it.
+    fn leave(&mut self, frame: &Ctx) {
+        self.generics.truncate(frame.gen_base);
+        self.locals.truncate(frame.locals_base);
+        if frame.block != 0 {
+            self.open_blocks.truncate(frame.block as usize - 1);
         }
     }
 
@@ -299,10 +376,15 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
     ) -> Option<Ctx> {
         let id = node.kind_id();
         let k = self.g.kind(id);
+        if parent.block != 0 && declares_names(k) {
+            self.realise_block(parent);
+        }
         let mut ctx = Ctx {
             kind: k,
             chain: false,
             gen_base: self.generics.len(),
+            locals_base: self.locals.len(),
+            block: 0,
             errors,
             ..*parent
         };
@@ -361,6 +443,30 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             K::Block => {
                 ctx.in_block = true;
                 ctx.assoc = false;
+                let p = node.start_position();
+                self.open_blocks.push(OpenBlock {
+                    marks: self.marks(),
+                    range: (node.start_byte(), node.end_byte(), p.row, p.column),
+                    realised: false,
+                });
+                ctx.block = u32::try_from(self.open_blocks.len()).unwrap_or(u32::MAX);
+            }
+            K::LetDeclaration | K::LetCondition => {
+                // In scope after the statement (or condition), to the end of the block.
+                if let Some(pat) = node.child_by_field_id(f.pattern.get()) {
+                    self.bind(pat);
+                }
+                ctx.locals_base = self.locals.len();
+            }
+            K::MatchArm | K::ForExpression => {
+                if let Some(pat) = node.child_by_field_id(f.pattern.get()) {
+                    self.bind(pat);
+                }
+            }
+            K::ClosureExpression => {
+                if let Some(params) = node.child_by_field_id(f.parameters.get()) {
+                    self.bind(params);
+                }
             }
             K::DeclarationList => {
                 ctx.assoc = matches!(parent.kind, K::ImplItem | K::TraitItem);
@@ -379,7 +485,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                 return None;
             }
             K::ExternCrate => {
-                self.extern_crate(node, ctx);
+                self.extern_crate(node, ctx, pending.as_ref());
                 return None;
             }
             K::MacroInvocation => {
@@ -388,13 +494,18 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             }
             K::MacroDefinition => {
                 self.item(node, ItemKindFact::Macro, ctx, pending.as_ref());
-                self.macro_definition(node, ctx);
+                self.macro_definition(node, ctx, pending.as_ref());
                 return None;
             }
             K::ModItem => return self.mod_item(node, ctx, pending),
             K::FunctionItem | K::FunctionSignatureItem => {
                 self.item(node, ItemKindFact::Fn, ctx, pending.as_ref());
                 self.push_generics(node);
+                // A fn item does not capture: the bindings around it are out of its scope.
+                ctx.locals_floor = self.locals.len();
+                if let Some(params) = node.child_by_field_id(f.parameters.get()) {
+                    self.bind(params);
+                }
             }
             K::StructItem => self.generic_item(node, ItemKindFact::Struct, ctx, &pending),
             K::EnumItem => self.generic_item(node, ItemKindFact::Enum, ctx, &pending),
@@ -409,6 +520,129 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             _ => {}
         }
         Some(ctx)
+    }
+
+    fn marks(&self) -> Marks {
+        let f = &self.facts;
+        Marks {
+            refs: f.refs.len(),
+            uses: f.uses.len(),
+            calls: f.calls.len(),
+            macros: f.macros.len(),
+            items: self.items.len(),
+            scopes: f.scopes.len(),
+            blocks: f.blocks.len(),
+            mods: f.mods.len(),
+            macro_defs: f.macro_defs.len(),
+        }
+    }
+
+    /// Makes the block of frame `frame` a scope (it declares a name): the facts recorded in it
+    /// so far in the scope around it move into the block's scope.
+    fn realise_block(&mut self, frame: &mut Ctx) {
+        let Some(open) = self.open_blocks.get_mut(frame.block as usize - 1) else {
+            return;
+        };
+        if open.realised {
+            return;
+        }
+        open.realised = true;
+        let (m, (start, end, row, col)) = (open.marks, open.range);
+        let Ok(index) = u32::try_from(self.facts.blocks.len()) else {
+            return;
+        };
+        if index >= BLOCK {
+            return;
+        }
+        let (old, id) = (frame.scope, BLOCK | index);
+        let f = &mut self.facts;
+        let moved = |s: &mut ScopeId| {
+            if *s == old {
+                *s = id;
+            }
+        };
+        f.refs[m.refs..]
+            .iter_mut()
+            .for_each(|r| moved(&mut r.scope));
+        f.uses[m.uses..]
+            .iter_mut()
+            .for_each(|u| moved(&mut u.scope));
+        f.calls[m.calls..]
+            .iter_mut()
+            .for_each(|c| moved(&mut c.scope));
+        f.macros[m.macros..]
+            .iter_mut()
+            .for_each(|c| moved(&mut c.scope));
+        f.mods[m.mods..]
+            .iter_mut()
+            .for_each(|d| moved(&mut d.scope));
+        f.macro_defs[m.macro_defs..]
+            .iter_mut()
+            .for_each(|d| moved(&mut d.scope));
+        self.items[m.items..]
+            .iter_mut()
+            .for_each(|i| moved(&mut i.scope));
+        for s in &mut f.scopes[m.scopes..] {
+            if s.parent == Some(old) {
+                s.parent = Some(id);
+            }
+        }
+        f.blocks[m.blocks..]
+            .iter_mut()
+            .for_each(|b| moved(&mut b.parent));
+        let span = self.sp.at(self.src, start, end, row, col);
+        self.facts.blocks.push(BlockFact { parent: old, span });
+        frame.scope = id;
+    }
+
+    /// Records the names a pattern (or a parameter list) binds as local bindings.
+    fn bind(&mut self, pattern: Node<'_>) {
+        let f = &self.g.f;
+        let mut stack = vec![pattern];
+        while let Some(n) = stack.pop() {
+            if self.locals.len() >= MAX_LOCALS {
+                return;
+            }
+            match self.kind(n) {
+                K::Identifier | K::ShorthandFieldIdentifier => {
+                    self.locals.push((n.start_byte(), n.end_byte()));
+                }
+                K::Parameter => stack.extend(n.child_by_field_id(f.pattern.get())),
+                K::FieldPattern => match n.child_by_field_id(f.pattern.get()) {
+                    Some(p) => stack.push(p),
+                    None => stack.extend(n.child_by_field_id(f.name.get())),
+                },
+                K::TupleStructPattern | K::StructPattern => {
+                    let ty = n.child_by_field_id(f.type_.get());
+                    let mut c = n.walk();
+                    stack.extend(n.named_children(&mut c).filter(|c| Some(*c) != ty));
+                }
+                K::Parameters
+                | K::ClosureParameters
+                | K::TuplePattern
+                | K::RefPattern
+                | K::MutPattern
+                | K::ReferencePattern
+                | K::CapturedPattern
+                | K::SlicePattern
+                | K::OrPattern
+                | K::MatchPattern => {
+                    let mut c = n.walk();
+                    stack.extend(n.named_children(&mut c));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether `name` (bytes) is bound locally where the walk is (`floor`: see `Ctx`).
+    pub(crate) fn is_local(&self, name: &[u8], floor: usize) -> bool {
+        self.locals
+            .get(floor..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .any(|&(s, e)| slice(self.src, s, e) == name)
     }
 
     /// Counts the ERROR / MISSING nodes strictly below `node`.
@@ -498,9 +732,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             if let Some(level) = level {
                 self.pending_mut(level).doc = true;
             }
-            return;
         }
+        let inner_doc = bytes.starts_with(b"//!") || bytes.starts_with(b"/*!");
         let mut body = bytes.get(2..).unwrap_or_default();
+        if doc || inner_doc {
+            body = body.get(1..).unwrap_or_default();
+        }
         if k == K::BlockComment {
             body = body.strip_suffix(b"*/").unwrap_or(body);
         }
@@ -508,12 +745,82 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let Some(rest) = body.strip_prefix(b"ribo:") else {
             return;
         };
+        // Documentation that happens to start with `ribo:` is not a directive; one that reads
+        // like a directive is kept, so that the rule can say it is in a doc comment.
+        if (doc || inner_doc) && !rest.trim_ascii_start().starts_with(b"allow") {
+            return;
+        }
         let p = node.start_position();
+        let own_line = own_line(src, node.start_byte(), p.column);
+        let covers = if doc || inner_doc {
+            None
+        } else {
+            self.coverage(node, own_line)
+        };
         self.facts.directives.push(DirectiveFact {
             text: String::from_utf8_lossy(rest.trim_ascii()).into_owned(),
-            own_line: own_line(src, node.start_byte(), p.column),
+            own_line,
+            covers,
+            doc: doc || inner_doc,
             span: self.sp.node(self.src, node),
         });
+    }
+
+    /// The lines of the syntax node a directive comment applies to (see
+    /// [`DirectiveFact::covers`]): on its own line, the node after it (an item with its
+    /// attributes, a statement, a multi-line `use`) when that starts on the next line; at the
+    /// end of a line, the outermost statement or item starting on that line.
+    fn coverage(&self, comment: Node<'_>, own_line: bool) -> Option<(u32, u32)> {
+        let row = comment.start_position().row;
+        let line = |r: usize| u32::try_from(r + 1).unwrap_or(u32::MAX);
+        let is_comment = |n: Node<'_>| matches!(self.kind(n), K::LineComment | K::BlockComment);
+        let last_row = |n: Node<'_>| {
+            let end = n.end_position();
+            // A node ending at the start of a line ends on the line before.
+            if end.column == 0 && end.row > n.start_position().row {
+                end.row - 1
+            } else {
+                end.row
+            }
+        };
+        if own_line {
+            let mut next = comment.next_sibling();
+            while let Some(n) = next.filter(|n| is_comment(*n)) {
+                next = n.next_sibling();
+            }
+            let first = next?;
+            if first.start_position().row != row + 1 {
+                return None;
+            }
+            // An attribute-led item: the attributes and the item they decorate.
+            let mut last = first;
+            while matches!(self.kind(last), K::AttributeItem) {
+                let mut n = last.next_sibling();
+                while let Some(c) = n.filter(|n| is_comment(*n)) {
+                    n = c.next_sibling();
+                }
+                match n {
+                    Some(n) => last = n,
+                    None => break,
+                }
+            }
+            return Some((line(row + 1), line(last_row(last))));
+        }
+        let mut best = None;
+        let mut node = comment.parent();
+        while let Some(n) = node {
+            if n.start_position().row != row {
+                break;
+            }
+            let statement = n.parent().is_some_and(|p| {
+                matches!(self.kind(p), K::Block | K::DeclarationList | K::SourceFile)
+            });
+            if statement {
+                best = Some(n);
+            }
+            node = n.parent();
+        }
+        best.map(|n| (line(row), line(last_row(n))))
     }
 
     /// `#[..]` (pending for the next sibling) or `#![..]` (applies to the parent).
@@ -539,6 +846,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let value = attr.child_by_field_id(f.value.get());
         let is = |s: &str| path.len() == 1 && path.first().is_some_and(|p| p == s);
         let cfg_test = is("cfg") && args.is_some_and(|a| cfg_implies_test(node_bytes(src, a)));
+        let cfg_not_test = is("cfg") && args.is_some_and(|a| cfg_excludes_test(node_bytes(src, a)));
+        let path_alt = if is("cfg_attr") {
+            args.and_then(|a| cfg_attr_path(node_bytes(src, a)))
+        } else {
+            None
+        };
         let test_attr = path.last().is_some_and(|s| s == "test");
         // `#[doc = ".."]` documents; `#[doc(hidden)]` does not.
         let doc = is("doc") && value.is_some();
@@ -582,6 +895,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             let base = Ctx {
                 kind: K::Attribute,
                 errors: false,
+                block: 0,
                 ..ctx
             };
             self.walk(v, base, MAX_REPARSE_DEPTH);
@@ -600,10 +914,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let p = self.pending_mut(level);
         p.doc |= doc;
         p.cfg_test |= cfg_test;
+        p.not_test |= cfg_not_test;
         p.test_attr |= test_attr;
         if path_attr.is_some() {
             p.path_attr = path_attr;
         }
+        p.path_alts.extend(path_alt);
         p.attrs.push(joined);
     }
 
@@ -735,12 +1051,15 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             }
             _ => return,
         };
+        let local = self.kind(func) == K::Identifier
+            && self.is_local(node_bytes(src, func), ctx.locals_floor);
         let first_arg = args.and_then(|a| first_argument(a, src));
         self.facts.calls.push(CallFact {
             scope: ctx.scope,
             callee,
             test: ctx.test,
             in_macro: false,
+            local,
             span,
             first_arg,
         });
@@ -792,6 +1111,8 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             glob,
             public,
             test: ctx.test,
+            extern_crate: false,
+            macro_use: false,
             span,
         });
     }
@@ -809,9 +1130,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
     fn use_decl(&mut self, node: Node<'_>, ctx: Ctx) {
         let src = self.src;
         let f = &self.g.f;
-        let public = node
-            .child(0)
-            .is_some_and(|c| self.kind(c) == K::VisibilityModifier);
+        let public = self.visibility(node) != Visibility::Private;
         let mut cursor = node.walk();
         let mut stack: Vec<(Node<'_>, Vec<String>)> = Vec::new();
         for c in node.children(&mut cursor) {
@@ -900,7 +1219,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         }
     }
 
-    fn extern_crate(&mut self, node: Node<'_>, ctx: Ctx) {
+    fn extern_crate(&mut self, node: Node<'_>, ctx: Ctx, pending: Option<&Pending>) {
         let src = self.src;
         let f = &self.g.f;
         let Some(name) = node.child_by_field_id(f.name.get()) else {
@@ -911,9 +1230,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             .child_by_field_id(f.alias.get())
             .map(|a| node_text(src, a))
             .unwrap_or_else(|| crate_name.clone());
-        let public = node
-            .child(0)
-            .is_some_and(|c| self.kind(c) == K::VisibilityModifier);
+        let public = self.visibility(node) != Visibility::Private;
         let span = self.sp.node(self.src, name);
         self.facts.refs.push(RefFact {
             scope: ctx.scope,
@@ -929,6 +1246,8 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             glob: false,
             public,
             test: ctx.test,
+            extern_crate: true,
+            macro_use: pending.is_some_and(|p| p.has_attr("macro_use")),
             span,
         });
     }
@@ -938,12 +1257,13 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
     fn visibility(&self, node: Node<'_>) -> Visibility {
         match node.child(0) {
             Some(v) if self.kind(v) == K::VisibilityModifier => {
-                let restricted =
-                    v.child_count() > 1 || v.child(0).is_some_and(|c| self.kind(c) == K::CrateKw);
-                if restricted {
-                    Visibility::Restricted
-                } else {
-                    Visibility::Public
+                let mut c = v.walk();
+                let kids: Vec<K> = v.children(&mut c).map(|k| self.kind(k)).collect();
+                match kids.as_slice() {
+                    [K::KwPub] | [K::Other] => Visibility::Public,
+                    // `pub(self)`: private.
+                    [_, _, K::SelfKw, _] => Visibility::Private,
+                    _ => Visibility::Restricted,
                 }
             }
             _ => Visibility::Private,
@@ -1060,7 +1380,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             .child_by_field_id(f.name.get())
             .map(|n| node_text(src, n))
             .unwrap_or_default();
-        let path_attr = p.and_then(|p| p.path_attr);
+        let macro_use = p.as_ref().is_some_and(|p| p.has_attr("macro_use"));
+        let not_test = p.as_ref().is_some_and(|p| p.not_test);
+        let (path_attr, path_alts) = match p {
+            Some(p) => (p.path_attr, p.path_alts),
+            None => (None, Vec::new()),
+        };
         let public = self.visibility(node) != Visibility::Private;
         if node.child_by_field_id(f.body.get()).is_none() {
             self.facts.mods.push(ModDeclFact {
@@ -1068,17 +1393,25 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                 name,
                 path_attr,
                 test: ctx.test,
+                not_test,
+                macro_use,
+                path_alts,
                 public,
                 span: self.sp.node(self.src, node),
             });
             return None;
         }
-        let id = ScopeId::try_from(self.facts.scopes.len()).unwrap_or(ScopeId::MAX);
+        let id = ScopeId::try_from(self.facts.scopes.len())
+            .ok()
+            .filter(|id| *id < BLOCK)
+            .unwrap_or(BLOCK - 1);
         self.facts.scopes.push(ScopeFact {
             parent: Some(ctx.scope),
             name,
             path_attr,
             test: ctx.test,
+            not_test,
+            macro_use,
             span: self.sp.node(self.src, node),
         });
         ctx.scope = id;
@@ -1102,10 +1435,14 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                 _ => {}
             }
         }
+        let mut quoting = false;
         if let Some(m) = node.child_by_field_id(f.macro_.get()) {
             if self.collect_path(m, false) {
                 let path = self.seg_strings();
-                if path.len() > 1 && !self.seg_is_generic() {
+                quoting = path
+                    .last()
+                    .is_some_and(|l| QUOTING_MACROS.contains(&l.as_str()));
+                if self.macro_path_is_ref() {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
                         path: Segs::new(&path),
@@ -1127,6 +1464,10 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let Some(tt) = tt else {
             return;
         };
+        if quoting {
+            self.scan(tt, ctx, super::tokens::Mode::Quoted, false, depth);
+            return;
+        }
         let item_position = matches!(parent_kind, K::SourceFile | K::DeclarationList);
         if item_position && depth < MAX_REPARSE_DEPTH {
             if self.looks_like_items(tt) && self.reparse(tt, ctx, depth) {
@@ -1138,8 +1479,29 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         }
     }
 
-    fn macro_definition(&mut self, node: Node<'_>, ctx: Ctx) {
+    /// Whether the macro path in `self.seg` is recorded as a `MacroName` reference: any path
+    /// but one led by a metavariable (`$m!`) or a generic parameter.
+    pub(crate) fn macro_path_is_ref(&self) -> bool {
+        let metavariable = match self.seg.first() {
+            Some(Seg::Text(a, b)) => {
+                let first = slice(self.src, *a, *b);
+                first.starts_with(b"$") && first != b"$crate"
+            }
+            _ => false,
+        };
+        !self.seg.is_empty() && !metavariable && !self.seg_is_generic()
+    }
+
+    fn macro_definition(&mut self, node: Node<'_>, ctx: Ctx, pending: Option<&Pending>) {
         let f = &self.g.f;
+        if let Some(name) = node.child_by_field_id(f.name.get()) {
+            self.facts.macro_defs.push(MacroDefFact {
+                scope: ctx.scope,
+                name: node_text(self.src, name),
+                export: pending.is_some_and(|p| p.has_attr("macro_export")),
+                span: self.sp.node(self.src, node),
+            });
+        }
         let mut cursor = node.walk();
         for c in node.children(&mut cursor) {
             match self.kind(c) {
@@ -1197,11 +1559,14 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             kind: K::Other,
             chain: false,
             gen_base: self.generics.len(),
+            locals_base: self.locals.len(),
+            block: 0,
             errors: false,
             ..ctx
         };
         self.walk(tree.root_node(), base, depth.saturating_add(1));
         self.generics.truncate(base.gen_base);
+        self.locals.truncate(base.locals_base);
         true
     }
 
@@ -1264,6 +1629,25 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         }
         false
     }
+}
+
+/// Whether a node of this kind, directly in a block, declares a name in the block's scope.
+fn declares_names(k: K) -> bool {
+    matches!(
+        k,
+        K::UseDeclaration
+            | K::ExternCrate
+            | K::FunctionItem
+            | K::StructItem
+            | K::EnumItem
+            | K::UnionItem
+            | K::TraitItem
+            | K::TypeItem
+            | K::ConstItem
+            | K::StaticItem
+            | K::ModItem
+            | K::MacroDefinition
+    )
 }
 
 /// The first argument of an `arguments` node.

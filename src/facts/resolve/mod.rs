@@ -1,0 +1,424 @@
+//! Name resolution, by the Rust reference's rules, without a compiler.
+//!
+//! Every path the code writes is resolved to the module it names (a dependency), an external
+//! crate, std, a name of its own scope (no dependency), or an unresolved fact with the reason.
+//! What is modelled, with the part of the reference each follows (["Names"], ["Paths"],
+//! ["Use declarations"], ["Macros by example"]):
+//!
+//! - **Scopes** ([`scope`]). A module's scope holds its items (including `mod` children), its
+//!   `use` declarations and its glob imports. A `{ .. }` block that declares items or `use`s is
+//!   a scope of its own (an anonymous module), visible in that block only, whichever statement
+//!   of the block declares it; nested blocks see their parents'. Lexical lookup never leaves
+//!   a module for its parent module (only `super::` does).
+//! - **Namespaces** ([`ns`](super::items::ns)): types and modules, values, macros. The first
+//!   segment of a multi-segment path and every middle segment are looked up in the type
+//!   namespace (a `fn memchr` does not hide the crate `memchr` in `memchr::memchr(..)`); a `use`
+//!   binds its name in every namespace its target has.
+//! - **Lookup order** of a path's first segment: the scopes from the innermost block out to
+//!   the module, each with its items and explicit `use`s, then its glob imports (a glob never
+//!   shadows an item or an explicit import); then the extern prelude (the crate's
+//!   dependencies, `extern crate` at its root, `std`/`core`/`alloc`); then the tool and
+//!   standard preludes. Local bindings shadow value names for the calls invariants match
+//!   (`expand`).
+//! - **Imports** ([`path`]): `use` paths resolve like other paths (uniform paths, editions
+//!   2018 and later) or from the crate root (edition 2015; `::x` there is `crate::x`). A path
+//!   follows a `use` wherever it passes through one: at its first segment, in its middle
+//!   (`crate::shared::db::q` after `pub use crate::infra::db` in `shared`) and through globs,
+//!   which import only what their target makes visible to the importing module (private items
+//!   and imports only inside the module that has them). A glob of an enum imports its variants,
+//!   no module. A path through a re-export names the module the re-export names.
+//! - **Macros** ([`macros`]): a `name!` resolves by textual scope (a `macro_rules!` is in scope
+//!   after its definition, in its module and the modules declared after it, and after a
+//!   `#[macro_use] mod`), then by path (`use`d macros, `#[macro_export]` ones at the crate root),
+//!   then through `#[macro_use] extern crate` and the standard prelude. It depends on the
+//!   module that defines the macro.
+//! - **Modules** ([`trees`]): each crate's tree from its root through `mod` declarations
+//!   (`#[path]`, `#[cfg_attr(.., path = ..)]`, `mod.rs` and nested directories); a module
+//!   declared several times under different cfgs is one module per alternative, each with its
+//!   own edges, and code outside `#[cfg(test)]` never resolves into a test-only alternative.
+//!   A binary that declares its library's modules again gets its own copy of their tree.
+//!
+//! What cannot be resolved is an [`Unresolved`](super::Unresolved) fact; when its first segment
+//! names nothing ribo knows (no module, item, import or declared crate), it may cross a
+//! boundary unseen, and it is also a warning about the input (one per file and name).
+//!
+//! ["Names"]: https://doc.rust-lang.org/reference/names.html
+//! ["Paths"]: https://doc.rust-lang.org/reference/paths.html
+//! ["Use declarations"]: https://doc.rust-lang.org/reference/items/use-declarations.html
+//! ["Macros by example"]: https://doc.rust-lang.org/reference/macros-by-example.html
+
+pub mod expand;
+pub(crate) mod macros;
+pub(crate) mod path;
+pub(crate) mod scope;
+pub(crate) mod trees;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::OnceLock;
+
+use foldhash::HashMap;
+use serde::{Deserialize, Serialize};
+
+use super::graph::{CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Unresolved};
+use super::items::ns;
+use super::model::{FileFacts, RefFact, RefKind, ScopeId};
+
+/// What a path resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Res {
+    /// A module itself: a path through it goes on in it.
+    Module(ModId),
+    /// Something inside a module (an item, a variant, a name ribo does not know there): the
+    /// path names that module and goes no further in the module tree.
+    Item(ModId),
+    /// An external crate (or something inside one).
+    External {
+        /// The name the code uses.
+        name: String,
+        /// The package it comes from (the name itself when undeclared).
+        package: String,
+        /// Declared in a Cargo.toml that covers the file.
+        declared: bool,
+    },
+    /// `std`, `core`, `alloc` and their preludes.
+    Std,
+    /// A name of the path's own scope (an item of its module or block): no dependency.
+    Local,
+    Unresolved(Why),
+}
+
+/// Why a path could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Why {
+    /// The first segment names no module, item, import or crate in scope: it may cross a
+    /// boundary unseen (a warning about the input).
+    NotFound(String),
+    /// The first segment may come from a glob import of an external crate (`use x::*`).
+    ExternalGlob(String),
+    /// Written in a `macro_rules!` body: what it names is known where the macro is used.
+    MacroBody(String),
+    /// The file belongs to no crate.
+    NoCrate,
+    /// `super` goes above the crate root.
+    AboveRoot,
+    /// Imports that lead back to themselves, or nest too deep.
+    Circular,
+    /// No segment.
+    Empty,
+    /// A module of the resolution snapshot that is gone (never a fresh result).
+    Gone,
+}
+
+impl Why {
+    /// The reason, as `ribo facts` shows it.
+    pub fn message(&self) -> String {
+        match self {
+            Why::NotFound(name) => {
+                format!("`{name}` is not a module, item, import or crate in scope")
+            }
+            Why::ExternalGlob(glob) => format!("may come from `use {glob}::*`"),
+            Why::MacroBody(name) => format!(
+                "`{name}` in a `macro_rules!` body: resolved where the macro is used, not here"
+            ),
+            Why::NoCrate => "file belongs to no crate (no Cargo.toml covers it)".into(),
+            Why::AboveRoot => "`super` goes above the crate root".into(),
+            Why::Circular => "circular or too deeply nested imports".into(),
+            Why::Empty => "empty path".into(),
+            Why::Gone => "a module gone since the resolution snapshot".into(),
+        }
+    }
+
+    /// Whether the path may cross a boundary unseen: its first segment names nothing known.
+    pub fn unchecked(&self) -> bool {
+        matches!(self, Why::NotFound(_))
+    }
+}
+
+/// What a `use` leaf binds: what it resolves to, the namespaces its name is bound in, and the
+/// file of the first re-export followed outside the `use`'s own file, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    pub res: Res,
+    /// [`ns`] bits.
+    pub ns: u8,
+    pub through: Option<FileId>,
+}
+
+impl Binding {
+    fn of(res: Res) -> Binding {
+        let ns = match &res {
+            Res::Module(_) => ns::TYPE,
+            Res::Unresolved(_) => 0,
+            _ => ns::ALL,
+        };
+        Binding {
+            res,
+            ns,
+            through: None,
+        }
+    }
+}
+
+/// What every `use` leaf of every file resolved to (same indices as the files' `facts.uses`;
+/// `None` for files no module tree reaches).
+pub type Memo = Vec<Vec<Option<Binding>>>;
+
+/// What the resolution of one file's references gives.
+#[derive(Default)]
+pub(crate) struct Resolved {
+    pub edges: Vec<Edge>,
+    pub external: Vec<ExternalUse>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// The crates a crate can name: dependency name -> what it is.
+#[derive(Debug, Clone)]
+pub(crate) enum Extern {
+    Internal(CrateId),
+    External { package: String },
+}
+
+/// Resolves every reference of the graph. `use` resolutions are memoised across files (a
+/// name found through a glob or in the middle of a path is followed into the imports of the
+/// module that has it, in any file); they are all resolved first, on one thread, in file
+/// order, so that the memo never depends on thread timing; paths are resolved after, in
+/// parallel, against the memo, then only read.
+pub(crate) struct Resolver<'a> {
+    pub g: &'a FactGraph,
+    /// Per crate: the names of its extern prelude.
+    pub externs: Vec<HashMap<String, Extern>>,
+    /// Per module: the names its scope declares (items, `mod` children), built on first use.
+    items: Vec<OnceLock<HashMap<&'a str, u8>>>,
+    /// Per file: its imports and block scopes, built on first use.
+    index: Vec<OnceLock<scope::FileIndex<'a>>>,
+    /// Per crate: its `#[macro_export]` macros, by name (the module defining each).
+    exports: Vec<OnceLock<HashMap<&'a str, ModId>>>,
+    /// Per module: the macros a `#[macro_use]` on it brings after it, by name.
+    macro_use: Vec<OnceLock<HashMap<&'a str, ModId>>>,
+    /// Per module of a file's root scope: the macros in textual scope where it is declared.
+    entry: Vec<OnceLock<HashMap<&'a str, ModId>>>,
+    /// Per crate: `#[macro_use] extern crate` names, as resolved.
+    macro_prelude: Vec<OnceLock<Vec<Res>>>,
+    pub(crate) memo: Vec<Vec<OnceLock<Binding>>>,
+    in_progress: Vec<Vec<AtomicBool>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver of `g`, every `use` still to be resolved.
+    pub fn new(g: &'a FactGraph) -> Self {
+        // Every file's index is read by the first pass: built ahead, in parallel.
+        let index = super::par::map(g.files.len(), g.threads, |i| {
+            OnceLock::from(scope::FileIndex::new(&g.files[i].facts))
+        });
+        let memo = g
+            .files
+            .iter()
+            .map(|f| (0..f.facts.uses.len()).map(|_| OnceLock::new()).collect())
+            .collect();
+        Self::from_parts(g, index, memo)
+    }
+
+    /// A resolver whose memo of every `use` is given (by the snapshot).
+    pub fn with_memo(g: &'a FactGraph, memo: Memo) -> Self {
+        let index = (0..g.files.len()).map(|_| OnceLock::new()).collect();
+        let memo = memo
+            .into_iter()
+            .map(|uses| {
+                uses.into_iter()
+                    .map(|r| r.map_or_else(OnceLock::new, OnceLock::from))
+                    .collect()
+            })
+            .collect();
+        Self::from_parts(g, index, memo)
+    }
+
+    fn from_parts(
+        g: &'a FactGraph,
+        index: Vec<OnceLock<scope::FileIndex<'a>>>,
+        memo: Vec<Vec<OnceLock<Binding>>>,
+    ) -> Self {
+        let in_progress = memo
+            .iter()
+            .map(|uses| uses.iter().map(|_| AtomicBool::new(false)).collect())
+            .collect();
+        fn cells<T>(n: usize) -> Vec<OnceLock<T>> {
+            (0..n).map(|_| OnceLock::new()).collect()
+        }
+        let (crates, modules) = (g.crates.len(), g.modules.len());
+        Resolver {
+            g,
+            externs: path::extern_tables(g),
+            items: cells(modules),
+            index,
+            exports: cells(crates),
+            macro_use: cells(modules),
+            entry: cells(modules),
+            macro_prelude: cells(crates),
+            memo,
+            in_progress,
+        }
+    }
+
+    /// Resolves every `use` of every resolvable file, in file order, on this thread: the first
+    /// pass.
+    pub fn first_pass(&self, resolvable: &[bool]) {
+        for (fid, f) in self.g.files.iter().enumerate() {
+            if resolvable[fid] {
+                for u in 0..f.facts.uses.len() {
+                    self.resolve_use(fid as FileId, u, 0);
+                }
+            }
+        }
+    }
+
+    /// What `use` `u` of file `file` resolved to, if it was.
+    pub fn memo_of(&self, file: usize, u: usize) -> Option<&Binding> {
+        self.memo.get(file)?.get(u)?.get()
+    }
+
+    /// The memo: what every `use` resolved to.
+    pub fn into_memo(self) -> Memo {
+        self.memo
+            .into_iter()
+            .map(|uses| uses.into_iter().map(OnceLock::into_inner).collect())
+            .collect()
+    }
+
+    pub(crate) fn facts(&self, file: FileId) -> &'a FileFacts {
+        &self.g.files[file as usize].facts
+    }
+
+    pub(crate) fn index(&self, file: FileId) -> &scope::FileIndex<'a> {
+        self.index[file as usize].get_or_init(|| scope::FileIndex::new(self.facts(file)))
+    }
+
+    /// The module a scope of a file belongs to (a block's: its enclosing module's).
+    pub(crate) fn module_of(&self, file: FileId, scope: ScopeId) -> ModId {
+        let f = &self.g.files[file as usize];
+        let s = f.facts.module_scope(scope);
+        let mods = &f.scope_modules;
+        mods.get(s as usize).copied().unwrap_or(mods[0])
+    }
+
+    pub(crate) fn crate_of(&self, m: ModId) -> Option<CrateId> {
+        self.g.modules[m as usize].krate
+    }
+
+    /// Resolves `refs`, the references of `file`.
+    pub fn resolve_file(&self, file: FileId, refs: &[RefFact], out: &mut Resolved) {
+        let Resolved {
+            edges,
+            external,
+            unresolved,
+        } = out;
+        let file_test = self.g.files[file as usize].test;
+        let mut in_macro_body = None;
+        for (ri, r) in refs.iter().enumerate() {
+            let test = file_test || r.test;
+            let (b, via) = match r.kind {
+                RefKind::Use => match self.index(file).use_at(r.span.start, r.span.end) {
+                    Some(u) => (self.resolve_use(file, u, 0), None),
+                    None => r.path.with_slice(|p| {
+                        self.resolve_path(file, r.scope, p, path::Ask::use_path(test))
+                    }),
+                },
+                RefKind::ExternCrate => (
+                    Binding::of(r.path.with_slice(|p| self.extern_crate(file, r.scope, p))),
+                    None,
+                ),
+                RefKind::MacroName if r.path.len() == 1 => (
+                    Binding::of(self.bare_macro(file, r.scope, r.span.start, r, test)),
+                    None,
+                ),
+                RefKind::MacroName => r.path.with_slice(|p| {
+                    self.resolve_path(file, r.scope, p, path::Ask::macro_path(test))
+                }),
+                _ => r
+                    .path
+                    .with_slice(|p| self.resolve_path(file, r.scope, p, path::Ask::path(test))),
+            };
+            let Binding { res, through, .. } = b;
+            match res {
+                Res::Module(to) | Res::Item(to) => {
+                    let repeats_use = via.is_some_and(|(vf, u)| {
+                        self.memo[vf as usize]
+                            .get(u)
+                            .and_then(OnceLock::get)
+                            .is_some_and(|b| target(&b.res) == Some(to))
+                    });
+                    edges.push(Edge {
+                        from: file,
+                        to,
+                        to_file: self.g.modules[to as usize].file,
+                        kind: r.kind,
+                        reference: ri as u32,
+                        span: r.span,
+                        test,
+                        via_use: via.is_some(),
+                        repeats_use,
+                        through,
+                    });
+                }
+                Res::External {
+                    name,
+                    package,
+                    declared,
+                } => {
+                    if via.is_none() {
+                        external.push(ExternalUse {
+                            file,
+                            name,
+                            package,
+                            declared,
+                            path: r.path.display(),
+                            kind: r.kind,
+                            span: r.span,
+                            test,
+                        });
+                    }
+                }
+                Res::Std | Res::Local => {}
+                Res::Unresolved(why) => {
+                    // In a `macro_rules!` body, a name ribo cannot find is the macro's user's.
+                    let why = match why {
+                        Why::NotFound(name)
+                            if self.in_macro_body(file, r.span.start, &mut in_macro_body) =>
+                        {
+                            Why::MacroBody(name)
+                        }
+                        other => other,
+                    };
+                    unresolved.push(Unresolved {
+                        file,
+                        path: r.path.display(),
+                        kind: r.kind,
+                        span: r.span,
+                        reason: why.message(),
+                        unchecked: why.unchecked(),
+                        test,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether byte `at` of `file` is inside a `macro_rules!` definition (`cursor`: the index
+    /// of the definition that may hold it, as references come in source order).
+    fn in_macro_body(&self, file: FileId, at: u32, cursor: &mut Option<usize>) -> bool {
+        let defs = &self.facts(file).macro_defs;
+        let mut i = cursor.unwrap_or(0);
+        while defs.get(i).is_some_and(|d| d.span.end <= at) {
+            i += 1;
+        }
+        *cursor = Some(i);
+        defs.get(i).is_some_and(|d| d.span.start <= at)
+    }
+}
+
+/// The module a resolution names, if any.
+pub fn target(res: &Res) -> Option<ModId> {
+    match res {
+        Res::Module(m) | Res::Item(m) => Some(*m),
+        _ => None,
+    }
+}
