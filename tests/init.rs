@@ -108,21 +108,36 @@ fn init_then_check_passes_on_every_fixture_with_a_valid_spec() {
             code, 0,
             "`ribo check` fails after `ribo init` in {name}: {codes:?}"
         );
-        // Cycles are the only thing left to report (as warnings), and only where the code has one.
-        assert!(
-            codes.iter().all(|c| c == "boundary::cycle"),
-            "{name}: {codes:?}"
-        );
+        // Nothing is left to report: the tangles of today are in the baseline init wrote.
+        assert!(codes.is_empty(), "{name}: {codes:?}");
     }
 }
 
+/// The example's deliberate drift tangles its boundaries: `ribo init` records the tangle in a
+/// baseline, `ribo check` then reports nothing, and a boundary joining the tangle fails it.
 #[test]
-fn init_then_check_passes_on_the_example() {
+fn init_then_check_passes_on_the_example_and_a_new_cycle_fails() {
     let tmp = init_copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"));
+    let spec = fs::read_to_string(tmp.path().join("ribo.yaml")).expect("spec");
+    assert!(spec.contains("  cycles: error\n"), "{spec}");
+    let baseline = fs::read_to_string(tmp.path().join("ribo-baseline.json")).expect("baseline");
+    assert!(
+        baseline.contains("\"code\": \"boundary::cycle\""),
+        "{baseline}"
+    );
     let (code, codes) = check_codes(tmp.path());
-    assert_eq!(code, 0, "{codes:?}");
-    // The example's deliberate drift closes cycles: they stay visible as warnings.
-    assert!(!codes.is_empty() && codes.iter().all(|c| c == "boundary::cycle"));
+    assert_eq!((code, codes), (0, Vec::new()));
+    // `api` joins the tangle (`app`, `domain`, `infra`): it uses `app`, and now `infra` uses it.
+    let infra = tmp.path().join("src/infra/mod.rs");
+    let text = fs::read_to_string(&infra).expect("infra");
+    fs::write(
+        &infra,
+        format!("{text}\npub fn joins() {{ let _ = crate::api::serve; }}\n"),
+    )
+    .expect("write");
+    let (code, codes) = check_codes(tmp.path());
+    assert_eq!(code, 1, "{codes:?}");
+    assert!(codes.contains(&"boundary::cycle".to_string()), "{codes:?}");
 }
 
 #[test]

@@ -16,6 +16,8 @@
 //! 5. `suggest`: invariants that hold today, emitted as comments (or enabled when the code
 //!    already carries suppressions naming them).
 //! 6. The final text is checked once more; anything `ribo check` would still report is shown.
+//!    Boundaries tangled in cycles today are recorded in a baseline written beside the spec
+//!    (`cycles: error` stays on: a new cycle fails).
 
 mod infer;
 mod suggest;
@@ -42,6 +44,8 @@ pub(crate) struct Draft {
     pub boundaries: Vec<BoundaryDraft>,
     /// The boundary graph has a cycle today.
     pub cyclic: bool,
+    /// The baseline the tangles are recorded in (relative to the root), when there are some.
+    pub baseline: Option<String>,
     pub layers: Layers,
     pub invariants: Vec<InvariantDraft>,
 }
@@ -120,16 +124,43 @@ pub fn init(
             return Ok(EXIT_ERROR);
         }
     };
-    let (text, draft, problems) = match infer_spec(&root, &dir.display().to_string(), args.threads)
-    {
+    let Inferred {
+        text,
+        draft,
+        problems,
+        tangles,
+    } = match infer_spec(&root, &dir.display().to_string(), args.threads) {
         Ok(done) => done,
         Err(message) => {
             writeln!(err, "error: {message}")?;
             return Ok(EXIT_ERROR);
         }
     };
+    // The tangles of today, accepted as they are: `ribo check` passes, a new cycle fails.
+    let baseline = draft.baseline.as_ref().map(|b| dir.join(b));
+    if let (Some(path), false, false) = (&baseline, args.stdout, args.force) {
+        if path.exists() {
+            writeln!(
+                err,
+                "error: `{}` already exists: pass --force to overwrite it (the boundaries are \
+                 tangled in cycles today, recorded there)",
+                display_path(path)
+            )?;
+            return Ok(EXIT_ERROR);
+        }
+    }
     if args.stdout {
         out.write_all(text.as_bytes())?;
+        if !tangles.is_empty() {
+            writeln!(
+                err,
+                "note: the boundaries are tangled in {} today: `ribo init` without --stdout \
+                 records them in `{}` so that `ribo check` passes; with this spec alone, it \
+                 reports them",
+                plural(tangles.len(), "cycle", "cycles"),
+                draft.baseline.as_deref().unwrap_or("ribo-baseline.json")
+            )?;
+        }
     } else {
         if let Err(e) = std::fs::write(&target, &text) {
             writeln!(
@@ -139,7 +170,28 @@ pub fn init(
             )?;
             return Ok(EXIT_ERROR);
         }
-        writeln!(out, "{}", written_line(&display_path(&target), &draft))?;
+        if let Some(path) = &baseline {
+            let entries: Vec<rules::baseline::Entry> = tangles
+                .iter()
+                .map(|v| rules::baseline::Entry {
+                    reason: Some(
+                        "recorded by `ribo init`: the boundaries were tangled when the spec \
+                         was written; break the cycle, then run `ribo baseline`"
+                            .into(),
+                    ),
+                    ..rules::baseline::entry_of(v, "ribo.yaml")
+                })
+                .collect();
+            if let Err(e) = std::fs::write(path, super::baseline::render(&entries)) {
+                writeln!(err, "error: could not write `{}`: {e}", display_path(path))?;
+                return Ok(EXIT_ERROR);
+            }
+        }
+        writeln!(
+            out,
+            "{}",
+            written_line(&display_path(&target), &draft, tangles.len())
+        )?;
     }
     if !problems.is_empty() {
         writeln!(
@@ -154,8 +206,8 @@ pub fn init(
     Ok(EXIT_OK)
 }
 
-/// The line printed after writing the spec.
-fn written_line(path: &str, draft: &Draft) -> String {
+/// The line printed after writing the spec (and the baseline of `tangles` cycles).
+fn written_line(path: &str, draft: &Draft, tangles: usize) -> String {
     let enabled = draft.invariants.iter().filter(|i| i.enabled).count();
     let suggested = draft.invariants.len() - enabled;
     let mut parts = vec![plural(draft.boundaries.len(), "boundary", "boundaries")];
@@ -174,15 +226,26 @@ fn written_line(path: &str, draft: &Draft) -> String {
             plural(suggested, "invariant", "invariants")
         ));
     }
+    if let (Some(baseline), true) = (&draft.baseline, tangles > 0) {
+        parts.push(format!(
+            "{} of boundaries recorded in {baseline}",
+            plural(tangles, "cycle", "cycles")
+        ));
+    }
     format!("wrote {path}: {}; run `ribo check`", parts.join(", "))
 }
 
+/// What inference gives: the spec text, its draft, what `ribo check` would still report,
+/// and the cycles of boundaries the spec's baseline must record.
+struct Inferred {
+    text: String,
+    draft: Draft,
+    problems: Vec<String>,
+    tangles: Vec<rules::Violation>,
+}
+
 /// The whole inference: the spec text, its draft, and what `ribo check` would still report.
-fn infer_spec(
-    root: &Path,
-    shown: &str,
-    threads: Option<usize>,
-) -> Result<(String, Draft, Vec<String>), String> {
+fn infer_spec(root: &Path, shown: &str, threads: Option<usize>) -> Result<Inferred, String> {
     let project = infer::project(root);
     let mut draft = Draft {
         name: project.name.clone(),
@@ -211,8 +274,18 @@ fn infer_spec(
     let assignment = assign(&spec, &graph)?;
     infer::dependencies(&spec, &graph, &assignment, &mut draft);
     suggest::invariants(root, &graph, &mut draft)?;
+    if draft.cyclic {
+        draft.baseline = Some(crate::spec::model::DEFAULT_BASELINE.to_string());
+    }
     let text = yaml::render(&draft);
     let checked = check_text(root, &graph, &text)?;
+    let tangles: Vec<rules::Violation> = checked
+        .outcome
+        .violations
+        .iter()
+        .filter(|v| v.code == "boundary::cycle")
+        .cloned()
+        .collect();
     let problems = checked
         .outcome
         .violations
@@ -230,7 +303,12 @@ fn infer_spec(
             }
         })
         .collect();
-    Ok((text, draft, problems))
+    Ok(Inferred {
+        text,
+        draft,
+        problems,
+        tangles,
+    })
 }
 
 /// Loads a spec text as if it were `root/ribo.yaml`.

@@ -5,8 +5,8 @@
 //! graph-level violation is reported when one of its inputs changed:
 //!
 //! - anything, when the spec itself changed (every rule reads it);
-//! - `boundary::cycle`: a changed file is at either end of an edge between two consecutive
-//!   boundaries of the cycle (or the cycle is located in a changed file);
+//! - `boundary::cycle`: a changed file is at either end of an edge between two boundaries of
+//!   the tangle (or the cycle is located in a changed file);
 //! - `drift::unmatched-glob`: a deleted or renamed-away file matches the glob;
 //! - `drift::unused-allowance`: a changed, added or deleted file belongs to the boundary that
 //!   declares the allowance;
@@ -153,11 +153,10 @@ impl<'a> Selector<'a> {
             let boundaries = &self.cx.spec.boundaries;
             boundaries.iter().position(|b| b.name.value == name)
         };
-        let ids: Vec<Option<usize>> = names.iter().map(|n| index(n)).collect();
-        ids.windows(2).any(|w| match (w[0], w[1]) {
-            (Some(a), Some(b)) => self.pairs.contains(&(a, b)),
-            _ => false,
-        })
+        let ids: Vec<usize> = names.iter().filter_map(|n| index(n)).collect();
+        self.pairs
+            .iter()
+            .any(|(a, b)| ids.contains(a) && ids.contains(b))
     }
 
     /// The glob declared at `start` matches a file that is gone.

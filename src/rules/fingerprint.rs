@@ -2,7 +2,9 @@
 //!
 //! A fingerprint hashes the code, the file, the offending text (whitespace collapsed), the
 //! enclosing item (`fn parse`, `impl Store` > `fn get`...) and the occurrence number among
-//! violations that share all of these. Line numbers are not part of it. FNV-1a (64 bits) keeps
+//! violations that share all of these. Line numbers are not part of it. A rule may set the
+//! fingerprint itself when something else identifies its finding (a `boundary::cycle`: the set
+//! of its boundaries). FNV-1a (64 bits) keeps
 //! it identical across platforms and Rust versions.
 
 use std::borrow::Cow;
@@ -142,6 +144,11 @@ fn fingerprints(run: &[Violation], graph: &FactGraph, spec_source: &str) -> Vec<
     let mut seen: HashMap<u64, u32> = HashMap::new();
     run.iter()
         .map(|v| {
+            // A rule that knows what identifies its finding better set it (a cycle: its
+            // boundaries).
+            if !v.fingerprint.is_empty() {
+                return v.fingerprint.clone();
+            }
             let span = match &v.location {
                 Location::Source { span, .. } | Location::Spec { span } => *span,
             };
