@@ -14,6 +14,16 @@ fn forbidden_use_clean() {
 }
 
 #[test]
+fn may_not_use_denies_a_boundary_with_the_same_code() {
+    check_fixture("may_not_use", "may-not-use");
+}
+
+#[test]
+fn may_not_use_clean() {
+    check_fixture("may_not_use_clean", "may-not-use-clean");
+}
+
+#[test]
 fn layer_upward_use_is_reported() {
     check_fixture("layer", "layer");
 }

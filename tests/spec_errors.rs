@@ -94,6 +94,7 @@ cases! {
     duplicate_invariant_id => "duplicate-invariant-id",
     duplicate_layer => "duplicate-layer",
     layer_conflict => "layer-conflict",
+    use_conflict => "use-conflict",
     bad_query_in_block_scalar => "bad-query",
     bad_item_selector => "bad-item-selector",
     bad_contract_kind => "bad-contract-kind",

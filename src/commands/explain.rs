@@ -277,14 +277,19 @@ fn boundary_slice(spec: &Spec, bi: usize, rel: &str) -> BoundarySlice {
             .as_ref()
             .and_then(|l| l.value.iter().position(|x| x.value == i))
     };
-    // May `from` use `to`, as far as `may_use` and `layers` go?
+    // May `from` use `to`, as far as `may_use`, `may_not_use` and `layers` go?
     let may = |from: usize, to: usize| {
-        let listed = spec.boundaries[from]
+        let b = &spec.boundaries[from];
+        let listed = b
             .may_use
             .as_ref()
             .is_none_or(|m| m.value.iter().any(|x| x.value == to));
+        let denied = b
+            .may_not_use
+            .as_ref()
+            .is_some_and(|m| m.value.iter().any(|x| x.value == to));
         let upward = matches!((layer_of(from), layer_of(to)), (Some(f), Some(t)) if t < f);
-        listed && !upward
+        listed && !denied && !upward
     };
     let others = (0..spec.boundaries.len()).filter(|&i| i != bi);
     let layer = spec.layers.as_ref().and_then(|l| {

@@ -5,8 +5,8 @@
 //! `boundary::forbidden-crate`, `boundary::cycle`, `boundary::unassigned`.
 //!
 //! Every dependency edge between two different boundaries is checked once, and reports at most
-//! one violation, in this order: `may_use` (forbidden-use), then `layers` (layer), then the
-//! target's `interface` (private-use).
+//! one violation, in this order: `may_use`, then `may_not_use` (both forbidden-use), then
+//! `layers` (layer), then the target's `interface` (private-use).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +21,8 @@ pub const CODES: &[CodeDoc] = &[
         summary: "a boundary depends on a boundary its `may_use` does not list",
         explanation: "A file of boundary A names a module owned by boundary B (through a `use`, a \
 qualified path, a macro's tokens, a macro invoked by name or `extern crate`), and A's `may_use` does \
-not list B. A path through a re-export (`pub use`) names the module the re-export names.\n\n\
+not list B, or A's `may_not_use` does. A path through a re-export (`pub use`) names the module the \
+re-export names.\n\n\
 Fix: depend on something A may use, move the code, or add B to A's `may_use` if the \
 architecture really changed.",
     },
@@ -106,8 +107,17 @@ fn check_edge(cx: &Context, edge: &Edge) -> Option<Violation> {
     let (from, to) = (&cx.spec.boundaries[a], &cx.spec.boundaries[b]);
     if let Some(may_use) = &from.may_use {
         if !may_use.value.iter().any(|m| m.value == b) {
-            return Some(forbidden_use(cx, edge, from, to));
+            let label = format!("`{}` may only use what is listed here", from.name.value);
+            return Some(forbidden_use(cx, edge, from, to, &may_use.span, label));
         }
+    }
+    if let Some(denied) = from
+        .may_not_use
+        .as_ref()
+        .and_then(|m| m.value.iter().find(|m| m.value == b))
+    {
+        let label = format!("`{}` must not use `{}`", from.name.value, to.name.value);
+        return Some(forbidden_use(cx, edge, from, to, &denied.span, label));
     }
     if let Some(layers) = &cx.spec.layers {
         let pos = |x: usize| layers.value.iter().position(|l| l.value == x);
@@ -140,34 +150,38 @@ fn source(cx: &Context, file: u32, span: crate::facts::model::Span) -> Location 
     }
 }
 
-fn forbidden_use(cx: &Context, edge: &Edge, from: &Boundary, to: &Boundary) -> Violation {
-    let may_use = from
-        .may_use
-        .as_ref()
-        .map(|m| m.span.clone())
-        .unwrap_or_default();
+fn forbidden_use(
+    cx: &Context,
+    edge: &Edge,
+    from: &Boundary,
+    to: &Boundary,
+    rule: &std::ops::Range<usize>,
+    rule_label: String,
+) -> Violation {
+    let help = match from.may_use {
+        Some(_) => format!(
+            "depend on a boundary `{}` may use, or add `{}` to its `may_use` if the architecture changed",
+            from.name.value, to.name.value
+        ),
+        None => format!(
+            "depend on something else, or remove `{}` from its `may_not_use` if the architecture changed",
+            to.name.value
+        ),
+    };
     Violation {
         fingerprint: String::new(),
         location: source(cx, edge.from, edge.span),
         code: "boundary::forbidden-use".into(),
         severity: Severity::Error,
-        message: format!(
-            "`{}` may not use `{}`",
-            from.name.value, to.name.value
-        ).into(),
+        message: format!("`{}` may not use `{}`", from.name.value, to.name.value).into(),
         label: format!(
             "`{}` belongs to `{}`",
             cx.graph.module_display(edge.to),
             to.name.value
-        ).into(),
-        spec_label: cx.spec_label(
-            &may_use,
-            format!("`{}` may only use what is listed here", from.name.value),
-        ),
-        help: Some(format!(
-            "depend on a boundary `{}` may use, or add `{}` to its `may_use` if the architecture changed",
-            from.name.value, to.name.value
-        )),
+        )
+        .into(),
+        spec_label: cx.spec_label(rule, rule_label),
+        help: Some(help),
     }
 }
 
@@ -321,11 +335,10 @@ fn cycles(cx: &Context, out: &mut Vec<Violation>) {
 /// Whether the spec forbids boundary `a` to use boundary `b` (`may_use` or `layers`).
 fn forbidden_pair(cx: &Context, a: usize, b: usize) -> bool {
     let from = &cx.spec.boundaries[a];
-    if from
-        .may_use
-        .as_ref()
-        .is_some_and(|m| !m.value.iter().any(|x| x.value == b))
-    {
+    let listed = |list: &Option<crate::spec::model::At<Vec<crate::spec::model::At<usize>>>>| {
+        list.as_ref().map(|m| m.value.iter().any(|x| x.value == b))
+    };
+    if listed(&from.may_use) == Some(false) || listed(&from.may_not_use) == Some(true) {
         return true;
     }
     cx.spec.layers.as_ref().is_some_and(|layers| {

@@ -104,6 +104,9 @@ fn boundary_rules(cx: &Context, b: usize) -> Vec<&'static str> {
     if boundary.may_use.is_some() {
         parts.push("may_use");
     }
+    if boundary.may_not_use.is_some() {
+        parts.push("may_not_use");
+    }
     if boundary.crates.is_some() {
         parts.push("crates");
     }

@@ -184,7 +184,7 @@ impl<'a> Context<'a> {
     /// Whether the tokens of quoting macros (`quote!`), code generated for another crate,
     /// count as this crate's code (`options.quoted: check`).
     pub fn quoted(&self) -> bool {
-        false
+        self.spec.options.quoted.value == TestsMode::Check
     }
 
     /// Whether a reference of this kind is a dependency of its file's code (see

@@ -42,7 +42,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         "spec::unknown-boundary",
-        "`may_use`/`layers`/`in`/`except`/`only_from` names an undefined boundary",
+        "`may_use`/`may_not_use`/`layers`/`in`/`except`/`only_from` names an undefined boundary",
     ),
     (
         "spec::duplicate-layer",
@@ -51,6 +51,10 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "spec::layer-conflict",
         "a `may_use` entry allows a boundary above it in `layers`",
+    ),
+    (
+        "spec::use-conflict",
+        "a boundary listed in both `may_use` and `may_not_use`",
     ),
     (
         "spec::duplicate-id",

@@ -93,6 +93,9 @@ pub struct Options {
     pub unused_allowances: At<Level>,
     /// The baseline file, relative to the spec root (default `ribo-baseline.json`).
     pub baseline: At<String>,
+    /// `options.quoted`: are the tokens of quoting macros (`quote!`, code a proc macro
+    /// generates for another crate) held to the rules as this crate's code? (`Skip`: no.)
+    pub quoted: At<TestsMode>,
 }
 
 /// The default of `options.baseline`.
@@ -235,6 +238,8 @@ pub struct Boundary {
     pub paths: Vec<Glob>,
     /// `None` = key omitted (any boundary may be used).
     pub may_use: Option<At<Vec<At<usize>>>>,
+    /// Boundaries it must not depend on (`None`: key omitted).
+    pub may_not_use: Option<At<Vec<At<usize>>>>,
     /// `None` = key omitted (any crate may be used). Patterns are globs over crate names.
     pub crates: Option<At<Vec<CratePattern>>>,
     /// `None` = no interface declared (every file is reachable).

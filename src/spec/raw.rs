@@ -73,6 +73,7 @@ pub struct RawOptions {
     pub tests: Option<At<String>>,
     pub unused_allowances: Option<At<String>>,
     pub baseline: Option<At<String>>,
+    pub quoted: Option<At<String>>,
 }
 
 /// A boundary as written.
@@ -83,6 +84,7 @@ pub struct RawBoundary {
     pub description: Option<At<String>>,
     pub paths: Option<RawList>,
     pub may_use: Option<RawList>,
+    pub may_not_use: Option<RawList>,
     pub crates: Option<RawList>,
     pub interface: Option<RawList>,
 }

@@ -313,6 +313,7 @@ impl<'s> Ctx<'s> {
                 &fallback,
             ),
             baseline: self.baseline(field(|o| &o.baseline), &fallback),
+            quoted: self.tests_mode(field(|o| &o.quoted), "options.quoted", &fallback),
         }
     }
 
@@ -384,6 +385,10 @@ impl<'s> Ctx<'s> {
             self.push(errors::empty_paths(&name.value, list.span.clone()));
         }
         let may_use = raw.may_use.as_ref().map(|list| self.may_use(name, list));
+        let may_not_use = raw
+            .may_not_use
+            .as_ref()
+            .map(|list| self.may_not_use(name, list, may_use.as_ref()));
         let crates = raw.crates.as_ref().map(|list| {
             let patterns = list.value.iter();
             let patterns = patterns.filter_map(|entry| self.ok(glob::crate_pattern(entry)));
@@ -398,9 +403,40 @@ impl<'s> Ctx<'s> {
             description: raw.description.clone(),
             paths,
             may_use,
+            may_not_use,
             crates,
             interface,
         }
+    }
+
+    /// `may_not_use` as boundary indexes; a boundary listed in `may_use` too is a
+    /// contradiction (`spec::use-conflict`); the boundary itself is dropped (its own files
+    /// always may).
+    fn may_not_use(
+        &mut self,
+        owner: &At<String>,
+        list: &RawList,
+        may_use: Option<&At<Vec<At<usize>>>>,
+    ) -> At<Vec<At<usize>>> {
+        let mut out = Vec::new();
+        for entry in list.value.iter().filter(|e| e.value != owner.value) {
+            let Some(index) = self.boundary_ref(entry, "may_not_use") else {
+                continue;
+            };
+            let allowed = may_use.and_then(|m| m.value.iter().find(|u| u.value == index.value));
+            if let Some(allowed) = allowed {
+                let line = self.line(allowed.span.start);
+                self.push(errors::use_conflict(
+                    &owner.value,
+                    &entry.value,
+                    entry.span.clone(),
+                    line,
+                ));
+                continue;
+            }
+            out.push(index);
+        }
+        At::new(out, list.span.clone())
     }
 
     /// `may_use` as boundary indexes; the boundary itself is dropped (always allowed).

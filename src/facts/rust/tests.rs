@@ -843,6 +843,17 @@ fn calls_of(c: &CallFact) -> String {
     s
 }
 
+/// A raw identifier names what it spells without `r#`: `mod r#type;` is `type.rs`.
+#[test]
+fn raw_identifiers_name_without_their_prefix() {
+    let f = facts("pub mod r#type;\nuse crate::r#type::r#match as r#in;\nfn r#fn() { r#type::r#loop(); }\nmacro_rules! r#try { () => {} }");
+    assert_eq!(f.mods[0].name, "type");
+    assert_eq!(uses(&f), v(&["crate::type::match as in"]));
+    assert_eq!(refs(&f), v(&["Path type::loop"]));
+    assert_eq!(items(&f), v(&["Mod type pub", "Fn fn", "Macro try"]));
+    assert_eq!(f.macro_defs[0].name, "try");
+}
+
 #[test]
 fn private_visibility_of_pub_self() {
     let f = facts("pub(self) fn a() {}\npub(crate) fn b() {}\npub(super) fn c() {}\npub(self) use x::y;\npub(crate) use x::z;");

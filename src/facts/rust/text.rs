@@ -29,6 +29,19 @@ pub(crate) fn node_text(src: &[u8], node: Node<'_>) -> String {
     text(src, node.start_byte(), node.end_byte())
 }
 
+/// The name an identifier declares or names: a raw identifier's `r#` dropped (`r#type` is the
+/// module `type`, in `type.rs`).
+pub(crate) fn ident(src: &[u8], start: usize, end: usize) -> String {
+    let bytes = slice(src, start, end);
+    let bytes = bytes.strip_prefix(b"r#").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// [`ident`] of a node.
+pub(crate) fn node_ident(src: &[u8], node: Node<'_>) -> String {
+    ident(src, node.start_byte(), node.end_byte())
+}
+
 /// The UTF-8 byte order mark.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -4,8 +4,8 @@
 
 use super::kinds::{Grammar, GRAMMAR, K};
 use super::text::{
-    cfg_attr_path, cfg_excludes_test, cfg_implies_test, count_lines, node_bytes, node_text,
-    normalise_attr, own_line, slice, text, unquote, Spanner,
+    cfg_attr_path, cfg_excludes_test, cfg_implies_test, count_lines, ident, node_bytes, node_ident,
+    node_text, normalise_attr, own_line, slice, unquote, Spanner,
 };
 use crate::facts::model::{
     Arg, AttrFact, BlockFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact,
@@ -987,7 +987,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             .iter()
             .map(|s| match *s {
                 Seg::Root => "::".to_string(),
-                Seg::Text(a, b) => text(self.src, a, b),
+                Seg::Text(a, b) => ident(self.src, a, b),
             })
             .collect()
     }
@@ -1036,7 +1036,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                     return;
                 };
                 (
-                    Callee::Method(node_text(src, name).into()),
+                    Callee::Method(node_ident(src, name).into()),
                     self.sp.node(self.src, name),
                 )
             }
@@ -1201,7 +1201,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                     if full.len() > 1 && full.last().is_some_and(|s| s == "self") {
                         full.pop();
                     }
-                    let alias = node_text(src, alias);
+                    let alias = node_ident(src, alias);
                     let name = (alias != "_").then_some(alias);
                     self.use_leaf(full, name, false, public, ctx, self.sp.node(self.src, n));
                 }
@@ -1225,10 +1225,10 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let Some(name) = node.child_by_field_id(f.name.get()) else {
             return;
         };
-        let crate_name = node_text(src, name);
+        let crate_name = node_ident(src, name);
         let binding = node
             .child_by_field_id(f.alias.get())
-            .map(|a| node_text(src, a))
+            .map(|a| node_ident(src, a))
             .unwrap_or_else(|| crate_name.clone());
         let public = self.visibility(node) != Visibility::Private;
         let span = self.sp.node(self.src, name);
@@ -1341,7 +1341,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             node.child_by_field_id(f.name.get())
         };
         let name = match name_node {
-            Some(n) if kind != ItemKindFact::Impl => node_text(src, n),
+            Some(n) if kind != ItemKindFact::Impl => node_ident(src, n),
             _ => String::new(),
         };
         let attrs = p.map(|p| Segs::new(&p.attrs)).unwrap_or_default();
@@ -1378,7 +1378,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         self.item(node, ItemKindFact::Mod, ctx, p.as_ref());
         let name = node
             .child_by_field_id(f.name.get())
-            .map(|n| node_text(src, n))
+            .map(|n| node_ident(src, n))
             .unwrap_or_default();
         let macro_use = p.as_ref().is_some_and(|p| p.has_attr("macro_use"));
         let not_test = p.as_ref().is_some_and(|p| p.not_test);
@@ -1497,7 +1497,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         if let Some(name) = node.child_by_field_id(f.name.get()) {
             self.facts.macro_defs.push(MacroDefFact {
                 scope: ctx.scope,
-                name: node_text(self.src, name),
+                name: node_ident(self.src, name),
                 export: pending.is_some_and(|p| p.has_attr("macro_export")),
                 span: self.sp.node(self.src, node),
             });

@@ -59,8 +59,16 @@ const OPTION_KEYS: &[&str] = &[
     "tests",
     "unused_allowances",
     "baseline",
+    "quoted",
 ];
-const BOUNDARY_KEYS: &[&str] = &["description", "paths", "may_use", "crates", "interface"];
+const BOUNDARY_KEYS: &[&str] = &[
+    "description",
+    "paths",
+    "may_use",
+    "may_not_use",
+    "crates",
+    "interface",
+];
 const INVARIANT_KEYS: &[&str] = &[
     "id", "message", "severity", "in", "except", "tests", "forbid", "require",
 ];
@@ -412,6 +420,7 @@ impl Decoder<'_> {
             tests: self.string_as(&fields, "tests", "`skip` or `check`"),
             unused_allowances: self.string_as(&fields, "unused_allowances", levels),
             baseline: self.string(&fields, "baseline"),
+            quoted: self.string_as(&fields, "quoted", "`skip` or `check`"),
         })
     }
 
@@ -448,6 +457,7 @@ impl Decoder<'_> {
             description: self.string(&fields, "description"),
             paths: self.strings(&fields, "paths"),
             may_use: self.strings(&fields, "may_use"),
+            may_not_use: self.strings(&fields, "may_not_use"),
             crates: self.strings(&fields, "crates"),
             interface: self.strings(&fields, "interface"),
         })

@@ -237,6 +237,24 @@ pub(super) fn layer_conflict(
     )
 }
 
+/// `spec::use-conflict`: `owner` lists `used` in both `may_use` and `may_not_use`.
+pub(super) fn use_conflict(
+    owner: &str,
+    used: &str,
+    span: Range<usize>,
+    may_use_line: usize,
+) -> SpecError {
+    with_help(
+        error(
+            "spec::use-conflict",
+            format!("boundary `{owner}` lists `{used}` in both `may_use` and `may_not_use`"),
+            span,
+            &format!("`{used}` is also allowed in `may_use` (line {may_use_line})"),
+        ),
+        format!("remove `{used}` from one of the two lists"),
+    )
+}
+
 /// `spec::duplicate-id`: `kind` is "invariant" or "contract".
 pub(super) fn duplicate_id(
     kind: &str,
