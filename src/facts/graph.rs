@@ -155,9 +155,10 @@ pub struct Unresolved {
     pub kind: RefKind,
     pub span: Span,
     pub reason: String,
-    /// Its first segment names nothing known: it may cross a boundary unseen (a warning
-    /// about the input).
-    pub unchecked: bool,
+    /// It may cross a boundary unseen (its first segment names nothing known, or may come
+    /// from a glob ribo cannot see into): what its warning about the input is about (a name or
+    /// a glob; one warning per file and key). `None`: no warning.
+    pub unchecked: Option<String>,
     pub test: bool,
 }
 
@@ -631,18 +632,15 @@ pub(super) fn assemble_with(
 fn unchecked_warnings(g: &mut FactGraph) {
     let mut seen: HashSet<(FileId, &str)> = HashSet::new();
     let mut out = Vec::new();
-    for u in g.unresolved.iter().filter(|u| u.unchecked) {
-        let first = u.path.trim_start_matches("::");
-        let name = first.split("::").next().unwrap_or(first);
-        if seen.insert((u.file, name)) {
+    for u in &g.unresolved {
+        let Some(key) = &u.unchecked else { continue };
+        if seen.insert((u.file, key.as_str())) {
             let file = &g.files[u.file as usize].path;
             out.push(Warning::new(
                 file,
                 format!(
-                    "`{}` (line {}) names nothing ribo can resolve: `{name}` is not a module, \
-                     item, import or declared crate in scope (generated code?), so its \
-                     dependency is not checked",
-                    u.path, u.span.line
+                    "`{}` (line {}) cannot be resolved: {}; its dependency is not checked",
+                    u.path, u.span.line, u.reason
                 ),
             ));
         }
@@ -927,7 +925,7 @@ fn consistent(g: &FactGraph, r: &super::resolved::Resolutions) -> bool {
 /// What a `use` leaf resolved to, as rules see it.
 fn use_target(b: &Option<super::resolve::Binding>) -> UseTarget {
     match b.as_ref().map(|b| &b.res) {
-        Some(Res::Module(m) | Res::Item(m)) => UseTarget::Module(*m),
+        Some(Res::Module(m) | Res::Item(m) | Res::Beyond(m)) => UseTarget::Module(*m),
         Some(Res::External { .. } | Res::Std) => UseTarget::External,
         Some(Res::Local | Res::Unresolved(_)) | None => UseTarget::Other,
     }

@@ -439,6 +439,7 @@ impl Reframed {
             b.res = match b.res {
                 Res::Module(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Module),
                 Res::Item(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Item),
+                Res::Beyond(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Beyond),
                 ref other => other.clone(),
             };
         }

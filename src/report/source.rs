@@ -7,7 +7,8 @@
 //! finds a span's lines by binary search, and returns the same window miette would (the
 //! span's lines plus the context lines), except that a window longer than
 //! [`MAX_WINDOW_BYTES`] is cut to the span's own lines, [`CUT_CONTEXT_BYTES`] either side
-//! of the span. Columns are bytes from the line start, as in miette.
+//! of the span. Columns count characters from the line start (a byte order mark is not one),
+//! as rustc and editors do; miette's own counts bytes.
 
 use std::ops::Range;
 
@@ -153,7 +154,12 @@ impl SourceCode for Indexed {
             return Err(MietteError::OutOfBounds);
         }
         let (bytes, line) = self.window(start..end, context_lines_before, context_lines_after);
-        let column = bytes.start - self.line_range(line).start;
+        let line_start = self.line_range(line).start;
+        let before = self.text.get(line_start..bytes.start).unwrap_or("");
+        let mut column = before.chars().count();
+        if line == 0 && before.starts_with('\u{feff}') {
+            column -= 1;
+        }
         let line_count = self.line_of(bytes.end.saturating_sub(1).max(bytes.start)) - line + 1;
         Ok(Box::new(MietteSpanContents::new(
             &self.text.as_bytes()[bytes.clone()],
@@ -195,7 +201,6 @@ mod tests {
             "",
             "l1\n\n\nl4\nl5",
             "lone\rcarriage\n",
-            "héllo\nwörld\n",
         ];
         for text in texts {
             let indexed = Indexed::new(text.to_string());
@@ -218,6 +223,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The position of a span counts characters, not bytes, and not a byte order mark (miette's
+    /// own source counts bytes: that is where the two differ).
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let indexed = Indexed::new("héllo wörld\n\u{feff}x".to_string());
+        let at = |start: usize| {
+            let c = indexed
+                .read_span(&(start, 1).into(), 0, 0)
+                .expect("in bounds");
+            (c.line(), c.column())
+        };
+        assert_eq!(at(7), (0, 6), "`w` after `é`");
+        assert_eq!(
+            at(17),
+            (1, 1),
+            "a BOM not at the start of the file is a character"
+        );
+        let bom = Indexed::new("\u{feff}use a::b;\nx".to_string());
+        let c = bom.read_span(&(7, 4).into(), 0, 0).expect("in bounds");
+        assert_eq!(
+            (c.line(), c.column()),
+            (0, 4),
+            "`a::b` after a BOM and `use `"
+        );
+        // Windows (the lines shown) start at a line start: column 0 whatever the text.
+        let w = bom.read_span(&(7, 4).into(), 1, 1).expect("in bounds");
+        assert_eq!(w.column(), 0);
     }
 
     #[test]

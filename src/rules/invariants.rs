@@ -288,12 +288,11 @@ impl Found<'_, '_> {
                 if self.skip(r.test) || (r.kind == RefKind::Quoted && !self.cx.quoted()) {
                     continue;
                 }
-                let (written, expansions) = &expanded[ri];
+                let (_, expansions) = &expanded[ri];
                 if let Some(p) = forbid.paths.iter().find(|p| {
                     expansions
                         .iter()
                         .any(|e| super::patterns::matches(&p.segments, e))
-                        || super::patterns::matches(&p.segments, written)
                 }) {
                     self.push_pattern(r.span, format!("`{}`", r.path.display()), p);
                 }

@@ -46,8 +46,9 @@ pub fn is_bare(p: &PathPattern) -> bool {
     matches!(p.segments.as_slice(), [PatternSegment::Name(_)])
 }
 
-/// Matches a path call: a bare pattern on the last segment, otherwise the whole path
-/// (as written, or as any of its expansions through the names in scope).
+/// Matches a path call: a bare pattern on the last segment, otherwise the whole path as any
+/// of its expansions through the names in scope (the path as written when nothing in scope
+/// names its first segment).
 pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
     p: &PathPattern,
     written: &[S],
@@ -59,7 +60,7 @@ pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
             _ => false,
         };
     }
-    expanded.iter().any(|e| matches(&p.segments, e)) || matches(&p.segments, written)
+    expanded.iter().any(|e| matches(&p.segments, e))
 }
 
 /// Matches a method call `.name()`: its receiver's type is unknown, so a pattern matches when

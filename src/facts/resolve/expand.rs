@@ -4,8 +4,10 @@
 //! `exit` may be `std::process::exit`; `::std::process::exit` is `std::process::exit`; with
 //! `json = { package = "serde_json" }` in Cargo.toml, `json::to_string` is also
 //! `serde_json::to_string`. Lookup follows the scopes as resolution does (the innermost block
-//! out to the module, items and explicit imports before globs), and a call of a local binding
-//! (a parameter, a `let`, a closure parameter) expands to nothing.
+//! out to the module, items and explicit imports before globs); a name the scope declares
+//! itself (a `mod std` at the crate root, a local `struct`) expands to its module's path
+//! (`crate::std::process::exit`: not the standard library's), and a call of a local binding (a
+//! parameter, a `let`, a closure parameter) expands to nothing.
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -79,12 +81,13 @@ impl<'g> Expander<'g> {
         'g: 'p,
     {
         let mut cur: Vec<&'p str> = path.iter().collect();
-        // `::std::x` is `std::x` (an extern crate's path; `std` at a 2015 crate's root).
-        if cur.first() == Some(&"::") && cur.len() > 1 {
+        // `::std::x` is `std::x`: a crate's path, whatever the scope names `std`.
+        let global = cur.first() == Some(&"::") && cur.len() > 1;
+        if global {
             cur.remove(0);
         }
         let mut others: Expansions<'p> = Vec::new();
-        if !(local && cur.len() == 1) {
+        if !(global || local && cur.len() == 1) {
             self.follow(scope, &mut cur, &mut others);
         }
         if let Some(package) = cur.first().and_then(|f| self.renamed.get(f)) {
@@ -124,6 +127,13 @@ impl<'g> Expander<'g> {
                 return;
             }
             match self.lookup(scope, first) {
+                Name::Item(m) => {
+                    // Declared here: the path names this crate's item, not what it spells.
+                    let mut p: Vec<&'p str> = self.graph.module(m).path.split("::").collect();
+                    p.extend_from_slice(cur);
+                    *cur = p;
+                    return;
+                }
                 Name::Use(u) if u.path.first() != Some(first) || u.path.len() > 1 => {
                     let mut next: Vec<&'p str> = u.path.iter().collect();
                     next.extend(cur.drain(1..));
@@ -165,13 +175,17 @@ impl<'g> Expander<'g> {
             if let Some(u) = self.bindings.get(&(s, name)) {
                 return Name::Use(u);
             }
+            let module = self.file.scope_modules.get(facts.module_scope(s) as usize);
             if facts.items.declares(s, name).is_some() {
-                return Name::Item;
+                if let Some(&m) = module {
+                    return Name::Item(m);
+                }
             }
             if !is_block(s) {
-                let m = self.file.scope_modules.get(s as usize).copied();
-                if m.is_some_and(|m| self.graph.module(m).children.contains_key(name)) {
-                    return Name::Item;
+                if let Some(&m) = module {
+                    if self.graph.module(m).children.contains_key(name) {
+                        return Name::Item(m);
+                    }
                 }
             }
             for &g in self.globs.get(&s).map_or(&[][..], Vec::as_slice) {
@@ -212,7 +226,8 @@ impl<'g> Expander<'g> {
 /// What a name is in a scope, for expansion.
 enum Name<'g> {
     Use(&'g UseFact),
-    Item,
+    /// Declared by the scope (of this module).
+    Item(u32),
     Glob(Vec<(&'g UseFact, bool)>),
     Nothing,
 }

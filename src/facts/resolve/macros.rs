@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::scope::{Found, Lookup};
+use super::scope::{Found, Lookup, Opaque};
 use super::{Res, Resolver, Why};
 use crate::facts::graph::{FileId, ModId};
 use crate::facts::items::ns;
@@ -76,7 +76,8 @@ const STD_MACROS: &[&str] = &[
 const MAX_NESTING: u32 = 256;
 
 impl<'a> Resolver<'a> {
-    /// A macro invoked by its bare name in `scope` of `file`, at byte `at` (reference `r`).
+    /// A macro invoked by its bare name in `scope` of `file`, at byte `at` (reference `r`);
+    /// also gives the `use` of the file it was found through, if any.
     pub(crate) fn bare_macro(
         &self,
         file: FileId,
@@ -84,39 +85,45 @@ impl<'a> Resolver<'a> {
         at: u32,
         r: &RefFact,
         test: bool,
-    ) -> Res {
+    ) -> (Res, Option<(FileId, usize)>) {
         let Some(name) = r.path.first() else {
-            return Res::Unresolved(Why::Empty);
+            return (Res::Unresolved(Why::Empty), None);
         };
         let m = self.module_of(file, scope);
         if let Some(def) = self.textual(file, scope, at, name) {
-            return if def == m { Res::Local } else { Res::Item(def) };
+            return (if def == m { Res::Local } else { Res::Item(def) }, None);
         }
-        let external_glob = match self.lexical(file, scope, name, ns::MACRO, None, test, 0) {
-            Lookup::Found(found) | Lookup::Glob(_, _, found) => match found {
-                Found::Use(_, _, b) => {
-                    return match b.res {
-                        Res::Module(x) => Res::Item(x),
-                        res => res,
-                    }
-                }
-                Found::Module(x) => return Res::Item(x),
-                Found::Item(Some(x)) if x != m => return Res::Item(x),
-                Found::Item(_) => return Res::Local,
-            },
-            Lookup::Nothing(ext) => ext,
+        let (found, via) = match self.lexical(file, scope, name, ns::MACRO, None, test, 0) {
+            Lookup::Found(found) => (Ok(found), None),
+            Lookup::Glob(gf, g, found) => (Ok(found), Some((gf, g))),
+            Lookup::Nothing(o) => (Err(o), None),
+        };
+        let opaque = match found {
+            Ok(Found::Use(uf, u, b)) => {
+                let res = match (b.macro_def, b.res) {
+                    (Some(def), _) | (None, Res::Module(def)) => Res::Item(def),
+                    (None, res) => res,
+                };
+                return (res, via.or(Some((uf, u))));
+            }
+            Ok(Found::Module(x)) => return (Res::Item(x), via),
+            Ok(Found::Item(Some(x))) if x != m => return (Res::Item(x), via),
+            Ok(Found::Item(_)) => return (Res::Local, via),
+            Err(o) => o,
         };
         if let Some(def) = self.exported_at_root(m, name) {
-            return if def == m { Res::Local } else { Res::Item(def) };
+            return (if def == m { Res::Local } else { Res::Item(def) }, None);
         }
         if STD_MACROS.contains(&name) {
-            return Res::Std;
+            return (Res::Std, None);
         }
-        match (self.macro_prelude(m, name), external_glob) {
+        let res = match (self.macro_prelude(m, name), opaque) {
             (Some(res), _) => res,
-            (None, Some(glob)) => Res::Unresolved(Why::ExternalGlob(glob)),
+            (None, Some(Opaque::External(glob))) => Res::Unresolved(Why::ExternalGlob(glob)),
+            (None, Some(Opaque::Unknown(glob))) => Res::Unresolved(Why::OpaqueGlob(glob)),
             (None, None) => Res::Unresolved(Why::NotFound(name.to_string())),
-        }
+        };
+        (res, None)
     }
 
     /// The module defining the `#[macro_export]` macro `name` of the crate whose root is `m`

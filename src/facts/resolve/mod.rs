@@ -68,9 +68,12 @@ use super::model::{FileFacts, RefFact, RefKind, ScopeId};
 pub enum Res {
     /// A module itself: a path through it goes on in it.
     Module(ModId),
-    /// Something inside a module (an item, a variant, a name ribo does not know there): the
-    /// path names that module and goes no further in the module tree.
+    /// An item inside a module (or something inside the item, a variant...): the path names
+    /// that module and goes no further in the module tree.
     Item(ModId),
+    /// A name ribo does not know inside a module (one a macro generates): the path names that
+    /// module, but what it imports (through a glob) cannot be listed.
+    Beyond(ModId),
     /// An external crate (or something inside one).
     External {
         /// The name the code uses.
@@ -95,6 +98,10 @@ pub enum Why {
     NotFound(String),
     /// The first segment may come from a glob import of an external crate (`use x::*`).
     ExternalGlob(String),
+    /// The first segment may come from a glob import of something ribo cannot see into (a
+    /// module a macro generates, a crate no manifest declares): a warning about the input, once
+    /// per glob.
+    OpaqueGlob(String),
     /// Written in a `macro_rules!` body: what it names is known where the macro is used.
     MacroBody(String),
     /// The file belongs to no crate.
@@ -113,10 +120,15 @@ impl Why {
     /// The reason, as `ribo facts` shows it.
     pub fn message(&self) -> String {
         match self {
-            Why::NotFound(name) => {
-                format!("`{name}` is not a module, item, import or crate in scope")
-            }
+            Why::NotFound(name) => format!(
+                "`{name}` is not a module, item, import or crate in scope (one a macro or a \
+                 build script generates?)"
+            ),
             Why::ExternalGlob(glob) => format!("may come from `use {glob}::*`"),
+            Why::OpaqueGlob(glob) => format!(
+                "may come from `use {glob}::*`, which ribo cannot see into (a module a macro \
+                 generates, or a crate no Cargo.toml declares)"
+            ),
             Why::MacroBody(name) => format!(
                 "`{name}` in a `macro_rules!` body: resolved where the macro is used, not here"
             ),
@@ -128,9 +140,15 @@ impl Why {
         }
     }
 
-    /// Whether the path may cross a boundary unseen: its first segment names nothing known.
-    pub fn unchecked(&self) -> bool {
-        matches!(self, Why::NotFound(_))
+    /// When the path may cross a boundary unseen (its first segment names nothing known, or
+    /// may come from a glob ribo cannot see into), what its warning about the input is about:
+    /// the name, or the glob (one warning per file and key).
+    pub fn unchecked(&self) -> Option<String> {
+        match self {
+            Why::NotFound(name) => Some(name.clone()),
+            Why::OpaqueGlob(glob) => Some(format!("use {glob}::*")),
+            _ => None,
+        }
     }
 }
 
@@ -142,9 +160,23 @@ pub struct Binding {
     /// [`ns`] bits.
     pub ns: u8,
     pub through: Option<FileId>,
+    /// When the name is a macro too, defined in another module than `res` names (`use
+    /// tracing::span;` binds the module `span` and the `#[macro_export]` macro `span!`): the
+    /// module that defines the macro.
+    pub macro_def: Option<ModId>,
 }
 
 impl Binding {
+    /// A binding of `res` in the namespaces `ns`.
+    fn at(res: Res, ns: u8) -> Binding {
+        Binding {
+            res,
+            ns,
+            through: None,
+            macro_def: None,
+        }
+    }
+
     fn of(res: Res) -> Binding {
         let ns = match &res {
             Res::Module(_) => ns::TYPE,
@@ -155,6 +187,7 @@ impl Binding {
             res,
             ns,
             through: None,
+            macro_def: None,
         }
     }
 }
@@ -326,10 +359,10 @@ impl<'a> Resolver<'a> {
                     Binding::of(r.path.with_slice(|p| self.extern_crate(file, r.scope, p))),
                     None,
                 ),
-                RefKind::MacroName if r.path.len() == 1 => (
-                    Binding::of(self.bare_macro(file, r.scope, r.span.start, r, test)),
-                    None,
-                ),
+                RefKind::MacroName if r.path.len() == 1 => {
+                    let (res, via) = self.bare_macro(file, r.scope, r.span.start, r, test);
+                    (Binding::of(res), via)
+                }
                 RefKind::MacroName => r.path.with_slice(|p| {
                     self.resolve_path(file, r.scope, p, path::Ask::macro_path(test))
                 }),
@@ -339,7 +372,7 @@ impl<'a> Resolver<'a> {
             };
             let Binding { res, through, .. } = b;
             match res {
-                Res::Module(to) | Res::Item(to) => {
+                Res::Module(to) | Res::Item(to) | Res::Beyond(to) => {
                     let repeats_use = via.is_some_and(|(vf, u)| {
                         self.memo[vf as usize]
                             .get(u)
@@ -418,7 +451,7 @@ impl<'a> Resolver<'a> {
 /// The module a resolution names, if any.
 pub fn target(res: &Res) -> Option<ModId> {
     match res {
-        Res::Module(m) | Res::Item(m) => Some(*m),
+        Res::Module(m) | Res::Item(m) | Res::Beyond(m) => Some(*m),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::scope::{Found, Lookup, MAX_DEPTH};
+use super::scope::{Found, Lookup, Opaque, MAX_DEPTH};
 use super::{Binding, Extern, Res, Resolver, Why};
 use crate::facts::cargo::{Edition, TargetKind};
 use crate::facts::graph::{CrateId, FactGraph, FileId, ModId};
@@ -390,8 +390,8 @@ impl Resolver<'_> {
                         via = Some((gf, g));
                         f
                     }
-                    Lookup::Nothing(external_glob) => {
-                        let b = self.outside_scope(m, name, want_first, external_glob, ask);
+                    Lookup::Nothing(opaque) => {
+                        let b = self.outside_scope(m, name, want_first, opaque, ask);
                         match b.res {
                             // A crate of the workspace: the path goes on in it.
                             Res::Module(r) => {
@@ -408,33 +408,18 @@ impl Resolver<'_> {
                         via = via.or(Some((uf, u)));
                         through = b.through.or((uf != file).then_some(uf));
                         match b.res {
-                            Res::Module(x) => (x, &path[1..]),
-                            res => {
-                                let done = Binding {
-                                    res,
-                                    ns: b.ns,
-                                    through,
-                                };
-                                return (done, via);
-                            }
+                            Res::Module(x) if path.len() > 1 => (x, &path[1..]),
+                            _ => return (Binding { through, ..b }, via),
                         }
                     }
                     Found::Module(child) => (child, &path[1..]),
                     Found::Item(Some(owner)) if owner != m => {
                         // An item reached through a glob: it names the glob's module.
-                        let b = Binding {
-                            res: Res::Item(owner),
-                            ns: want_first,
-                            through: None,
-                        };
+                        let b = Binding::at(Res::Item(owner), want_first);
                         return (b, via);
                     }
                     Found::Item(_) => {
-                        let b = Binding {
-                            res: Res::Local,
-                            ns: ns::ALL,
-                            through: None,
-                        };
+                        let b = Binding::at(Res::Local, ns::ALL);
                         return (b, via);
                     }
                 }
@@ -452,7 +437,7 @@ impl Resolver<'_> {
         m: ModId,
         name: &str,
         want: u8,
-        external_glob: Option<String>,
+        opaque: Option<Opaque>,
         ask: Ask,
     ) -> Binding {
         if want & ns::TYPE != 0 || ask.is_use {
@@ -468,8 +453,9 @@ impl Resolver<'_> {
                 return Binding::of(res);
             }
         }
-        let why = match external_glob {
-            Some(glob) => Why::ExternalGlob(glob),
+        let why = match opaque {
+            Some(Opaque::External(glob)) => Why::ExternalGlob(glob),
+            Some(Opaque::Unknown(glob)) => Why::OpaqueGlob(glob),
             None => Why::NotFound(name.to_string()),
         };
         Binding::of(Res::Unresolved(why))
@@ -529,36 +515,27 @@ impl Resolver<'_> {
         ask: Ask,
     ) -> (Binding, Option<FileId>) {
         let mut through = None;
-        let mut i = 0;
         let mut depth = ask.depth;
-        while i < rest.len() {
+        for i in 0..rest.len() {
             depth += 1;
             if depth > MAX_DEPTH * 4 {
-                break;
+                // Nested too deep: what was reached.
+                return (Binding::at(Res::Item(cur), ns::ALL), through);
             }
             let sub = Ask { depth, ..ask };
             match self.step(cur, rest[i], rest, i, from, sub) {
-                Step::Module(next, t) => {
+                Step::Module(next, t, last) => {
                     through = through.or(t);
                     cur = next;
-                    i += 1;
+                    if i + 1 == rest.len() {
+                        let b = last.unwrap_or_else(|| Binding::of(Res::Module(next)));
+                        return (b, through);
+                    }
                 }
-                Step::Done(b, t) => {
-                    return (b, through.or(t));
-                }
+                Step::Done(b, t) => return (b, through.or(t)),
             }
         }
-        let b = if i == rest.len() {
-            Binding::of(Res::Module(cur))
-        } else {
-            // Nested too deep: what was reached.
-            Binding {
-                res: Res::Item(cur),
-                ns: ns::ALL,
-                through: None,
-            }
-        };
-        (b, through)
+        (Binding::of(Res::Module(cur)), through)
     }
 
     /// One segment `seg` (index `i` of `rest`) looked up in module `cur`.
@@ -569,7 +546,17 @@ impl Resolver<'_> {
         // A child module first (the alternative that goes on, for the code asking).
         if want & ns::TYPE != 0 {
             if let Some(child) = self.child(cur, seg, ask.test, next) {
-                return Step::Module(child, None);
+                // The last segment may name a macro too (`use tracing::span;`: the module and
+                // the `#[macro_export]` macro `span!`).
+                let also = (last && want & ns::MACRO != 0)
+                    .then(|| self.macro_in(cur, seg, from, ask))
+                    .flatten();
+                let binding = also.map(|def| Binding {
+                    ns: ns::TYPE | ns::MACRO,
+                    macro_def: Some(def),
+                    ..Binding::of(Res::Module(child))
+                });
+                return Step::Module(child, None, binding);
             }
         }
         let mut visited = Vec::new();
@@ -577,57 +564,49 @@ impl Resolver<'_> {
         let (found, glob_file) = match found {
             Lookup::Found(f) => (f, None),
             Lookup::Glob(gf, _, f) => (f, Some(gf)),
-            Lookup::Nothing(_) => {
-                // Not offered to this code (private) or unknown: the path names `cur`.
-                let b = Binding {
-                    res: Res::Item(cur),
-                    ns: want,
-                    through: None,
-                };
-                return Step::Done(b, None);
-            }
+            // A name ribo does not know there (generated by a macro?): the path names `cur`.
+            Lookup::Nothing(_) => return Step::Done(Binding::at(Res::Beyond(cur), want), None),
         };
         match found {
-            Found::Module(child) => Step::Module(child, glob_file),
+            Found::Module(child) => Step::Module(child, glob_file, None),
             Found::Item(owner) => Step::Done(
-                Binding {
-                    res: Res::Item(owner.unwrap_or(cur)),
-                    ns: want,
-                    through: None,
-                },
+                Binding::at(Res::Item(owner.unwrap_or(cur)), want),
                 glob_file,
             ),
             Found::Use(uf, _, b) => {
                 let t = glob_file.or(b.through).or(Some(uf));
                 match b.res {
-                    Res::Module(x) => Step::Module(x, t),
+                    Res::Module(x) => Step::Module(x, t, last.then_some(b)),
                     // An import of a name of its own module's scope.
-                    Res::Unresolved(_) | Res::Local => Step::Done(
-                        Binding {
-                            res: Res::Item(cur),
-                            ns: want,
-                            through: None,
-                        },
-                        t,
-                    ),
-                    res => Step::Done(
-                        Binding {
-                            res,
-                            ns: b.ns,
-                            through: None,
-                        },
-                        t,
-                    ),
+                    Res::Local => Step::Done(Binding::at(Res::Item(cur), want), t),
+                    Res::Unresolved(_) => Step::Done(Binding::at(Res::Beyond(cur), want), t),
+                    _ => Step::Done(Binding { through: None, ..b }, t),
                 }
             }
+        }
+    }
+
+    /// The module defining the macro `seg` that module `cur` offers (its `#[macro_export]` ones
+    /// at a crate root, one it imports), if any.
+    fn macro_in(&self, cur: ModId, seg: &str, from: ModId, ask: Ask) -> Option<ModId> {
+        if let Some(def) = self.exported_at_root(cur, seg) {
+            return Some(def);
+        }
+        let mut visited = Vec::new();
+        match self.offered(cur, seg, ns::MACRO, from, ask.test, ask.depth, &mut visited) {
+            Lookup::Found(Found::Use(_, _, b)) | Lookup::Glob(_, _, Found::Use(_, _, b)) => {
+                b.macro_def.or_else(|| super::target(&b.res))
+            }
+            _ => None,
         }
     }
 }
 
 /// One step of a path through the module tree.
 enum Step {
-    /// Into a module (through the file of a `use` followed, if one was).
-    Module(ModId, Option<FileId>),
+    /// Into a module (through the file of a `use` followed, if one was); at the last segment,
+    /// what the path binds when that is more than the module.
+    Module(ModId, Option<FileId>, Option<Binding>),
     /// The path ends here (what it names, through the file of a `use` followed).
     Done(Binding, Option<FileId>),
 }

@@ -121,13 +121,23 @@ pub(crate) enum Found {
     Item(Option<ModId>),
 }
 
+/// A glob import whose names ribo cannot list: the name may come from it.
+#[derive(Debug, Clone)]
+pub(crate) enum Opaque {
+    /// Of an external crate (or std).
+    External(String),
+    /// Of something ribo cannot see into: a module a macro generates, a crate no manifest
+    /// declares.
+    Unknown(String),
+}
+
 /// What a lookup in a scope and its globs gives.
 pub(crate) enum Lookup {
     Found(Found),
     /// Through glob `use` `.1` of file `.0`.
     Glob(FileId, usize, Found),
-    /// Nothing; the path of an external glob that may hold the name, if any.
-    Nothing(Option<String>),
+    /// Nothing; the first glob that may hold the name though ribo cannot list it, if any.
+    Nothing(Option<Opaque>),
 }
 
 impl Resolver<'_> {
@@ -183,7 +193,7 @@ impl Resolver<'_> {
         let facts = self.facts(file);
         let index = self.index(file);
         let mut s = scope;
-        let mut external_glob = None;
+        let mut opaque = None;
         for _ in 0..=facts.blocks.len() {
             if let Some(u) = index.binding(s, name).filter(|u| Some(*u) != exclude) {
                 let b = self.resolve_use(file, u, depth);
@@ -231,7 +241,7 @@ impl Resolver<'_> {
                 .copied()
                 .filter(|g| Some(*g) != exclude);
             match self.through_globs(file, globs, name, want, importer, test, depth) {
-                Lookup::Nothing(ext) => external_glob = external_glob.or(ext),
+                Lookup::Nothing(o) => opaque = opaque.or(o),
                 found => return found,
             }
             match (module, facts.parent_scope(s)) {
@@ -239,7 +249,7 @@ impl Resolver<'_> {
                 _ => break,
             }
         }
-        Lookup::Nothing(external_glob)
+        Lookup::Nothing(opaque)
     }
 
     /// The child module `name` of `m` that code asking (`test` code or not) reaches: the
@@ -311,10 +321,11 @@ impl Resolver<'_> {
         depth: u32,
         visited: &mut Vec<ModId>,
     ) -> Lookup {
-        let mut external_glob = None;
+        let mut opaque = None;
         if depth > MAX_DEPTH {
             return Lookup::Nothing(None);
         }
+        let path = |g: usize| self.facts(file).uses[g].path.display();
         for g in globs {
             let b = self.resolve_use(file, g, depth + 1);
             match b.res {
@@ -327,17 +338,20 @@ impl Resolver<'_> {
                         Lookup::Found(found) | Lookup::Glob(_, _, found) => {
                             return Lookup::Glob(file, g, found)
                         }
-                        Lookup::Nothing(ext) => external_glob = external_glob.or(ext),
+                        Lookup::Nothing(o) => opaque = opaque.or(o),
                     }
                 }
                 Res::External { .. } | Res::Std => {
-                    external_glob = Some(self.facts(file).uses[g].path.display());
+                    opaque = opaque.or(Some(Opaque::External(path(g))));
                 }
-                // A glob of an enum (its variants) or of something unknown: no module.
-                _ => {}
+                Res::Beyond(_) | Res::Unresolved(_) => {
+                    opaque = opaque.or(Some(Opaque::Unknown(path(g))));
+                }
+                // A glob of an enum (its variants), of a local item: no module.
+                Res::Item(_) | Res::Local => {}
             }
         }
-        Lookup::Nothing(external_glob)
+        Lookup::Nothing(opaque)
     }
 
     /// What module `m` offers as `name` (in namespaces `want`) to code in module `importer`:
