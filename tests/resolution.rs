@@ -2,7 +2,9 @@
 //! expected verdict is what rustc does with the same code.
 //!
 //! Every fixture in `tests/fixtures/resolution/` was compiled with rustc (the command is in the
-//! comment at the top of its `ribo.yaml`, with stub rlibs built in /tmp for external crates),
+//! comment at the top of its `ribo.yaml`, with stub rlibs built in /tmp for external crates;
+//! never `-o /dev/null`: run as root, rustc renames its output over `/dev/null` and leaves a
+//! regular file there),
 //! and is designed so that the verdict depends on resolving as rustc does: a violating fixture
 //! (`<case>`) reports a specific finding only under rustc's reading, and its clean counterpart
 //! (`<case>-clean`) reports "no violations" only under rustc's reading (a wrong resolution

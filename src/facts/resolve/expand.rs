@@ -74,8 +74,11 @@ impl<'g> Expander<'g> {
     }
 
     /// `path` (written in `scope`; `local`: a one-name call of a local binding) with the names
-    /// in scope followed, then what else it may stand for: through a glob of an external
-    /// crate, whose names ribo cannot list, and the package a renamed dependency is.
+    /// in scope followed, then what else it may stand for: the path as written (patterns are
+    /// written as the code writes paths: `*::delete_environment` matches
+    /// `teardown::delete_environment(..)`), unless its first segment is a name the scope declares
+    /// itself; through a glob of an external crate, whose names ribo cannot list; and the
+    /// package a renamed dependency is.
     pub fn expansions<'p>(&self, scope: ScopeId, path: &'p Segs, local: bool) -> Expansions<'p>
     where
         'g: 'p,
@@ -86,9 +89,14 @@ impl<'g> Expander<'g> {
         if global {
             cur.remove(0);
         }
+        let written = cur.clone();
         let mut others: Expansions<'p> = Vec::new();
+        let mut declared_here = false;
         if !(global || local && cur.len() == 1) {
-            self.follow(scope, &mut cur, &mut others);
+            declared_here = self.follow(scope, &mut cur, &mut others);
+        }
+        if !declared_here {
+            others.insert(0, written);
         }
         if let Some(package) = cur.first().and_then(|f| self.renamed.get(f)) {
             let mut p = vec![*package];
@@ -104,17 +112,26 @@ impl<'g> Expander<'g> {
         out
     }
 
-    fn follow<'p>(&self, scope: ScopeId, cur: &mut Vec<&'p str>, others: &mut Expansions<'p>)
+    /// Follows the names in scope in `cur`; whether its first segment is a name the scope
+    /// declares itself.
+    fn follow<'p>(
+        &self,
+        scope: ScopeId,
+        cur: &mut Vec<&'p str>,
+        others: &mut Expansions<'p>,
+    ) -> bool
     where
         'g: 'p,
     {
         let facts = &self.file.facts;
-        for _ in 0..MAX_DEPTH {
-            let Some(&first) = cur.first() else { return };
+        for step in 0..MAX_DEPTH {
+            let Some(&first) = cur.first() else {
+                return false;
+            };
             if matches!(first, "self" | "super") {
                 let module_scope = facts.module_scope(scope);
                 let Some(&m) = self.file.scope_modules.get(module_scope as usize) else {
-                    return;
+                    return false;
                 };
                 let mut module: Vec<&'p str> = self.graph.module(m).path.split("::").collect();
                 let mut i = usize::from(cur[0] == "self");
@@ -124,7 +141,7 @@ impl<'g> Expander<'g> {
                 }
                 module.extend(cur.drain(i..));
                 *cur = module;
-                return;
+                return false;
             }
             match self.lookup(scope, first) {
                 Name::Item(m) => {
@@ -132,7 +149,7 @@ impl<'g> Expander<'g> {
                     let mut p: Vec<&'p str> = self.graph.module(m).path.split("::").collect();
                     p.extend_from_slice(cur);
                     *cur = p;
-                    return;
+                    return step == 0;
                 }
                 Name::Use(u) if u.path.first() != Some(first) || u.path.len() > 1 => {
                     let mut next: Vec<&'p str> = u.path.iter().collect();
@@ -155,12 +172,13 @@ impl<'g> Expander<'g> {
                             others.clear();
                             *cur = p;
                         }
-                        None => return,
+                        None => return false,
                     }
                 }
-                _ => return,
+                _ => return false,
             }
         }
+        false
     }
 
     /// What `name` is in `scope`: an explicit import of the scopes from the innermost block
