@@ -7,9 +7,11 @@
 # For every crate (a copy of it, its ribo.yaml removed):
 # 1. `ribo init` exits 0 and `ribo check` exits 0 with no finding (tangles of boundaries are
 #    recorded in the baseline init writes; warnings about the input are allowed, and counted);
-# 2. every crate a boundary's `crates:` lists is declared in the crate's Cargo.toml as a normal
-#    or build dependency (with `tests: skip`, `crates:` comes from non-test code only: a
-#    dev-dependency there would mean test code taken for production code);
+# 2. every crate a boundary's `crates:` lists is declared in the crate's Cargo.toml, and as a
+#    normal or build dependency unless every file of the boundary is an example (Cargo gives
+#    examples, tests and benches the dev-dependencies; with `tests: skip`, `crates:` comes from
+#    non-test code only: a dev-dependency in a library's boundary would mean test code taken for
+#    production code);
 # 3. when the boundary graph is acyclic (no `boundary::cycle` in the baseline), `layers` is
 #    proposed: declared, or written as a comment when several orders fit.
 # The script prints one line per crate and fails if any crate fails a point.
@@ -45,19 +47,35 @@ warnings = out.get("summary", {}).get("input_warnings", 0)
 if code != 0 or findings:
     problems.append(f"check exit {code}, findings {sorted(set(findings))}")
 spec = open(f"{root}/ribo.yaml").read()
-# Every `crates:` entry, flow (`crates: [a, b]`) or block (`crates:` then `- a` lines).
-listed = set()
-lines = spec.splitlines()
-for i, line in enumerate(lines):
-    m = re.match(r"\s+crates:\s*\[(.*)\]\s*$", line)
+# Every boundary's `paths:` and `crates:` entries, flow (`[a, b]`) or block (`- a` lines).
+def entries(lines, i, key):
+    m = re.match(r"\s+" + key + r":\s*\[(.*)\]\s*$", lines[i])
     if m:
-        listed |= {c.strip() for c in m.group(1).split(",") if c.strip()}
-    elif re.match(r"\s+crates:\s*$", line):
+        return [c.strip().strip('"') for c in m.group(1).split(",") if c.strip()]
+    if re.match(r"\s+" + key + r":\s*$", lines[i]):
+        out = []
         for more in lines[i + 1:]:
             item = re.match(r"\s+-\s+(\S+)", more)
             if not item:
                 break
-            listed.add(item.group(1))
+            out.append(item.group(1).strip('"'))
+        return out
+    return None
+listed = set()
+production = set()
+lines = spec.splitlines()
+paths = []
+for i, line in enumerate(lines):
+    if re.match(r"^  [a-z][a-z0-9_-]*:  #", line):
+        paths = []
+    p = entries(lines, i, "paths")
+    if p is not None:
+        paths = p
+    c = entries(lines, i, "crates")
+    if c is not None:
+        listed |= set(c)
+        if not all(x.startswith("examples/") for x in paths):
+            production |= set(c)
 manifest = tomllib.load(open(f"{root}/Cargo.toml", "rb"))
 def packages(table, sections):
     out = set()
@@ -73,10 +91,13 @@ for cfg in (manifest.get("target") or {}).values():
     dev |= packages(cfg, ["dev-dependencies", "dev_dependencies"])
 norm = lambda c: c.replace("-", "_")
 declared = {norm(c) for c in normal}
-undeclared = sorted(c for c in listed if norm(c) not in declared)
+everything = declared | {norm(d) for d in dev}
+undeclared = sorted(c for c in listed if norm(c) not in everything)
 if undeclared:
-    dev_only = [c for c in undeclared if norm(c) in {norm(d) for d in dev}]
-    problems.append(f"crates: {undeclared} not declared as dependencies" + (f" ({dev_only} are dev-dependencies)" if dev_only else ""))
+    problems.append(f"crates: {undeclared} not declared in Cargo.toml")
+dev_in_production = sorted(c for c in production if norm(c) not in declared and norm(c) in everything)
+if dev_in_production:
+    problems.append(f"crates: dev-dependencies {dev_in_production} listed for non-example code")
 try:
     baseline = open(f"{root}/ribo-baseline.json").read()
 except FileNotFoundError:

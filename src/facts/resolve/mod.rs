@@ -208,7 +208,11 @@ pub(crate) struct Resolved {
 #[derive(Debug, Clone)]
 pub(crate) enum Extern {
     Internal(CrateId),
-    External { package: String },
+    External {
+        package: String,
+        /// Declared only under `[dev-dependencies]`.
+        dev_only: bool,
+    },
 }
 
 /// Resolves every reference of the graph. `use` resolutions are memoised across files (a
@@ -398,6 +402,7 @@ impl<'a> Resolver<'a> {
                     declared,
                 } => {
                     if via.is_none() {
+                        let test = test || self.dev_only_in_production(file, &name);
                         external.push(ExternalUse {
                             file,
                             name,
@@ -433,6 +438,23 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+    }
+
+    /// Whether `name` is a dependency only `[dev-dependencies]` declare, used from a library,
+    /// binary or build script: Cargo gives those crates their dev-dependencies only when they
+    /// are compiled for their tests, so code that uses one is test code whatever its cfg says
+    /// (`#[cfg(loom)] use loom::sync;`).
+    fn dev_only_in_production(&self, file: FileId, name: &str) -> bool {
+        let Some(k) = self.g.files[file as usize].krate else {
+            return false;
+        };
+        let kind = self.g.crates[k as usize].kind;
+        !kind.is_test()
+            && kind != crate::facts::cargo::TargetKind::Example
+            && matches!(
+                self.externs[k as usize].get(name),
+                Some(Extern::External { dev_only: true, .. })
+            )
     }
 
     /// Whether byte `at` of `file` is inside a `macro_rules!` definition (`cursor`: the index

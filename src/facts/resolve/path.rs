@@ -160,6 +160,7 @@ pub(crate) fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
                     Some(lib) => Extern::Internal(lib),
                     None => Extern::External {
                         package: d.package.clone(),
+                        dev_only: d.kind == crate::facts::cargo::DepKind::Dev,
                     },
                 };
                 // Not renamed: the code uses the library's own name.
@@ -205,7 +206,7 @@ impl Resolver<'_> {
         let k = self.crate_of(m)?;
         let found = |e: &Extern| match e {
             Extern::Internal(c) => Res::Module(self.g.crates[*c as usize].root_module),
-            Extern::External { package } => Res::External {
+            Extern::External { package, .. } => Res::External {
                 name: name.to_string(),
                 package: package.clone(),
                 declared: true,
@@ -243,7 +244,7 @@ impl Resolver<'_> {
         if let Some(e) = k.and_then(|k| self.externs[k as usize].get(name)) {
             return match e {
                 Extern::Internal(c) => Res::Module(self.g.crates[*c as usize].root_module),
-                Extern::External { package } => Res::External {
+                Extern::External { package, .. } => Res::External {
                     name: name.to_string(),
                     package: package.clone(),
                     declared: true,
@@ -263,7 +264,7 @@ impl Resolver<'_> {
         let k = self.crate_of(m)?;
         let want = loose(name);
         let mut guessed = self.externs[k as usize].values().filter_map(|e| match e {
-            Extern::External { package } if loose(package) == want => Some(package),
+            Extern::External { package, .. } if loose(package) == want => Some(package),
             _ => None,
         });
         match (guessed.next(), guessed.next()) {

@@ -418,12 +418,25 @@ impl<'g> Trees<'g> {
             let pkg_dir = package.map_or("", |pi| self.g.packages[pi].dir.as_str());
             let (mod_path, parent_path) = guess_module_path(&path, pkg_dir);
             let parent = parent_path.and_then(|p| self.by_path.get(&(krate, p)).copied());
+            // Test code: under a `tests/` or `benches/` directory, or beside the root of a
+            // test or bench target of the package (a bench crate whose modules a macro
+            // declares).
             let in_tests = {
                 let rel = path
                     .strip_prefix(pkg_dir)
                     .map(|r| r.trim_start_matches('/'))
                     .unwrap_or(&path);
-                rel.starts_with("tests/") || rel.starts_with("benches/")
+                let dirs = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                let test_dir = dirs.split('/').any(|d| d == "tests" || d == "benches");
+                let beside_test_root = package.is_some_and(|pi| {
+                    self.g.packages[pi].targets.iter().any(|t| {
+                        t.kind.is_test() && {
+                            let root_dir = parent_dir(&t.root);
+                            root_dir != pkg_dir && path.starts_with(&format!("{root_dir}/"))
+                        }
+                    })
+                });
+                test_dir || beside_test_root
             };
             // An orphan `lib.rs`/`main.rs` is a crate root Cargo does not build (a second root
             // kept for docs, a template...): its children live in its own directory.

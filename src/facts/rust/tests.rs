@@ -1342,3 +1342,15 @@ fn form_feeds_nuls_and_byte_order_marks() {
     let cols: Vec<u32> = f.refs.iter().map(|r| r.span.col).collect();
     assert_eq!(cols, [5, 20]);
 }
+
+/// A contextual keyword (`default`) is a path segment in macro tokens, not the end of a path
+/// before a global one; in an item-position macro body, what does not parse as Rust is not
+/// read (error recovery would make a global path `::LenMismatchError` of it), and the items
+/// around it are (`enum SignatureScheme { A => 1 }` is an enum).
+#[test]
+fn keyword_segments_and_bodies_that_are_not_quite_items() {
+    let f = facts("cold_exhaustive_error! {\n    struct len_mismatch_error::LenMismatchError\n        with pub(crate) constructor {\n        len: usize\n    }\n}\nmacro_rules! m { ($name:ident) => { impl core::default::Default for $name {} }; }\ncfg_rt! { pub mod runtime; }\nenum_builder! { pub enum SignatureScheme { RSA => 0x0201, ECDSA => 0x0203 } }\n");
+    assert_eq!(refs(&f), v(&["MacroTokens core::default::Default"]));
+    assert_eq!(f.mods.len(), 1, "a body of items is parsed as items");
+    assert!(items(&f).contains(&"Enum SignatureScheme pub".to_string()));
+}

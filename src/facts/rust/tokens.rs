@@ -108,6 +108,15 @@ pub(crate) fn may_record(text: &[u8], mode: Mode) -> bool {
 }
 
 impl<'s> Extractor<'s, '_, '_> {
+    /// Whether a token is a contextual keyword, an identifier to rustc that tree-sitter reads as
+    /// a keyword in a token tree (`default` in `core::default::Default`).
+    fn is_word(&self, n: Node<'_>) -> bool {
+        matches!(
+            node_bytes(self.src, n),
+            b"default" | b"union" | b"auto" | b"raw" | b"safe" | b"macro_rules"
+        )
+    }
+
     fn is_paren_tree(&self, tok: Option<&Tok<'_>>) -> bool {
         match tok {
             Some((n, K::TokenTree)) => n.child(0).is_some_and(|c| self.kind(c) == K::TLParen),
@@ -378,7 +387,13 @@ impl<'s> Extractor<'s, '_, '_> {
         self.seg.clear();
         let mut j = i;
         if kind_at(toks, j) == Some(K::TColonColon) {
-            if ends_path(prev) {
+            // After a word (`core::default::Default`: `default` is a keyword token in a token
+            // tree), `::` goes on rather than starting a global path.
+            let after_word = i
+                .checked_sub(1)
+                .and_then(|p| toks.get(p))
+                .is_some_and(|(n, _)| self.is_word(*n));
+            if ends_path(prev) || after_word {
                 return None;
             }
             self.seg.push(Seg::Root);
@@ -404,6 +419,11 @@ impl<'s> Extractor<'s, '_, '_> {
         while kind_at(toks, j) == Some(K::TColonColon) {
             match toks.get(j + 1) {
                 Some(&(s, K::Identifier | K::SelfKw | K::SuperKw | K::CrateKw)) => {
+                    self.seg.push(Seg::Text(s.start_byte(), s.end_byte()));
+                    j += 2;
+                }
+                // A contextual keyword as a segment (`core::default::Default`).
+                Some(&(s, K::Other)) if self.is_word(s) => {
                     self.seg.push(Seg::Text(s.start_byte(), s.end_byte()));
                     j += 2;
                 }

@@ -354,6 +354,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         level: usize,
         depth: u32,
     ) -> Option<Ctx> {
+        // In a re-parsed macro body, what does not parse as Rust is macro-specific syntax
+        // (`enum E { A => 1 }`, `struct a::B with ..`): error recovery's guesses there are not
+        // the code's paths.
+        if depth > 0 && node.is_error() {
+            return None;
+        }
         let errors = parent.errors && node.has_error();
         if errors && (node.is_error() || node.is_missing()) {
             self.syntax_error(node);
