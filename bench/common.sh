@@ -4,12 +4,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 SHARED="${RIBO_BENCH_SHARED:-$REPO/../shared/bench}"
 TOOLS="$HERE/.tools"
-RIBO="$REPO/target/release/ribo"
+# RIBO_BIN: a ribo binary to time instead of building this checkout's.
+RIBO="${RIBO_BIN:-$REPO/target/release/ribo}"
 TSPARSE="$TOOLS/tsparse-target/release/tsparse"
 
 # Builds ribo and tsparse (release).
 build_binaries() {
-  (cd "$REPO" && cargo build --release --quiet)
+  [ -n "${RIBO_BIN:-}" ] || (cd "$REPO" && cargo build --release --quiet)
   (cd "$SHARED/tsparse" && CARGO_TARGET_DIR="$TOOLS/tsparse-target" cargo build --release --quiet)
 }
 

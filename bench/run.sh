@@ -15,6 +15,8 @@
 #    edit; and prints the ratios the performance goals are stated
 #    in, plus peak memory (/usr/bin/time): cold, warm, one changed file, and a repository's
 #    first run with the cache (three times).
+# With BASE=/path/to/an/earlier/ribo, that build is timed side by side with this one in every
+# measurement (its own cache directory, .ribo-cache-base), and the table shows both.
 # The machine is noisy: compare only ratios from one run (docs/performance.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -60,6 +62,23 @@ NEW_LAST="$(mktemp)"   # the path of the file the last "new file" run added
 NEW_DIR_MADE=""; [ -d "$NEW_DIR" ] || NEW_DIR_MADE=1
 trap 'cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"; rm -f "$NEW_DIR"/ribo_bench_*.rs; [ -z "$NEW_DIR_MADE" ] || rmdir "$NEW_DIR" 2>/dev/null; rm -f "$ONE_SAVED" "$SPEC_SAVED" "$NEW_LAST"' EXIT
 
+BASE="${BASE:-}"
+BASE_CACHE="$CORPUS/.ribo-cache-base"
+# Each timed ribo command, then the same with the earlier build (when BASE is set).
+both() { # NAME COMMAND-ARGS...
+  local name="$1"; shift
+  printf '%s\n' "-n" "$name" "$RIBO $*"
+  if [ -n "$BASE" ]; then printf '%s\n' "-n" "$name (base)" "$BASE $* --cache-dir $BASE_CACHE"; fi
+}
+mapfile -t WARM < <(both "ribo warm" check "$CORPUS" --quiet --color never)
+mapfile -t ONE < <(both "ribo one changed file" check "$CORPUS/$ONE_FILE" --quiet --color never)
+if [ -n "$BASE" ]; then
+  "$BASE" check "$CORPUS" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
+  BASE_COLD=("ribo cold (base)=$BASE check $CORPUS --no-cache --quiet --color never")
+else
+  BASE_COLD=()
+fi
+
 JSON="$(mktemp)"
 # The cold comparisons run interleaved (bench/interleave.py: every command once per round), so
 # that the machine's drifting load falls on all of them alike.
@@ -67,45 +86,50 @@ python3 "$HERE/interleave.py" "$JSON" "$RUNS" \
   "tsparse parse (2 threads)=$TSPARSE parse 2 $CORPUS" \
   "ast-grep scan (5 rules, 2 threads)=$ASTGREP scan -c $SHARED/astgrep/sgconfig.yml -j 2 $CORPUS" \
   "ribo cold=$RIBO check $CORPUS --no-cache --quiet --color never" \
-  "ribo cold, 1 thread=$RIBO check $CORPUS --no-cache --quiet --color never --threads 1"
+  "ribo cold, 1 thread=$RIBO check $CORPUS --no-cache --quiet --color never --threads 1" \
+  "${BASE_COLD[@]}"
 JSON1="$(mktemp)"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON1" -N \
-  -n "ribo warm" "$RIBO check $CORPUS --quiet --color never" \
-  -i >/dev/null
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON1" -N "${WARM[@]}" -i >/dev/null
+# One edit kind at a time; with BASE, each build in turn after the same kind of edit.
+edited() { # OUT NAME EDIT
+  local out="$1" name="$2" edit="$3"
+  local args=(-N --prepare "sh -c '$edit'" -n "$name" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never")
+  if [ -n "$BASE" ]; then
+    args+=(--prepare "sh -c '$edit'" -n "$name (base)" "$BASE check $CORPUS/$ONE_FILE --quiet --color never --cache-dir $BASE_CACHE")
+  fi
+  hyperfine --warmup 1 --runs "$RUNS" --export-json "$out" "${args[@]}" -i >/dev/null
+}
 JSON2="$(mktemp)"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON2" -N \
-  --prepare "sh -c 'echo \"// bench \$(date +%s%N)\" >> $CORPUS/$ONE_FILE'" \
-  --prepare "sh -c 'echo \"pub fn bench_\$(date +%s%N)() {}\" >> $CORPUS/$ONE_FILE'" \
-  --prepare "sh -c 'echo \"use std::fmt as bench_\$(date +%s%N);\" >> $CORPUS/$ONE_FILE'" \
-  -n "ribo one changed file" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
-  -n "ribo one file, interface edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
-  -n "ribo one file, use edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
-  -i >/dev/null
+edited "$JSON2" "ribo one changed file" "echo \"// bench \$(date +%s%N)\" >> $CORPUS/$ONE_FILE"
+edited "$JSON2.item" "ribo one file, interface edit" "echo \"pub fn bench_\$(date +%s%N)() {}\" >> $CORPUS/$ONE_FILE"
+edited "$JSON2.use" "ribo one file, use edit" "echo \"use std::fmt as bench_\$(date +%s%N);\" >> $CORPUS/$ONE_FILE"
 JSON4="$(mktemp)"
 mkdir -p "$NEW_DIR"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4" -N \
-  --prepare "sh -c 'echo \"pub mod bench_\$(date +%s%N) { pub fn x() {} }\" >> $CORPUS/$ONE_FILE'" \
-  -n "ribo one file, mod edit" "$RIBO check $CORPUS/$ONE_FILE --quiet --color never" \
-  -i >/dev/null
+edited "$JSON4" "ribo one file, mod edit" "echo \"pub mod bench_\$(date +%s%N) { pub fn x() {} }\" >> $CORPUS/$ONE_FILE"
 # The new file's path changes every run: the command reads it through a shell (hyperfine
 # subtracts the shell's own start-up; the cat costs ~1 ms more). Each run adds one more file
 # and `mod` to those of the runs before it (the snapshot stays the primed one: each run's
 # structure is new), so later runs map a little more than earlier ones.
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4.new" \
-  --prepare "sh -c 'n=ribo_bench_\$(date +%s%N); echo \"pub fn x() {}\" > $NEW_DIR/\$n.rs; echo \"pub mod \$n;\" >> $CORPUS/$ONE_FILE; echo $NEW_DIR/\$n.rs > $NEW_LAST'" \
-  -n "ribo one file, new file" "$RIBO check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never" \
-  -i >/dev/null
+NEW_EDIT="sh -c 'n=ribo_bench_\$(date +%s%N); echo \"pub fn x() {}\" > $NEW_DIR/\$n.rs; echo \"pub mod \$n;\" >> $CORPUS/$ONE_FILE; echo $NEW_DIR/\$n.rs > $NEW_LAST'"
+NEW_ARGS=(--prepare "$NEW_EDIT" -n "ribo one file, new file" "$RIBO check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never")
+if [ -n "$BASE" ]; then
+  NEW_ARGS+=(--prepare "$NEW_EDIT" -n "ribo one file, new file (base)" "$BASE check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never --cache-dir $BASE_CACHE")
+fi
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4.new" "${NEW_ARGS[@]}" -i >/dev/null
 rm -f "$NEW_DIR"/ribo_bench_*.rs; cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"
 JSON3="$(mktemp)"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" -N \
-  --prepare "sh -c 'echo \"# bench \$(date +%s%N)\" >> $CORPUS/ribo.yaml'" \
-  -n "ribo warm, spec edited" "$RIBO check $CORPUS --quiet --color never" \
-  -i >/dev/null
+SPEC_EDIT="sh -c 'echo \"# bench \$(date +%s%N)\" >> $CORPUS/ribo.yaml'"
+SPEC_ARGS=(-N --prepare "$SPEC_EDIT" -n "ribo warm, spec edited" "$RIBO check $CORPUS --quiet --color never")
+if [ -n "$BASE" ]; then
+  SPEC_ARGS+=(--prepare "$SPEC_EDIT" -n "ribo warm, spec edited (base)" "$BASE check $CORPUS --quiet --color never --cache-dir $BASE_CACHE")
+fi
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" "${SPEC_ARGS[@]}" -i >/dev/null
 
-python3 - "$JSON" "$JSON1" "$JSON2" "$JSON3" "$JSON4" "$JSON4.new" <<'PY'
+python3 - "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" <<'PY'
 import json, statistics, sys
 r = {}
 for path in sys.argv[1:]:
+    # hyperfine names a result by its -n name; interleave.py by the name before `=`.
     r.update({x["command"]: statistics.median(x["times"]) for x in json.load(open(path))["results"]})
 parse = r["tsparse parse (2 threads)"]
 sg = r["ast-grep scan (5 rules, 2 threads)"]
@@ -123,6 +147,12 @@ print(f"one file, use added:                {r['ribo one file, use edit']:.3f}s 
 print(f"one file, inline module added:      {r['ribo one file, mod edit']:.3f}s (module trees mapped onto the snapshot's)")
 print(f"one file, new file and its mod:     {r['ribo one file, new file']:.3f}s (the new file checked too)")
 print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo cold']:.2f}")
+base = {k[:-len(" (base)")]: v for k, v in r.items() if k.endswith(" (base)")}
+if base:
+    print()
+    print(f"{'side by side':38} {'this':>9} {'base':>9} {'this/base':>9}")
+    for k, v in base.items():
+        print(f"{k:38} {r[k]:8.3f}s {v:8.3f}s {r[k] / v:8.2f}x")
 PY
 echo "== peak memory"
 cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"; cp "$SPEC_SAVED" "$CORPUS/ribo.yaml"
@@ -136,4 +166,17 @@ done
 /usr/bin/time -f "ribo warm: %M KB" "$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
 echo "// bench" >> "$CORPUS/$ONE_FILE"
 /usr/bin/time -f "ribo one changed file: %M KB" "$RIBO" check "$CORPUS/$ONE_FILE" --quiet --color never >/dev/null || true
-rm -f "$JSON" "$JSON1" "$JSON2" "$JSON3" "$JSON4" "$JSON4.new"
+if [ -n "$BASE" ]; then
+  cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"
+  /usr/bin/time -f "base cold: %M KB" "$BASE" check "$CORPUS" --no-cache --quiet --color never >/dev/null || true
+  for i in 1 2 3; do
+    rm -rf "$BASE_CACHE"
+    /usr/bin/time -f "base first run with the cache ($i of 3): %M KB" "$BASE" check "$CORPUS" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
+  done
+  "$BASE" check "$CORPUS" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
+  /usr/bin/time -f "base warm: %M KB" "$BASE" check "$CORPUS" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
+  echo "// bench" >> "$CORPUS/$ONE_FILE"
+  /usr/bin/time -f "base one changed file: %M KB" "$BASE" check "$CORPUS/$ONE_FILE" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
+  rm -rf "$BASE_CACHE"
+fi
+rm -f "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new"

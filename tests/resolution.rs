@@ -159,6 +159,20 @@ fn interface_reexport_clean() {
     case("interface_reexport_clean", "interface-reexport-clean");
 }
 
+/// rustc: a glob imports what its own module may see: read's `pub use self::dwarf::*` does not
+/// bring dwarf's private `use crate::read::DebugNames` (which would lead back to itself), so
+/// `DebugNames` in dwarf is names::DebugNames through the second glob: dwarf -> names.
+#[test]
+fn glob_private_import() {
+    case("glob_private_import", "glob-private-import");
+}
+
+/// rustc: the same `use` reaches names (allowed, used): no violation.
+#[test]
+fn glob_private_import_clean() {
+    case("glob_private_import_clean", "glob-private-import-clean");
+}
+
 // ---- 4. cfg alternatives ------------------------------------------------------------------
 
 /// rustc: outside tests `crate::infra` is src/infra/mod.rs (the `#[cfg(test)] #[path]`

@@ -73,6 +73,8 @@ pub struct Items {
     names: Segs,
     /// Per name: its namespaces and [`ns::PRIVATE`].
     marks: Box<[u8]>,
+    /// Where each name ends in `names` (byte offset), for lookups by binary search.
+    ends: Box<[u32]>,
     list: OnceLock<Vec<ItemFact>>,
     /// The items as the cache holds them, until (and after) they are decoded.
     encoded: Option<Box<[u8]>>,
@@ -107,13 +109,49 @@ impl Items {
         let scopes = merged.iter().map(|(s, _, _)| *s).collect();
         let marks = merged.iter().map(|(_, _, m)| *m).collect();
         let names = Segs::new(merged.iter().map(|(_, n, _)| n));
+        let ends = ends_of(&names);
         Items {
             scopes,
             names,
             marks,
+            ends,
             list: OnceLock::from(list),
             encoded: None,
         }
+    }
+
+    /// The name at index `i` (of [`Items::names`]).
+    fn name_at(&self, i: usize) -> &str {
+        let all = self.names.as_str();
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).map_or(0, |e| *e as usize + 1),
+        };
+        let end = self.ends.get(i).map_or(all.len(), |e| *e as usize);
+        all.get(start..end).unwrap_or("")
+    }
+
+    /// The names `scope` declares, with their marks (never decodes the items).
+    pub fn in_scope(&self, scope: ScopeId) -> impl Iterator<Item = (&str, u8)> {
+        let from = self.scopes.partition_point(|s| *s < scope);
+        let to = self.scopes.partition_point(|s| *s <= scope);
+        (from..to).map(|i| (self.name_at(i), self.marks.get(i).copied().unwrap_or(0)))
+    }
+
+    /// The marks of `name` if `scope` declares it, found by binary search (never decodes the
+    /// items).
+    pub fn lookup(&self, scope: ScopeId, name: &str) -> Option<u8> {
+        let mut lo = 0;
+        let mut hi = self.scopes.len();
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match (self.scopes[mid], self.name_at(mid)).cmp(&(scope, name)) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.marks.get(mid).copied(),
+            }
+        }
+        None
     }
 
     /// The names declared, as `(scope, name, marks)` ([`ns`] bits), sorted by scope and name,
@@ -125,16 +163,6 @@ impl Items {
             .zip(self.names.iter())
             .zip(self.marks.iter().copied())
             .map(|((s, n), m)| (s, n, m))
-    }
-
-    /// The marks of `name` if `scope` declares it (never decodes the items).
-    pub fn declares(&self, scope: ScopeId, name: &str) -> Option<u8> {
-        let from = self.scopes.partition_point(|s| *s < scope);
-        self.names()
-            .skip(from)
-            .take_while(|(s, _, _)| *s == scope)
-            .find(|(_, n, _)| *n == name)
-            .map(|(_, _, m)| m)
     }
 
     /// Whether the items are in memory (read, or just extracted), not only encoded.
@@ -192,6 +220,7 @@ impl Clone for Items {
             scopes: self.scopes.clone(),
             names: self.names.clone(),
             marks: self.marks.clone(),
+            ends: self.ends.clone(),
             list: self.list.clone(),
             encoded: self.encoded.clone(),
         }
@@ -264,17 +293,33 @@ impl<'de> Visitor<'de> for StoredVisitor {
         let names: Segs = seq.next_element()?.ok_or_else(missing)?;
         let OwnedBytes(marks) = seq.next_element()?.ok_or_else(missing)?;
         let OwnedBytes(encoded) = seq.next_element()?.ok_or_else(missing)?;
-        if scopes.len() != names.len() || marks.len() != names.len() {
+        let ends = ends_of(&names);
+        if scopes.len() != ends.len() || marks.len() != ends.len() {
             return Err(de::Error::custom("item names and scopes differ in number"));
         }
         Ok(Items {
             scopes,
             names,
             marks,
+            ends,
             list: OnceLock::new(),
             encoded: Some(encoded),
         })
     }
+}
+
+/// Where each segment of `names` ends (byte offsets).
+fn ends_of(names: &Segs) -> Box<[u32]> {
+    let all = names.as_str();
+    // The separator is one byte in UTF-8, never part of another character's encoding.
+    let mut ends: Vec<u32> =
+        memchr::memchr_iter(super::model::SEGS_SEPARATOR as u8, all.as_bytes())
+            .map(|i| i as u32)
+            .collect();
+    if !all.is_empty() {
+        ends.push(all.len() as u32);
+    }
+    ends.into_boxed_slice()
 }
 
 /// Bytes serialized as one byte string (not a sequence of numbers).
@@ -360,6 +405,17 @@ mod tests {
             ]
         );
         assert!(Items::default().names().next().is_none());
+        // Looked up by binary search, each name in its scope only.
+        for (scope, name, marks) in &names {
+            assert_eq!(items.lookup(*scope, name), Some(*marks));
+        }
+        assert_eq!(items.lookup(0, "b"), None);
+        assert_eq!(items.lookup(1, "a"), None);
+        assert_eq!(items.lookup(0, ""), None);
+        assert_eq!(Items::default().lookup(0, "a"), None);
+        let back: Items = postcard::from_bytes(&postcard::to_allocvec(&items).expect("encodes"))
+            .expect("decodes");
+        assert_eq!(back.lookup(0, "z"), Some(ns::TYPE | ns::VALUE));
     }
 
     #[test]

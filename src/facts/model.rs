@@ -30,6 +30,48 @@ pub struct Segs(Box<str>);
 /// Separates segments inside [`Segs`] (a character no segment can hold).
 const SEP: char = '\u{1f}';
 
+/// [`SEP`], for code that reads a [`Segs`]'s text ([`Segs::as_str`]).
+pub const SEGS_SEPARATOR: char = SEP;
+
+// One byte in UTF-8, never part of another character's encoding: searched for as a byte.
+const _: () = assert!(SEP.is_ascii());
+
+/// The segments of a [`Segs`], from either end. Paths are short: a byte loop finds the
+/// separator sooner than a general substring search does.
+#[derive(Clone)]
+pub struct SegsIter<'a> {
+    /// What is left to split (`None`: nothing, not even an empty segment).
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for SegsIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == SEP as u8) {
+            Some(i) => {
+                self.rest = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => self.rest.take(),
+        }
+    }
+}
+
+impl<'a> DoubleEndedIterator for SegsIter<'a> {
+    fn next_back(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().rposition(|b| b == SEP as u8) {
+            Some(i) => {
+                self.rest = rest.get(..i);
+                rest.get(i + 1..)
+            }
+            None => self.rest.take(),
+        }
+    }
+}
+
 impl Segs {
     /// A path from its segments.
     pub fn new<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
@@ -44,13 +86,11 @@ impl Segs {
     }
 
     /// The segments, in order.
-    pub fn iter(&self) -> std::str::Split<'_, char> {
-        let mut split = self.0.split(SEP);
-        if self.0.is_empty() {
-            // "" splits into one empty piece; no segments is what it means.
-            split.next();
+    pub fn iter(&self) -> SegsIter<'_> {
+        SegsIter {
+            // "" would split into one empty piece; no segments is what it means.
+            rest: (!self.0.is_empty()).then_some(&*self.0),
         }
-        split
     }
 
     /// Number of segments.
@@ -58,7 +98,7 @@ impl Segs {
         if self.0.is_empty() {
             0
         } else {
-            self.0.matches(SEP).count() + 1
+            memchr::memchr_iter(SEP as u8, self.0.as_bytes()).count() + 1
         }
     }
 
@@ -97,6 +137,11 @@ impl Segs {
             n += 1;
         }
         f(&buf[..n])
+    }
+
+    /// The segments joined by [`SEGS_SEPARATOR`].
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The segments joined by `sep`.
@@ -497,6 +542,12 @@ mod tests {
         assert_eq!(p.join("::"), "::::std::fmt");
         assert_eq!(format!("{p:?}"), r#"["::", "std", "fmt"]"#);
         assert_eq!(p.iter().rev().collect::<Vec<_>>(), ["fmt", "std", "::"]);
+        // From both ends at once, each segment once; non-ASCII segments whole.
+        let mut it = p.iter();
+        assert_eq!((it.next(), it.next_back()), (Some("::"), Some("fmt")));
+        assert_eq!((it.next_back(), it.next()), (Some("std"), None));
+        let accents = Segs::new(["é", "ü"]);
+        assert_eq!(accents.to_vec(), ["é", "ü"]);
 
         let empty = Segs::new(Vec::<String>::new());
         assert!(empty.is_empty());

@@ -194,7 +194,7 @@ impl<'g> Expander<'g> {
                 return Name::Use(u);
             }
             let module = self.file.scope_modules.get(facts.module_scope(s) as usize);
-            if facts.items.declares(s, name).is_some() {
+            if facts.items.lookup(s, name).is_some() {
                 if let Some(&m) = module {
                     return Name::Item(m);
                 }
@@ -233,7 +233,7 @@ impl<'g> Expander<'g> {
         let module = self.graph.module(m);
         let facts = &self.graph.file(module.file).facts;
         module.children.contains_key(name)
-            || facts.items.declares(module.scope, name).is_some()
+            || facts.items.lookup(module.scope, name).is_some()
             || facts
                 .uses
                 .iter()

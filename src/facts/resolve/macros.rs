@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::scope::{Found, Lookup, Opaque};
+use super::scope::{Found, Lookup};
 use super::{Res, Resolver, Why};
 use crate::facts::graph::{FileId, ModId};
 use crate::facts::items::ns;
@@ -100,9 +100,9 @@ impl<'a> Resolver<'a> {
         };
         let opaque = match found {
             Ok(Found::Use(uf, u, b)) => {
-                let res = match (b.macro_def, b.res) {
-                    (Some(def), _) | (None, Res::Module(def)) => Res::Item(def),
-                    (None, res) => res,
+                let res = match (b.macro_def, &b.res) {
+                    (Some(def), _) | (None, &Res::Module(def)) => Res::Item(def),
+                    (None, res) => res.clone(),
                 };
                 return (res, via.or(Some((uf, u))));
             }
@@ -119,9 +119,7 @@ impl<'a> Resolver<'a> {
         }
         let res = match (self.macro_prelude(m, name), opaque) {
             (Some(res), _) => res,
-            (None, Some(Opaque::External(glob))) => Res::Unresolved(Why::ExternalGlob(glob)),
-            (None, Some(Opaque::Unknown(glob))) => Res::Unresolved(Why::OpaqueGlob(glob)),
-            (None, None) => Res::Unresolved(Why::NotFound(name.to_string())),
+            (None, opaque) => Res::Unresolved(self.not_found(name, opaque)),
         };
         (res, None)
     }

@@ -224,10 +224,13 @@ pub(crate) struct Resolver<'a> {
     pub g: &'a FactGraph,
     /// Per crate: the names of its extern prelude.
     pub externs: Vec<HashMap<String, Extern>>,
-    /// Per module: the names its scope declares (items, `mod` children), built on first use.
-    items: Vec<OnceLock<HashMap<&'a str, u8>>>,
     /// Per file: its imports and block scopes, built on first use.
     index: Vec<OnceLock<scope::FileIndex<'a>>>,
+    /// Per module: the names its scope declares (items, `mod`s), built on first use.
+    items: Vec<OnceLock<HashMap<&'a str, u8>>>,
+    /// Per crate: the library names its registry dependencies may have that are not their
+    /// package names (see `path::loose`), built on first use.
+    guesses: Vec<OnceLock<HashMap<String, String>>>,
     /// Per crate: its `#[macro_export]` macros, by name (the module defining each).
     exports: Vec<OnceLock<HashMap<&'a str, ModId>>>,
     /// Per module: the macros a `#[macro_use]` on it brings after it, by name.
@@ -285,8 +288,9 @@ impl<'a> Resolver<'a> {
         Resolver {
             g,
             externs: path::extern_tables(g),
-            items: cells(modules),
             index,
+            items: cells(modules),
+            guesses: cells(crates),
             exports: cells(crates),
             macro_use: cells(modules),
             entry: cells(modules),
@@ -354,7 +358,7 @@ impl<'a> Resolver<'a> {
             let test = file_test || r.test;
             let (b, via) = match r.kind {
                 RefKind::Use => match self.index(file).use_at(r.span.start, r.span.end) {
-                    Some(u) => (self.resolve_use(file, u, 0), None),
+                    Some(u) => (self.resolve_use(file, u, 0).clone(), None),
                     None => r.path.with_slice(|p| {
                         self.resolve_path(file, r.scope, p, path::Ask::use_path(test))
                     }),

@@ -219,7 +219,7 @@ impl Resolver<'_> {
         let root = &self.g.crates[k as usize];
         if let Some(u) = self.index(root.root_file).binding(0, name) {
             if self.facts(root.root_file).uses[u].extern_crate {
-                return Some(self.resolve_use(root.root_file, u, depth + 1));
+                return Some(self.resolve_use(root.root_file, u, depth + 1).clone());
             }
         }
         if STD_CRATES.contains(&name) {
@@ -262,31 +262,49 @@ impl Resolver<'_> {
     /// package name is `name` up to `-`, `_` and a `rust-`/`-rs` affix (see [`loose`]).
     fn guess_library(&self, m: ModId, name: &str) -> Option<Res> {
         let k = self.crate_of(m)?;
-        let want = loose(name);
-        let mut guessed = self.externs[k as usize].values().filter_map(|e| match e {
-            Extern::External { package, .. } if loose(package) == want => Some(package),
-            _ => None,
+        let guesses = self.guesses[k as usize].get_or_init(|| {
+            let mut by_loose: HashMap<String, Option<&str>> = HashMap::new();
+            for e in self.externs[k as usize].values() {
+                if let Extern::External { package, .. } = e {
+                    by_loose
+                        .entry(loose(package))
+                        .and_modify(|p| {
+                            if *p != Some(package.as_str()) {
+                                *p = None;
+                            }
+                        })
+                        .or_insert(Some(package.as_str()));
+                }
+            }
+            by_loose
+                .into_iter()
+                .filter_map(|(l, p)| Some((l, p?.to_string())))
+                .collect()
         });
-        match (guessed.next(), guessed.next()) {
-            (Some(package), None) => Some(Res::External {
-                name: name.to_string(),
-                package: package.clone(),
-                declared: true,
-            }),
-            _ => None,
-        }
+        guesses.get(&loose(name)).map(|package| Res::External {
+            name: name.to_string(),
+            package: package.clone(),
+            declared: true,
+        })
     }
 
     /// The resolution of `use` `u` of `file`, memoised. (Called only from one thread until
     /// every `use` is memoised; after that, only read.)
-    pub(crate) fn resolve_use(&self, file: FileId, u: usize, depth: u32) -> Binding {
+    pub(crate) fn resolve_use(&self, file: FileId, u: usize, depth: u32) -> &Binding {
+        /// What a `use` that leads back to itself (or too deep) binds.
+        static CIRCULAR: Binding = Binding {
+            res: Res::Unresolved(Why::Circular),
+            ns: 0,
+            through: None,
+            macro_def: None,
+        };
         let memo = &self.memo[file as usize][u];
         if let Some(b) = memo.get() {
-            return b.clone();
+            return b;
         }
         let in_progress = &self.in_progress[file as usize][u];
         if in_progress.load(Ordering::Relaxed) || depth > MAX_DEPTH {
-            return Binding::of(Res::Unresolved(Why::Circular));
+            return &CIRCULAR;
         }
         in_progress.store(true, Ordering::Relaxed);
         let use_fact = &self.facts(file).uses[u];
@@ -311,7 +329,7 @@ impl Resolver<'_> {
             b
         };
         in_progress.store(false, Ordering::Relaxed);
-        memo.get_or_init(|| b).clone()
+        memo.get_or_init(|| b)
     }
 
     /// Resolves `path` written in `scope` of `file`; also gives the `use` of the file that its
@@ -410,7 +428,15 @@ impl Resolver<'_> {
                         through = b.through.or((uf != file).then_some(uf));
                         match b.res {
                             Res::Module(x) if path.len() > 1 => (x, &path[1..]),
-                            _ => return (Binding { through, ..b }, via),
+                            _ => {
+                                return (
+                                    Binding {
+                                        through,
+                                        ..b.clone()
+                                    },
+                                    via,
+                                )
+                            }
                         }
                     }
                     Found::Module(child) => (child, &path[1..]),
@@ -454,12 +480,7 @@ impl Resolver<'_> {
                 return Binding::of(res);
             }
         }
-        let why = match opaque {
-            Some(Opaque::External(glob)) => Why::ExternalGlob(glob),
-            Some(Opaque::Unknown(glob)) => Why::OpaqueGlob(glob),
-            None => Why::NotFound(name.to_string()),
-        };
-        Binding::of(Res::Unresolved(why))
+        Binding::of(Res::Unresolved(self.not_found(name, opaque)))
     }
 
     /// A path from the crate root `root` (edition 2015 `use` paths, and `::` paths there):
@@ -481,7 +502,15 @@ impl Resolver<'_> {
         let mut visited = Vec::new();
         let in_root = self.child(root, first, ask.test, next).is_some()
             || !matches!(
-                self.offered(root, first, want, m, ask.test, ask.depth, &mut visited),
+                self.offered(
+                    root,
+                    first,
+                    want,
+                    Some(m),
+                    ask.test,
+                    ask.depth,
+                    &mut visited
+                ),
                 Lookup::Nothing(_)
             );
         if in_root {
@@ -550,7 +579,7 @@ impl Resolver<'_> {
                 // The last segment may name a macro too (`use tracing::span;`: the module and
                 // the `#[macro_export]` macro `span!`).
                 let also = (last && want & ns::MACRO != 0)
-                    .then(|| self.macro_in(cur, seg, from, ask))
+                    .then(|| self.macro_in(cur, seg, ask))
                     .flatten();
                 let binding = also.map(|def| Binding {
                     ns: ns::TYPE | ns::MACRO,
@@ -561,7 +590,15 @@ impl Resolver<'_> {
             }
         }
         let mut visited = Vec::new();
-        let found = self.offered(cur, seg, want, from, ask.test, ask.depth, &mut visited);
+        let found = self.offered(
+            cur,
+            seg,
+            want,
+            Some(from),
+            ask.test,
+            ask.depth,
+            &mut visited,
+        );
         let (found, glob_file) = match found {
             Lookup::Found(f) => (f, None),
             Lookup::Glob(gf, _, f) => (f, Some(gf)),
@@ -577,29 +614,36 @@ impl Resolver<'_> {
             Found::Use(uf, _, b) => {
                 let t = glob_file.or(b.through).or(Some(uf));
                 match b.res {
-                    Res::Module(x) => Step::Module(x, t, last.then_some(b)),
+                    Res::Module(x) => Step::Module(x, t, last.then(|| b.clone())),
                     // An import of a name of its own module's scope.
                     Res::Local => Step::Done(Binding::at(Res::Item(cur), want), t),
                     Res::Unresolved(_) => Step::Done(Binding::at(Res::Beyond(cur), want), t),
-                    _ => Step::Done(Binding { through: None, ..b }, t),
+                    _ => Step::Done(
+                        Binding {
+                            through: None,
+                            ..b.clone()
+                        },
+                        t,
+                    ),
                 }
             }
         }
     }
 
-    /// The module defining the macro `seg` that module `cur` offers (its `#[macro_export]` ones
-    /// at a crate root, one it imports), if any.
-    fn macro_in(&self, cur: ModId, seg: &str, from: ModId, ask: Ask) -> Option<ModId> {
+    /// The module defining the macro `seg` that module `cur` offers besides its child module
+    /// of that name (its `#[macro_export]` ones at a crate root, one it imports by name; not
+    /// through its globs), if any.
+    fn macro_in(&self, cur: ModId, seg: &str, ask: Ask) -> Option<ModId> {
         if let Some(def) = self.exported_at_root(cur, seg) {
             return Some(def);
         }
-        let mut visited = Vec::new();
-        match self.offered(cur, seg, ns::MACRO, from, ask.test, ask.depth, &mut visited) {
-            Lookup::Found(Found::Use(_, _, b)) | Lookup::Glob(_, _, Found::Use(_, _, b)) => {
-                b.macro_def.or_else(|| super::target(&b.res))
-            }
-            _ => None,
+        let module = &self.g.modules[cur as usize];
+        let u = self.index(module.file).binding(module.scope, seg)?;
+        let b = self.resolve_use(module.file, u, ask.depth + 1);
+        if b.ns & ns::MACRO == 0 {
+            return None;
         }
+        b.macro_def.or_else(|| super::target(&b.res))
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::{Binding, Res, Resolver};
+use super::{Binding, Res, Resolver, Why};
 use crate::facts::graph::{FileId, ModId};
 use crate::facts::items::ns;
 use crate::facts::model::{is_block, FileFacts, ScopeId, UseFact};
@@ -19,10 +19,10 @@ pub(crate) struct FileIndex<'a> {
     bindings: HashMap<(ScopeId, &'a str), usize>,
     /// Each scope's glob `use`s, in order.
     globs: HashMap<ScopeId, Vec<usize>>,
-    /// `(block, name)` -> the namespaces (and privacy) of the items the block declares.
-    block_items: HashMap<(ScopeId, &'a str), u8>,
-    /// `(block, name)` -> the inline module a block declares (its scope index).
-    block_mods: HashMap<(ScopeId, &'a str), ScopeId>,
+    /// What the file's blocks declare, built on first use (most lookups never reach a block
+    /// scope that declares anything).
+    blocks: OnceLock<BlockNames<'a>>,
+    facts: &'a FileFacts,
     /// The `use` leaf at each span, built on first use (only resolving a file's references
     /// reads it: a run that resolves every `use` but few files' paths builds few).
     use_at: OnceLock<HashMap<(u32, u32), usize>>,
@@ -38,26 +38,35 @@ impl<'a> FileIndex<'a> {
                 .iter()
                 .map(|u| (u.scope, u.name.as_deref(), u.glob)),
         );
-        let mut block_items = HashMap::new();
-        for (scope, name, marks) in facts.items.names() {
-            if is_block(scope) {
-                *block_items.entry((scope, name)).or_insert(0) |= marks & ns::ALL;
-            }
-        }
-        let mut block_mods = HashMap::new();
-        for (i, s) in facts.scopes.iter().enumerate() {
-            if let Some(parent) = s.parent.filter(|p| is_block(*p)) {
-                block_mods.insert((parent, s.name.as_str()), i as ScopeId);
-            }
-        }
         FileIndex {
             bindings,
             globs,
-            block_items,
-            block_mods,
+            blocks: OnceLock::new(),
+            facts,
             use_at: OnceLock::new(),
             uses: &facts.uses,
         }
+    }
+
+    /// What the file's blocks declare.
+    pub fn blocks(&self) -> &BlockNames<'a> {
+        self.blocks.get_or_init(|| {
+            let mut names = BlockNames::default();
+            if self.facts.blocks.is_empty() {
+                return names;
+            }
+            for (scope, name, marks) in self.facts.items.names() {
+                if is_block(scope) {
+                    *names.items.entry((scope, name)).or_insert(0) |= marks & ns::ALL;
+                }
+            }
+            for (i, s) in self.facts.scopes.iter().enumerate() {
+                if let Some(parent) = s.parent.filter(|p| is_block(*p)) {
+                    names.mods.insert((parent, s.name.as_str()), i as ScopeId);
+                }
+            }
+            names
+        })
     }
 
     /// The `use` leaf whose span is `start..end`.
@@ -83,6 +92,15 @@ impl<'a> FileIndex<'a> {
     pub fn globs(&self, scope: ScopeId) -> &[usize] {
         self.globs.get(&scope).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The names a file's blocks declare.
+#[derive(Default)]
+pub(crate) struct BlockNames<'a> {
+    /// `(block, name)` -> the namespaces (and privacy) of the items the block declares.
+    items: HashMap<(ScopeId, &'a str), u8>,
+    /// `(block, name)` -> the inline module a block declares (its scope index).
+    mods: HashMap<(ScopeId, &'a str), ScopeId>,
 }
 
 /// What [`import_slots`] gives: `(scope, name)` bindings and each scope's globs.
@@ -112,50 +130,80 @@ pub(crate) fn import_slots<'a>(
 
 /// What a name found in a scope is.
 #[derive(Debug, Clone)]
-pub(crate) enum Found {
+pub(crate) enum Found<'r> {
     /// Bound by `use` `.1` of file `.0`.
-    Use(FileId, usize, Binding),
+    Use(FileId, usize, &'r Binding),
     /// A child module (the alternative chosen for the code asking).
     Module(ModId),
     /// An item the scope declares (of module `.0`; `None` for a block's).
     Item(Option<ModId>),
 }
 
-/// A glob import whose names ribo cannot list: the name may come from it.
-#[derive(Debug, Clone)]
+/// A glob import whose names ribo cannot list: the name may come from it. Glob `use` `.1` of
+/// file `.0` (its path is spelt only when a verdict says so: most lookups that pass such a
+/// glob find the name elsewhere).
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Opaque {
     /// Of an external crate (or std).
-    External(String),
+    External(FileId, usize),
     /// Of something ribo cannot see into: a module a macro generates, a crate no manifest
     /// declares.
-    Unknown(String),
+    Unknown(FileId, usize),
 }
 
 /// What a lookup in a scope and its globs gives.
-pub(crate) enum Lookup {
-    Found(Found),
+pub(crate) enum Lookup<'r> {
+    Found(Found<'r>),
     /// Through glob `use` `.1` of file `.0`.
-    Glob(FileId, usize, Found),
+    Glob(FileId, usize, Found<'r>),
     /// Nothing; the first glob that may hold the name though ribo cannot list it, if any.
     Nothing(Option<Opaque>),
 }
 
 impl Resolver<'_> {
-    /// The names module `m`'s scope declares (items and `mod`s; not `macro_rules!`, which are
-    /// in textual scope, not in the module), with their namespaces and privacy.
-    pub(crate) fn items(&self, m: ModId) -> &HashMap<&str, u8> {
-        self.items[m as usize].get_or_init(|| {
+    /// Why a name was not found: it may come from glob `opaque` (spelt as written), else it
+    /// is not there.
+    pub(crate) fn not_found(&self, name: &str, opaque: Option<Opaque>) -> Why {
+        let path = |file: FileId, g: usize| self.facts(file).uses[g].path.display();
+        match opaque {
+            Some(Opaque::External(file, g)) => Why::ExternalGlob(path(file, g)),
+            Some(Opaque::Unknown(file, g)) => Why::OpaqueGlob(path(file, g)),
+            None => Why::NotFound(name.to_string()),
+        }
+    }
+
+    /// The namespaces and privacy of `name` if module `m`'s scope declares it (an item or a
+    /// `mod`; not a `macro_rules!`, which is in textual scope, not in the module).
+    pub(crate) fn item(&self, m: ModId, name: &str) -> Option<u8> {
+        // Asked for every module a path goes through, and for every name looked up through a
+        // glob: a table per module, built once from the names of its scope.
+        let table = self.items[m as usize].get_or_init(|| {
             let module = &self.g.modules[m as usize];
-            let file = &self.g.files[module.file as usize];
-            let mut names = HashMap::new();
-            for (scope, name, marks) in file.facts.items.names() {
-                let marks = marks & !ns::MACRO;
-                if scope == module.scope && marks & ns::ALL != 0 {
-                    names.insert(name, marks);
-                }
+            let items = &self.g.files[module.file as usize].facts.items;
+            items
+                .in_scope(module.scope)
+                .map(|(name, marks)| (name, marks & !ns::MACRO))
+                .filter(|(_, marks)| marks & ns::ALL != 0)
+                .collect()
+        });
+        table.get(name).copied()
+    }
+
+    /// The innermost module that holds both `a` and `b` (`None`: they are in different crates).
+    pub(crate) fn common(&self, a: ModId, b: ModId) -> Option<ModId> {
+        let mut x = Some(a);
+        let mut steps = 0;
+        while let Some(m) = x {
+            if self.within(b, m) {
+                return Some(m);
             }
-            names
-        })
+            steps += 1;
+            if steps > 4096 {
+                return None;
+            }
+            x = self.g.modules[m as usize].parent;
+        }
+        None
     }
 
     /// Whether module `inner` is `outer` or inside it (what sees `outer`'s private names).
@@ -189,7 +237,7 @@ impl Resolver<'_> {
         exclude: Option<usize>,
         test: bool,
         depth: u32,
-    ) -> Lookup {
+    ) -> Lookup<'_> {
         let facts = self.facts(file);
         let index = self.index(file);
         let mut s = scope;
@@ -202,12 +250,13 @@ impl Resolver<'_> {
                 }
             }
             let module = if is_block(s) {
-                if index
-                    .block_items
+                let blocks = index.blocks();
+                if blocks
+                    .items
                     .get(&(s, name))
                     .is_some_and(|marks| marks & want != 0)
                 {
-                    if let Some(&inline) = index.block_mods.get(&(s, name)) {
+                    if let Some(&inline) = blocks.mods.get(&(s, name)) {
                         let m = self.g.files[file as usize]
                             .scope_modules
                             .get(inline as usize);
@@ -225,11 +274,7 @@ impl Resolver<'_> {
                         return Lookup::Found(Found::Module(child));
                     }
                 }
-                if self
-                    .items(m)
-                    .get(name)
-                    .is_some_and(|marks| marks & want != 0)
-                {
+                if self.item(m, name).is_some_and(|marks| marks & want != 0) {
                     return Lookup::Found(Found::Item(Some(m)));
                 }
                 Some(m)
@@ -265,6 +310,11 @@ impl Resolver<'_> {
     ) -> Option<ModId> {
         let first = *self.g.modules[m as usize].children.get(name)?;
         let modules = &self.g.modules;
+        // The common case: one declaration, not test-only, or test code asking.
+        let only = &modules[first as usize];
+        if only.alt.is_none() {
+            return (!only.test || test).then_some(first);
+        }
         let alternatives = std::iter::successors(Some(first), |&a| modules[a as usize].alt);
         let fits = |a: ModId| {
             let module = &modules[a as usize];
@@ -304,9 +354,18 @@ impl Resolver<'_> {
         importer: ModId,
         test: bool,
         depth: u32,
-    ) -> Lookup {
+    ) -> Lookup<'_> {
         let mut visited = Vec::new();
-        self.globs_in(file, globs, name, want, importer, test, depth, &mut visited)
+        self.globs_in(
+            file,
+            globs,
+            name,
+            want,
+            Some(importer),
+            test,
+            depth,
+            &mut visited,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -316,25 +375,28 @@ impl Resolver<'_> {
         globs: impl IntoIterator<Item = usize>,
         name: &str,
         want: u8,
-        importer: ModId,
+        viewer: Option<ModId>,
         test: bool,
         depth: u32,
         visited: &mut Vec<ModId>,
-    ) -> Lookup {
+    ) -> Lookup<'_> {
         let mut opaque = None;
         if depth > MAX_DEPTH {
             return Lookup::Nothing(None);
         }
-        let path = |g: usize| self.facts(file).uses[g].path.display();
         for g in globs {
             let b = self.resolve_use(file, g, depth + 1);
-            match b.res {
-                Res::Module(gm) => {
+            match &b.res {
+                &Res::Module(gm) => {
                     if visited.contains(&gm) {
                         continue;
                     }
                     visited.push(gm);
-                    match self.offered(gm, name, want, importer, test, depth + 1, visited) {
+                    // A glob imports what its own module sees: a name private to `gm` reaches
+                    // the code asking only if every module on the way is inside `gm` too.
+                    let here = self.module_of(file, self.facts(file).uses[g].scope);
+                    let viewer = viewer.and_then(|v| self.common(v, here));
+                    match self.offered(gm, name, want, viewer, test, depth + 1, visited) {
                         Lookup::Found(found) | Lookup::Glob(_, _, found) => {
                             return Lookup::Glob(file, g, found)
                         }
@@ -342,10 +404,10 @@ impl Resolver<'_> {
                     }
                 }
                 Res::External { .. } | Res::Std => {
-                    opaque = opaque.or(Some(Opaque::External(path(g))));
+                    opaque = opaque.or(Some(Opaque::External(file, g)));
                 }
                 Res::Beyond(_) | Res::Unresolved(_) => {
-                    opaque = opaque.or(Some(Opaque::Unknown(path(g))));
+                    opaque = opaque.or(Some(Opaque::Unknown(file, g)));
                 }
                 // A glob of an enum (its variants), of a local item: no module.
                 Res::Item(_) | Res::Local => {}
@@ -354,21 +416,22 @@ impl Resolver<'_> {
         Lookup::Nothing(opaque)
     }
 
-    /// What module `m` offers as `name` (in namespaces `want`) to code in module `importer`:
-    /// a child module, an item, an import, or what its own globs offer; private names only
-    /// when `importer` is `m` or inside it.
+    /// What module `m` offers as `name` (in namespaces `want`) to code in module `viewer`: a
+    /// child module, an item, an import, or what its own globs offer; private names only when
+    /// `viewer` is `m` or inside it (`None`: public names only). Through globs, `viewer` is
+    /// the innermost module that holds the code asking and every glob's module on the way.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn offered(
         &self,
         m: ModId,
         name: &str,
         want: u8,
-        importer: ModId,
+        viewer: Option<ModId>,
         test: bool,
         depth: u32,
         visited: &mut Vec<ModId>,
-    ) -> Lookup {
-        let inside = || self.within(importer, m);
+    ) -> Lookup<'_> {
+        let inside = || viewer.is_some_and(|v| self.within(v, m));
         if want & ns::TYPE != 0 {
             if let Some(child) = self.child(m, name, test, None) {
                 if self.g.modules[child as usize].public || inside() {
@@ -376,7 +439,7 @@ impl Resolver<'_> {
                 }
             }
         }
-        if let Some(&marks) = self.items(m).get(name) {
+        if let Some(marks) = self.item(m, name) {
             if marks & want != 0 && (marks & ns::PRIVATE == 0 || inside()) {
                 return Lookup::Found(Found::Item(Some(m)));
             }
@@ -404,6 +467,6 @@ impl Resolver<'_> {
             .iter()
             .copied()
             .filter(|&g| see_private || uses[g].public);
-        self.globs_in(file, globs, name, want, importer, test, depth, visited)
+        self.globs_in(file, globs, name, want, viewer, test, depth, visited)
     }
 }
