@@ -51,7 +51,7 @@ echo "== corpus: $(find -L "$CORPUS" -name '*.rs' | wc -l) files, $(find -L "$CO
 # `use` (names mode too: the files that may see its binding are); "warm, spec edited" edits the spec (a
 # comment): the results are computed again from cached facts. Both are restored at the end.
 # "mod edit" appends an inline module, "new file" writes a new file and appends its `mod` (the
-# module trees change: the snapshot's are mapped onto the new ones, see src/facts/reframe.rs).
+# module trees change: the snapshot's are mapped onto the new ones, see src/facts/incremental/reframe.rs).
 ONE_SAVED="$(mktemp)"; cp "$CORPUS/$ONE_FILE" "$ONE_SAVED"
 SPEC_SAVED="$(mktemp)"; cp "$CORPUS/ribo.yaml" "$SPEC_SAVED"
 case "$(basename "$ONE_FILE")" in

@@ -992,7 +992,7 @@ impl Lcg {
 /// paths written to modules before and after they exist, `use super::*` in new test modules —
 /// each followed by a focused run over the files it touched: every run resolves exactly as a
 /// full resolution does, and most take files' results from the snapshot (its module ids
-/// mapped onto the new trees, see `facts::reframe`).
+/// mapped onto the new trees, see `facts::incremental::reframe`).
 #[test]
 fn module_tree_edits_resolve_as_a_full_run() {
     for seed in [1u64, 7, 42] {

@@ -338,16 +338,16 @@ fn an_unreadable_file_is_not_checked_and_its_rules_say_so() {
         // Not simulable here (root reads anything): the same code path, a read that fails
         // after the walk listed the file, is taken by a path that fails for root too.
         make_readable(&path);
-        let (parsed, _, _) = ribo::facts::parse::parse_all(
+        let (parsed, _, _) = ribo::facts::incremental::parse::parse_all(
             dir.path(),
             &["src".to_owned()],
             1,
-            &ribo::facts::query::QuerySet::default(),
+            &ribo::facts::rust::query::QuerySet::default(),
             None,
             None,
         );
         match &parsed[..] {
-            [ribo::facts::parse::Parsed::Failed(message)] => {
+            [ribo::facts::rust::parse::Parsed::Failed(message)] => {
                 assert_eq!(message, "could not be read: is a directory");
             }
             other => panic!("expected one failure, got {other:?}"),
@@ -389,22 +389,25 @@ fn a_file_that_vanishes_after_the_walk_is_not_checked() {
     // The walk listed `src/gone.rs`; it is gone when the parser reads it.
     let dir = ruled_repo();
     let files = ["src/gone.rs".to_owned(), "src/lib.rs".to_owned()];
-    let (parsed, _, _) = ribo::facts::parse::parse_all(
+    let (parsed, _, _) = ribo::facts::incremental::parse::parse_all(
         dir.path(),
         &files,
         2,
-        &ribo::facts::query::QuerySet::default(),
+        &ribo::facts::rust::query::QuerySet::default(),
         None,
         None,
     );
     assert!(matches!(
         &parsed[0],
-        ribo::facts::parse::Parsed::Failed(m) if m == "could not be read: entity not found"
+        ribo::facts::rust::parse::Parsed::Failed(m) if m == "could not be read: entity not found"
     ));
-    assert!(matches!(&parsed[1], ribo::facts::parse::Parsed::Ok { .. }));
+    assert!(matches!(
+        &parsed[1],
+        ribo::facts::rust::parse::Parsed::Ok { .. }
+    ));
     // Through the graph and the rules: counted, and the rules that apply say so.
     let spec = ribo::spec::load(&dir.path().join("ribo.yaml")).expect("valid spec");
-    let graph = ribo::facts::graph::assemble(
+    let graph = ribo::facts::resolve::assemble::assemble(
         dir.path().to_path_buf(),
         files.to_vec(),
         parsed,

@@ -4,68 +4,31 @@
 //! parallel, one parser per thread), builds the module tree of every crate and resolves
 //! every path the code writes to a module, an external crate, or an unresolved fact.
 //! Source texts are dropped as soon as a file's facts are extracted.
+//!
+//! Facts is made of parts, each using only those below it: [`model`] (the ground: the data),
+//! [`rust`] (a file's extraction), [`resolve`] (module trees and name resolution),
+//! [`incremental`] (the caches, the resolution snapshot, names mode). This module, the
+//! pipeline, uses them all: it runs a build, and re-exports what code outside facts reads.
 
-pub mod cache;
-pub mod cargo;
-pub mod graph;
-pub mod header;
-pub mod items;
-pub mod listing;
+pub mod incremental;
 pub mod model;
-pub mod par;
-pub mod parse;
-pub mod query;
-pub mod reframe;
 pub mod resolve;
-pub mod resolved;
 pub mod rust;
-pub mod stamps;
-pub mod walk;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use incremental::{listing, names, parse, reframe, resolved, stamps};
+use rust::parse::{read_source, ContentHash, Parsed};
+use rust::query;
 
-pub use graph::{
-    Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile, Unresolved,
-    UseTarget,
+pub use incremental::cache;
+pub use model::graph::{
+    CacheReport, Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile,
+    Unresolved, UseTarget,
 };
-pub use query::QueryHit;
-
-/// Something ribo could not read or understand, with the path it concerns. Warnings never
-/// stop a run; they are counted in the summary so nothing passes silently.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Warning {
-    /// Relative to the root, `/`-separated; empty when it concerns the root itself.
-    pub path: String,
-    pub message: String,
-}
-
-impl Warning {
-    /// A warning about `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Warning {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// What the facts cache did during a build.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CacheReport {
-    pub enabled: bool,
-    /// Files whose facts were reused.
-    pub hits: usize,
-    /// Files parsed (no entry, or their content changed).
-    pub misses: usize,
-    /// Why a cache on disk was ignored (another version, spec or machine; corrupt).
-    pub rejected: Option<String>,
-    /// Files whose resolution was taken from the resolution snapshot (see [`resolved`]).
-    pub resolutions_reused: usize,
-}
+pub use model::{cargo, items, par, walk, Progress, QueryHit, Warning};
+pub use rust::header;
 
 /// How to build the graph.
 #[derive(Debug)]
@@ -93,15 +56,6 @@ pub struct BuildOptions {
     pub bodies_for: Option<std::collections::BTreeSet<String>>,
 }
 
-/// Counters a caller can watch from another thread while `build` runs (the CLI draws a
-/// progress bar from them; facts knows nothing about drawing). `files` is set once the walk
-/// has found every Rust file; `parsed` counts the files parsed so far.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub files: AtomicUsize,
-    pub parsed: AtomicUsize,
-}
-
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
@@ -127,7 +81,7 @@ pub struct Input {
     warnings: Vec<Warning>,
     /// Content hash of each Rust file (same index), `None` when it could not be read; all
     /// `None` without a cache.
-    hashes: Vec<Option<cache::ContentHash>>,
+    hashes: Vec<Option<ContentHash>>,
     /// Size of each Rust file (same index) when it was stamped; all `None` without a cache.
     sizes: Vec<Option<u64>>,
     digest: Option<[u8; 32]>,
@@ -263,7 +217,7 @@ fn hash_files(
     dir: &Path,
     files: &[String],
     threads: usize,
-) -> (Vec<Option<cache::ContentHash>>, Vec<Option<u64>>) {
+) -> (Vec<Option<ContentHash>>, Vec<Option<u64>>) {
     let key = cache::cache_key(&[]);
     let known = stamps::Stamps::load(dir, &key);
     // Taken before any file is looked at: a file modified after it is too recent to trust.
@@ -276,7 +230,7 @@ fn hash_files(
         if let Some(hash) = stamp.and_then(|s| known.hash(&files[i], &s)) {
             return (stamp, Some(hash));
         }
-        let hash = parse::read_source(&path)
+        let hash = read_source(&path)
             .ok()
             .map(|bytes| cache::content_hash(&bytes));
         (stamp, hash)
@@ -411,15 +365,15 @@ pub fn build_deferred(
             }
         }
     }
-    let structure_of = |parsed: &[parse::Parsed]| {
+    let structure_of = |parsed: &[Parsed]| {
         resolved::structure(&packages, &rust_files, &resolved::interfaces(parsed))
     };
     let mut structure = with_cache.then(|| structure_of(&parsed));
-    let read_as = |parsed: &[parse::Parsed]| -> Vec<Option<cache::ContentHash>> {
-        parsed.iter().map(parse::Parsed::hash).collect()
+    let read_as = |parsed: &[Parsed]| -> Vec<Option<ContentHash>> {
+        parsed.iter().map(Parsed::hash).collect()
     };
     // The snapshot's resolutions, which files it holds for, and, when only item names and
-    // `use`s changed since it was written, how (see `graph::Renamed`).
+    // `use`s changed since it was written, how (see `names::Renamed`).
     let prior = match (&snapshot, &structure, resolutions, &map) {
         (Some(s), Some(now), Some(resolutions), Some(map))
             if focused && resolutions.fit_files(&parsed) =>
@@ -430,7 +384,7 @@ pub fn build_deferred(
             let lean_reusable = parsed
                 .iter()
                 .zip(&reusable)
-                .all(|(p, r)| *r || !matches!(p, parse::Parsed::Ok { lean: true, .. }));
+                .all(|(p, r)| *r || !matches!(p, Parsed::Ok { lean: true, .. }));
             if !lean_reusable {
                 None
             } else if s.structure == *now {
@@ -468,7 +422,7 @@ pub fn build_deferred(
     let lean: Vec<bool> = match renamed {
         true => parsed
             .iter()
-            .map(|p| matches!(p, parse::Parsed::Ok { lean: true, .. }))
+            .map(|p| matches!(p, Parsed::Ok { lean: true, .. }))
             .collect(),
         false => Vec::new(),
     };
@@ -478,22 +432,22 @@ pub fn build_deferred(
         hashes: &read_as,
         sizes: &sizes,
     });
-    let prior = prior.map(|(resolutions, reusable, changes)| graph::Prior {
+    let prior = prior.map(|(resolutions, reusable, changes)| names::Prior {
         resolutions,
         reusable,
         renamed: changes
             .zip(source.as_ref())
             .map(|((changes, trees), refs)| {
-                graph::Renamed::new(changes, lean, refs as &dyn graph::RefSource, trees)
+                names::Renamed::new(changes, lean, refs as &dyn names::RefSource, trees)
             }),
     });
     let had_prior = prior.is_some();
-    let graph::Assembled {
+    let names::Assembled {
         mut graph,
         memo,
         reused,
         complete,
-    } = graph::assemble_with(
+    } = names::assemble_with(
         root.to_path_buf(),
         rust_files,
         parsed,
@@ -542,8 +496,8 @@ pub fn build_deferred(
             });
         }
     }
-    graph.lean_refs =
-        keep.map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, root.to_path_buf(), read_as)));
+    graph.lean_refs = keep
+        .map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, root.to_path_buf(), read_as)) as _);
     graph.cache = CacheReport {
         hits: stats.hits,
         misses: stats.misses,
@@ -560,7 +514,7 @@ struct CacheRefs<'a> {
     cache: &'a cache::Cache,
     root: &'a Path,
     /// The content hash each file's facts were read for.
-    hashes: &'a [Option<cache::ContentHash>],
+    hashes: &'a [Option<ContentHash>],
     /// Each file's size when it was stamped (may be empty).
     sizes: &'a [Option<u64>],
 }
@@ -571,7 +525,7 @@ struct CacheRefs<'a> {
 /// the large corpus).
 const REPARSE_AT_MOST: u64 = 64 * 1024;
 
-impl graph::RefSource for CacheRefs<'_> {
+impl names::RefSource for CacheRefs<'_> {
     fn refs(&self, files: &[(FileId, &str)], threads: usize) -> Vec<Option<Vec<model::RefFact>>> {
         let bytes = files.iter().fold(0u64, |sum, &(f, _)| {
             let size = self.sizes.get(f as usize).copied().flatten();
@@ -603,8 +557,8 @@ pub struct PendingSnapshot {
     key: [u8; 32],
     structure: resolved::Structure,
     layout: resolved::Structure,
-    hashes: Vec<Option<cache::ContentHash>>,
-    memo: graph::Memo,
+    hashes: Vec<Option<ContentHash>>,
+    memo: resolve::Memo,
 }
 
 impl PendingSnapshot {
@@ -662,9 +616,9 @@ fn guess_package(
 
 /// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`
 /// so byte offsets recorded in facts stay valid. `None` when it cannot be read or is over
-/// [`parse::MAX_FILE_BYTES`] (it was not parsed either).
+/// [`rust::parse::MAX_FILE_BYTES`] (it was not parsed either).
 pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
-    let bytes = parse::read_source(&root.join(rel)).ok()?;
+    let bytes = read_source(&root.join(rel)).ok()?;
     Some(lossy_same_len(bytes))
 }
 

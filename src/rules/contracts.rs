@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::boundaries::normalise_crate;
 use super::{CodeDoc, Context, Location, Violation};
-use crate::facts::header::{DeclarationParser, Header};
-use crate::facts::model::{Arg, Callee, Span, Visibility};
+use crate::facts::header::DeclarationParser;
+use crate::facts::model::{Arg, Callee, Header, Span, Visibility};
 use crate::facts::resolve::expand::Expander;
 use crate::facts::{FactGraph, FileId, ModId, UseTarget};
 use crate::spec::model::{

@@ -12,7 +12,7 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::scope::MAX_DEPTH;
-use crate::facts::graph::{FactGraph, FileId, SourceFile, UseTarget};
+use crate::facts::model::graph::{FactGraph, FileId, SourceFile, UseTarget};
 use crate::facts::model::{is_block, ScopeId, Segs, UseFact};
 
 /// Expands the paths of one file through the names in its scopes (see the module docs). Best

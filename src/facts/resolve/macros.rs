@@ -11,8 +11,8 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::scope::{Found, Lookup};
 use super::{Res, Resolver, Why};
-use crate::facts::graph::{FileId, ModId};
-use crate::facts::items::ns;
+use crate::facts::model::graph::{FileId, ModId};
+use crate::facts::model::items::ns;
 use crate::facts::model::{RefFact, ScopeId};
 
 /// The macros of the standard prelude (`std`'s `#[macro_export]` macros).

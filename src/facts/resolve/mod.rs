@@ -10,7 +10,7 @@
 //!   a scope of its own (an anonymous module), visible in that block only, whichever statement
 //!   of the block declares it; nested blocks see their parents'. Lexical lookup never leaves
 //!   a module for its parent module (only `super::` does).
-//! - **Namespaces** ([`ns`](super::items::ns)): types and modules, values, macros. The first
+//! - **Namespaces** ([`ns`](super::model::items::ns)): types and modules, values, macros. The first
 //!   segment of a multi-segment path and every middle segment are looked up in the type
 //!   namespace (a `fn memchr` does not hide the crate `memchr` in `memchr::memchr(..)`); a `use`
 //!   binds its name in every namespace its target has.
@@ -38,15 +38,21 @@
 //!   own edges, and code outside `#[cfg(test)]` never resolves into a test-only alternative.
 //!   A binary that declares its library's modules again gets its own copy of their tree.
 //!
-//! What cannot be resolved is an [`Unresolved`](super::Unresolved) fact; when its first segment
-//! names nothing ribo knows (no module, item, import or declared crate), it may cross a
-//! boundary unseen, and it is also a warning about the input (one per file and name).
+//! What cannot be resolved is an [`Unresolved`](super::model::graph::Unresolved) fact; when its
+//! first segment names nothing ribo knows (no module, item, import or declared crate), it may
+//! cross a boundary unseen, and it is also a warning about the input (one per file and name).
+//!
+//! The fact graph is assembled here ([`assemble`]): every file's facts, the module trees, then
+//! every path resolved. This part of facts uses `model` (the ground) and `rust` (the outcome of
+//! a file's parse); never `incremental`, which builds on it to reuse an earlier run's
+//! resolution.
 //!
 //! ["Names"]: https://doc.rust-lang.org/reference/names.html
 //! ["Paths"]: https://doc.rust-lang.org/reference/paths.html
 //! ["Use declarations"]: https://doc.rust-lang.org/reference/items/use-declarations.html
 //! ["Macros by example"]: https://doc.rust-lang.org/reference/macros-by-example.html
 
+pub mod assemble;
 pub mod expand;
 pub(crate) mod macros;
 pub(crate) mod path;
@@ -59,8 +65,8 @@ use std::sync::OnceLock;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::graph::{CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Unresolved};
-use super::items::ns;
+use super::model::graph::{CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Unresolved};
+use super::model::items::ns;
 use super::model::{FileFacts, RefFact, RefKind, ScopeId};
 
 /// What a path resolves to.
@@ -247,7 +253,7 @@ impl<'a> Resolver<'a> {
     /// A resolver of `g`, every `use` still to be resolved.
     pub fn new(g: &'a FactGraph) -> Self {
         // Every file's index is read by the first pass: built ahead, in parallel.
-        let index = super::par::map(g.files.len(), g.threads, |i| {
+        let index = super::model::par::map(g.files.len(), g.threads, |i| {
             OnceLock::from(scope::FileIndex::new(&g.files[i].facts))
         });
         let memo = g
@@ -454,7 +460,7 @@ impl<'a> Resolver<'a> {
         };
         let kind = self.g.crates[k as usize].kind;
         !kind.is_test()
-            && kind != crate::facts::cargo::TargetKind::Example
+            && kind != crate::facts::model::cargo::TargetKind::Example
             && matches!(
                 self.externs[k as usize].get(name),
                 Some(Extern::External { dev_only: true, .. })

@@ -8,9 +8,9 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::scope::{Found, Lookup, Opaque, MAX_DEPTH};
 use super::{Binding, Extern, Res, Resolver, Why};
-use crate::facts::cargo::{Edition, TargetKind};
-use crate::facts::graph::{CrateId, FactGraph, FileId, ModId};
-use crate::facts::items::ns;
+use crate::facts::model::cargo::{Edition, TargetKind};
+use crate::facts::model::graph::{CrateId, FactGraph, FileId, ModId};
+use crate::facts::model::items::ns;
 use crate::facts::model::ScopeId;
 
 /// Crates every Rust program can name without declaring them.
@@ -160,7 +160,7 @@ pub(crate) fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
                     Some(lib) => Extern::Internal(lib),
                     None => Extern::External {
                         package: d.package.clone(),
-                        dev_only: d.kind == crate::facts::cargo::DepKind::Dev,
+                        dev_only: d.kind == crate::facts::model::cargo::DepKind::Dev,
                     },
                 };
                 // Not renamed: the code uses the library's own name.

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use foldhash::{HashMap, HashMapExt};
 
 use super::{Binding, Res, Resolver, Why};
-use crate::facts::graph::{FileId, ModId};
-use crate::facts::items::ns;
+use crate::facts::model::graph::{FileId, ModId};
+use crate::facts::model::items::ns;
 use crate::facts::model::{is_block, FileFacts, ScopeId, UseFact};
 
 /// How deep imports may lead into each other (`use` through `use` through glob...).

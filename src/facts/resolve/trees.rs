@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use crate::facts::cargo::{join, parent_dir, TargetKind};
-use crate::facts::graph::{Crate, CrateId, FactGraph, FileId, ModId, Module};
+use crate::facts::model::cargo::{join, parent_dir, TargetKind};
+use crate::facts::model::graph::{Crate, CrateId, FactGraph, FileId, ModId, Module};
+use crate::facts::model::Warning;
 use crate::facts::model::{is_block, ScopeId};
-use crate::facts::Warning;
 
 /// Builds the module trees of `g`'s crates and places every file.
 pub(crate) fn build(g: &mut FactGraph) {

@@ -1,4 +1,6 @@
-//! Rust fact extraction with tree-sitter: one parse, one cursor walk per file.
+//! Rust fact extraction with tree-sitter: one parse, one cursor walk per file. This part of
+//! facts reads and parses one file into its facts ([`parse`]) with the hits of the spec's
+//! queries ([`query`]) and its items' headers ([`header`]); it uses only `model`, the ground.
 //!
 //! The walk (`walker`) dispatches on node kind ids resolved once (`kinds`) and keeps its own
 //! context stack (scope, test code, block / impl nesting, generic parameters in scope), so
@@ -23,7 +25,10 @@
 //! Facts of each kind are in source order (sorted by start offset). Nothing here panics on
 //! any input: invalid UTF-8 is read lossily, missing nodes are skipped.
 
+pub mod header;
 mod kinds;
+pub mod parse;
+pub mod query;
 mod text;
 mod tokens;
 mod walker;
@@ -31,7 +36,7 @@ mod walker;
 #[cfg(test)]
 mod tests;
 
-use super::model::FileFacts;
+use crate::facts::model::FileFacts;
 use tree_sitter::{Node, Parser, Tree};
 
 /// A parser set up for Rust.

@@ -1355,7 +1355,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let item_span = self.sp.node(self.src, node);
         let visibility = self.visibility(node);
         let header = (visibility == Visibility::Public && !ctx.in_block && !ctx.assoc)
-            .then(|| crate::facts::header::header_of(node, src))
+            .then(|| super::header::header_of(node, src))
             .flatten()
             .map(Box::new);
         self.items.push(ItemFact {

@@ -19,8 +19,10 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{FileFacts, RefFact};
-use super::query::QueryHit;
+use crate::facts::model::graph::{self, FileId};
+use crate::facts::model::{FileFacts, QueryHit, RefFact};
+use crate::facts::rust;
+use crate::facts::rust::parse::{read_source, ContentHash};
 
 /// Bumped whenever the encoding or the facts' shape changes.
 pub const FORMAT: u32 = 16;
@@ -34,11 +36,11 @@ const REST_FILE_NAME: &str = "facts-v1-rest.bin";
 /// that needs it for a few files (`ribo check FILE`) does not decode it for every other file.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Body {
-    calls: Vec<super::model::CallFact>,
-    macros: Vec<super::model::MacroFact>,
-    unsafe_sites: Vec<super::model::UnsafeFact>,
-    attrs: Vec<super::model::AttrFact>,
-    directives: Vec<super::model::DirectiveFact>,
+    calls: Vec<crate::facts::model::CallFact>,
+    macros: Vec<crate::facts::model::MacroFact>,
+    unsafe_sites: Vec<crate::facts::model::UnsafeFact>,
+    attrs: Vec<crate::facts::model::AttrFact>,
+    directives: Vec<crate::facts::model::DirectiveFact>,
     hits: Vec<QueryHit>,
     queries_incomplete: bool,
 }
@@ -68,9 +70,6 @@ impl Body {
         file.queries_incomplete = self.queries_incomplete;
     }
 }
-
-/// The content hash of a source file.
-pub type ContentHash = [u8; 16];
 
 /// What is cached for one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -449,9 +448,11 @@ impl LeanRefs {
             hashes,
         }
     }
+}
 
+impl graph::LeanRefs for LeanRefs {
     /// The path of reference `reference` of file `id` (at `path`), as written.
-    pub fn path(&self, id: u32, path: &str, reference: u32) -> Option<String> {
+    fn path(&self, id: FileId, path: &str, reference: u32) -> Option<String> {
         let hash = self.hashes.get(id as usize).copied().flatten()?;
         let refs = refs_of(&self.cache, &self.root, path, &hash)?;
         refs.get(reference as usize).map(|r| r.path.join("::"))
@@ -471,12 +472,12 @@ pub fn refs_of(cache: &Cache, root: &Path, path: &str, hash: &ContentHash) -> Op
 /// The references of the file at `path` (under `root`), parsed again, if its content still has
 /// `hash`.
 pub fn refs_parsed(root: &Path, path: &str, hash: &ContentHash) -> Option<Vec<RefFact>> {
-    let source = super::parse::read_source(&root.join(path)).ok()?;
+    let source = read_source(&root.join(path)).ok()?;
     if content_hash(&source) != *hash {
         return None;
     }
-    let mut parser = super::rust::parser();
-    Some(super::rust::extract(&mut parser, &source)?.1.refs)
+    let mut parser = rust::parser();
+    Some(rust::extract(&mut parser, &source)?.1.refs)
 }
 
 /// Writes the cache atomically: the rest file, then the heads file (each a temporary file,
@@ -663,9 +664,9 @@ mod tests {
     use super::*;
 
     fn sample() -> CachedFile {
-        let mut p = super::super::rust::parser();
+        let mut p = crate::facts::rust::parser();
         let (_, facts) =
-            super::super::rust::extract(&mut p, b"use crate::a::b;\nfn f() { b::c().unwrap(); }\n")
+            crate::facts::rust::extract(&mut p, b"use crate::a::b;\nfn f() { b::c().unwrap(); }\n")
                 .expect("parses");
         CachedFile {
             facts,

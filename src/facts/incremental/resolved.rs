@@ -28,7 +28,7 @@
 //! items or `use`s added, renamed or removed, nothing else — the module trees and module ids
 //! are the same, and only the names whose lookup may answer otherwise can change a path's
 //! resolution: every `use` is resolved again, and only the files that may see such a name are
-//! (`graph::Renamed` gives the rules and why they are sound; [`changes`] works out the names;
+//! (`names::Renamed` gives the rules and why they are sound; [`changes`] works out the names;
 //! the facts cache's filter of each file's reference segments, [`ref_filter`], tells without
 //! reading the references). When the module trees may differ too — a `mod` or an inline
 //! module added, renamed or removed, a file added or deleted — the snapshot's trees (its last
@@ -46,12 +46,13 @@ use std::path::Path;
 use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
-use super::cache::{read_file, write_stream, ContentHash};
-use super::cargo::Package;
-use super::graph::{Edge, ExternalUse, FactGraph, Memo, Unresolved};
-use super::model::{FileFacts, RefFact, Segs};
-use super::parse::Parsed;
+use super::cache::{read_file, write_stream};
 use super::reframe::{FileMap, Tree};
+use crate::facts::model::cargo::Package;
+use crate::facts::model::graph::{Edge, ExternalUse, FactGraph, Unresolved};
+use crate::facts::model::{FileFacts, RefFact, Segs};
+use crate::facts::resolve::Memo;
+use crate::facts::rust::parse::{ContentHash, Parsed};
 
 const FILE_NAME: &str = "resolved-v1.bin";
 
@@ -87,8 +88,8 @@ struct ResolutionsRef<'g> {
 /// read in one loop. Decoding them field by field through serde took ~20 ms of a one-file
 /// check's CPU.
 mod edges {
-    use super::super::graph::Edge;
-    use super::super::model::{RefKind, Span};
+    use crate::facts::model::graph::Edge;
+    use crate::facts::model::{RefKind, Span};
 
     /// Bytes per edge: nine `u32`s and one byte of kind and flags.
     pub(super) const RECORD: usize = 9 * 4 + 1;
@@ -451,7 +452,7 @@ fn outlines_section(graph: &FactGraph) -> Option<Vec<u8>> {
 }
 
 /// How the files whose content changed since a snapshot differ from their [`Outline`]s in it,
-/// when only module-level item names, `use`s and the module trees did (see `graph::Renamed`
+/// when only module-level item names, `use`s and the module trees did (see `names::Renamed`
 /// and `reframe`, which read this).
 #[derive(Debug, Default)]
 pub struct Changes {
@@ -641,8 +642,8 @@ fn scope_keys(then: &[String], now: &[String]) -> Option<(Vec<Option<u32>>, Vec<
 fn slots<'a>(
     uses: &'a [UseOutline],
     keys: &[Option<u32>],
-) -> super::resolve::scope::ImportSlots<'a> {
-    let (mut bound, mut globs) = super::resolve::scope::import_slots(uses.iter().map(|u| {
+) -> crate::facts::resolve::scope::ImportSlots<'a> {
+    let (mut bound, mut globs) = crate::facts::resolve::scope::import_slots(uses.iter().map(|u| {
         let key = keys.get(u.scope as usize).copied().flatten();
         (key.unwrap_or(u32::MAX), u.name.as_deref(), u.glob.is_some())
     }));
@@ -655,7 +656,7 @@ fn slots<'a>(
 /// `layout`), its files' contents having `hashes`, its `use` leaves having resolved as `memo`
 /// says. Every file's outline is read from its facts (present in a lean file too).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn save(
+pub(crate) fn save(
     dir: &Path,
     key: &[u8; 32],
     structure: &Structure,
@@ -769,7 +770,19 @@ fn digest_of(
 
 /// The interface digest of every parsed file (as the cache gave it, else computed).
 pub fn interfaces(parsed: &[Parsed]) -> Vec<Option<[u8; 16]>> {
-    parsed.iter().map(Parsed::interface).collect()
+    parsed.iter().map(interface).collect()
+}
+
+/// The facts' interface digest (see [`interface_digest`]): as the cache gave it, else computed;
+/// `None` for a file that could not be parsed.
+fn interface(parsed: &Parsed) -> Option<[u8; 16]> {
+    match parsed {
+        Parsed::Ok {
+            interface: Some(d), ..
+        } => Some(*d),
+        Parsed::Ok { facts, .. } => Some(interface_digest(facts)),
+        Parsed::Failed(_) => None,
+    }
 }
 
 /// A digest of what resolving any file's paths can read from this file's facts: its scopes,
@@ -956,7 +969,7 @@ mod tests {
 
     #[test]
     fn edges_survive_their_fixed_width_encoding() {
-        use crate::facts::graph::Edge;
+        use crate::facts::model::graph::Edge;
         let kinds = edges::KINDS;
         let edges: Vec<Edge> = (0..48u32)
             .map(|i| Edge {

@@ -3,10 +3,10 @@
 //! also holds the module trees it was resolved over ([`Tree`]); a later run maps the
 //! snapshot's file ids (by path) and module ids (by [key](Key)) onto today's, and turns what
 //! changed in the trees into *names whose lookup may answer otherwise*, which names mode
-//! (`graph::Renamed`) already knows how to follow: every `use` is resolved again, and only the
+//! (`names::Renamed`) already knows how to follow: every `use` is resolved again, and only the
 //! files that may see one of those names, or whose own modules changed, are resolved again.
 //!
-//! Why this is sound, beyond `graph::Renamed`'s argument (which assumed the same trees).
+//! Why this is sound, beyond `names::Renamed`'s argument (which assumed the same trees).
 //! Resolution reads the module trees in these ways only: a module's children by name (a path
 //! segment), its parent (`super`), its crate and crate root, and which module each scope of a
 //! file is (a file's own paths start there; a module's items are its file's items in its
@@ -42,9 +42,9 @@ use std::collections::BTreeMap;
 use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 
-use super::graph::{CrateId, FactGraph, FileId, Memo, ModId};
-use super::resolve::{Res, Why};
 use super::resolved::Resolutions;
+use crate::facts::model::graph::{CrateId, FactGraph, FileId, ModId};
+use crate::facts::resolve::{Memo, Res, Why};
 
 /// The module trees a snapshot was resolved over.
 #[derive(Debug, Default, Serialize, Deserialize)]

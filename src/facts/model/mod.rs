@@ -1,11 +1,64 @@
-//! The facts ribo extracts from one Rust file, before any resolution.
+//! The ground of the facts: their data, and what every other part of facts builds on. It
+//! uses no other part.
+//!
+//! - the facts ribo extracts from one Rust file, before any resolution (here, with the
+//!   file's [`Items`] in [`items`] and the [`Header`] of its pub items), and the matches of the
+//!   spec's queries ([`QueryHit`]);
+//! - the fact graph ([`graph`]): files, crates, modules and what every path resolved to;
+//! - the Cargo packages ([`cargo`]), the files to check ([`walk`]), the warnings about the
+//!   input ([`Warning`]), the work split over threads ([`par`]) and the build's progress
+//!   counters ([`Progress`]).
 //!
 //! Everything here is independent of the spec: the extractor records what the code says,
 //! and the graph builder and rules decide what it means.
 
+pub mod cargo;
+pub mod graph;
+pub mod items;
+pub mod par;
+pub mod walk;
+
+use std::sync::atomic::AtomicUsize;
+
 use serde::{Deserialize, Serialize};
 
-pub use super::items::Items;
+pub use items::Items;
+
+/// Something ribo could not read or understand, with the path it concerns. Warnings never
+/// stop a run; they are counted in the summary so nothing passes silently.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Warning {
+    /// Relative to the root, `/`-separated; empty when it concerns the root itself.
+    pub path: String,
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Warning {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Counters a caller can watch from another thread while `build` runs (the CLI draws a
+/// progress bar from them; facts knows nothing about drawing). `files` is set once the walk
+/// has found every Rust file; `parsed` counts the files parsed so far.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files: AtomicUsize,
+    pub parsed: AtomicUsize,
+}
+
+/// A match of a user-written tree-sitter query (an invariant's `query:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueryHit {
+    /// Index of the query in the list given to the build.
+    pub query: u32,
+    pub span: Span,
+}
 
 /// A location in a source file: byte range plus 1-based line and column (in characters) of
 /// its start.
@@ -431,7 +484,24 @@ pub struct ItemFact {
     /// Span of the whole item, attributes excluded.
     pub item_span: Span,
     /// Normalised header, for pub module-level items (contract exports).
-    pub header: Option<Box<crate::facts::header::Header>>,
+    pub header: Option<Box<Header>>,
+}
+
+/// The comparable shape of an item (see `rust::header`, which normalises it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub kind: ItemKindFact,
+    pub name: String,
+    /// Normalised tokens of the header (in one allocation: headers are decoded for every
+    /// pub item of every file on every run).
+    pub tokens: Segs,
+    /// The header as one line of text (tokens joined for display).
+    pub text: String,
+    /// Struct fields (`None` when the declaration lists none): pub fields only for code,
+    /// every listed field for a declaration. Name and type tokens joined.
+    pub fields: Option<Vec<(String, String)>>,
+    /// Enum variant names (`None` when the declaration lists none).
+    pub variants: Option<Vec<String>>,
 }
 
 /// A `// ribo: ...` comment (the only comments ribo keeps).

@@ -17,16 +17,8 @@ use std::sync::{Arc, OnceLock};
 
 use tree_sitter::{Language, Node, Query, QueryCursor, StreamingIterator, Tree};
 
-use super::model::Span;
 use super::parse::Positions;
-
-/// A match of a user-written tree-sitter query (an invariant's `query:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct QueryHit {
-    /// Index of the query in the list given to the build.
-    pub query: u32,
-    pub span: Span,
-}
+use crate::facts::model::QueryHit;
 
 /// The user's queries compiled into one multi-pattern query, so each tree is traversed once
 /// whatever the number of `query:` invariants (ten separate queries cost ten traversals).

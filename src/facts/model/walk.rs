@@ -16,7 +16,7 @@ pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".ribo-cache"];
 
 /// A `target` directory next to a `Cargo.toml`, or one Cargo tagged with `CACHEDIR.TAG`; a
 /// module that happens to be called `target` is walked like any other.
-pub(super) fn is_cargo_target(path: &Path) -> bool {
+pub(crate) fn is_cargo_target(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "target")
         && (path.join("CACHEDIR.TAG").exists()
             || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))

@@ -5,27 +5,9 @@
 //! `async fn get<T: X>(id: u32) -> Result<T>`. Whitespace and trailing commas never matter.
 //! Structs also carry their pub fields (name and type tokens), enums their variant names.
 
-use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
-use super::model::ItemKindFact;
-
-/// The comparable shape of an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub kind: ItemKindFact,
-    pub name: String,
-    /// Normalised tokens of the header (in one allocation: headers are decoded for every
-    /// pub item of every file on every run).
-    pub tokens: crate::facts::model::Segs,
-    /// The header as one line of text (tokens joined for display).
-    pub text: String,
-    /// Struct fields (`None` when the declaration lists none): pub fields only for code,
-    /// every listed field for a declaration. Name and type tokens joined.
-    pub fields: Option<Vec<(String, String)>>,
-    /// Enum variant names (`None` when the declaration lists none).
-    pub variants: Option<Vec<String>>,
-}
+use crate::facts::model::{Header, ItemKindFact, Segs};
 
 /// A declaration that does not parse as one Rust item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +86,7 @@ pub fn header_of(node: Node, source: &[u8]) -> Option<Header> {
         kind,
         name,
         text: display(&tokens),
-        tokens: crate::facts::model::Segs::new(&tokens),
+        tokens: Segs::new(&tokens),
         fields,
         variants,
     })
@@ -232,7 +214,7 @@ pub struct DeclarationParser(tree_sitter::Parser);
 impl DeclarationParser {
     /// A parser for Rust item declarations.
     pub fn new() -> Self {
-        DeclarationParser(super::rust::parser())
+        DeclarationParser(super::parser())
     }
 
     /// See [`parse_declaration`].

@@ -1,252 +1,18 @@
-//! The fact graph: module trees of every crate, then every path the code writes resolved (see
-//! [`resolve`](super::resolve)) to a module, an external crate, or an unresolved fact; and the
-//! reuse of an earlier run's resolution for files it still holds for ([`Prior`]).
-
-use std::collections::BTreeMap;
+//! Names mode: the reuse of an earlier run's resolution (the snapshot, see `resolved`) for the
+//! files it still holds for ([`Prior`]), also when item names, `use`s or the module trees
+//! changed since ([`Renamed`]); the graph assembled that way ([`assemble_with`]).
 
 // foldhash, not SipHash: resolution hashes millions of short names and spans, and SipHash was
 // 7% of a one-file check (docs/performance.md).
 use foldhash::{HashSet, HashSetExt};
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
-use super::cargo::{Edition, Package, TargetKind};
-use super::model::{FileFacts, RefFact, RefKind, ScopeId, Span};
-use super::resolve::{Res, Resolved, Resolver};
-
-use super::parse::Parsed;
-use super::query::QueryHit;
-pub use super::resolve::Memo;
-use super::Warning;
-
-/// Index of a file in `FactGraph::files`.
-pub type FileId = u32;
-/// Index of a module in `FactGraph::modules`.
-pub type ModId = u32;
-/// Index of a crate in `FactGraph::crates`.
-pub type CrateId = u32;
-
-/// One Rust source file and its facts.
-#[derive(Debug, Clone, Serialize)]
-pub struct SourceFile {
-    /// Relative to the root, `/`-separated.
-    pub path: String,
-    pub krate: Option<CrateId>,
-    /// The module the file defines (its root scope).
-    pub module: Option<ModId>,
-    /// Reached from a crate root through `mod` declarations (otherwise its module path is
-    /// guessed from its location).
-    pub in_tree: bool,
-    /// The whole file is test code (tests/, benches/, or a module under `#[cfg(test)]`).
-    pub test: bool,
-    /// False when the file could not be read or parsed: rules must not treat it as clean.
-    pub parsed: bool,
-    #[serde(skip)]
-    pub facts: FileFacts,
-    /// The module of each scope of the file (index = scope id).
-    #[serde(skip)]
-    pub scope_modules: Vec<ModId>,
-    /// Matches of the spec's tree-sitter queries.
-    #[serde(skip)]
-    pub query_hits: Vec<QueryHit>,
-    /// What each `use` of `facts.uses` resolves to (same index).
-    #[serde(skip)]
-    pub use_targets: Vec<UseTarget>,
-}
-
-/// What a `use` leaf resolves to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum UseTarget {
-    /// A module of the workspace (the module the path names).
-    Module(ModId),
-    /// An external crate or std.
-    External,
-    /// An item of the current module, or nothing ribo could resolve.
-    Other,
-}
-
-/// A crate: one target of a package, with the root of its module tree.
-#[derive(Debug, Clone, Serialize)]
-pub struct Crate {
-    /// Index into `FactGraph::packages`.
-    pub package: usize,
-    pub kind: TargetKind,
-    pub name: String,
-    pub root_file: FileId,
-    pub root_module: ModId,
-    pub edition: Edition,
-}
-
-/// A module: a file's root scope or an inline `mod x { }`, in one crate's tree.
-#[derive(Debug, Clone, Serialize)]
-pub struct Module {
-    pub krate: Option<CrateId>,
-    /// `crate::a::b` (the crate's own name is not included).
-    pub path: String,
-    pub file: FileId,
-    pub scope: ScopeId,
-    pub parent: Option<ModId>,
-    /// Child modules by name: the first declared of each name (see `alt`).
-    pub children: BTreeMap<String, ModId>,
-    /// Under `#[cfg(test)]`: present in test builds only.
-    pub test: bool,
-    /// Under `#[cfg(not(test))]`: absent from test builds.
-    pub not_test: bool,
-    /// Declared `pub` (any visibility but private): other modules' globs see it.
-    pub public: bool,
-    /// Declared with `#[macro_use]`.
-    pub macro_use: bool,
-    /// The next `#[cfg]` alternative of the same name under the same parent (a module
-    /// declared several times, or with `#[cfg_attr(.., path = ..)]`), in declaration order.
-    pub alt: Option<ModId>,
-    /// Where it is declared in its parent's file (byte offset), for textual macro scope;
-    /// `None` for crate roots and modules placed by location.
-    pub decl_at: Option<u32>,
-    /// The scope of its parent's file it is declared in.
-    pub decl_scope: ScopeId,
-}
-
-/// A dependency of a file on a module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Edge {
-    pub from: FileId,
-    pub to: ModId,
-    /// The file that defines the target module.
-    pub to_file: FileId,
-    pub kind: RefKind,
-    /// Index of the reference in its file's `facts.refs` (the path as written is there, or,
-    /// for a file read without its references, in the cache: see [`FactGraph::edge_path`];
-    /// ~200k edges on a large repository need not copy it).
-    pub reference: u32,
-    pub span: Span,
-    pub test: bool,
-    /// Reached through a name that a `use` brought into scope.
-    pub via_use: bool,
-    /// Reaches the same module as the `use` it goes through: the dependency is made (and
-    /// reported) at the `use`; this reference only repeats it.
-    pub repeats_use: bool,
-    /// The file of the first re-export (a `use` in another file) the path went through, if
-    /// any: the module the code wrote, whose `use` leads on to `to`.
-    pub through: Option<FileId>,
-}
-
-/// A use of an external crate (std, core and alloc are not recorded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExternalUse {
-    pub file: FileId,
-    /// The name the code uses.
-    pub name: String,
-    /// The package it comes from (from Cargo.toml; the name itself when undeclared).
-    pub package: String,
-    /// Declared in a Cargo.toml that covers the file.
-    pub declared: bool,
-    pub path: String,
-    pub kind: RefKind,
-    pub span: Span,
-    pub test: bool,
-}
-
-/// A path ribo could not resolve. Never treated as allowed or forbidden; listed in facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unresolved {
-    pub file: FileId,
-    pub path: String,
-    pub kind: RefKind,
-    pub span: Span,
-    pub reason: String,
-    /// It may cross a boundary unseen (its first segment names nothing known, or may come
-    /// from a glob ribo cannot see into): what its warning about the input is about (a name or
-    /// a glob; one warning per file and key). `None`: no warning.
-    pub unchecked: Option<String>,
-    pub test: bool,
-}
-
-/// Everything ribo knows about the code.
-#[derive(Debug, Clone, Serialize)]
-pub struct FactGraph {
-    #[serde(skip)]
-    pub root: PathBuf,
-    pub files: Vec<SourceFile>,
-    pub packages: Vec<Package>,
-    pub crates: Vec<Crate>,
-    pub modules: Vec<Module>,
-    pub edges: Vec<Edge>,
-    pub external_uses: Vec<ExternalUse>,
-    pub unresolved: Vec<Unresolved>,
-    pub warnings: Vec<Warning>,
-    /// What the facts cache did (not part of the facts).
-    #[serde(skip)]
-    pub cache: super::CacheReport,
-    /// Threads the graph was built with (0 = one per core); passes over it use as many.
-    #[serde(skip)]
-    pub threads: usize,
-    /// Where the references of files whose `facts.refs` were not loaded can be read (a run
-    /// that took their resolution from the snapshot: see `resolved`); `None` when every
-    /// file's references are loaded.
-    #[serde(skip)]
-    pub lean_refs: Option<std::sync::Arc<super::cache::LeanRefs>>,
-}
-
-impl FactGraph {
-    /// The file with this id.
-    pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id as usize]
-    }
-
-    /// The path of an edge as written: `crate::store::Db`.
-    pub fn edge_path(&self, edge: &Edge) -> String {
-        let file = self.file(edge.from);
-        match file.facts.refs.get(edge.reference as usize) {
-            Some(r) => r.path.join("::"),
-            None => self
-                .lean_refs
-                .as_ref()
-                .and_then(|l| l.path(edge.from, &file.path, edge.reference))
-                .unwrap_or_default(),
-        }
-    }
-
-    /// The module with this id.
-    pub fn module(&self, id: ModId) -> &Module {
-        &self.modules[id as usize]
-    }
-
-    /// The file id of a relative path.
-    pub fn file_id(&self, path: &str) -> Option<FileId> {
-        self.files
-            .binary_search_by(|f| f.path.as_str().cmp(path))
-            .ok()
-            .map(|i| i as FileId)
-    }
-
-    /// Full display name of a module: `<crate name>::a::b`.
-    pub fn module_display(&self, id: ModId) -> String {
-        let m = self.module(id);
-        match m.krate {
-            Some(k) => {
-                let name = &self.crates[k as usize].name;
-                match m.path.strip_prefix("crate") {
-                    Some(rest) => format!("{name}{rest}"),
-                    None => m.path.clone(),
-                }
-            }
-            None => m.path.clone(),
-        }
-    }
-}
-
-/// Builds modules, crates and resolves every reference.
-pub fn assemble(
-    root: PathBuf,
-    rust_files: Vec<String>,
-    parsed: Vec<Parsed>,
-    packages: Vec<Package>,
-    warnings: Vec<Warning>,
-    threads: usize,
-) -> FactGraph {
-    assemble_with(root, rust_files, parsed, packages, warnings, threads, None).graph
-}
+use crate::facts::model::cargo::Package;
+use crate::facts::model::graph::{FactGraph, FileId, ModId};
+use crate::facts::model::{par, RefFact, Warning};
+use crate::facts::resolve::assemble;
+use crate::facts::resolve::{Memo, Resolver};
+use crate::facts::rust::parse::Parsed;
 
 /// The resolution of every file by an earlier run over the same structure (see `resolved`),
 /// and which files it still holds for (their content is unchanged); or, with `renamed`, over
@@ -381,7 +147,7 @@ impl Renamed<'_> {
         threads: usize,
     ) -> Vec<bool> {
         let hashes: Vec<u64> = new.iter().map(|n| super::resolved::name_hash(n)).collect();
-        super::par::map(g.files.len(), threads, |fid| {
+        par::map(g.files.len(), threads, |fid| {
             if self.lean.get(fid).copied().unwrap_or(false) {
                 self.refs
                     .may_mention(fid as FileId, &g.files[fid].path, &hashes)
@@ -531,7 +297,7 @@ impl<'a> Names<'a> {
 }
 
 /// What [`assemble_with`] gives.
-pub(super) struct Assembled {
+pub(crate) struct Assembled {
     pub graph: FactGraph,
     /// What every `use` resolved to (for the snapshot).
     pub memo: Memo,
@@ -543,82 +309,21 @@ pub(super) struct Assembled {
     pub complete: bool,
 }
 
-/// [`assemble`], taking the resolution of the files `prior` marks reusable from it instead of
-/// resolving them again; also gives what every `use` resolved to (for the snapshot).
-pub(super) fn assemble_with(
+/// [`assemble`](assemble::assemble), taking the resolution of the files `prior` marks reusable
+/// from it instead of resolving them again; also gives what every `use` resolved to (for the
+/// snapshot).
+pub(crate) fn assemble_with(
     root: PathBuf,
     rust_files: Vec<String>,
     parsed: Vec<Parsed>,
     packages: Vec<Package>,
-    mut warnings: Vec<Warning>,
+    warnings: Vec<Warning>,
     threads: usize,
     prior: Option<Prior<'_>>,
 ) -> Assembled {
-    let mut files = Vec::with_capacity(rust_files.len());
-    for (path, p) in rust_files.into_iter().zip(parsed) {
-        let (facts, ok, query_hits) = match p {
-            Parsed::Ok {
-                facts,
-                not_utf8,
-                hits,
-                queries_incomplete,
-                ..
-            } => {
-                if queries_incomplete {
-                    warnings.push(Warning::new(
-                        &path,
-                        "a `query:` invariant gave up on this file (over its work budget, as \
-                         on very deeply nested code): not fully checked",
-                    ));
-                }
-                if not_utf8 {
-                    warnings.push(Warning::new(
-                        &path,
-                        "is not valid UTF-8: checked as far as it could be parsed",
-                    ));
-                }
-                if facts.syntax_error_count > 0 {
-                    warnings.push(syntax_warning(&path, &facts));
-                }
-                (*facts, true, hits)
-            }
-            Parsed::Failed(message) => {
-                warnings.push(Warning::new(&path, message));
-                (FileFacts::default(), false, Vec::new())
-            }
-        };
-        files.push(SourceFile {
-            path,
-            krate: None,
-            module: None,
-            in_tree: false,
-            test: false,
-            parsed: ok,
-            facts,
-            scope_modules: Vec::new(),
-            query_hits,
-            use_targets: Vec::new(),
-        });
-    }
-    let mut g = FactGraph {
-        root,
-        files,
-        packages,
-        crates: Vec::new(),
-        modules: Vec::new(),
-        edges: Vec::new(),
-        external_uses: Vec::new(),
-        unresolved: Vec::new(),
-        warnings,
-        cache: super::CacheReport::default(),
-        threads,
-        lean_refs: None,
-    };
-    super::resolve::trees::build(&mut g);
+    let mut g = assemble::modules(root, rust_files, parsed, packages, warnings, threads);
     let (memo, reused, complete) = resolve_all(&mut g, prior);
-    unchecked_warnings(&mut g);
-    g.warnings.sort();
-    g.warnings.dedup();
+    assemble::finish(&mut g);
     Assembled {
         graph: g,
         memo,
@@ -627,46 +332,7 @@ pub(super) fn assemble_with(
     }
 }
 
-/// One warning per file and name for the paths that may cross a boundary unseen (see
-/// [`Unresolved::unchecked`]).
-fn unchecked_warnings(g: &mut FactGraph) {
-    let mut seen: HashSet<(FileId, &str)> = HashSet::new();
-    let mut out = Vec::new();
-    for u in &g.unresolved {
-        let Some(key) = &u.unchecked else { continue };
-        if seen.insert((u.file, key.as_str())) {
-            let file = &g.files[u.file as usize].path;
-            out.push(Warning::new(
-                file,
-                format!(
-                    "`{}` (line {}) cannot be resolved: {}; its dependency is not checked",
-                    u.path, u.span.line, u.reason
-                ),
-            ));
-        }
-    }
-    g.warnings.extend(out);
-}
-
-fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
-    let at = facts
-        .syntax_errors
-        .first()
-        .map(|s| format!(" (first at {}:{})", s.line, s.col))
-        .unwrap_or_default();
-    Warning::new(
-        path,
-        format!(
-            "has {} syntax error(s){at}: facts were extracted from the rest of the file",
-            facts.syntax_error_count
-        ),
-    )
-}
-
-/// Resolves every reference in two passes: every `use` of every file first, in file order, on
-/// one thread (a `use` may follow others, in any file, and the memo of their resolutions,
-/// cycles included, must not depend on thread timing); then every other path, file by file
-/// in parallel, against that memo, now only read.
+/// Resolves every reference as [`assemble::resolve_all`] does, in two passes.
 ///
 /// With `prior`, the first pass is the memo it holds (the same structure gives the same
 /// memo), and only the files it does not hold for are resolved; the others' results are its.
@@ -692,27 +358,26 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
         }
         other => other,
     };
-    let resolvable: Vec<bool> = g
-        .files
-        .iter()
-        .map(|f| !f.scope_modules.is_empty())
-        .collect();
+    let Some(prior) = prior else {
+        return (assemble::resolve_all(g), None, true);
+    };
+    let resolvable = assemble::resolvable(g);
     // References read here for files read without them (by file; empty when none were).
     let mut loaded: Vec<Option<Vec<RefFact>>> = Vec::new();
     let mut unreadable = Vec::new();
-    // Which files' results the snapshot gives (none without one), and the snapshot's results.
-    let (r, reused, reusable) = match prior {
-        Some(Prior {
+    // Which files' results the snapshot gives, and the snapshot's results.
+    let (r, res, reusable) = match prior {
+        Prior {
             mut resolutions,
             reusable: unchanged,
             renamed: Some(renamed),
-        }) => {
+        } => {
             let old = std::mem::take(&mut resolutions.uses);
             let r = Resolver::new(g);
             // The first pass runs on one thread: what the changed names reach is worked
             // out on another meanwhile.
             let g_ref: &FactGraph = g;
-            let items = if super::parse::thread_count(g.threads, 2) > 1 {
+            let items = if par::thread_count(g.threads, 2) > 1 {
                 std::thread::scope(|s| {
                     let items = s.spawn(|| renamed.close_items(g_ref));
                     r.first_pass(&resolvable);
@@ -738,35 +403,20 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
                     None => unreadable.push(fid as usize),
                 }
             }
-            (r, Some(resolutions), reusable)
+            (r, resolutions, reusable)
         }
-        Some(Prior {
+        Prior {
             mut resolutions,
             mut reusable,
             renamed: None,
-        }) => {
+        } => {
             let memo = std::mem::take(&mut resolutions.uses);
             let r = Resolver::with_memo(g, memo);
             reusable.resize(g.files.len(), false);
-            (r, Some(resolutions), reusable)
-        }
-        None => {
-            let r = Resolver::new(g);
-            r.first_pass(&resolvable);
-            (r, None, vec![false; g.files.len()])
+            (r, resolutions, reusable)
         }
     };
-    let per_file = super::par::map(g.files.len(), g.threads, |fid| {
-        let mut out = Resolved::default();
-        if resolvable[fid] && !reusable[fid] {
-            let refs = match loaded.get(fid) {
-                Some(Some(refs)) => refs,
-                _ => &g.files[fid].facts.refs,
-            };
-            r.resolve_file(fid as FileId, refs, &mut out);
-        }
-        out
-    });
+    let per_file = assemble::resolve_files(g, &r, &resolvable, &reusable, &loaded);
     let memo = r.into_memo();
     for (f, refs) in g.files.iter_mut().zip(loaded) {
         if let Some(refs) = refs {
@@ -782,53 +432,27 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
              resolved in this run",
         ));
     }
-    for (fid, f) in g.files.iter_mut().enumerate() {
-        if resolvable[fid] {
-            f.use_targets = memo[fid].iter().map(use_target).collect();
+    assemble::set_use_targets(g, &resolvable, &memo);
+    let counts = |k: usize| -> Vec<usize> {
+        let of = |fid: usize| res.counts.get(fid).map_or(0, |c| c[k] as usize);
+        (0..g.files.len()).map(of).collect()
+    };
+    let (ce, cx, cu) = (counts(0), counts(1), counts(2));
+    let mut fresh_edges = Vec::new();
+    let mut fresh_external = Vec::new();
+    let mut fresh_unresolved = Vec::new();
+    for (fid, done) in per_file.into_iter().enumerate() {
+        if !reusable[fid] {
+            fresh_edges.push((fid, done.edges));
+            fresh_external.push((fid, done.external));
+            fresh_unresolved.push((fid, done.unresolved));
         }
     }
-    let reused_count = reused.is_some();
-    let (edges, external, unresolved) = match reused {
-        Some(res) => {
-            let counts = |k: usize| -> Vec<usize> {
-                let of = |fid: usize| res.counts.get(fid).map_or(0, |c| c[k] as usize);
-                (0..g.files.len()).map(of).collect()
-            };
-            let (ce, cx, cu) = (counts(0), counts(1), counts(2));
-            let mut fresh_edges = Vec::new();
-            let mut fresh_external = Vec::new();
-            let mut fresh_unresolved = Vec::new();
-            for (fid, done) in per_file.into_iter().enumerate() {
-                if !reusable[fid] {
-                    fresh_edges.push((fid, done.edges));
-                    fresh_external.push((fid, done.external));
-                    fresh_unresolved.push((fid, done.unresolved));
-                }
-            }
-            (
-                splice_files(res.edges, &ce, fresh_edges),
-                splice_files(res.external, &cx, fresh_external),
-                splice_files(res.unresolved, &cu, fresh_unresolved),
-            )
-        }
-        None => {
-            let total = |n: fn(&Resolved) -> usize| per_file.iter().map(n).sum::<usize>();
-            let mut edges = Vec::with_capacity(total(|r| r.edges.len()));
-            let mut external = Vec::with_capacity(total(|r| r.external.len()));
-            let mut unresolved = Vec::with_capacity(total(|r| r.unresolved.len()));
-            for mut done in per_file {
-                edges.append(&mut done.edges);
-                external.append(&mut done.external);
-                unresolved.append(&mut done.unresolved);
-            }
-            (edges, external, unresolved)
-        }
-    };
-    g.edges = edges;
-    g.external_uses = external;
-    g.unresolved = unresolved;
-    let reused = reused_count.then(|| reusable.iter().filter(|r| **r).count());
-    (memo, reused, complete)
+    g.edges = splice_files(res.edges, &ce, fresh_edges);
+    g.external_uses = splice_files(res.external, &cx, fresh_external);
+    g.unresolved = splice_files(res.unresolved, &cu, fresh_unresolved);
+    let reused = reusable.iter().filter(|r| **r).count();
+    (memo, Some(reused), complete)
 }
 
 /// `p` with the snapshot's module ids mapped onto today's trees, and what changed in the trees
@@ -912,7 +536,7 @@ fn consistent(g: &FactGraph, r: &super::resolved::Resolutions) -> bool {
     let file = |f: FileId| (f as usize) < files;
     r.uses.iter().flatten().all(|b| {
         b.as_ref()
-            .and_then(|b| super::resolve::target(&b.res))
+            .and_then(|b| crate::facts::resolve::target(&b.res))
             .is_none_or(module)
     }) && r
         .edges
@@ -920,15 +544,6 @@ fn consistent(g: &FactGraph, r: &super::resolved::Resolutions) -> bool {
         .all(|e| module(e.to) && file(e.to_file) && file(e.from))
         && r.external.iter().all(|x| file(x.file))
         && r.unresolved.iter().all(|u| file(u.file))
-}
-
-/// What a `use` leaf resolved to, as rules see it.
-fn use_target(b: &Option<super::resolve::Binding>) -> UseTarget {
-    match b.as_ref().map(|b| &b.res) {
-        Some(Res::Module(m) | Res::Item(m) | Res::Beyond(m)) => UseTarget::Module(*m),
-        Some(Res::External { .. } | Res::Std) => UseTarget::External,
-        Some(Res::Local | Res::Unresolved(_)) | None => UseTarget::Other,
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use std::fs::Metadata;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::cache::{read_file, write_file, ContentHash};
+use super::cache::{read_file, write_file};
+use crate::facts::rust::parse::ContentHash;
 
 const FILE_NAME: &str = "stamps-v1.bin";
 

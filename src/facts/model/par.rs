@@ -1,12 +1,13 @@
 //! Work split over threads for passes after the parse (rules, fingerprints): each thread
 //! takes the next index from an atomic counter, as the parse does, and results come back in
-//! index order, so the output never depends on the thread count.
+//! index order, so the output never depends on the thread count. The number of threads of
+//! every pass, the parse's included, is [`thread_count`]'s.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `f(0)..f(n)` computed on `threads` threads (0 = as for the parse), in index order.
 pub fn map<R: Send>(n: usize, threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
-    let threads = super::parse::thread_count(threads, n);
+    let threads = thread_count(threads, n);
     if threads <= 1 {
         return (0..n).map(f).collect();
     }
@@ -50,7 +51,7 @@ pub fn fold<A: Send>(
     init: impl Fn() -> A + Sync,
     f: impl Fn(usize, &mut A) + Sync,
 ) -> Vec<A> {
-    let threads = super::parse::thread_count(threads, n);
+    let threads = thread_count(threads, n);
     let next = AtomicUsize::new(0);
     let work = || {
         let mut acc = init();
@@ -76,6 +77,22 @@ pub fn fold<A: Send>(
             })
             .collect()
     })
+}
+
+/// Number of worker threads: `threads`, else `RAYON_NUM_THREADS`, else the core count.
+pub fn thread_count(threads: usize, files: usize) -> usize {
+    let n = if threads > 0 {
+        threads
+    } else if let Some(n) = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    n.clamp(1, files.max(1))
 }
 
 #[cfg(test)]

@@ -1,76 +1,18 @@
 //! Parsing every file once, in parallel: worker threads pull the next file index from an
 //! atomic counter, each with its own tree-sitter parser. (Measured in `engineering.md`:
 //! rayon's `map_init` left ~10% of two cores idle on this workload; the counter keeps both
-//! busy.) Each source text is dropped as soon as its facts are extracted.
+//! busy.) Each source text is dropped as soon as its facts are extracted. A file whose content
+//! hash is in the facts cache is not parsed: its facts are read from the cache (see
+//! [`CacheUse`]).
 
-use super::cache::{content_hash, encode, Cache, CachedFile, ContentHash, Encoded, NewEntry};
-use super::model::{FileFacts, Span};
-use super::query::{QueryHit, QuerySet};
-use super::rust;
+use super::cache::{content_hash, encode, Cache, CachedFile, Encoded, NewEntry};
+use crate::facts::model::par::thread_count;
+use crate::facts::model::Progress;
+use crate::facts::rust;
+use crate::facts::rust::parse::{read_source, ContentHash, Parsed};
+use crate::facts::rust::query::QuerySet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The outcome of reading and parsing one file.
-#[derive(Debug)]
-pub enum Parsed {
-    Ok {
-        facts: Box<FileFacts>,
-        /// The file is not valid UTF-8 (it was still parsed).
-        not_utf8: bool,
-        /// Matches of the queries, in source order.
-        hits: Vec<QueryHit>,
-        /// Some query gave up on this file before its end (over [`MAX_QUERY_STATES`]
-        /// candidate matches at once, or over its work budget): its hits may be incomplete.
-        queries_incomplete: bool,
-        /// Read from the cache without its references (`facts.refs` is empty): see
-        /// [`CacheUse::lean`].
-        lean: bool,
-        /// The hash of the content the facts are of (`None` without a cache).
-        hash: Option<ContentHash>,
-        /// The facts' interface digest, when the cache gave or computed it.
-        interface: Option<[u8; 16]>,
-    },
-    /// The file could not be read or parsed at all.
-    Failed(String),
-}
-
-impl Parsed {
-    /// The hash of the content the facts are of (`None` without a cache or when unparsed).
-    pub fn hash(&self) -> Option<ContentHash> {
-        match self {
-            Parsed::Ok { hash, .. } => *hash,
-            Parsed::Failed(_) => None,
-        }
-    }
-
-    /// The facts' interface digest (see `resolved::interface_digest`): as the cache gave it,
-    /// else computed; `None` for a file that could not be parsed.
-    pub fn interface(&self) -> Option<[u8; 16]> {
-        match self {
-            Parsed::Ok {
-                interface: Some(d), ..
-            } => Some(*d),
-            Parsed::Ok { facts, .. } => Some(super::resolved::interface_digest(facts)),
-            Parsed::Failed(_) => None,
-        }
-    }
-}
-
-/// Number of worker threads: `threads`, else `RAYON_NUM_THREADS`, else the core count.
-pub fn thread_count(threads: usize, files: usize) -> usize {
-    let n = if threads > 0 {
-        threads
-    } else if let Some(n) = std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-    {
-        n
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
-    n.clamp(1, files.max(1))
-}
 
 /// The cache to read from and write to during a parse.
 pub struct CacheUse<'a> {
@@ -79,7 +21,7 @@ pub struct CacheUse<'a> {
     pub collect: bool,
     /// Content hashes already taken (same index as the files; may be empty): a file whose
     /// known hash is cached is not read at all.
-    pub known: &'a [Option<super::cache::ContentHash>],
+    pub known: &'a [Option<ContentHash>],
     /// File sizes already taken (same index; may be empty).
     pub sizes: &'a [Option<u64>],
     /// Files (same index) whose cached facts are needed whole; the others are read without
@@ -106,7 +48,7 @@ pub fn parse_all(
     threads: usize,
     queries: &QuerySet,
     cache: Option<CacheUse<'_>>,
-    progress: Option<&super::Progress>,
+    progress: Option<&Progress>,
 ) -> (Vec<Parsed>, Vec<NewEntry>, CacheStats) {
     let n = thread_count(threads, files.len());
     // Largest files first: the parse of a big file is the run's memory peak (its tree takes
@@ -307,7 +249,7 @@ pub fn load_refs(
     let lean: Vec<usize> = (0..parsed.len())
         .filter(|&i| matches!(parsed[i], Parsed::Ok { lean: true, .. }))
         .collect();
-    let found = super::par::map(lean.len(), threads, |k| {
+    let found = crate::facts::model::par::map(lean.len(), threads, |k| {
         let i = lean[k];
         match &parsed[i] {
             Parsed::Ok {
@@ -336,41 +278,6 @@ pub fn load_refs(
         parsed[i] = p;
     }
     n
-}
-
-/// The largest Rust file ribo parses (10 MiB). Parsing costs about 100 bytes of memory per
-/// byte of source and a few seconds per 10 MiB; a larger file is generated code, and is
-/// reported as not checked instead (exclude it with `system.exclude`).
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-
-/// Reads a source file of at most [`MAX_FILE_BYTES`]; the error is the warning's message.
-pub fn read_source(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let unreadable = |e: std::io::Error| format!("could not be read: {}", e.kind());
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let len = file.metadata().map_err(unreadable)?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(too_large(len));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    // A file that grows while it is read stops at the limit too.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// The warning for a file over [`MAX_FILE_BYTES`].
-fn too_large(len: u64) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    format!(
-        "too large to check ({:.1} MiB > {} MiB limit): not checked",
-        len as f64 / MIB,
-        MAX_FILE_BYTES / (1024 * 1024)
-    )
 }
 
 /// Files larger than this get a fresh parser afterwards (see `parse_all`).
@@ -417,57 +324,14 @@ fn parse_one(
             }
         }
     }
-    let not_utf8 = std::str::from_utf8(&source).is_err();
-    let mut source = source;
-    rust::make_parseable(&mut source);
-    // The queries run on the nodes they can match at while the facts are extracted, or over
-    // the whole tree after (see `query`).
-    let mut run = queries.for_file(&source);
-    let kinds = run.as_ref().and_then(|r| r.root_kinds());
-    let skips = run.as_ref().map_or(&[][..], |r| r.skips());
-    let extracted = match (&mut run, kinds) {
-        (Some(r), Some(kinds)) => {
-            rust::extract_visiting(parser, &source, kinds, skips, &mut |node| {
-                r.on_node(node);
-            })
+    let parsed = rust::parse::parse_source(parser, source, queries, hash);
+    let entry = match (&parsed, cache, hash) {
+        (Parsed::Ok { .. }, Some(c), Some(hash)) if c.collect => {
+            Some((rel.to_string(), hash, Some(0)))
         }
-        _ => rust::extract(parser, &source),
+        _ => None,
     };
-    match extracted {
-        Some((tree, facts)) => {
-            let (hits, queries_incomplete) = match run {
-                Some(mut r) => {
-                    if kinds.is_none() {
-                        r.on_tree(&tree);
-                    }
-                    r.finish()
-                }
-                None => (Vec::new(), false),
-            };
-            drop(tree);
-            drop(source);
-            let entry = match (cache, hash) {
-                (Some(c), Some(hash)) if c.collect => Some((rel.to_string(), hash, Some(0))),
-                _ => None,
-            };
-            let parsed = Parsed::Ok {
-                facts: Box::new(facts),
-                not_utf8,
-                hits,
-                queries_incomplete,
-                lean: false,
-                hash,
-                interface: None,
-            };
-            (parsed, entry, false, size)
-        }
-        None => (
-            Parsed::Failed("could not be parsed (tree-sitter gave up)".into()),
-            None,
-            false,
-            size,
-        ),
-    }
+    (parsed, entry, false, size)
 }
 
 /// The cached facts of `rel` when its content hash is in the cache.
@@ -489,94 +353,4 @@ fn reuse(
         interface: file.interface,
     };
     Some((parsed, entry, true, 0))
-}
-
-/// A span from byte offsets, with 1-based line and character column. Scans the source up
-/// to `start`: for many spans of one file, use [`Positions`].
-pub fn node_span(start: usize, end: usize, source: &[u8]) -> Span {
-    Positions::new(source).span(start, end)
-}
-
-/// Line and column of spans asked for in increasing order of start, in one pass over the
-/// source (a span before the previous one starts the scan again), so that many hits on one
-/// very long line cost one scan of it, not one each.
-pub struct Positions<'s> {
-    source: &'s [u8],
-    /// Bytes before `at` are counted.
-    at: usize,
-    /// 0-based line and character column of `at`.
-    line: usize,
-    col: usize,
-}
-
-impl<'s> Positions<'s> {
-    /// Positions in `source`, from its start.
-    pub fn new(source: &'s [u8]) -> Self {
-        Positions {
-            source,
-            at: 0,
-            line: 0,
-            col: 0,
-        }
-    }
-
-    /// The span from `start` to `end`, with the 1-based line and column of `start`.
-    pub fn span(&mut self, start: usize, end: usize) -> Span {
-        let start = start.min(self.source.len());
-        if start < self.at {
-            *self = Positions::new(self.source);
-        }
-        let from = self.at;
-        for &b in &self.source[from..start] {
-            if b == b'\n' {
-                self.line += 1;
-                self.col = 0;
-            } else if (b & 0xC0) != 0x80 {
-                self.col += 1;
-            }
-        }
-        // A byte order mark is not a column.
-        if from < 3 && start >= 3 && self.source.starts_with(b"\xEF\xBB\xBF") && self.line == 0 {
-            self.col -= 1;
-        }
-        self.at = start;
-        Span {
-            start: start as u32,
-            end: end.max(start) as u32,
-            line: (self.line + 1) as u32,
-            col: (self.col + 1) as u32,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn positions_in_one_pass_match_a_fresh_scan() {
-        let source = "fn é() {}\nlet x = 1; // ü\n\nend".as_bytes();
-        let fresh = |i: usize| {
-            let before = &source[..i];
-            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-            let line_start = before
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |p| p + 1);
-            let col = before[line_start..]
-                .iter()
-                .filter(|b| (**b & 0xC0) != 0x80)
-                .count()
-                + 1;
-            (line as u32, col as u32)
-        };
-        let mut positions = Positions::new(source);
-        let offsets: Vec<usize> = (0..=source.len()).chain([3, 0, 20, 500]).collect();
-        for i in offsets {
-            let span = positions.span(i, i + 1);
-            assert_eq!(node_span(i, i + 1, source), span);
-            let i = i.min(source.len());
-            assert_eq!((span.line, span.col), fresh(i), "offset {i}");
-        }
-    }
 }

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{read_file, write_file};
 use super::stamps::Stamp;
-use super::walk::{self, Walked};
+use crate::facts::model::walk::{self, Walked};
 
 const FILE_NAME: &str = "listing-v1.bin";
 

@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::ser::{self, SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::model::{ItemFact, ItemKindFact, ScopeId, Segs, Visibility};
+use super::{ItemFact, ItemKindFact, ScopeId, Segs, Visibility};
 
 /// How many files' cached items could not be decoded this run (see [`undecodable`]).
 static UNDECODABLE: AtomicUsize = AtomicUsize::new(0);
@@ -312,10 +312,9 @@ impl<'de> Visitor<'de> for StoredVisitor {
 fn ends_of(names: &Segs) -> Box<[u32]> {
     let all = names.as_str();
     // The separator is one byte in UTF-8, never part of another character's encoding.
-    let mut ends: Vec<u32> =
-        memchr::memchr_iter(super::model::SEGS_SEPARATOR as u8, all.as_bytes())
-            .map(|i| i as u32)
-            .collect();
+    let mut ends: Vec<u32> = memchr::memchr_iter(super::SEGS_SEPARATOR as u8, all.as_bytes())
+        .map(|i| i as u32)
+        .collect();
     if !all.is_empty() {
         ends.push(all.len() as u32);
     }
