@@ -24,9 +24,10 @@
 //!   2018 and later) or from the crate root (edition 2015; `::x` there is `crate::x`). A path
 //!   follows a `use` wherever it passes through one: at its first segment, in its middle
 //!   (`crate::shared::db::q` after `pub use crate::infra::db` in `shared`) and through globs,
-//!   which import only what their target makes visible to the importing module (private items
-//!   and imports only inside the module that has them). A glob of an enum imports its variants,
-//!   no module. A path through a re-export names the module the re-export names.
+//!   which import what their target lets the glob's own module see: a private item or import
+//!   reaches the code asking only if that code and every glob's module on the way are inside
+//!   the module that declares it. A glob of an enum imports its variants, no module. A path
+//!   through a re-export names the module the re-export names.
 //! - **Macros** ([`macros`]): a `name!` resolves by textual scope (a `macro_rules!` is in scope
 //!   after its definition, in its module and the modules declared after it, and after a
 //!   `#[macro_use] mod`), then by path (`use`d macros, `#[macro_export]` ones at the crate root),
