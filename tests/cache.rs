@@ -491,6 +491,50 @@ fn an_inline_module_added_resolves_only_the_files_that_can_see_it() {
     assert_eq!(resolution_of(&next), resolution_of(&full));
 }
 
+/// A `use` that binds a module and a macro of one name (`use crate::tool;` with `pub mod tool`
+/// and `#[macro_export] macro_rules! tool` defined in `m`) remembers the module that defines
+/// the macro. An inline module added before `m` shifts module ids: the snapshot's bindings
+/// are mapped onto today's modules, the macro's module too, so the `use` resolves as it did
+/// and only the edited file is resolved again (the macro's module left unmapped made the `use`
+/// differ, its name changed, and every file that writes `tool` resolved again; on real code, a
+/// glob reaching such a name made a whole focused run resolve everything).
+#[test]
+fn a_module_tree_edit_keeps_what_a_use_binds_as_a_macro() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let files: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub mod a;\npub mod m;\npub mod tool {}\npub mod user;\n",
+        ),
+        ("src/a.rs", "pub fn a() {}\n"),
+        (
+            "src/m.rs",
+            "#[macro_export]\nmacro_rules! tool {\n    () => {};\n}\n",
+        ),
+        (
+            "src/user.rs",
+            "use crate::tool;\npub fn f() {\n    tool!();\n}\n",
+        ),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    let primed = build(root, &options(root));
+    assert!(has_edge(&primed, "src/user.rs", "tool", "src/m.rs"));
+    append(root, "src/a.rs", "pub mod extra {\n    pub fn e() {}\n}\n");
+    let after = build(root, &focused(root, &["src/a.rs"]));
+    assert_resolves_as_full(root, &after);
+    assert!(has_edge(&after, "src/user.rs", "tool", "src/m.rs"));
+    assert_eq!(after.cache.resolutions_reused, primed.files.len() - 1);
+}
+
 #[test]
 fn a_corrupt_snapshot_is_never_trusted() {
     let dir = repo();

@@ -442,6 +442,9 @@ impl Reframed {
                 Res::Beyond(m) => map(m).map_or(Res::Unresolved(Why::Gone), Res::Beyond),
                 ref other => other.clone(),
             };
+            // The module defining the macro a `use` also binds (a module gone: none; a fresh
+            // resolution gives another, or none, and the `use` differs or does not).
+            b.macro_def = b.macro_def.and_then(map);
         }
         for e in &mut r.edges {
             match map(e.to) {
