@@ -819,6 +819,109 @@ fn a_use_reached_in_another_order_is_seen() {
     );
     assert_eq!(resolution_of(&after), resolution_of(&full));
     assert!(after.cache.resolutions_reused > 0);
+    // `t0`'s fresh resolution reads `c1`'s snapshot result two levels deep, where the chain
+    // below it no longer fits the depth limit: nothing is seeded.
+    assert_eq!(after.cache.uses_seeded, 0);
+}
+
+/// How many `use`s of `g`'s files resolution reads (those of files a module tree reaches).
+fn uses_in_crates(g: &FactGraph) -> usize {
+    g.files
+        .iter()
+        .filter(|f| f.module.is_some())
+        .map(|f| f.facts.uses.len())
+        .sum()
+}
+
+/// Names mode takes from the snapshot the result of every `use` no changed name reaches: here
+/// all but the edited file's own `use`s, and the results are those of a full run.
+#[test]
+fn names_mode_takes_the_uses_no_changed_name_reaches_from_the_snapshot() {
+    let dir = names_repo();
+    let root = dir.path();
+    build(root, &options(root));
+    append(root, "src/f.rs", "pub fn added() {}\n");
+    let after = build(root, &focused(root, &["src/f.rs"]));
+    assert_resolves_as_full(root, &after);
+    let own = after
+        .files
+        .iter()
+        .find(|f| f.path == "src/f.rs")
+        .map_or(0, |f| f.facts.uses.len());
+    assert!(uses_in_crates(&after) > own + 5);
+    assert_eq!(after.cache.uses_seeded, uses_in_crates(&after) - own);
+}
+
+/// A repository whose glob imports lead back to themselves: resolving `a.rs`'s glob
+/// `crate::b::y::*` looks for `y` through `b.rs`'s glob of `a`, whose own glob is the one being
+/// resolved (an import cycle: what the first pass gives depends on which `use` it reaches
+/// first). rustc (`rustc --emit=metadata` on the same modules inline) rejects `crate::b::y`,
+/// and so `crate::a::fb` (`a` imports nothing); ribo leaves the glob unresolved whatever the
+/// order, and a path through `a` names `a`.
+fn cycle_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let files: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"cycle\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub mod a;\npub mod b;\npub mod other;\npub mod user;\n",
+        ),
+        ("src/a.rs", "pub use crate::b::y::*;\npub fn fa() {}\n"),
+        ("src/b.rs", "pub use crate::a::*;\npub fn fb() {}\n"),
+        (
+            "src/other.rs",
+            "use crate::b::fb;\npub fn o() {\n    fb();\n}\n",
+        ),
+        (
+            "src/user.rs",
+            "use crate::a::fa;\npub fn u() {\n    fa();\n}\n",
+        ),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// A `use` resolved again that reads a result an import cycle made (one the order of the first
+/// pass may change) makes names mode resolve every `use` again, in file order, as a full run
+/// does: nothing is seeded, and the results are a full run's.
+#[test]
+fn a_changed_use_that_reads_through_an_import_cycle_seeds_nothing() {
+    let dir = cycle_repo();
+    let root = dir.path();
+    build(root, &options(root));
+    replace(
+        root,
+        "src/user.rs",
+        "use crate::a::fa;",
+        "use crate::a::fb;",
+    );
+    replace(root, "src/user.rs", "    fa();", "    fb();");
+    let after = build(root, &focused(root, &["src/user.rs"]));
+    assert_resolves_as_full(root, &after);
+    assert!(has_edge(&after, "src/user.rs", "crate::a::fb", "src/a.rs"));
+    assert_eq!(after.cache.uses_seeded, 0);
+}
+
+/// An edit whose fresh `use`s read nothing an import cycle made still seeds the others, the
+/// cycle's own `use`s included (their results are the snapshot's, as a full run finds them).
+#[test]
+fn an_import_cycle_elsewhere_does_not_stop_seeding() {
+    let dir = cycle_repo();
+    let root = dir.path();
+    build(root, &options(root));
+    append(root, "src/other.rs", "pub fn more() {}\n");
+    let after = build(root, &focused(root, &["src/other.rs"]));
+    assert_resolves_as_full(root, &after);
+    assert!(after.cache.uses_seeded > 0);
+    assert_eq!(after.cache.uses_seeded, uses_in_crates(&after) - 1);
 }
 
 /// Replaces `from` by `to` in the file at `rel` under `root` (which must hold it).

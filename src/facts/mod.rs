@@ -89,12 +89,16 @@ pub struct Input {
     preload: Option<std::thread::JoinHandle<Preloaded>>,
 }
 
-/// The facts cache and the resolution snapshot (decoded), loaded while the scan runs.
+/// The facts cache and the resolution snapshot, loaded while the scan runs; the snapshot's
+/// resolutions being decoded on a thread of their own, which the parse overlaps too.
 #[derive(Default)]
 struct Preloaded {
     cache: Option<cache::Cache>,
-    snapshot: Option<(resolved::Snapshot, Option<resolved::Resolutions>)>,
+    snapshot: Option<(Arc<resolved::Snapshot>, Decoding)>,
 }
+
+/// The snapshot's resolutions, being decoded (`None` when not asked for).
+type Decoding = Option<std::thread::JoinHandle<Option<resolved::Resolutions>>>;
 
 impl Preloaded {
     /// Opens the facts cache and the snapshot of `dir`, and decodes the snapshot's
@@ -102,7 +106,11 @@ impl Preloaded {
     fn load(dir: &Path, query_texts: &[String], decode: bool) -> Preloaded {
         let cache = cache::Cache::open(dir, &cache::cache_key(query_texts));
         let snapshot = resolved::Snapshot::open(dir, &cache::cache_key(&[])).map(|s| {
-            let resolutions = if decode { s.resolutions() } else { None };
+            let s = Arc::new(s);
+            let resolutions = decode.then(|| {
+                let s = Arc::clone(&s);
+                std::thread::spawn(move || s.resolutions())
+            });
             (s, resolutions)
         });
         Preloaded {
@@ -315,11 +323,6 @@ pub fn build_deferred(
         (Some(s), Some(layout)) if focused => s.file_map(&rust_files, layout),
         _ => None,
     };
-    let resolutions = match (resolutions, &map) {
-        (Some(r), Some(m)) if !m.is_identity() => reframe::reindex(r, m),
-        (r, Some(_)) => r,
-        (_, None) => None,
-    };
     let queries =
         query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
     // The files whose resolution the snapshot may give: their references are not read (if
@@ -372,8 +375,13 @@ pub fn build_deferred(
     let read_as = |parsed: &[Parsed]| -> Vec<Option<ContentHash>> {
         parsed.iter().map(Parsed::hash).collect()
     };
-    // The snapshot's resolutions, which files it holds for, and, when only item names and
-    // `use`s changed since it was written, how (see `names::Renamed`).
+    // The snapshot's resolutions (by today's file ids), which files it holds for, and, when
+    // only item names and `use`s changed since it was written, how (see `names::Renamed`).
+    let resolutions = match (resolutions.and_then(|d| d.join().ok()).flatten(), &map) {
+        (Some(r), Some(m)) if !m.is_identity() => reframe::reindex(r, m),
+        (r, Some(_)) => r,
+        (_, None) => None,
+    };
     let prior = match (&snapshot, &structure, resolutions, &map) {
         (Some(s), Some(now), Some(resolutions), Some(map))
             if focused && resolutions.fit_files(&parsed) =>
@@ -447,6 +455,7 @@ pub fn build_deferred(
         memo,
         reused,
         complete,
+        seeded,
     } = names::assemble_with(
         root.to_path_buf(),
         rust_files,
@@ -504,6 +513,7 @@ pub fn build_deferred(
         rejected,
         enabled: options.cache_dir.is_some(),
         resolutions_reused: reused.unwrap_or(0),
+        uses_seeded: seeded,
     };
     (graph, pending)
 }

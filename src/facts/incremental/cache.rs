@@ -25,7 +25,7 @@ use crate::facts::rust;
 use crate::facts::rust::parse::{read_source, ContentHash};
 
 /// Bumped whenever the encoding or the facts' shape changes.
-pub const FORMAT: u32 = 16;
+pub const FORMAT: u32 = 17;
 const MAGIC: &[u8; 8] = b"RIBOFCT\0";
 const FILE_NAME: &str = "facts-v1.bin";
 /// The references and bodies of the entries of [`FILE_NAME`], read only when needed.

@@ -11,7 +11,7 @@ use crate::facts::model::cargo::Package;
 use crate::facts::model::graph::{FactGraph, FileId, ModId};
 use crate::facts::model::{par, RefFact, Warning};
 use crate::facts::resolve::assemble;
-use crate::facts::resolve::{Memo, Resolver};
+use crate::facts::resolve::{watch, Memo, Resolver};
 use crate::facts::rust::parse::Parsed;
 
 /// The resolution of every file by an earlier run over the same structure (see `resolved`),
@@ -52,9 +52,12 @@ pub trait RefSource: Sync {
 /// through a glob that names the scope's module), and the scope's globs, which are enumerated.
 /// Every other lookup reads the module trees, the crates' dependencies (all the same) or the
 /// memo of `use` resolutions. So:
-/// - every `use` is resolved again first, fresh, in file order, exactly as a full resolution
-///   does (a `use` cycle, and the depth limit, make a `use`'s result depend on the order in
-///   which the first pass reaches it: it is not taken from the snapshot);
+/// - the first pass takes from the snapshot the result of every `use` that reads no changed
+///   name ([`Renamed::seeds`]) and resolves the others, in file order; when one of those
+///   meets an import cycle, the depth limit, or a result either made (which depend on the
+///   order in which the first pass reaches a `use`: see
+///   [`watch`](crate::facts::resolve::watch)), every `use` is resolved again, fresh, in file
+///   order, exactly as a full resolution does;
 /// - `C`, the names whose lookup may answer otherwise, holds the names of items added or
 ///   removed (by scope) in the changed files, the names a scope of a changed file binds by
 ///   `use` in one version only ([`Changes::names`](super::resolved::Changes)); the binding
@@ -112,6 +115,7 @@ impl<'a> Renamed<'a> {
 
 /// The names `C` a [`Renamed`] run looks for, and what they reach: which files have a `use`
 /// that may resolve otherwise, and which files' references may write one of the names.
+#[derive(Clone)]
 struct Closure<'n> {
     names: Names<'n>,
     touched: Vec<bool>,
@@ -119,6 +123,83 @@ struct Closure<'n> {
 }
 
 impl Renamed<'_> {
+    /// Which `use`s (by file, same index as `facts.uses`) the first pass may take from the
+    /// snapshot instead of resolving them: those of files whose content is unchanged, which
+    /// `reframe` does not mark and whose snapshot result is known, none of whose path
+    /// segments nor binding name is among `S`. `S` is the changed names, the binding names of
+    /// every `use` of every other file, and, to a fixpoint, the binding name of every `use` a
+    /// segment of whose path is in `S`. `None` when a glob `use` has a segment in `S` (what it
+    /// imports may have changed): nothing is seeded.
+    ///
+    /// Why a seeded result is what the first pass of a full resolution gives. A `use`'s
+    /// resolution reads item names and other `use`s' bindings by the segments of its own path
+    /// (through globs too, whose paths are not in `S`): a seeded `use` reads no changed name
+    /// and no `use` whose result may differ (those of other files and those with a segment in
+    /// `S` bind names in `S`), so it reads what it read when the snapshot was made, down to
+    /// the last import. In a full resolution, it may be reached first from another `use`, at
+    /// another depth: its result is the same unless its resolution met an import cycle or a
+    /// depth limit, which [`watch`](crate::facts::resolve::watch) tells (a tainted result, or
+    /// one read deeper than the limit allows for its height): then nothing is seeded
+    /// ([`seeded_first_pass`]). The `use`s resolved fresh read seeded results as a full
+    /// resolution would have worked them out; what they give is compared with the snapshot
+    /// as before ([`Renamed::reusable`]).
+    fn seeds(
+        &self,
+        g: &FactGraph,
+        old: &Memo,
+        unchanged: &[bool],
+        resolvable: &[bool],
+    ) -> Option<Vec<Vec<bool>>> {
+        if self.give_up {
+            return None;
+        }
+        let seeded_file = |fid: usize| {
+            unchanged.get(fid).copied().unwrap_or(false)
+                && !self.touched.get(fid).copied().unwrap_or(false)
+                && resolvable.get(fid).copied().unwrap_or(false)
+        };
+        let mut names = Names::new(self.changes.names.iter().map(String::as_str));
+        for (fid, f) in g.files.iter().enumerate() {
+            // A file no module tree reaches has no `use` anything reads.
+            if !seeded_file(fid) && resolvable.get(fid).copied().unwrap_or(false) {
+                for n in f.facts.uses.iter().filter_map(|u| u.name.as_deref()) {
+                    names.insert(n);
+                }
+            }
+        }
+        // To a fixpoint: one scan of every `use` when no name is added (the usual case).
+        loop {
+            let before = names.list.len();
+            let mut seeds = Vec::with_capacity(g.files.len());
+            for (fid, f) in g.files.iter().enumerate() {
+                let file = seeded_file(fid);
+                let known = old.get(fid);
+                let mut uses = Vec::with_capacity(f.facts.uses.len());
+                for (u, fact) in f.facts.uses.iter().enumerate() {
+                    let touches = fact.path.iter().any(|seg| names.contains(seg));
+                    if touches {
+                        if fact.glob {
+                            return None;
+                        }
+                        if let Some(n) = &fact.name {
+                            names.insert(n);
+                        }
+                    }
+                    let known = known.and_then(|o| o.get(u)).is_some_and(Option::is_some);
+                    uses.push(
+                        file && known
+                            && !touches
+                            && !fact.name.as_deref().is_some_and(|n| names.contains(n)),
+                    );
+                }
+                seeds.push(uses);
+            }
+            if names.list.len() == before {
+                return Some(seeds);
+            }
+        }
+    }
+
     /// The closure of the changed names known before any `use` is resolved (items and
     /// bindings added or removed) under the `use`s (see [`close`]) and the files it reaches;
     /// `None` when a glob `use` has a segment among them. Needs no `use` resolution: computed
@@ -170,17 +251,25 @@ impl Renamed<'_> {
         g: &'n FactGraph,
         r: &Resolver<'_>,
         old: &Memo,
+        seeded: &[Vec<bool>],
         unchanged: &[bool],
-        items: Option<Closure<'n>>,
+        items: &Option<Closure<'n>>,
     ) -> Option<Vec<bool>> {
         if self.give_up {
             return None;
         }
-        let mut c = items?;
+        let mut c = items.clone()?;
         let before = c.names.list.len();
         // The `use`s whose result changed: exact, order effects included. By index where a
         // file's `use`s are the snapshot's one for one, else by the pairs `changes` matched.
         let mut differs = |fid: usize, now: usize, then: usize| {
+            if seeded
+                .get(fid)
+                .is_some_and(|f| f.get(now).copied().unwrap_or(false))
+            {
+                // The snapshot's result itself (see `Renamed::seeds`).
+                return Some(());
+            }
             let was = old
                 .get(fid)
                 .and_then(|b| b.get(then))
@@ -255,12 +344,78 @@ fn close<'n>(g: &'n FactGraph, names: &mut Names<'n>, touched: &mut [bool]) -> O
     }
 }
 
+/// The `use`s whose results the first pass takes from the snapshot ([`Renamed::seeds`]) given
+/// in `seeds`, the first pass over the others; the resolver and which `use`s were seeded
+/// (by file; empty: none). The seeded results are moved out of `old`. When a fresh resolution
+/// met an import cycle, the depth limit or a result the order may have made (see
+/// [`watch`](crate::facts::resolve::watch)), nothing is seeded: every `use` is resolved,
+/// in file order, as a full resolution does.
+fn seeded_first_pass<'g>(
+    g: &'g FactGraph,
+    seeds: Option<Vec<Vec<bool>>>,
+    old: &mut Memo,
+    resolvable: &[bool],
+) -> (Resolver<'g>, Vec<Vec<bool>>) {
+    if let Some(seeds) = seeds {
+        let memo: Memo = seeds
+            .iter()
+            .enumerate()
+            .map(|(fid, uses)| {
+                uses.iter()
+                    .enumerate()
+                    .map(|(u, &seed)| match seed {
+                        true => old.get_mut(fid)?.get_mut(u)?.take(),
+                        false => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let r = Resolver::with_memo(g, memo);
+        let hits = watch::hits();
+        // The others, in file order (a seeded one is not read here: only what the fresh
+        // resolutions read counts).
+        for (fid, uses) in seeds.iter().enumerate() {
+            if resolvable.get(fid).copied().unwrap_or(false) {
+                for (u, _) in uses.iter().enumerate().filter(|(_, s)| !**s) {
+                    r.resolve_use(fid as FileId, u, 0);
+                }
+            }
+        }
+        if watch::hits() == hits {
+            return (r, seeds);
+        }
+        restore(old, r.into_memo(), &seeds);
+    }
+    let r = Resolver::new(g);
+    r.first_pass(resolvable);
+    (r, Vec::new())
+}
+
+/// Moves the seeded results of `memo` back into `old`.
+fn restore(old: &mut Memo, mut memo: Memo, seeded: &[Vec<bool>]) {
+    for (fid, uses) in seeded.iter().enumerate() {
+        for (u, _) in uses.iter().enumerate().filter(|(_, s)| **s) {
+            let b = memo
+                .get_mut(fid)
+                .and_then(|m| m.get_mut(u))
+                .and_then(Option::take);
+            if let Some(slot) = old.get_mut(fid).and_then(|o| o.get_mut(u)) {
+                *slot = b;
+            }
+        }
+    }
+}
+
 /// A set of names, looked up by every segment of every `use` and of some files' references:
 /// a few names (the usual case) are compared in turn, which is cheaper than hashing each
 /// segment.
+#[derive(Clone)]
 struct Names<'a> {
     list: Vec<&'a str>,
     set: HashSet<&'a str>,
+    /// Bit `n` (below 64): a name of `n` bytes is in the set; bit 63 also stands for every
+    /// longer one. Most segments are rejected by their length alone.
+    lengths: u64,
 }
 
 impl<'a> Names<'a> {
@@ -271,6 +426,7 @@ impl<'a> Names<'a> {
         let mut set = Names {
             list: Vec::new(),
             set: HashSet::new(),
+            lengths: 0,
         };
         for n in names {
             set.insert(n);
@@ -278,8 +434,14 @@ impl<'a> Names<'a> {
         set
     }
 
+    fn length_bit(name: &str) -> u64 {
+        1 << name.len().min(63)
+    }
+
     fn contains(&self, name: &str) -> bool {
-        if self.list.len() <= Self::LINEAR {
+        if self.lengths & Self::length_bit(name) == 0 {
+            false
+        } else if self.list.len() <= Self::LINEAR {
             self.list.contains(&name)
         } else {
             self.set.contains(name)
@@ -291,6 +453,7 @@ impl<'a> Names<'a> {
         let new = self.set.insert(name);
         if new {
             self.list.push(name);
+            self.lengths |= Self::length_bit(name);
         }
         new
     }
@@ -307,6 +470,8 @@ pub(crate) struct Assembled {
     /// references of a file read without them could not be read again: such a graph must
     /// not become a snapshot, which would hold that file's results as empty).
     pub complete: bool,
+    /// How many `use` results the first pass took from the prior (see [`Renamed::seeds`]).
+    pub seeded: usize,
 }
 
 /// [`assemble`](assemble::assemble), taking the resolution of the files `prior` marks reusable
@@ -322,13 +487,14 @@ pub(crate) fn assemble_with(
     prior: Option<Prior<'_>>,
 ) -> Assembled {
     let mut g = assemble::modules(root, rust_files, parsed, packages, warnings, threads);
-    let (memo, reused, complete) = resolve_all(&mut g, prior);
+    let (memo, reused, complete, seeded) = resolve_all(&mut g, prior);
     assemble::finish(&mut g);
     Assembled {
         graph: g,
         memo,
         reused,
         complete,
+        seeded,
     }
 }
 
@@ -339,9 +505,10 @@ pub(crate) fn assemble_with(
 /// With a prior whose item names or `use`s changed ([`Renamed`]), the first pass is run, and
 /// the files whose results may differ are resolved (their references read first when they
 /// were not).
-/// Gives the memo, how many files' results were taken from the prior, and whether every
-/// file's paths were resolved (see [`Assembled::complete`]).
-fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool) {
+/// Gives the memo, how many files' results were taken from the prior, whether every file's
+/// paths were resolved (see [`Assembled::complete`]), and how many `use` results the first
+/// pass took from the prior (see [`Renamed::seeds`]).
+fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usize>, bool, usize) {
     let prior = prior.map(|p| reframe(g, p));
     let prior = match prior {
         Some(p) if !consistent(g, &p.resolutions) => {
@@ -359,12 +526,13 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
         other => other,
     };
     let Some(prior) = prior else {
-        return (assemble::resolve_all(g), None, true);
+        return (assemble::resolve_all(g), None, true, 0);
     };
     let resolvable = assemble::resolvable(g);
     // References read here for files read without them (by file; empty when none were).
     let mut loaded: Vec<Option<Vec<RefFact>>> = Vec::new();
     let mut unreadable = Vec::new();
+    let mut seeded_count = 0;
     // Which files' results the snapshot gives, and the snapshot's results.
     let (r, res, reusable) = match prior {
         Prior {
@@ -372,24 +540,36 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
             reusable: unchanged,
             renamed: Some(renamed),
         } => {
-            let old = std::mem::take(&mut resolutions.uses);
-            let r = Resolver::new(g);
+            let mut old = std::mem::take(&mut resolutions.uses);
             // The first pass runs on one thread: what the changed names reach is worked
             // out on another meanwhile.
             let g_ref: &FactGraph = g;
-            let items = if par::thread_count(g.threads, 2) > 1 {
+            let (seeded, items) = if par::thread_count(g.threads, 2) > 1 {
                 std::thread::scope(|s| {
                     let items = s.spawn(|| renamed.close_items(g_ref));
-                    r.first_pass(&resolvable);
-                    items.join().unwrap_or_else(|_| renamed.close_items(g_ref))
+                    let seeds = renamed.seeds(g_ref, &old, &unchanged, &resolvable);
+                    let seeded = seeded_first_pass(g_ref, seeds, &mut old, &resolvable);
+                    let items = items.join().unwrap_or_else(|_| renamed.close_items(g_ref));
+                    (seeded, items)
                 })
             } else {
-                r.first_pass(&resolvable);
-                renamed.close_items(g)
+                let seeds = renamed.seeds(g, &old, &unchanged, &resolvable);
+                let seeded = seeded_first_pass(g, seeds, &mut old, &resolvable);
+                (seeded, renamed.close_items(g))
             };
-            let reusable = renamed
-                .reusable(g, &r, &old, &unchanged, items)
-                .unwrap_or_else(|| vec![false; g.files.len()]);
+            let (mut r, mut seeded) = seeded;
+            let mut reusable = renamed.reusable(g, &r, &old, &seeded, &unchanged, &items);
+            if reusable.is_none() && !seeded.is_empty() {
+                // Everything is resolved again: from a first pass that seeds nothing (a glob
+                // whose result changed may have changed what a seeded `use` finds).
+                restore(&mut old, r.into_memo(), &seeded);
+                r = Resolver::new(g);
+                r.first_pass(&resolvable);
+                seeded = Vec::new();
+                reusable = renamed.reusable(g, &r, &old, &seeded, &unchanged, &items);
+            }
+            let reusable = reusable.unwrap_or_else(|| vec![false; g.files.len()]);
+            seeded_count = seeded.iter().flatten().filter(|s| **s).count();
             let lean = |fid: usize| renamed.lean.get(fid).copied().unwrap_or(false);
             let wanted: Vec<(FileId, &str)> = (0..g.files.len())
                 .filter(|&fid| resolvable[fid] && !reusable[fid] && lean(fid))
@@ -452,7 +632,7 @@ fn resolve_all(g: &mut FactGraph, prior: Option<Prior<'_>>) -> (Memo, Option<usi
     g.external_uses = splice_files(res.external, &cx, fresh_external);
     g.unresolved = splice_files(res.unresolved, &cu, fresh_unresolved);
     let reused = reusable.iter().filter(|r| **r).count();
-    (memo, Some(reused), complete)
+    (memo, Some(reused), complete, seeded_count)
 }
 
 /// `p` with the snapshot's module ids mapped onto today's trees, and what changed in the trees

@@ -199,6 +199,9 @@ pub struct CacheReport {
     pub rejected: Option<String>,
     /// Files whose resolution was taken from the resolution snapshot (see `resolved`).
     pub resolutions_reused: usize,
+    /// `use`s whose result a run in names mode took from the snapshot instead of resolving
+    /// them again (see `names::Renamed::seeds`).
+    pub uses_seeded: usize,
 }
 
 impl FactGraph {

@@ -171,6 +171,14 @@ pub struct Binding {
     /// tracing::span;` binds the module `span` and the `#[macro_export]` macro `span!`): the
     /// module that defines the macro.
     pub macro_def: Option<ModId>,
+    /// The first pass's order may have made this result: while it was worked out, an import
+    /// led back to one still being resolved, nesting went too deep, or such a result was read
+    /// (see [`watch`]). Set on a `use`'s own binding only.
+    pub tainted: bool,
+    /// How many levels of imports below this `use` its resolution went through (imports
+    /// whose results were read counted as if resolved there: the same whatever the order);
+    /// capped at 255. Set on a `use`'s own binding only.
+    pub height: u8,
 }
 
 impl Binding {
@@ -181,6 +189,8 @@ impl Binding {
             ns,
             through: None,
             macro_def: None,
+            tainted: false,
+            height: 0,
         }
     }
 
@@ -195,7 +205,63 @@ impl Binding {
             ns,
             through: None,
             macro_def: None,
+            tainted: false,
+            height: 0,
         }
+    }
+}
+
+/// What the first pass watches to tell a `use` whose result cannot depend on the order in
+/// which `use`s are resolved. Resolving `use`s one by one, each once (the memo), makes a cycle
+/// of imports (`glob` through `glob` back to itself) or the depth limit give a result that
+/// depends on which `use` of the cycle was reached first; everything else is a function of the
+/// code. On this thread: how many times a lookup met a `use` still being resolved, went past a
+/// depth limit, or read a result marked [`Binding::tainted`] (the *hits*); and the deepest
+/// level any lookup reached (the *reach*), a read result counting at the depth it was read
+/// plus its [`Binding::height`], whatever the order. A `use` during whose resolution the hits
+/// did not move is untainted, and its height is the reach less its own depth.
+pub(crate) mod watch {
+    use std::cell::Cell;
+
+    thread_local! {
+        static HITS: Cell<u64> = const { Cell::new(0) };
+        static REACH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// A lookup met a `use` being resolved, went past a depth limit or read a tainted result.
+    pub fn hit() {
+        HITS.with(|h| h.set(h.get() + 1));
+    }
+
+    /// The hits so far on this thread.
+    pub fn hits() -> u64 {
+        HITS.with(Cell::get)
+    }
+
+    /// A lookup reached `depth`.
+    pub fn reach(depth: u32) {
+        REACH.with(|r| {
+            if depth > r.get() {
+                r.set(depth);
+            }
+        });
+    }
+
+    /// The resolution of a `use` at `depth` starts: what [`leave`] needs.
+    pub fn enter(depth: u32) -> (u64, u32) {
+        (hits(), REACH.with(|r| r.replace(depth)))
+    }
+
+    /// The resolution of a `use` at `depth` that [`enter`] gave `at` for ends: whether it is
+    /// tainted, and its height.
+    pub fn leave(depth: u32, at: (u64, u32)) -> (bool, u8) {
+        let reach = REACH.with(|r| {
+            let reach = r.get();
+            r.set(reach.max(at.1));
+            reach
+        });
+        let height = reach.saturating_sub(depth).min(u32::from(u8::MAX)) as u8;
+        (hits() != at.0, height)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use foldhash::{HashMap, HashMapExt};
 
 use super::scope::{Found, Lookup, Opaque, MAX_DEPTH};
-use super::{Binding, Extern, Res, Resolver, Why};
+use super::{watch, Binding, Extern, Res, Resolver, Why};
 use crate::facts::model::cargo::{Edition, TargetKind};
 use crate::facts::model::graph::{CrateId, FactGraph, FileId, ModId};
 use crate::facts::model::items::ns;
@@ -297,16 +297,27 @@ impl Resolver<'_> {
             ns: 0,
             through: None,
             macro_def: None,
+            tainted: true,
+            height: 0,
         };
         let memo = &self.memo[file as usize][u];
         if let Some(b) = memo.get() {
+            // Read here, resolved elsewhere: as deep as if resolved here.
+            let reach = depth + u32::from(b.height);
+            watch::reach(reach);
+            if b.tainted || reach > MAX_DEPTH {
+                watch::hit();
+            }
             return b;
         }
+        watch::reach(depth);
         let in_progress = &self.in_progress[file as usize][u];
         if in_progress.load(Ordering::Relaxed) || depth > MAX_DEPTH {
+            watch::hit();
             return &CIRCULAR;
         }
         in_progress.store(true, Ordering::Relaxed);
+        let at = watch::enter(depth);
         let use_fact = &self.facts(file).uses[u];
         let test = self.g.files[file as usize].test || use_fact.test;
         let b = if use_fact.extern_crate {
@@ -328,6 +339,12 @@ impl Resolver<'_> {
             // one name.
             b
         };
+        let (tainted, height) = watch::leave(depth, at);
+        let b = Binding {
+            tainted,
+            height,
+            ..b
+        };
         in_progress.store(false, Ordering::Relaxed);
         memo.get_or_init(|| b)
     }
@@ -342,7 +359,9 @@ impl Resolver<'_> {
         ask: Ask,
     ) -> (Binding, Option<(FileId, usize)>) {
         let fail = |why| (Binding::of(Res::Unresolved(why)), None);
+        watch::reach(ask.depth);
         if ask.depth > MAX_DEPTH {
+            watch::hit();
             return fail(Why::Circular);
         }
         let Some(&first) = path.first() else {
@@ -549,6 +568,7 @@ impl Resolver<'_> {
         for i in 0..rest.len() {
             depth += 1;
             if depth > MAX_DEPTH * 4 {
+                watch::hit();
                 // Nested too deep: what was reached.
                 return (Binding::at(Res::Item(cur), ns::ALL), through);
             }

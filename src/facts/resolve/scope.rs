@@ -381,7 +381,9 @@ impl Resolver<'_> {
         visited: &mut Vec<ModId>,
     ) -> Lookup<'_> {
         let mut opaque = None;
+        super::watch::reach(depth);
         if depth > MAX_DEPTH {
+            super::watch::hit();
             return Lookup::Nothing(None);
         }
         for g in globs {
