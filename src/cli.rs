@@ -199,6 +199,9 @@ pub enum Format {
     Github,
     /// JUnit XML, for GitLab and Jenkins test reports.
     Junit,
+    /// One line per finding (`path:line:col: error[code]: message [ribo.yaml:N] help: ..`),
+    /// no colour, no excerpt: for coding agents, editors' error lists and grep.
+    Compact,
 }
 
 /// Output formats of `ribo explain PATH`.

@@ -1,4 +1,4 @@
-//! `ribo check --format human|json|sarif|github|junit`: every format snapshotted on one fixture
+//! `ribo check --format human|json|sarif|github|junit|compact`: every format snapshotted on one fixture
 //! (tests/fixtures/formats: an error in code, an error whose message needs escaping in every
 //! format, a warning spanning three lines, a warning located in the spec, a suppressed
 //! violation, a warning about the input, non-ASCII text before a violation), the JSON checked
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use common::{fixture, run_in, settings, transcript};
 use serde_json::Value;
 
-const FORMATS: [&str; 5] = ["human", "json", "sarif", "github", "junit"];
+const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "junit", "compact"];
 
 /// Snapshot settings, with ribo's version replaced so a release does not touch the snapshots.
 fn format_settings() -> insta::Settings {
@@ -50,6 +50,11 @@ fn github() {
 #[test]
 fn junit() {
     snapshot_format("junit");
+}
+
+#[test]
+fn compact() {
+    snapshot_format("compact");
 }
 
 /// Run from the repository root, paths are relative to it: what GitHub needs to annotate.

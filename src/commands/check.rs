@@ -122,6 +122,9 @@ pub fn check(
         Format::Github => {
             report::github::write(out, &sources, &violations, warnings, &summary)?;
         }
+        Format::Compact => {
+            report::compact::write(out, &sources, &violations, warnings, &summary)?;
+        }
         Format::Junit => report::junit::write(
             out,
             &sources,

@@ -1,6 +1,7 @@
 //! Output formats: each is a function of (violations, sources) into a writer. Nothing here
 //! prints to the process's stdout or stderr directly.
 
+pub mod compact;
 pub mod diag;
 pub mod dot;
 pub mod explain;

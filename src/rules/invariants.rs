@@ -7,7 +7,7 @@
 //! user's tree-sitter `query`, which ran on the same tree during that parse. `require:`
 //! checks selected items for an attribute and/or a doc comment.
 
-use super::patterns::{matches_method, matches_path};
+use super::patterns::{matches_method, matches_path, Prefilter};
 use super::{CodeDoc, Context, Location, SpecLabel, Text, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
 use std::cell::OnceCell;
@@ -56,13 +56,14 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             )
         })
         .collect();
+    let filters = Filters::new(&cx.spec.invariants);
     // One vector per thread, not per file: no copy of tens of thousands of violations from
     // many small vectors into one (the order is the sort's business).
     let per_thread = crate::facts::par::fold(
         cx.graph.files.len(),
         cx.graph.threads,
         Vec::new,
-        |i, out| check_file(cx, &shared, i as FileId, out),
+        |i, out| check_file(cx, &shared, &filters, i as FileId, out),
     );
     let mut per_thread = per_thread.into_iter();
     let mut out = per_thread.next().unwrap_or_default();
@@ -73,12 +74,18 @@ pub fn check(cx: &Context) -> Vec<Violation> {
 }
 
 /// Every invariant that applies to one file.
-fn check_file(cx: &Context, shared: &[(Text, Text)], id: FileId, out: &mut Vec<Violation>) {
+fn check_file(
+    cx: &Context,
+    shared: &[(Text, Text)],
+    filters: &Filters,
+    id: FileId,
+    out: &mut Vec<Violation>,
+) {
     let file = cx.graph.file(id);
     if !cx.in_focus(&file.path) {
         return;
     }
-    let expanded = Expanded::new(cx.graph, id);
+    let expanded = Expanded::new(cx.graph, id, filters);
     let path = Text::from(&file.path);
     for (inv, (code, message)) in cx.spec.invariants.iter().zip(shared) {
         let skip_tests = inv
@@ -122,11 +129,103 @@ fn written(path: &Segs) -> Vec<&str> {
     w
 }
 
+/// The [`Prefilter`]s of every invariant's `calls:`, `macros:` and `paths:` together: the
+/// expansions of a file's paths are computed once and shared by every invariant.
+struct Filters {
+    calls: Prefilter,
+    macros: Prefilter,
+    paths: Prefilter,
+}
+
+impl Filters {
+    fn new(invariants: &[Invariant]) -> Self {
+        let all = |kind: fn(&Forbid) -> &Vec<PathPattern>| -> Vec<PathPattern> {
+            invariants
+                .iter()
+                .filter_map(|i| i.forbid.as_ref())
+                .flat_map(|f| kind(f).iter().cloned())
+                .collect()
+        };
+        Filters {
+            calls: Prefilter::new(&all(|f| &f.calls), true),
+            macros: Prefilter::new(&all(|f| &f.macros), true),
+            paths: Prefilter::new(&all(|f| &f.paths), false),
+        }
+    }
+}
+
+/// What the expansions of one file's paths may begin with or stand for beyond what is
+/// written: the first segment of each of its `use` paths, `crate` (items, `self`, `super`),
+/// renamed dependencies' packages; and the names its `use`s bind or its dependencies are
+/// renamed to (a one-segment path with such a name may expand to another last segment).
+struct Heads<'g> {
+    firsts: Vec<&'g str>,
+    bound: std::collections::HashSet<&'g str>,
+}
+
+impl<'g> Heads<'g> {
+    fn new(graph: &'g crate::facts::FactGraph, id: FileId) -> Self {
+        let file = graph.file(id);
+        let mut firsts: Vec<&'g str> = vec!["crate"];
+        let mut bound = std::collections::HashSet::new();
+        for u in &file.facts.uses {
+            if let Some(f) = u.path.first() {
+                if !firsts.contains(&f) {
+                    firsts.push(f);
+                }
+            }
+            if let Some(n) = &u.name {
+                bound.insert(n.as_str());
+            }
+        }
+        if let Some(k) = file.krate {
+            let package = &graph.packages[graph.crates[k as usize].package];
+            for d in &package.dependencies {
+                if d.name != d.package.replace('-', "_") {
+                    firsts.push(d.package.as_str());
+                    bound.insert(d.name.as_str());
+                }
+            }
+        }
+        Heads { firsts, bound }
+    }
+
+    /// Whether an expansion of `path` may match a pattern `filter` stands for (see
+    /// [`Prefilter`]); a leading `::` is not a segment.
+    fn may_match(&self, filter: &Prefilter, path: &Segs) -> bool {
+        if !filter.expands {
+            return false;
+        }
+        let mut segs = path.iter();
+        let mut first = segs.next();
+        if first == Some("::") {
+            first = segs.next();
+        }
+        let Some(first) = first else {
+            return false;
+        };
+        let last = segs.next_back();
+        let last_ok = match last {
+            // Two segments or more: every expansion keeps the last.
+            Some(last) => filter.last_may_be(last),
+            None => {
+                matches!(first, "self" | "super" | "crate")
+                    || filter.last_may_be(first)
+                    || self.bound.contains(first)
+            }
+        };
+        last_ok
+            && (filter.first_may_be(first) || self.firsts.iter().any(|f| filter.first_may_be(f)))
+    }
+}
+
 /// The paths of one file's calls, macros and references after `use` names are followed,
-/// computed on first need.
+/// computed on first need (only those a pattern may match: see [`Prefilter`]).
 struct Expanded<'g> {
     graph: &'g crate::facts::FactGraph,
     file: FileId,
+    filters: &'g Filters,
+    heads: OnceCell<Heads<'g>>,
     expander: OnceCell<Expander<'g>>,
     calls: OnceCell<Vec<Written<'g>>>,
     macros: OnceCell<Vec<Written<'g>>>,
@@ -134,10 +233,12 @@ struct Expanded<'g> {
 }
 
 impl<'g> Expanded<'g> {
-    fn new(graph: &'g crate::facts::FactGraph, file: FileId) -> Self {
+    fn new(graph: &'g crate::facts::FactGraph, file: FileId, filters: &'g Filters) -> Self {
         Expanded {
             graph,
             file,
+            filters,
+            heads: OnceCell::new(),
             expander: OnceCell::new(),
             calls: OnceCell::new(),
             macros: OnceCell::new(),
@@ -148,6 +249,37 @@ impl<'g> Expanded<'g> {
     fn expander(&self) -> &Expander<'g> {
         self.expander
             .get_or_init(|| Expander::new(self.graph, self.file))
+    }
+
+    /// `path` as written and its expansions when `filter` may match one of them; nothing
+    /// otherwise (bare patterns read the path itself).
+    fn written(
+        &self,
+        filter: &Prefilter,
+        scope: crate::facts::model::ScopeId,
+        path: &'g Segs,
+        local: bool,
+    ) -> Written<'g> {
+        let heads = self.heads.get_or_init(|| Heads::new(self.graph, self.file));
+        if heads.may_match(filter, path) {
+            (
+                written(path),
+                self.expander().expansions(scope, path, local),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        }
+    }
+}
+
+/// `written` as given, or, when it was left out ([`Expanded::written`]), the last segment of
+/// `path` (all a bare pattern reads).
+fn or_last<'a>(written: &'a [&'a str], path: &'a Segs, one: &'a mut [&'a str; 1]) -> &'a [&'a str] {
+    if written.is_empty() {
+        one[0] = path.last().unwrap_or("");
+        one
+    } else {
+        written
     }
 }
 
@@ -214,10 +346,7 @@ impl Found<'_, '_> {
                     .calls
                     .iter()
                     .map(|c| match &c.callee {
-                        Callee::Path(path) => (
-                            written(path),
-                            x.expander().expansions(c.scope, path, c.local),
-                        ),
+                        Callee::Path(path) => x.written(&x.filters.calls, c.scope, path, c.local),
                         Callee::Method(_) => (Vec::new(), Vec::new()),
                     })
                     .collect()
@@ -230,10 +359,14 @@ impl Found<'_, '_> {
                     Callee::Method(name) => forbid.calls.iter().find(|p| matches_method(p, name)),
                     // A call of a local binding calls no item of that name.
                     Callee::Path(_) if c.local => None,
-                    Callee::Path(_) => forbid
-                        .calls
-                        .iter()
-                        .find(|p| matches_path(p, &expanded[ci].0, &expanded[ci].1)),
+                    Callee::Path(path) => {
+                        let mut one = [""];
+                        let written = or_last(&expanded[ci].0, path, &mut one);
+                        forbid
+                            .calls
+                            .iter()
+                            .find(|p| matches_path(p, written, &expanded[ci].1))
+                    }
                 };
                 if let Some(p) = hit {
                     let shown = match &c.callee {
@@ -250,20 +383,19 @@ impl Found<'_, '_> {
                 facts
                     .macros
                     .iter()
-                    .map(|m| {
-                        let expanded = x.expander().expansions(m.scope, &m.path, false);
-                        (written(&m.path), expanded)
-                    })
+                    .map(|m| x.written(&x.filters.macros, m.scope, &m.path, false))
                     .collect()
             });
             for (mi, m) in facts.macros.iter().enumerate() {
                 if self.skip(m.test) {
                     continue;
                 }
+                let mut one = [""];
+                let written = or_last(&expanded[mi].0, &m.path, &mut one);
                 if let Some(p) = forbid
                     .macros
                     .iter()
-                    .find(|p| matches_path(p, &expanded[mi].0, &expanded[mi].1))
+                    .find(|p| matches_path(p, written, &expanded[mi].1))
                 {
                     self.push_pattern(m.span, format!("`{}!`", m.path.display()), p);
                 }
@@ -275,12 +407,7 @@ impl Found<'_, '_> {
                 facts
                     .refs
                     .iter()
-                    .map(|r| {
-                        (
-                            written(&r.path),
-                            x.expander().expansions(r.scope, &r.path, false),
-                        )
-                    })
+                    .map(|r| x.written(&x.filters.paths, r.scope, &r.path, false))
                     .collect()
             });
             for (ri, r) in facts.refs.iter().enumerate() {

@@ -63,6 +63,57 @@ pub fn matches_path<S: AsRef<str>, T: AsRef<str>>(
     expanded.iter().any(|e| matches(&p.segments, e))
 }
 
+/// What a path must look like for a list of patterns to possibly match it, known before the
+/// path is expanded through the names in scope (expanding every path of a repository costs
+/// more than matching it). Bare patterns of calls and macros match the written last segment
+/// only and need no expansion; for the others, an expansion keeps a path's last segment when it has two or more
+/// (the names in scope replace or prefix its first), and its first segment is the written one,
+/// or the first segment of a `use` of the file, or `crate` (an item of the crate, `self`,
+/// `super`), or a renamed dependency's package (see `resolve::expand`).
+#[derive(Debug, Clone, Default)]
+pub struct Prefilter {
+    /// Some pattern is not bare: expansions may be needed.
+    pub expands: bool,
+    /// The last segments of the patterns that are not bare (`None`: one is a wildcard).
+    lasts: Option<Vec<String>>,
+    /// Their first segments (`None`: one is a wildcard).
+    firsts: Option<Vec<String>>,
+}
+
+impl Prefilter {
+    /// The prefilter of `patterns`; `bare_apart`: bare ones match the last segment as written
+    /// ([`matches_path`]: calls and macros), not expansions (`paths:`).
+    pub fn new(patterns: &[PathPattern], bare_apart: bool) -> Self {
+        let named = |s: Option<&PatternSegment>| match s {
+            Some(PatternSegment::Name(n)) => Some(n.clone()),
+            _ => None,
+        };
+        let full: Vec<&PathPattern> = patterns
+            .iter()
+            .filter(|p| !(bare_apart && is_bare(p)))
+            .collect();
+        Prefilter {
+            expands: !full.is_empty(),
+            lasts: full.iter().map(|p| named(p.segments.last())).collect(),
+            firsts: full.iter().map(|p| named(p.segments.first())).collect(),
+        }
+    }
+
+    /// Whether `name` may be the last segment of a path a pattern matches.
+    pub fn last_may_be(&self, name: &str) -> bool {
+        self.lasts
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|n| name_matches(n, name)))
+    }
+
+    /// Whether `name` may be the first segment of a path a pattern matches.
+    pub fn first_may_be(&self, name: &str) -> bool {
+        self.firsts
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|n| name_matches(n, name)))
+    }
+}
+
 /// Matches a method call `.name()`: its receiver's type is unknown, so a pattern matches when
 /// its last segment matches the name and everything before it is a wildcard
 /// (`unwrap`, `*::delete_environment`, `**::delete_stack`).
@@ -149,5 +200,23 @@ mod tests {
             &["exit"],
             &[vec!["exit"], vec!["std", "process", "exit"]]
         ));
+    }
+    #[test]
+    fn a_prefilter_knows_the_ends_its_patterns_allow() {
+        // Bare call patterns read the written last segment: no expansion needed.
+        let bare = Prefilter::new(&[pat("unwrap"), pat("expect")], true);
+        assert!(!bare.expands);
+        // The same as `paths:` patterns match expansions.
+        assert!(Prefilter::new(&[pat("unwrap")], false).expands);
+        let calls = Prefilter::new(&[pat("unwrap"), pat("std::process::exit")], true);
+        assert!(calls.expands);
+        assert!(calls.last_may_be("exit") && !calls.last_may_be("unwrap"));
+        assert!(calls.first_may_be("std") && !calls.first_may_be("core"));
+        // A wildcard at an end lets every name through at that end.
+        let any_first = Prefilter::new(&[pat("**::delete_*")], true);
+        assert!(any_first.first_may_be("anything"));
+        assert!(any_first.last_may_be("delete_stack") && !any_first.last_may_be("create"));
+        let any_last = Prefilter::new(&[pat("std::ptr::**")], false);
+        assert!(any_last.last_may_be("anything") && !any_last.first_may_be("core"));
     }
 }
