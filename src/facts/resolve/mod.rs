@@ -296,7 +296,7 @@ pub(crate) enum Extern {
 pub(crate) struct Resolver<'a> {
     pub g: &'a FactGraph,
     /// Per crate: the names of its extern prelude.
-    pub externs: Vec<HashMap<String, Extern>>,
+    externs: Vec<OnceLock<HashMap<String, Extern>>>,
     /// Per file: its imports and block scopes, built on first use.
     index: Vec<OnceLock<scope::FileIndex<'a>>>,
     /// Per module: the names its scope declares (items, `mod`s), built on first use.
@@ -360,7 +360,7 @@ impl<'a> Resolver<'a> {
         let (crates, modules) = (g.crates.len(), g.modules.len());
         Resolver {
             g,
-            externs: path::extern_tables(g),
+            externs: cells(crates),
             index,
             items: cells(modules),
             guesses: cells(crates),
@@ -412,6 +412,12 @@ impl<'a> Resolver<'a> {
         let s = f.facts.module_scope(scope);
         let mods = &f.scope_modules;
         mods.get(s as usize).copied().unwrap_or(mods[0])
+    }
+
+    /// The extern prelude of crate `k` (built on first use: a run that resolves one file's
+    /// paths reads one crate's).
+    pub(crate) fn externs(&self, k: CrateId) -> &HashMap<String, Extern> {
+        self.externs[k as usize].get_or_init(|| path::extern_table(self.g, k))
     }
 
     pub(crate) fn crate_of(&self, m: ModId) -> Option<CrateId> {
@@ -529,7 +535,7 @@ impl<'a> Resolver<'a> {
         !kind.is_test()
             && kind != crate::facts::model::cargo::TargetKind::Example
             && matches!(
-                self.externs[k as usize].get(name),
+                self.externs(k).get(name),
                 Some(Extern::External { dev_only: true, .. })
             )
     }

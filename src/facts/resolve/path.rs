@@ -138,48 +138,44 @@ impl Ask {
     }
 }
 
-/// The extern prelude of every crate: dependency name -> what it is. A workspace member is
+/// The extern prelude of crate `k`: dependency name -> what it is. A workspace member is
 /// named by its library's name (`[lib] name`) unless the dependency renames it; the package's
 /// own library is named by its name (what bins, tests and examples use).
-pub(crate) fn extern_tables(g: &FactGraph) -> Vec<HashMap<String, Extern>> {
+pub(crate) fn extern_table(g: &FactGraph, k: CrateId) -> HashMap<String, Extern> {
     let lib_of = |pi: usize| {
         g.crates
             .iter()
             .position(|c| c.package == pi && c.kind == TargetKind::Lib)
             .map(|c| c as CrateId)
     };
-    g.crates
-        .iter()
-        .map(|c| {
-            let mut t = HashMap::new();
-            let pkg = &g.packages[c.package];
-            for d in &pkg.dependencies {
-                let member = g.packages.iter().position(|p| p.name == d.package);
-                let lib = member.and_then(lib_of);
-                let e = match lib {
-                    Some(lib) => Extern::Internal(lib),
-                    None => Extern::External {
-                        package: d.package.clone(),
-                        dev_only: d.kind == crate::facts::model::cargo::DepKind::Dev,
-                    },
-                };
-                // Not renamed: the code uses the library's own name.
-                let renamed = d.name != d.package.replace('-', "_");
-                let name = match lib {
-                    Some(lib) if !renamed => g.crates[lib as usize].name.clone(),
-                    _ => d.name.clone(),
-                };
-                t.insert(name, e);
-            }
-            if c.kind != TargetKind::Build {
-                if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
-                    t.entry(target.name.clone())
-                        .or_insert(Extern::Internal(lib));
-                }
-            }
-            t
-        })
-        .collect()
+    let c = &g.crates[k as usize];
+    let mut t = HashMap::new();
+    let pkg = &g.packages[c.package];
+    for d in &pkg.dependencies {
+        let member = g.packages.iter().position(|p| p.name == d.package);
+        let lib = member.and_then(lib_of);
+        let e = match lib {
+            Some(lib) => Extern::Internal(lib),
+            None => Extern::External {
+                package: d.package.clone(),
+                dev_only: d.kind == crate::facts::model::cargo::DepKind::Dev,
+            },
+        };
+        // Not renamed: the code uses the library's own name.
+        let renamed = d.name != d.package.replace('-', "_");
+        let name = match lib {
+            Some(lib) if !renamed => g.crates[lib as usize].name.clone(),
+            _ => d.name.clone(),
+        };
+        t.insert(name, e);
+    }
+    if c.kind != TargetKind::Build {
+        if let (Some(lib), Some(target)) = (lib_of(c.package), pkg.lib()) {
+            t.entry(target.name.clone())
+                .or_insert(Extern::Internal(lib));
+        }
+    }
+    t
 }
 
 /// `-`, `_` and a `rust-`/`-rs` affix removed: how a library name is guessed from a package
@@ -212,7 +208,7 @@ impl Resolver<'_> {
                 declared: true,
             },
         };
-        if let Some(e) = self.externs[k as usize].get(name) {
+        if let Some(e) = self.externs(k).get(name) {
             return Some(Binding::of(found(e)));
         }
         // `extern crate x as y;` at the crate root names `y` everywhere in the crate.
@@ -241,7 +237,7 @@ impl Resolver<'_> {
             };
         }
         let k = self.crate_of(m);
-        if let Some(e) = k.and_then(|k| self.externs[k as usize].get(name)) {
+        if let Some(e) = k.and_then(|k| self.externs(k).get(name)) {
             return match e {
                 Extern::Internal(c) => Res::Module(self.g.crates[*c as usize].root_module),
                 Extern::External { package, .. } => Res::External {
@@ -264,7 +260,7 @@ impl Resolver<'_> {
         let k = self.crate_of(m)?;
         let guesses = self.guesses[k as usize].get_or_init(|| {
             let mut by_loose: HashMap<String, Option<&str>> = HashMap::new();
-            for e in self.externs[k as usize].values() {
+            for e in self.externs(k).values() {
                 if let Extern::External { package, .. } = e {
                     by_loose
                         .entry(loose(package))
