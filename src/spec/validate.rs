@@ -225,6 +225,9 @@ impl<'s> Ctx<'s> {
         let system = self.system(raw.system.as_ref());
         let root = self.root(path, raw.system.as_ref());
         let options = self.options(raw.options.as_ref());
+        if let (Some(root), Some(top)) = (&root, repository_top(path)) {
+            self.baseline_inside(root, &top, &options.baseline);
+        }
         let boundaries: Vec<Boundary> = raw.boundaries.iter().map(|b| self.boundary(b)).collect();
         let layers = raw.layers.as_ref().map(|layers| self.layers(layers));
         if let Some(layers) = &layers {
@@ -277,7 +280,13 @@ impl<'s> Ctx<'s> {
         let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
         let joined = dir.unwrap_or(Path::new(".")).join(text);
         match joined.canonicalize() {
-            Ok(root) if root.is_dir() => Some(root),
+            Ok(root) if root.is_dir() => match repository_top(path) {
+                Some(top) if !root.starts_with(&top) => {
+                    self.push(errors::root_outside(text, &top, span));
+                    None
+                }
+                _ => Some(root),
+            },
             Ok(_) => {
                 self.push(errors::root(text, "it is not a directory", span));
                 None
@@ -314,6 +323,28 @@ impl<'s> Ctx<'s> {
             ),
             baseline: self.baseline(field(|o| &o.baseline), &fallback),
             quoted: self.tests_mode(field(|o| &o.quoted), "options.quoted", &fallback),
+        }
+    }
+
+    /// `options.baseline` written inside the repository `top` (links on the way followed):
+    /// `ribo baseline` writes it.
+    fn baseline_inside(&mut self, root: &Path, top: &Path, baseline: &At<String>) {
+        let text = baseline.value.as_str();
+        if text.is_empty() || text.ends_with('/') || Path::new(text).is_absolute() {
+            return; // Already not a relative file name (`baseline`).
+        }
+        let joined = lexical(&root.join(&baseline.value));
+        // The nearest part of it that exists, its links followed, then the rest.
+        let resolved = joined.ancestors().find_map(|a| {
+            let rest = joined.strip_prefix(a).ok()?;
+            a.canonicalize().ok().map(|c| c.join(rest))
+        });
+        if !resolved.unwrap_or(joined).starts_with(top) {
+            self.push(errors::baseline_outside(
+                &baseline.value,
+                top,
+                baseline.span.clone(),
+            ));
         }
     }
 
@@ -561,3 +592,29 @@ fn at_or_default<T>(
 
 #[cfg(test)]
 mod tests;
+
+/// The repository that holds the spec at `spec`: the nearest directory from the spec's own up
+/// that holds `.git` (a directory, or the file of a worktree or submodule), canonicalised.
+/// `None` outside any repository: then nothing bounds the root.
+pub(crate) fn repository_top(spec: &Path) -> Option<PathBuf> {
+    let dir = spec.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok()?;
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// `path` with `.` and `..` taken as written (`a/../b` is `b`), without the filesystem.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}

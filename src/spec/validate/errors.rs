@@ -1,6 +1,7 @@
 //! Every problem semantic validation reports, worded in one place.
 
 use std::ops::Range;
+use std::path::Path;
 
 use tree_sitter::QueryErrorKind;
 
@@ -90,6 +91,44 @@ pub(super) fn root(root: &str, reason: &str, span: Range<usize>) -> SpecError {
             "not a usable directory",
         ),
         "`system.root` is a directory relative to the directory that holds the spec".to_owned(),
+    )
+}
+
+/// `spec::root`: the root leaves the repository that holds the spec.
+pub(super) fn root_outside(root: &str, top: &Path, span: Range<usize>) -> SpecError {
+    with_help(
+        error(
+            "spec::root",
+            format!(
+                "cannot use `{root}` as the root: it is outside the repository that holds the \
+                 spec ({})",
+                top.display()
+            ),
+            span,
+            "outside the repository",
+        ),
+        "a spec checks its own repository: name a directory inside it (a spec that could \
+         point elsewhere would make ribo read, show and cache another tree)"
+            .to_owned(),
+    )
+}
+
+/// `spec::value`: `options.baseline` would be written outside the repository.
+pub(super) fn baseline_outside(text: &str, top: &Path, span: Range<usize>) -> SpecError {
+    with_help(
+        error(
+            "spec::value",
+            format!(
+                "invalid value `{text}` for `options.baseline`: it is outside the repository \
+                 that holds the spec ({})",
+                top.display()
+            ),
+            span,
+            "outside the repository",
+        ),
+        "name a file inside the repository, relative to the spec root, e.g. \
+         `ribo-baseline.json` (`ribo baseline` writes it)"
+            .to_owned(),
     )
 }
 

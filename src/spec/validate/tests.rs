@@ -230,3 +230,80 @@ fn root_is_relative_to_the_spec_directory() {
     };
     assert_eq!(spec.root, manifest.canonicalize().unwrap());
 }
+
+/// A repository (a directory holding `.git`) inside a scratch directory, and the errors of
+/// `spec` loaded as `rel` in it (`None`: valid).
+fn in_repository(
+    rel: &str,
+    spec: &str,
+) -> (tempfile::TempDir, Option<Vec<(&'static str, String)>>) {
+    let scratch = tempfile::tempdir().unwrap();
+    let repo = scratch.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("specs")).unwrap();
+    let path = repo.join(rel);
+    let errors = match load_bytes(&path, spec.as_bytes()) {
+        Ok(_) => None,
+        Err(LoadError::Invalid(errors)) => Some(
+            errors
+                .errors
+                .into_iter()
+                .map(|e| (e.code, errors.source[e.span].to_owned()))
+                .collect(),
+        ),
+        Err(LoadError::Io { error, .. }) => panic!("{error}"),
+    };
+    (scratch, errors)
+}
+
+#[test]
+fn a_root_outside_the_repository_is_a_spec_error() {
+    let spec = "version: 1\nsystem: {name: x, root: ..}\n";
+    let (_dir, errors) = in_repository("ribo.yaml", spec);
+    assert_eq!(errors, Some(one("spec::root", "..")));
+    // From a subdirectory, `..` is the repository itself.
+    let (_dir, errors) = in_repository("specs/ribo.yaml", spec);
+    assert_eq!(errors, None);
+    let (_dir, errors) = in_repository(
+        "specs/ribo.yaml",
+        "version: 1\nsystem: {name: x, root: ../..}\n",
+    );
+    assert_eq!(errors, Some(one("spec::root", "../..")));
+}
+
+#[test]
+fn outside_any_repository_the_root_is_not_bounded() {
+    let scratch = tempfile::tempdir().unwrap();
+    let inner = scratch.path().join("a");
+    std::fs::create_dir_all(&inner).unwrap();
+    let spec = "version: 1\nsystem: {name: x, root: ..}\n";
+    assert!(load_bytes(&inner.join("ribo.yaml"), spec.as_bytes()).is_ok());
+}
+
+#[test]
+fn a_baseline_outside_the_repository_is_a_spec_error() {
+    let head = "version: 1\nsystem: {name: x}\noptions:\n  baseline: ";
+    let (_dir, errors) = in_repository("ribo.yaml", &format!("{head}../x.json\n"));
+    assert_eq!(errors, Some(one("spec::value", "../x.json")));
+    let (_dir, errors) = in_repository("ribo.yaml", &format!("{head}specs/../x.json\n"));
+    assert_eq!(errors, None);
+    let (_dir, errors) = in_repository("ribo.yaml", &format!("{head}specs/../../x.json\n"));
+    assert_eq!(errors, Some(one("spec::value", "specs/../../x.json")));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_baseline_through_a_link_out_of_the_repository_is_a_spec_error() {
+    let scratch = tempfile::tempdir().unwrap();
+    let repo = scratch.path().join("repo");
+    let outside = scratch.path().join("outside");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("link")).unwrap();
+    let spec = "version: 1\nsystem: {name: x}\noptions:\n  baseline: link/x.json\n";
+    let Err(LoadError::Invalid(errors)) = load_bytes(&repo.join("ribo.yaml"), spec.as_bytes())
+    else {
+        panic!("expected an invalid spec");
+    };
+    assert_eq!(errors.errors[0].code, "spec::value");
+}
