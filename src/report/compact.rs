@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use super::human::summary_line;
+use super::human::untimed_summary_line;
 use super::place::{one_line, severity_name, Places};
 use super::{Sources, Summary};
 use crate::facts::Warning;
@@ -53,11 +53,7 @@ pub fn write(
         let file = if file.is_empty() { "ribo" } else { &file };
         writeln!(out, "{file}: warning[input]: {}", flat(&w.message))?;
     }
-    let summary = Summary {
-        elapsed: None,
-        ..summary.clone()
-    };
-    writeln!(out, "{}", summary_line(&summary))
+    writeln!(out, "{}", untimed_summary_line(summary))
 }
 
 /// `text` on one line: each run of line breaks (and the spaces around them) one space.

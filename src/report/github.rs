@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::human::summary_line;
+use super::human::untimed_summary_line;
 use super::place::{one_line, severity_name, Place, Places};
 use super::{Sources, Summary};
 use crate::facts::Warning;
@@ -30,11 +30,7 @@ pub fn write(
     for w in warnings {
         writeln!(out, "{}", warning_command(w, sources))?;
     }
-    let summary = Summary {
-        elapsed: None,
-        ..summary.clone()
-    };
-    writeln!(out, "{}", summary_line(&summary))
+    writeln!(out, "{}", untimed_summary_line(summary))
 }
 
 /// `::error file=..,line=..,endLine=..,col=..,endColumn=..,title=CODE::text`.

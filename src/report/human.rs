@@ -115,6 +115,15 @@ pub fn warning_line(w: &Warning, prefix: &str) -> String {
     }
 }
 
+/// [`summary_line`] without the wall time: what machine formats print (their output changes
+/// only when the code or the spec does).
+pub fn untimed_summary_line(s: &Summary) -> String {
+    summary_line(&Summary {
+        elapsed: None,
+        ..s.clone()
+    })
+}
+
 /// The last line of a run.
 pub fn summary_line(s: &Summary) -> String {
     let files = match s.selected {

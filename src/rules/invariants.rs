@@ -181,7 +181,7 @@ impl<'g> Heads<'g> {
         if let Some(k) = file.krate {
             let package = &graph.packages[graph.crates[k as usize].package];
             for d in &package.dependencies {
-                if d.name != d.package.replace('-', "_") {
+                if d.is_renamed() {
                     firsts.push(d.package.as_str());
                     bound.insert(d.name.as_str());
                 }
@@ -260,6 +260,9 @@ impl<'g> Expanded<'g> {
         path: &'g Segs,
         local: bool,
     ) -> Written<'g> {
+        if !filter.expands {
+            return (Vec::new(), Vec::new());
+        }
         let heads = self.heads.get_or_init(|| Heads::new(self.graph, self.file));
         if heads.may_match(filter, path) {
             (

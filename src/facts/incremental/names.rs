@@ -169,32 +169,19 @@ impl Renamed<'_> {
         }
         // To a fixpoint: one scan of every `use` when no name is added (the usual case).
         loop {
-            let before = names.list.len();
-            let mut seeds = Vec::with_capacity(g.files.len());
-            for (fid, f) in g.files.iter().enumerate() {
-                let file = seeded_file(fid);
-                let known = old.get(fid);
-                let mut uses = Vec::with_capacity(f.facts.uses.len());
-                for (u, fact) in f.facts.uses.iter().enumerate() {
-                    let touches = fact.path.iter().any(|seg| names.contains(seg));
-                    if touches {
-                        if fact.glob {
-                            return None;
-                        }
-                        if let Some(n) = &fact.name {
-                            names.insert(n);
-                        }
-                    }
-                    let known = known.and_then(|o| o.get(u)).is_some_and(Option::is_some);
-                    uses.push(
-                        file && known
-                            && !touches
-                            && !fact.name.as_deref().is_some_and(|n| names.contains(n)),
-                    );
-                }
-                seeds.push(uses);
-            }
-            if names.list.len() == before {
+            let mut seeds: Vec<Vec<bool>> = g
+                .files
+                .iter()
+                .map(|f| Vec::with_capacity(f.facts.uses.len()))
+                .collect();
+            let grew = scan(g, &mut names, |fid, u, touches, named| {
+                let known = old
+                    .get(fid)
+                    .and_then(|o| o.get(u))
+                    .is_some_and(Option::is_some);
+                seeds[fid].push(seeded_file(fid) && known && !touches && !named);
+            })?;
+            if !grew {
                 return Some(seeds);
             }
         }
@@ -324,24 +311,43 @@ impl Renamed<'_> {
 /// is a glob.
 fn close<'n>(g: &'n FactGraph, names: &mut Names<'n>, touched: &mut [bool]) -> Option<()> {
     loop {
-        let mut grew = false;
-        for (fid, f) in g.files.iter().enumerate() {
-            for fact in &f.facts.uses {
-                if fact.path.iter().any(|seg| names.contains(seg)) {
-                    if fact.glob {
-                        return None;
-                    }
-                    touched[fid] = true;
-                    if let Some(n) = &fact.name {
-                        grew |= names.insert(n);
-                    }
-                }
+        let grew = scan(g, names, |fid, _, touches, _| {
+            if touches {
+                touched[fid] = true;
             }
-        }
+        })?;
         if !grew {
             return Some(());
         }
     }
+}
+
+/// One scan of every `use` of [`close`]: adds to `names` the binding name of each `use` a
+/// segment of whose path is among them, and tells `visit` of each `use` (file, index) whether
+/// its path has such a segment and whether its binding name is among them. `None` when a glob
+/// `use`'s path has one; else whether a name was added.
+fn scan<'n>(
+    g: &'n FactGraph,
+    names: &mut Names<'n>,
+    mut visit: impl FnMut(usize, usize, bool, bool),
+) -> Option<bool> {
+    let mut grew = false;
+    for (fid, f) in g.files.iter().enumerate() {
+        for (u, fact) in f.facts.uses.iter().enumerate() {
+            let touches = fact.path.iter().any(|seg| names.contains(seg));
+            if touches {
+                if fact.glob {
+                    return None;
+                }
+                if let Some(n) = &fact.name {
+                    grew |= names.insert(n);
+                }
+            }
+            let named = fact.name.as_deref().is_some_and(|n| names.contains(n));
+            visit(fid, u, touches, named);
+        }
+    }
+    Some(grew)
 }
 
 /// The `use`s whose results the first pass takes from the snapshot ([`Renamed::seeds`]) given

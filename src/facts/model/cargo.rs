@@ -89,6 +89,14 @@ pub struct Dependency {
     pub kind: DepKind,
 }
 
+impl Dependency {
+    /// The code names it otherwise than its package (`json = { package = "serde_json" }`),
+    /// `-` and `_` aside.
+    pub fn is_renamed(&self) -> bool {
+        self.name != self.package.replace('-', "_")
+    }
+}
+
 /// A Cargo package: name, directory, targets and dependencies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Package {

@@ -47,7 +47,7 @@ impl<'g> Expander<'g> {
         if let Some(k) = file.krate {
             let package = &graph.packages[graph.crates[k as usize].package];
             for d in &package.dependencies {
-                if d.name != d.package.replace('-', "_") {
+                if d.is_renamed() {
                     renamed.insert(d.name.as_str(), d.package.as_str());
                 }
             }

@@ -162,7 +162,7 @@ pub(crate) fn extern_table(g: &FactGraph, k: CrateId) -> HashMap<String, Extern>
             },
         };
         // Not renamed: the code uses the library's own name.
-        let renamed = d.name != d.package.replace('-', "_");
+        let renamed = d.is_renamed();
         let name = match lib {
             Some(lib) if !renamed => g.crates[lib as usize].name.clone(),
             _ => d.name.clone(),
