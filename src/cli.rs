@@ -95,6 +95,20 @@ pub struct CheckArgs {
     /// Ignore the baseline file: report every violation.
     #[arg(long)]
     pub no_baseline: bool,
+    // -- a change that is not written (docs/changed-mode.md) --
+    /// Check a proposed change: a unified diff (`git diff`, `git format-patch`, `diff -u`) in
+    /// FILE, or on stdin with `-`, applied in memory over the working tree (paths relative to
+    /// the repository's top directory). Nothing is written. Reports what the change's files
+    /// would be reported for.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["changed", "stdin_path"])]
+    pub patch: Option<PathBuf>,
+    /// Check a proposed content of PATH (existing or new), read from stdin. Nothing is written.
+    #[arg(long, value_name = "PATH", conflicts_with = "changed")]
+    pub stdin_path: Option<PathBuf>,
+    /// With --patch or --stdin-path: report only the findings the change introduces (by
+    /// fingerprint, compared with the same check without it), and count those it fixes.
+    #[arg(long)]
+    pub new: bool,
 }
 
 #[derive(Debug, Args)]

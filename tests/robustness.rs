@@ -340,6 +340,7 @@ fn an_unreadable_file_is_not_checked_and_its_rules_say_so() {
         make_readable(&path);
         let (parsed, _, _) = ribo::facts::incremental::parse::parse_all(
             dir.path(),
+            None,
             &["src".to_owned()],
             1,
             &ribo::facts::rust::query::QuerySet::default(),
@@ -391,6 +392,7 @@ fn a_file_that_vanishes_after_the_walk_is_not_checked() {
     let files = ["src/gone.rs".to_owned(), "src/lib.rs".to_owned()];
     let (parsed, _, _) = ribo::facts::incremental::parse::parse_all(
         dir.path(),
+        None,
         &files,
         2,
         &ribo::facts::rust::query::QuerySet::default(),

@@ -77,6 +77,17 @@ pub(crate) fn select(
     }
 }
 
+/// The change set of a proposed change (`--patch`, `--stdin-path`): the files it writes and
+/// those it deletes.
+pub(crate) fn proposed(
+    spec: &Spec,
+    baseline: &Path,
+    proposal: &super::proposed::Proposed,
+) -> ChangeSet {
+    let (present, removed) = proposal.present_and_removed();
+    change_set(spec, baseline, &present, &removed)
+}
+
 /// The change set relative to the spec root: paths outside it are dropped, except that the
 /// spec and the baseline file are recognised wherever they are.
 fn change_set(spec: &Spec, baseline: &Path, present: &[PathBuf], removed: &[PathBuf]) -> ChangeSet {

@@ -1,13 +1,15 @@
 //! `ribo check`: build the facts, assign files to boundaries, run the rules, report.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::time::Instant;
 
 use super::changed::{self, Paths};
-use super::{analyse, baseline, load_spec_deferred};
+use super::proposed::{self, Proposed};
+use super::{analyse, baseline, load_proposed_spec, load_spec_deferred, Loaded};
 use crate::cli::{CheckArgs, Format, SpecArgs};
-use crate::report::{self, Style, Summary};
-use crate::rules::changed::Selector;
+use crate::report::{self, ChangeCount, Style, Summary};
+use crate::rules::changed::{ChangeSet, Selector};
 use crate::{rules, EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
 pub fn check(
@@ -28,24 +30,53 @@ pub fn check(
             return Ok(EXIT_ERROR);
         }
     };
+    let proposing = args.patch.is_some() || args.stdin_path.is_some();
+    if proposing && matches!(paths, Paths::Files(_)) {
+        writeln!(
+            err,
+            "error: --patch and --stdin-path check the change they are given: name no files with them"
+        )?;
+        return Ok(EXIT_ERROR);
+    }
+    if args.new && !proposing {
+        writeln!(
+            err,
+            "error: --new compares a proposed change with the tree without it: use it with --patch or --stdin-path"
+        )?;
+        return Ok(EXIT_ERROR);
+    }
     let from_files;
-    let spec_args = match &paths {
-        Paths::Files(files) => {
+    let spec_args = match (&paths, &args.stdin_path) {
+        (Paths::Files(files), _) => {
             from_files = SpecArgs {
                 path: changed::discovery_start(files),
-                spec: args.spec.spec.clone(),
-                threads: args.spec.threads,
-                no_cache: args.spec.no_cache,
-                cache_dir: args.spec.cache_dir.clone(),
+                ..spec_args_like(&args.spec)
             };
             &from_files
         }
-        Paths::Repository => &args.spec,
+        (Paths::Repository, Some(path)) if args.spec.path.is_none() => {
+            from_files = SpecArgs {
+                path: proposed::discovery_start(path),
+                ..spec_args_like(&args.spec)
+            };
+            &from_files
+        }
+        (Paths::Repository, _) => &args.spec,
     };
-    let loaded = match load_spec_deferred(spec_args, style, err)? {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
+    let (mut loaded, proposal) = match proposing {
+        true => match load_with_proposal(args, spec_args, style, err)? {
+            Ok(both) => both,
+            Err(code) => return Ok(code),
+        },
+        false => match load_spec_deferred(spec_args, style, err)? {
+            Ok(l) => (l, None),
+            Err(code) => return Ok(code),
+        },
     };
+    if let Some(p) = &proposal {
+        loaded.overlay = Some(std::sync::Arc::new(p.overlay(&loaded.spec.root)));
+    }
+    let loaded = loaded;
     let spec = &loaded.spec;
     // The baseline and the changed files, read before the (costly) facts: bad input fails fast.
     let baseline_path = baseline::path(spec, args.baseline.as_deref());
@@ -54,7 +85,11 @@ pub fn check(
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
-    let changes = match changed::select(&paths, args, spec, &loaded.root_display, &baseline_path) {
+    let selected = match &proposal {
+        Some(p) => Ok(Some(changed::proposed(spec, &baseline_path, p))),
+        None => changed::select(&paths, args, spec, &loaded.root_display, &baseline_path),
+    };
+    let changes = match selected {
         Ok(c) => c,
         Err(message) => {
             writeln!(err, "error: {message}")?;
@@ -88,6 +123,31 @@ pub fn check(
     if args.strict {
         strict_unchecked(&mut violations);
     }
+    let mut change = None;
+    if args.new {
+        let (mut before, spec_before) =
+            before_change(&loaded, spec_args, changes.as_ref(), baseline.as_ref())?;
+        if args.strict {
+            strict_unchecked(&mut before);
+        }
+        let overlay = loaded.overlay.as_deref();
+        let after_text = |file: &str| match overlay.map(|o| o.get(file)) {
+            Some(crate::facts::overlay::Entry::Content(bytes)) => {
+                Some(crate::facts::lossy_same_len(bytes.to_vec()))
+            }
+            Some(crate::facts::overlay::Entry::Deleted) => None,
+            _ => crate::facts::read_for_display(&spec.root, file),
+        };
+        let before_text = |file: &str| crate::facts::read_for_display(&spec.root, file);
+        let (introduced, count) = only_new(
+            violations,
+            &before,
+            Texts::new(&after_text, &spec.source),
+            Texts::new(&before_text, &spec_before),
+        );
+        violations = introduced;
+        change = Some(count);
+    }
     let warnings = &analysis.warnings;
     let mut summary = Summary::new(
         &violations,
@@ -97,11 +157,13 @@ pub fn check(
         Some(started.elapsed()),
     );
     summary.suppressed = analysis.outcome.suppressed;
+    summary.change = change;
     let sources = report::Sources {
         root: &spec.root,
         display_prefix: &loaded.root_display,
         spec_name: &loaded.spec_name,
         spec_source: &spec.source,
+        overlay: loaded.overlay.as_deref(),
     };
     summary.baselined = narrowed.baselined;
     summary.selected = selector.as_ref().map(Selector::files);
@@ -167,4 +229,209 @@ fn strict_message(input_warnings: usize) -> String {
         "error: --strict: {} about the input: not everything could be checked",
         report::plural(input_warnings, "warning", "warnings")
     )
+}
+
+/// `args` without its starting path (the fields every command's spec arguments share).
+fn spec_args_like(args: &SpecArgs) -> SpecArgs {
+    SpecArgs {
+        path: None,
+        spec: args.spec.clone(),
+        threads: args.threads,
+        no_cache: args.no_cache,
+        cache_dir: args.cache_dir.clone(),
+    }
+}
+
+/// The spec and the proposed change of `--patch` or `--stdin-path`: paths in the change are
+/// confined to the repository that holds the spec (its top directory, where `git diff` paths
+/// start; the spec's directory outside any repository). A change to the spec itself is
+/// checked as the spec (its problems stop the run with exit 2, like any broken spec).
+fn load_with_proposal(
+    args: &CheckArgs,
+    spec_args: &SpecArgs,
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<(Loaded, Option<Proposed>), i32>> {
+    let start = spec_args.path.clone().unwrap_or_else(|| ".".into());
+    let found = match &spec_args.spec {
+        Some(p) => Some(p.clone()),
+        None => crate::spec::discover::find_spec(&start),
+    };
+    let Some(spec_path) = found.and_then(|p| p.canonicalize().ok()) else {
+        // Not found (or unreadable): the ordinary load says so, as for any check.
+        return Ok(load_spec_deferred(spec_args, style, err)?.map(|l| (l, None)));
+    };
+    let base = crate::spec::validate::repository_top(&spec_path)
+        .or_else(|| spec_path.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let made = match (&args.patch, &args.stdin_path) {
+        (Some(patch), _) => proposed::read_bounded(patch, proposed::MAX_PATCH_BYTES, "the patch")
+            .and_then(|bytes| proposed::from_patch(&base, &bytes)),
+        (None, Some(path)) => proposed::read_bounded(
+            Path::new("-"),
+            crate::facts::MAX_FILE_BYTES,
+            "the proposed content",
+        )
+        .and_then(|bytes| proposed::from_content(&base, path, bytes)),
+        (None, None) => Ok(Proposed::default()),
+    };
+    let proposal = match made {
+        Ok(p) => p,
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            return Ok(Err(EXIT_ERROR));
+        }
+    };
+    let loaded = match proposal.get(&spec_path) {
+        Some(Some(text)) => load_proposed_spec(spec_args, &spec_path, text, style, err)?,
+        Some(None) => {
+            writeln!(
+                err,
+                "error: the change deletes the spec `{}`: a repository checked by ribo keeps it",
+                super::display_path(&spec_path)
+            )?;
+            return Ok(Err(EXIT_ERROR));
+        }
+        None => load_spec_deferred(spec_args, style, err)?,
+    };
+    Ok(loaded.map(|l| (l, Some(proposal))))
+}
+
+/// What the same check reports without the proposed change: the spec on disk, the files on
+/// disk, the same files selected. Nothing is written (the caches are read only), and a spec on
+/// disk that does not load (the change mends it) gives no findings.
+fn before_change(
+    loaded: &Loaded,
+    spec_args: &SpecArgs,
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> io::Result<(Vec<rules::Violation>, String)> {
+    let mut quiet = io::sink();
+    let args = SpecArgs {
+        spec: Some(loaded.spec.path.clone()),
+        ..spec_args_like(spec_args)
+    };
+    let style = Style::default();
+    let mut base = match load_spec_deferred(&args, style, &mut quiet)? {
+        Ok(l) => l,
+        Err(_) => return Ok((Vec::new(), String::new())),
+    };
+    base.overlay = Some(std::sync::Arc::default());
+    let focus = changes.and_then(|c| c.focus());
+    let analysis = match analyse(&base, &args, false, focus, false, style, &mut quiet)? {
+        Ok(a) => a,
+        Err(_) => return Ok((Vec::new(), base.spec.source)),
+    };
+    let selector = match (changes, &analysis.built) {
+        (Some(c), Some((graph, assignment))) => {
+            Some(Selector::new(&base.spec, graph, assignment, c))
+        }
+        _ => None,
+    };
+    let narrowed = baseline::narrow(analysis.outcome.violations, baseline, selector.as_ref());
+    drop(selector);
+    release(analysis.built);
+    Ok((narrowed.violations, base.spec.source))
+}
+
+/// The text of the lines violations are on, on one side of a change (read once per file).
+struct Texts<'a> {
+    read: &'a dyn Fn(&str) -> Option<String>,
+    spec: &'a str,
+    files: std::collections::HashMap<String, Option<String>>,
+}
+
+impl<'a> Texts<'a> {
+    fn new(read: &'a dyn Fn(&str) -> Option<String>, spec: &'a str) -> Self {
+        Texts {
+            read,
+            spec,
+            files: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The line of `v`, whitespace collapsed (empty when it cannot be read).
+    fn line_of(&mut self, v: &rules::Violation) -> String {
+        let (text, line) = match &v.location {
+            rules::Location::Source { file, span } => {
+                let read = self.read;
+                let text = self
+                    .files
+                    .entry(file.to_string())
+                    .or_insert_with(|| read(file));
+                (text.as_deref().unwrap_or_default(), span.line)
+            }
+            rules::Location::Spec { span } => (self.spec, span.line),
+        };
+        let line = text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or_default();
+        line.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The violations of `after` that `before` does not have, and the count of what the change
+/// adds and fixes. A finding is the same on both sides when its code, file, message and the
+/// text of its line are (moved lines and shifted occurrences pair up first), else when its
+/// fingerprint is (an edited line keeps the findings whose fingerprint it keeps).
+fn only_new(
+    after: Vec<rules::Violation>,
+    before: &[rules::Violation],
+    mut after_text: Texts,
+    mut before_text: Texts,
+) -> (Vec<rules::Violation>, ChangeCount) {
+    type Loose = (String, String, String, String);
+    let loose = |v: &rules::Violation, line: String| -> Loose {
+        let file = match &v.location {
+            rules::Location::Source { file, .. } => file.to_string(),
+            rules::Location::Spec { .. } => String::new(),
+        };
+        (v.code.to_string(), file, v.message.to_string(), line)
+    };
+    let mut by_line: std::collections::HashMap<Loose, Vec<usize>> = Default::default();
+    for (i, v) in before.iter().enumerate() {
+        let line = before_text.line_of(v);
+        by_line.entry(loose(v, line)).or_default().push(i);
+    }
+    let mut matched = vec![false; before.len()];
+    let mut kept: Vec<(rules::Violation, bool)> = after
+        .into_iter()
+        .map(|v| {
+            let line = after_text.line_of(&v);
+            let twin = by_line
+                .get_mut(&loose(&v, line))
+                .and_then(|ids| (!ids.is_empty()).then(|| ids.remove(0)));
+            if let Some(i) = twin {
+                matched[i] = true;
+            }
+            (v, twin.is_some())
+        })
+        .collect();
+    let mut by_print: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, v) in before.iter().enumerate() {
+        if !matched[i] {
+            by_print.entry(v.fingerprint.as_str()).or_default().push(i);
+        }
+    }
+    for (v, old) in kept.iter_mut().filter(|(_, old)| !*old) {
+        if let Some(i) = by_print.get_mut(v.fingerprint.as_str()).and_then(Vec::pop) {
+            matched[i] = true;
+            *old = true;
+        }
+    }
+    let introduced: Vec<rules::Violation> = kept
+        .into_iter()
+        .filter_map(|(v, old)| (!old).then_some(v))
+        .collect();
+    let errors = introduced
+        .iter()
+        .filter(|v| v.severity == crate::spec::model::Severity::Error)
+        .count();
+    let count = ChangeCount {
+        added_errors: errors,
+        added_warnings: introduced.len() - errors,
+        fixed: matched.iter().filter(|m| !**m).count(),
+    };
+    (introduced, count)
 }

@@ -11,7 +11,9 @@ pub mod facts;
 pub(crate) mod git;
 pub mod graph;
 pub mod init;
+pub(crate) mod patch;
 pub(crate) mod progress;
+pub(crate) mod proposed;
 pub(crate) mod results;
 
 use std::io::{self, Write};
@@ -29,6 +31,9 @@ pub(crate) struct Loaded {
     /// The spec's queries, still compiling (only from [`load_spec_deferred`]): [`analyse`]
     /// waits for them after walking the repository, and stops with exit 2 if they are wrong.
     pending: std::cell::Cell<Option<spec::PendingQueries>>,
+    /// A proposed change [`analyse`] reads over the files on disk (`ribo check --patch`,
+    /// `--stdin-path`); it then writes no cache.
+    pub overlay: Option<std::sync::Arc<crate::facts::Overlay>>,
 }
 
 pub(crate) fn load_spec(
@@ -36,7 +41,7 @@ pub(crate) fn load_spec(
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
-    load_spec_with(args, false, style, err)
+    load_spec_with(args, false, None, style, err)
 }
 
 /// [`load_spec`], leaving the spec's queries compiling (see [`Loaded::pending`]): for a
@@ -46,12 +51,32 @@ pub(crate) fn load_spec_deferred(
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
-    load_spec_with(args, true, style, err)
+    load_spec_with(args, true, None, style, err)
+}
+
+/// [`load_spec_deferred`] of the spec at `path` with `text` as its content (a proposed change
+/// to it), not the file's.
+pub(crate) fn load_proposed_spec(
+    args: &SpecArgs,
+    path: &Path,
+    text: &[u8],
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<Loaded, i32>> {
+    let args = SpecArgs {
+        path: args.path.clone(),
+        spec: Some(path.to_path_buf()),
+        threads: args.threads,
+        no_cache: args.no_cache,
+        cache_dir: args.cache_dir.clone(),
+    };
+    load_spec_with(&args, true, Some(text), style, err)
 }
 
 fn load_spec_with(
     args: &SpecArgs,
     defer: bool,
+    text: Option<&[u8]>,
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
@@ -75,7 +100,11 @@ fn load_spec_with(
         },
     };
     let spec_name = display_path(&path);
-    let loaded = spec::load_deferred(&path).and_then(|(mut spec, pending)| match pending {
+    let read = match text {
+        Some(bytes) => spec::load_bytes_deferred(&path, bytes),
+        None => spec::load_deferred(&path),
+    };
+    let loaded = read.and_then(|(mut spec, pending)| match pending {
         Some(pending) if !defer => {
             pending.finish(&mut spec).map_err(LoadError::Invalid)?;
             Ok((spec, None))
@@ -103,6 +132,7 @@ fn load_spec_with(
                 spec_name,
                 root_display,
                 pending: std::cell::Cell::new(pending),
+                overlay: None,
             }))
         }
         Err(LoadError::Io { path, error }) => {
@@ -134,14 +164,35 @@ pub(crate) fn display_path(path: &Path) -> String {
         .ok()
         .and_then(|c| c.canonicalize().ok());
     let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let rel = cwd.as_ref().and_then(|c| abs.strip_prefix(c).ok());
+    let rel = cwd.as_ref().and_then(|c| {
+        abs.strip_prefix(c)
+            .ok()
+            .map(Path::to_path_buf)
+            .or_else(|| above(c, &abs))
+    });
     let shown = match rel {
-        Some(r) => r.to_path_buf(),
+        Some(r) => r,
         None if path.is_relative() => path.to_path_buf(),
         None => abs,
     };
     let s = shown.to_string_lossy().replace('\\', "/");
     s.trim_start_matches("./").to_string()
+}
+
+/// `path` seen from `cwd` when `path` is a directory above it, or a file in one (`..`,
+/// `../ribo.yaml`: ribo run in a subdirectory of the project).
+fn above(cwd: &Path, path: &Path) -> Option<PathBuf> {
+    let dir = match path.is_dir() {
+        true => path,
+        false => path.parent()?,
+    };
+    if dir.parent().is_none() || !cwd.starts_with(dir) {
+        return None;
+    }
+    let up = cwd.components().count() - dir.components().count();
+    let mut shown: PathBuf = std::iter::repeat_n("..", up).collect();
+    shown.push(path.strip_prefix(dir).ok()?);
+    Some(shown)
 }
 
 pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::BuildOptions {
@@ -154,6 +205,7 @@ pub(crate) fn build_options(spec: &Spec, args: &SpecArgs) -> crate::facts::Build
         cache_dir: cache_dir(spec, args),
         progress: None,
         bodies_for: None,
+        overlay: None,
     }
 }
 
@@ -199,8 +251,9 @@ pub(crate) fn analyse(
     let spec = &loaded.spec;
     let mut options = build_options(spec, args);
     options.bodies_for = rules::bodies_read(spec, focus);
+    options.overlay = loaded.overlay.clone();
     let input = crate::facts::scan(&spec.root, &options);
-    let stored = match (&options.cache_dir, reuse) {
+    let stored = match (&options.cache_dir, reuse && loaded.overlay.is_none()) {
         (Some(dir), true) => {
             results::key(spec, &input, &options.query_texts).map(|k| (dir.clone(), k))
         }

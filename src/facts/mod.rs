@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use incremental::{listing, names, parse, reframe, resolved, stamps};
-use rust::parse::{read_source, ContentHash, Parsed};
+use rust::parse::{ContentHash, Parsed};
 use rust::query;
 
 pub use incremental::cache;
@@ -27,6 +27,8 @@ pub use model::graph::{
     CacheReport, Crate, CrateId, Edge, ExternalUse, FactGraph, FileId, ModId, Module, SourceFile,
     Unresolved, UseTarget,
 };
+pub use model::overlay::{self, Overlay};
+pub use model::source::{read_source, MAX_FILE_BYTES};
 pub use model::{cargo, items, par, walk, Progress, QueryHit, Warning};
 pub use rust::header;
 
@@ -54,6 +56,9 @@ pub struct BuildOptions {
     /// and query hits will be read (by per-file rules, in changed mode): the others' are not
     /// decoded from the cache (they are left empty). `None`: every file's.
     pub bodies_for: Option<std::collections::BTreeSet<String>>,
+    /// A proposed change read over the files on disk (see [`overlay`]): a build with one reads
+    /// the caches but writes none.
+    pub overlay: Option<Arc<Overlay>>,
 }
 
 impl Default for BuildOptions {
@@ -67,7 +72,20 @@ impl Default for BuildOptions {
             cache_dir: None,
             progress: None,
             bodies_for: None,
+            overlay: None,
         }
+    }
+}
+
+impl BuildOptions {
+    /// Whether this build may write its caches: not over an overlay (the next run, without
+    /// it, must find the caches of the files on disk).
+    fn writes_caches(&self) -> bool {
+        self.overlay.is_none()
+    }
+
+    fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_deref()
     }
 }
 
@@ -152,7 +170,12 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         }
         _ => None,
     };
-    let walked = listing::walk(root, &options.exclude, remember);
+    let mut walked = listing::walk(root, &options.exclude, remember, options.writes_caches());
+    if let Some(o) = options.overlay() {
+        let would = |rel: &str| walk::would_walk(root, rel, &options.exclude);
+        o.apply_to_list(&mut walked.rust_files, |rel| would(rel) == Some(false));
+        o.apply_to_list(&mut walked.manifests, |rel| would(rel) == Some(true));
+    }
     let mut warnings = walked.warnings;
     if walked.rust_files.is_empty() {
         warnings.push(Warning::new(
@@ -167,7 +190,11 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         &walked.manifests,
         &rust_set,
         |rel| {
-            let text = std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string());
+            let text = match options.overlay().map(|o| o.get(rel)) {
+                Some(overlay::Entry::Content(bytes)) => String::from_utf8(bytes.to_vec())
+                    .map_err(|_| "stream did not contain valid UTF-8".to_string()),
+                _ => std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+            };
             if let (true, Ok(text), Ok(mut seen)) = (hashing, &text, manifest_hashes.lock()) {
                 seen.push((rel.to_owned(), cache::content_hash(text.as_bytes())));
             }
@@ -179,7 +206,7 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         packages.extend(guess_package(root, &rust_set, &mut warnings));
     }
     let (hashes, sizes) = match &options.cache_dir {
-        Some(dir) => hash_files(root, dir, &walked.rust_files, options.threads),
+        Some(dir) => hash_files(root, dir, &walked.rust_files, options),
         None => (
             vec![None; walked.rust_files.len()],
             vec![None; walked.rust_files.len()],
@@ -224,13 +251,17 @@ fn hash_files(
     root: &Path,
     dir: &Path,
     files: &[String],
-    threads: usize,
+    options: &BuildOptions,
 ) -> (Vec<Option<ContentHash>>, Vec<Option<u64>>) {
     let key = cache::cache_key(&[]);
     let known = stamps::Stamps::load(dir, &key);
     // Taken before any file is looked at: a file modified after it is too recent to trust.
     let now = std::time::SystemTime::now();
-    let found = par::map(files.len(), threads, |i| {
+    let found = par::map(files.len(), options.threads, |i| {
+        if let Some(overlay::Entry::Content(bytes)) = options.overlay().map(|o| o.get(&files[i])) {
+            // No stamp: the content is not the file's on disk.
+            return (None, Some(cache::content_hash(bytes)));
+        }
         let path = root.join(&files[i]);
         let stamp = std::fs::metadata(&path)
             .ok()
@@ -248,7 +279,7 @@ fn hash_files(
         .zip(&found)
         .map(|(path, (stamp, hash))| (path.as_str(), *stamp, *hash))
         .collect();
-    if known.differ(&current) {
+    if options.writes_caches() && known.differ(&current) {
         // Not being able to write them only costs the next run the hashing.
         let _ = stamps::Stamps::save(dir, &key, &current, now);
     }
@@ -347,6 +378,7 @@ pub fn build_deferred(
     });
     let (mut parsed, entries, stats) = parse::parse_all(
         root,
+        options.overlay(),
         &rust_files,
         options.threads,
         &queries,
@@ -356,7 +388,7 @@ pub fn build_deferred(
     // The facts cache is written back first: encoding the parsed files' facts sets their
     // interface digests, which the structure below reads.
     if let (Some(dir), Some(key), Some(c)) = (&options.cache_dir, &key, &loaded) {
-        if needs_rewrite(stats.misses, entries.len(), c.len()) {
+        if options.writes_caches() && needs_rewrite(stats.misses, entries.len(), c.len()) {
             let fresh: Vec<usize> = entries.iter().filter_map(|e| e.2).collect();
             let mut encoder = parse::Encoder::new(&mut parsed, fresh);
             let saved = cache::save(dir, key, c, entries, |i| encoder.take(i));
@@ -419,7 +451,15 @@ pub fn build_deferred(
         _ => None,
     };
     if let (None, Some(c)) = (&prior, &loaded) {
-        let again = parse::load_refs(root, &rust_files, &mut parsed, c, &queries, options.threads);
+        let again = parse::load_refs(
+            root,
+            options.overlay(),
+            &rust_files,
+            &mut parsed,
+            c,
+            &queries,
+            options.threads,
+        );
         if again > 0 {
             // Files parsed again from disk may have changed meanwhile.
             structure = structure.map(|_| structure_of(&parsed));
@@ -476,7 +516,11 @@ pub fn build_deferred(
         }
     }
     let mut pending = None;
-    if let (Some(dir), Some(structure), Some(layout)) = (&options.cache_dir, structure, layout) {
+    let snapshot_dir = options
+        .cache_dir
+        .as_ref()
+        .filter(|_| options.writes_caches());
+    if let (Some(dir), Some(structure), Some(layout)) = (snapshot_dir, structure, layout) {
         // Written after a full resolution that a snapshot on disk does not already hold; when
         // the files resolved again since it was written add up (as for the facts cache); or on
         // the second run in names mode over the same snapshot and the same new structure (the
@@ -505,6 +549,7 @@ pub fn build_deferred(
             });
         }
     }
+    graph.overlay = options.overlay.clone();
     graph.lean_refs = keep
         .map(|c| std::sync::Arc::new(cache::LeanRefs::new(c, root.to_path_buf(), read_as)) as _);
     graph.cache = CacheReport {
@@ -626,10 +671,20 @@ fn guess_package(
 
 /// Reads a source file for rendering: invalid UTF-8 bytes are replaced one-for-one by `?`
 /// so byte offsets recorded in facts stay valid. `None` when it cannot be read or is over
-/// [`rust::parse::MAX_FILE_BYTES`] (it was not parsed either).
+/// [`MAX_FILE_BYTES`] (it was not parsed either).
 pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
     let bytes = read_source(&root.join(rel)).ok()?;
     Some(lossy_same_len(bytes))
+}
+
+/// [`read_for_display`] of a file of `graph`, as the graph read it: a proposed change's
+/// content when the graph was built over one.
+pub fn source_text(graph: &FactGraph, rel: &str) -> Option<String> {
+    match graph.overlay.as_deref().map(|o| o.get(rel)) {
+        Some(overlay::Entry::Content(bytes)) => Some(lossy_same_len(bytes.to_vec())),
+        Some(overlay::Entry::Deleted) => None,
+        _ => read_for_display(&graph.root, rel),
+    }
 }
 
 /// UTF-8 text with each invalid byte replaced by `?` (same length, same offsets).

@@ -69,7 +69,7 @@ fn violation_diag(
             let text = cache
                 .entry(file.to_string())
                 .or_insert_with(|| {
-                    let text = crate::facts::read_for_display(sources.root, file);
+                    let text = sources.read(file);
                     Arc::new(Indexed::new(text.unwrap_or_default()))
                 })
                 .clone();
@@ -139,6 +139,14 @@ pub fn summary_line(s: &Summary) -> String {
             plural(s.warnings, "warning", "warnings"),
         )
     };
+    if let Some(c) = &s.change {
+        line = format!(
+            "ribo: this change adds {}, {}, fixes {} in {files}",
+            plural(c.added_errors, "error", "errors"),
+            plural(c.added_warnings, "warning", "warnings"),
+            c.fixed
+        );
+    }
     if s.baselined > 0 {
         line.push_str(&format!("; {} baselined", s.baselined));
     }

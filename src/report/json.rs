@@ -62,6 +62,16 @@ struct SummaryOut {
     unreadable_files: usize,
     input_warnings: usize,
     suppressed: usize,
+    /// With `--new`: the findings the change adds (`errors`/`warnings` above) and fixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<ChangeOut>,
+}
+
+#[derive(Serialize)]
+struct ChangeOut {
+    added_errors: usize,
+    added_warnings: usize,
+    fixed: usize,
 }
 
 /// Writes the report as pretty JSON.
@@ -117,6 +127,11 @@ pub fn write(
             unreadable_files: summary.unreadable,
             input_warnings: summary.input_warnings,
             suppressed: summary.suppressed,
+            change: summary.change.map(|c| ChangeOut {
+                added_errors: c.added_errors,
+                added_warnings: c.added_warnings,
+                fixed: c.fixed,
+            }),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;

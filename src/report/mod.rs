@@ -42,6 +42,19 @@ pub struct Summary {
     pub baselined: usize,
     /// In changed mode, how many of the `files` were selected.
     pub selected: Option<usize>,
+    /// With `--new`: what the proposed change does to the findings (see [`ChangeCount`]).
+    pub change: Option<ChangeCount>,
+}
+
+/// What a proposed change does to the findings of the files it touches, compared by
+/// fingerprint with the same check without it (`ribo check --patch --new`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCount {
+    /// Findings it introduces, by severity (the violations shown).
+    pub added_errors: usize,
+    pub added_warnings: usize,
+    /// Findings of the tree without the change that it removes.
+    pub fixed: usize,
 }
 
 impl Summary {
@@ -67,6 +80,7 @@ impl Summary {
             suppressed: 0,
             baselined: 0,
             selected: None,
+            change: None,
         }
     }
 }
@@ -80,9 +94,23 @@ pub struct Sources<'a> {
     /// The spec's display name and text.
     pub spec_name: &'a str,
     pub spec_source: &'a str,
+    /// A proposed change the run checked: its files are shown as it makes them.
+    pub overlay: Option<&'a crate::facts::Overlay>,
 }
 
 impl Sources<'_> {
+    /// The text of a root-relative source file, as the run read it (see
+    /// [`crate::facts::read_for_display`]).
+    pub fn read(&self, rel: &str) -> Option<String> {
+        match self.overlay.map(|o| o.get(rel)) {
+            Some(crate::facts::overlay::Entry::Content(bytes)) => {
+                Some(crate::facts::lossy_same_len(bytes.to_vec()))
+            }
+            Some(crate::facts::overlay::Entry::Deleted) => None,
+            _ => crate::facts::read_for_display(self.root, rel),
+        }
+    }
+
     /// A root-relative path as shown to the user: relative to the working directory.
     pub fn display(&self, rel: &str) -> String {
         display(self.display_prefix, rel)

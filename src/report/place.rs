@@ -50,11 +50,11 @@ impl<'a> Places<'a> {
     pub fn of(&mut self, v: &Violation) -> Place {
         match &v.location {
             Location::Source { file, span } => {
-                let root = self.sources.root;
+                let sources = self.sources;
                 let text = self
                     .texts
                     .entry(file.to_string())
-                    .or_insert_with(|| crate::facts::read_for_display(root, file));
+                    .or_insert_with(|| sources.read(file));
                 Place {
                     file: self.sources.display(file),
                     start: start_of(span),

@@ -133,7 +133,7 @@ fn fingerprints(run: &[Violation], graph: &FactGraph, spec_source: &str) -> Vec<
     let (file, source, nest) = match run.first().map(|v| &v.location) {
         Some(Location::Source { file, .. }) => (
             file.to_string(),
-            Cow::Owned(crate::facts::read_for_display(&graph.root, file).unwrap_or_default()),
+            Cow::Owned(crate::facts::source_text(graph, file).unwrap_or_default()),
             graph
                 .file_id(file)
                 .map(|id| Nest::new(&graph.file(id).facts.items)),

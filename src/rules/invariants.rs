@@ -35,8 +35,9 @@ written on the line before (or at the end of the line): \
 
 /// Checks every invariant against every file it applies to. Files are visited once; the
 /// paths of a file's calls, macros and references are expanded through its imports once, and
-/// shared by every invariant that applies there.
-pub fn check(cx: &Context) -> Vec<Violation> {
+/// shared by every invariant that applies there. One vector per worker thread, in no
+/// particular order (see `rules::concat`).
+pub fn check(cx: &Context) -> Vec<Vec<Violation>> {
     if cx.spec.invariants.is_empty() {
         return Vec::new();
     }
@@ -59,18 +60,12 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     let filters = Filters::new(&cx.spec.invariants);
     // One vector per thread, not per file: no copy of tens of thousands of violations from
     // many small vectors into one (the order is the sort's business).
-    let per_thread = crate::facts::par::fold(
+    crate::facts::par::fold(
         cx.graph.files.len(),
         cx.graph.threads,
         Vec::new,
         |i, out| check_file(cx, &shared, &filters, i as FileId, out),
-    );
-    let mut per_thread = per_thread.into_iter();
-    let mut out = per_thread.next().unwrap_or_default();
-    for mut more in per_thread {
-        out.append(&mut more);
-    }
-    out
+    )
 }
 
 /// Every invariant that applies to one file.

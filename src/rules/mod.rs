@@ -278,18 +278,38 @@ pub fn check_focused(
     boundaries::check(&cx, &mut others);
     drift::check(&cx, &mut others);
     contracts::check(&cx, &mut others);
-    // Invariants give the bulk of the violations: the few others join their vector.
-    let mut out = invariants::check(&cx);
-    out.append(&mut others);
-    let (mut violations, suppressed) = suppress::apply(&cx, out);
     // Files no rule could see: not suppressible (a suppression lives in the file).
-    input::check(&cx, &mut violations);
+    let mut unchecked = Vec::new();
+    input::check(&cx, &mut unchecked);
+    // Invariants give the bulk of the violations, one vector per thread: the others join
+    // them in one vector made large enough for all, the unsuppressible ones included.
+    let mut parts = invariants::check(&cx);
+    parts.push(others);
+    let out = concat(parts, unchecked.len());
+    let (mut violations, suppressed) = suppress::apply(&cx, out);
+    violations.append(&mut unchecked);
     sort(&mut violations);
     fingerprint::assign(&mut violations, graph, &spec.source);
     Outcome {
         violations,
         suppressed,
     }
+}
+
+/// `parts` in one vector, with room for `more` after them. Tens of thousands of violations
+/// (168 bytes each) on a large repository: the largest part is grown in place to the exact
+/// length once, instead of doubling (a vector grown by `append` or `push` past its capacity
+/// doubles it, and the old block lives until the copy is done: massif showed 22 MB of
+/// violations at the peak of a cold check of the large corpus for 10 MB of findings).
+fn concat(mut parts: Vec<Vec<Violation>>, more: usize) -> Vec<Violation> {
+    let total = parts.iter().map(Vec::len).sum::<usize>() + more;
+    let largest = (0..parts.len()).max_by_key(|&i| parts[i].capacity());
+    let mut out = largest.map(|i| parts.swap_remove(i)).unwrap_or_default();
+    out.reserve_exact(total - out.len());
+    for mut part in parts {
+        out.append(&mut part);
+    }
+    out
 }
 
 /// The one order of violations: by file, position, code, message.

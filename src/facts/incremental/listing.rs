@@ -130,8 +130,15 @@ fn stamp(path: &Path) -> Option<Stamp> {
 /// [`walk::walk`] of `root`, taken from the listing remembered in `dir` under `key` when
 /// nothing it watched changed since, or with only the directories that changed listed again;
 /// else walked. Remembered when it can be.
-pub fn walk(root: &Path, exclude: &GlobSet, remember: Option<(&Path, [u8; 32])>) -> Walked {
-    walk_at(root, exclude, remember, SystemTime::now).0
+/// With `save` false, a remembered walk is read but never written (a run over a proposed
+/// change writes nothing).
+pub fn walk(
+    root: &Path,
+    exclude: &GlobSet,
+    remember: Option<(&Path, [u8; 32])>,
+    save: bool,
+) -> Walked {
+    walk_at(root, exclude, remember, save, SystemTime::now).0
 }
 
 /// How [`walk_at`] found the files.
@@ -147,6 +154,7 @@ fn walk_at(
     root: &Path,
     exclude: &GlobSet,
     remember: Option<(&Path, [u8; 32])>,
+    write: bool,
     now: impl Fn() -> SystemTime,
 ) -> (Walked, How) {
     let (Some((dir, key)), Ok(abs_root)) = (remember, std::path::absolute(root)) else {
@@ -155,7 +163,7 @@ fn walk_at(
     // Taken before anything is listed: a directory changed after it is too recent to trust.
     let now = now();
     let save = |listing: &Listing| {
-        if !listing.is_racy(now) {
+        if write && !listing.is_racy(now) {
             if let Ok(body) = postcard::to_allocvec(listing) {
                 // Not being able to write it only costs the next run a walk.
                 let _ = write_file(dir, FILE_NAME, &key, &body);
@@ -371,7 +379,7 @@ mod tests {
     /// just wrote is not too recent to remember).
     fn walked(root: &Path, cache: &Path) -> (Vec<String>, How) {
         let later = || SystemTime::now() + std::time::Duration::from_secs(60);
-        let (w, how) = walk_at(root, &GlobSet::empty(), Some((cache, [7; 32])), later);
+        let (w, how) = walk_at(root, &GlobSet::empty(), Some((cache, [7; 32])), true, later);
         (all(w), how)
     }
 
@@ -398,7 +406,7 @@ mod tests {
         write(root, "gen/x.rs", "");
         write(root, "src/old/deep/y.rs", "");
         // Directories changed this second are too recent to trust: nothing is remembered.
-        walk(root, &GlobSet::empty(), Some((dir, [7; 32])));
+        walk(root, &GlobSet::empty(), Some((dir, [7; 32])), true);
         assert_eq!(remembered(dir), None, "racy directories are not remembered");
         assert_eq!(walked(root, dir), (fresh(root), How::Walked));
         assert_eq!(remembered(dir).expect("remembered"), fresh(root));
@@ -478,7 +486,7 @@ mod tests {
         assert!(walked(root, dir).0.contains(&"gen/x.rs".to_string()));
         assert!(!walked(root, dir).0.contains(&"src/b.rs".to_string()));
         // Another key (other excludes): not used.
-        let other = walk(root, &GlobSet::empty(), Some((dir, [8; 32])));
+        let other = walk(root, &GlobSet::empty(), Some((dir, [8; 32])), true);
         assert_eq!(
             other.rust_files,
             walk::walk(root, &GlobSet::empty()).rust_files

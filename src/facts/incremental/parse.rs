@@ -6,6 +6,7 @@
 //! [`CacheUse`]).
 
 use super::cache::{content_hash, encode, Cache, CachedFile, Encoded, NewEntry};
+use crate::facts::model::overlay::{Entry, Overlay};
 use crate::facts::model::par::thread_count;
 use crate::facts::model::Progress;
 use crate::facts::rust;
@@ -44,6 +45,7 @@ pub struct CacheStats {
 /// `progress.parsed`, when given.
 pub fn parse_all(
     root: &Path,
+    overlay: Option<&Overlay>,
     files: &[String],
     threads: usize,
     queries: &QuerySet,
@@ -62,8 +64,10 @@ pub fn parse_all(
         .enumerate()
         .map(|(i, rel)| {
             let known = cache.and_then(|c| c.sizes.get(i).copied().flatten());
-            let size =
-                known.unwrap_or_else(|| std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()));
+            let size = known.unwrap_or_else(|| match overlay.map(|o| o.get(rel)) {
+                Some(Entry::Content(bytes)) => bytes.len() as u64,
+                _ => std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()),
+            });
             (size, i)
         })
         .collect();
@@ -84,8 +88,15 @@ pub fn parse_all(
                         let whole = cache.is_none_or(|c| c.whole.get(i).copied().unwrap_or(true));
                         let lean = cache.is_some_and(|c| c.lean.get(i).copied().unwrap_or(false));
                         let wanted = Wanted { whole, lean };
-                        let (parsed, entry, hit, bytes) =
-                            parse_one(&mut parser, root, rel, queries, cache, known, wanted);
+                        let (parsed, entry, hit, bytes) = parse_one(
+                            &mut parser,
+                            (root, overlay),
+                            rel,
+                            queries,
+                            cache,
+                            known,
+                            wanted,
+                        );
                         // A file parsed here is encoded from its facts when the cache is
                         // written.
                         let entry = entry.map(|(p, h, fresh)| (p, h, fresh.map(|_| i)));
@@ -240,6 +251,7 @@ impl<'a> Encoder<'a> {
 /// many files were parsed again.
 pub fn load_refs(
     root: &Path,
+    overlay: Option<&Overlay>,
     files: &[String],
     parsed: &mut [Parsed],
     cache: &Cache,
@@ -272,7 +284,7 @@ pub fn load_refs(
         return 0;
     }
     let rels: Vec<String> = again.iter().map(|&i| files[i].clone()).collect();
-    let (fresh, _, _) = parse_all(root, &rels, threads, queries, None, None);
+    let (fresh, _, _) = parse_all(root, overlay, &rels, threads, queries, None, None);
     let n = again.len();
     for (i, p) in again.into_iter().zip(fresh) {
         parsed[i] = p;
@@ -298,7 +310,7 @@ struct Wanted {
 /// Reads one file; reuses its cached facts when its content is unchanged, else parses it.
 fn parse_one(
     parser: &mut tree_sitter::Parser,
-    root: &Path,
+    (root, overlay): (&Path, Option<&Overlay>),
     rel: &str,
     queries: &QuerySet,
     cache: Option<&CacheUse<'_>>,
@@ -310,7 +322,12 @@ fn parse_one(
             return hit;
         }
     }
-    let source = match read_source(&root.join(rel)) {
+    let read = match overlay.map(|o| o.get(rel)) {
+        Some(Entry::Content(bytes)) => Ok(bytes.to_vec()),
+        Some(Entry::Deleted) => Err("could not be read: NotFound".to_string()),
+        _ => read_source(&root.join(rel)),
+    };
+    let source = match read {
         Ok(bytes) => bytes,
         Err(message) => return (Parsed::Failed(message), None, false, 0),
     };

@@ -146,29 +146,31 @@ mod edges {
         let word = |r: &[u8], i: usize| {
             u32::from_le_bytes([r[i * 4], r[i * 4 + 1], r[i * 4 + 2], r[i * 4 + 3]])
         };
-        bytes
-            .chunks_exact(RECORD)
-            .map(|r| {
-                let tag = r[RECORD - 1];
-                Some(Edge {
-                    from: word(r, 0),
-                    to: word(r, 1),
-                    to_file: word(r, 2),
-                    kind: *KINDS.get(usize::from(tag >> 3))?,
-                    reference: word(r, 3),
-                    span: Span {
-                        start: word(r, 4),
-                        end: word(r, 5),
-                        line: word(r, 6),
-                        col: word(r, 7),
-                    },
-                    test: tag & 1 != 0,
-                    via_use: tag & 2 != 0,
-                    repeats_use: tag & 4 != 0,
-                    through: Some(word(r, 8)).filter(|t| *t != u32::MAX),
-                })
-            })
-            .collect()
+        // Filled in place at its exact length: collecting through `Option` loses the length,
+        // and doubling a vector of ~150,000 edges kept a copy of half of it alive on every
+        // focused run (massif: 11.5 MB at the peak of a one-file check of the large corpus).
+        let mut edges = Vec::with_capacity(bytes.len() / RECORD);
+        for r in bytes.chunks_exact(RECORD) {
+            let tag = r[RECORD - 1];
+            edges.push(Edge {
+                from: word(r, 0),
+                to: word(r, 1),
+                to_file: word(r, 2),
+                kind: *KINDS.get(usize::from(tag >> 3))?,
+                reference: word(r, 3),
+                span: Span {
+                    start: word(r, 4),
+                    end: word(r, 5),
+                    line: word(r, 6),
+                    col: word(r, 7),
+                },
+                test: tag & 1 != 0,
+                via_use: tag & 2 != 0,
+                repeats_use: tag & 4 != 0,
+                through: Some(word(r, 8)).filter(|t| *t != u32::MAX),
+            });
+        }
+        Some(edges)
     }
 }
 

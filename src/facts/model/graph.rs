@@ -177,6 +177,10 @@ pub struct FactGraph {
     /// file's references are loaded.
     #[serde(skip)]
     pub lean_refs: Option<std::sync::Arc<dyn LeanRefs>>,
+    /// The proposed change the graph was built over, if any (see `overlay`): its files'
+    /// texts are the overlay's, not the disk's.
+    #[serde(skip)]
+    pub overlay: Option<std::sync::Arc<super::overlay::Overlay>>,
 }
 
 /// Where the paths of the references a graph does not hold can be read

@@ -15,7 +15,9 @@
 pub mod cargo;
 pub mod graph;
 pub mod items;
+pub mod overlay;
 pub mod par;
+pub mod source;
 pub mod walk;
 
 use std::sync::atomic::AtomicUsize;

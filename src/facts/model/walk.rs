@@ -178,6 +178,49 @@ pub fn walk_under(root: &Path, start: &Path, exclude: &GlobSet, depth: Option<us
     }
 }
 
+/// Whether the walk of `root` would take `rel` (a `/`-separated path below it, of a file that
+/// need not exist: one a proposed change adds), and as what: `Some(true)` a manifest,
+/// `Some(false)` a Rust file, `None` neither (another kind of file, excluded, ignored by a
+/// `.gitignore` or `.ignore` of a directory on its way, or below a directory never walked).
+pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let manifest = name == "Cargo.toml";
+    if !manifest && !name.ends_with(".rs") || exclude.is_match(rel) {
+        return None;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    let mut dir = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        for file in [".gitignore", ".ignore"] {
+            let ignore = dir.join(file);
+            if !ignore.is_file() {
+                continue;
+            }
+            let (matcher, _) = ignore::gitignore::Gitignore::new(&ignore);
+            let below = parts[i..].join("/");
+            if matcher
+                .matched_path_or_any_parents(dir.join(&below), false)
+                .is_ignore()
+            {
+                return None;
+            }
+        }
+        if last {
+            break;
+        }
+        dir.push(part);
+        let sub = parts[..=i].join("/");
+        if ALWAYS_SKIPPED.contains(part)
+            || is_cargo_target(&dir)
+            || excludes_whole_dir(exclude, &sub)
+        {
+            return None;
+        }
+    }
+    Some(manifest)
+}
+
 /// True when the exclude set covers everything under `dir` (`dir/**`-like patterns): a
 /// nested name no real pattern would single out is tested, so `gen/*.rs` does not prune
 /// `gen/` but `gen/**` does.

@@ -99,6 +99,7 @@ pub(crate) fn modules(
         cache: CacheReport::default(),
         threads,
         lean_refs: None,
+        overlay: None,
     };
     super::trees::build(&mut g);
     g
@@ -194,6 +195,11 @@ pub(crate) fn resolve_files(
                 _ => &g.files[fid].facts.refs,
             };
             r.resolve_file(fid as FileId, refs, &mut out);
+            // Kept until every file is done and `gather` copies them into one list: their
+            // growth slack would be the peak's (massif, cold check of the large corpus).
+            out.edges.shrink_to_fit();
+            out.external.shrink_to_fit();
+            out.unresolved.shrink_to_fit();
         }
         out
     })
