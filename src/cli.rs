@@ -37,6 +37,27 @@ pub enum Command {
     /// Work with contracts.
     #[command(subcommand)]
     Contract(ContractCommand),
+    /// A coding agent's hook: reads the agent's hook input on stdin, checks the edit before it
+    /// is written (or after), answers in the agent's protocol (README: ribo and coding agents).
+    Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The agent whose hook protocol to speak.
+    #[arg(value_enum)]
+    pub agent: Agent,
+}
+
+/// The coding agents ribo has hooks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Agent {
+    /// Claude Code: PreToolUse and PostToolUse of Edit, MultiEdit, Write.
+    ClaudeCode,
+    /// Codex: PreToolUse and PostToolUse of apply_patch.
+    Codex,
+    /// Cursor: afterFileEdit.
+    Cursor,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +192,11 @@ pub struct InitArgs {
     /// Parser threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Instead of a spec, wire ribo's hook into this agent's configuration in DIR (merged into
+    /// what is there, never replacing other hooks or settings; running it again changes
+    /// nothing).
+    #[arg(long, value_enum, value_name = "AGENT", conflicts_with_all = ["force", "stdout"])]
+    pub agent: Option<Agent>,
 }
 
 #[derive(Debug, Args)]

@@ -39,6 +39,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Contract(ContractCommand::Snapshot(args)) => {
             commands::contract::contract_snapshot(&args.module, &args.spec, style, out, err)
         }
+        Command::Hook(args) => commands::hook::hook(args, style, out, err),
         Command::Schema => out
             .write_all(spec::schema::SCHEMA.as_bytes())
             .map(|()| EXIT_OK),
@@ -60,11 +61,15 @@ pub fn focused(cli: &Cli) -> bool {
     match &cli.command {
         Command::Check(args) => {
             args.changed
+                || args.patch.is_some()
+                || args.stdin_path.is_some()
                 || matches!(
                     commands::changed::paths(args),
                     Ok(commands::changed::Paths::Files(_))
                 )
         }
+        // A hook checks one edit: a focused run.
+        Command::Hook(_) => true,
         _ => false,
     }
 }

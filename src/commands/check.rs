@@ -18,6 +18,28 @@ pub fn check(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
+    check_with(args, Given::default(), style, out, err)
+}
+
+/// What a caller inside ribo (an agent hook) hands a check instead of `--patch` or
+/// `--stdin-path`.
+#[derive(Default)]
+pub(crate) struct Given {
+    /// The proposed change, with `spec_start` (the directory to look for the spec from).
+    pub proposal: Option<(Proposed, std::path::PathBuf)>,
+    /// For `--new`: the state to compare with, when it is not the disk (the disk holds the
+    /// change already: a hook after the edit), as a change over the disk.
+    pub before: Option<Proposed>,
+}
+
+/// [`check`], with what `given` supplies.
+pub(crate) fn check_with(
+    args: &CheckArgs,
+    mut given: Given,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
     let started = Instant::now();
     // A closed pipe ends the output, not the verdict: the exit status stays 0 or 1.
     let mut out = super::PipeGuard::new(out);
@@ -30,7 +52,8 @@ pub fn check(
             return Ok(EXIT_ERROR);
         }
     };
-    let proposing = args.patch.is_some() || args.stdin_path.is_some();
+    let supplied = given.proposal.take();
+    let proposing = args.patch.is_some() || args.stdin_path.is_some() || supplied.is_some();
     if proposing && matches!(paths, Paths::Files(_)) {
         writeln!(
             err,
@@ -38,7 +61,7 @@ pub fn check(
         )?;
         return Ok(EXIT_ERROR);
     }
-    if args.new && !proposing {
+    if args.new && !proposing && given.before.is_none() {
         writeln!(
             err,
             "error: --new compares a proposed change with the tree without it: use it with --patch or --stdin-path"
@@ -47,6 +70,13 @@ pub fn check(
     }
     let from_files;
     let spec_args = match (&paths, &args.stdin_path) {
+        _ if supplied.is_some() => {
+            from_files = SpecArgs {
+                path: supplied.as_ref().map(|(_, start)| start.clone()),
+                ..spec_args_like(&args.spec)
+            };
+            &from_files
+        }
         (Paths::Files(files), _) => {
             from_files = SpecArgs {
                 path: changed::discovery_start(files),
@@ -64,7 +94,7 @@ pub fn check(
         (Paths::Repository, _) => &args.spec,
     };
     let (mut loaded, proposal) = match proposing {
-        true => match load_with_proposal(args, spec_args, style, err)? {
+        true => match load_with_proposal(args, spec_args, supplied, style, err)? {
             Ok(both) => both,
             Err(code) => return Ok(code),
         },
@@ -96,6 +126,18 @@ pub fn check(
             return Ok(EXIT_ERROR);
         }
     };
+    // With `--new`, the state before the change is checked first: when it is the disk's, its
+    // run keeps the caches up to date with the disk, and the run over the change reads them.
+    let before = match args.new {
+        true => Some(before_change(
+            &loaded,
+            spec_args,
+            changes.as_ref(),
+            baseline.as_ref(),
+            given.before.as_ref(),
+        )?),
+        false => None,
+    };
     // The changed-files view needs the graph; a whole-repository run may reuse the results
     // of a run over the same input.
     let analysis = match analyse(
@@ -124,9 +166,7 @@ pub fn check(
         strict_unchecked(&mut violations);
     }
     let mut change = None;
-    if args.new {
-        let (mut before, spec_before) =
-            before_change(&loaded, spec_args, changes.as_ref(), baseline.as_ref())?;
+    if let Some((mut before, spec_before)) = before {
         if args.strict {
             strict_unchecked(&mut before);
         }
@@ -138,7 +178,13 @@ pub fn check(
             Some(crate::facts::overlay::Entry::Deleted) => None,
             _ => crate::facts::read_for_display(&spec.root, file),
         };
-        let before_text = |file: &str| crate::facts::read_for_display(&spec.root, file);
+        let before_overlay = given.before.as_ref();
+        let before_text =
+            |file: &str| match before_overlay.and_then(|b| b.get(&spec.root.join(file))) {
+                Some(Some(bytes)) => Some(crate::facts::lossy_same_len(bytes.to_vec())),
+                Some(None) => None,
+                None => crate::facts::read_for_display(&spec.root, file),
+            };
         let (introduced, count) = only_new(
             violations,
             &before,
@@ -249,6 +295,7 @@ fn spec_args_like(args: &SpecArgs) -> SpecArgs {
 fn load_with_proposal(
     args: &CheckArgs,
     spec_args: &SpecArgs,
+    supplied: Option<(Proposed, std::path::PathBuf)>,
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<(Loaded, Option<Proposed>), i32>> {
@@ -265,6 +312,7 @@ fn load_with_proposal(
         .or_else(|| spec_path.parent().map(Path::to_path_buf))
         .unwrap_or_default();
     let made = match (&args.patch, &args.stdin_path) {
+        _ if supplied.is_some() => Ok(supplied.map(|(p, _)| p).unwrap_or_default()),
         (Some(patch), _) => proposed::read_bounded(patch, proposed::MAX_PATCH_BYTES, "the patch")
             .and_then(|bytes| proposed::from_patch(&base, &bytes)),
         (None, Some(path)) => proposed::read_bounded(
@@ -298,13 +346,15 @@ fn load_with_proposal(
 }
 
 /// What the same check reports without the proposed change: the spec on disk, the files on
-/// disk, the same files selected. Nothing is written (the caches are read only), and a spec on
-/// disk that does not load (the change mends it) gives no findings.
+/// disk (or as `before` has them), the same files selected. Its caches are those of the disk
+/// (written as by any run over the disk; read only when `before` differs from the disk), and
+/// a spec that does not load (the change mends it) gives no findings.
 fn before_change(
     loaded: &Loaded,
     spec_args: &SpecArgs,
     changes: Option<&ChangeSet>,
     baseline: Option<&crate::rules::baseline::Baseline>,
+    before: Option<&Proposed>,
 ) -> io::Result<(Vec<rules::Violation>, String)> {
     let mut quiet = io::sink();
     let args = SpecArgs {
@@ -312,11 +362,17 @@ fn before_change(
         ..spec_args_like(spec_args)
     };
     let style = Style::default();
-    let mut base = match load_spec_deferred(&args, style, &mut quiet)? {
+    let spec_before = before.and_then(|b| b.get(&loaded.spec.path));
+    let base = match spec_before {
+        Some(Some(text)) => load_proposed_spec(&args, &loaded.spec.path, text, style, &mut quiet)?,
+        _ => load_spec_deferred(&args, style, &mut quiet)?,
+    };
+    let mut base = match base {
         Ok(l) => l,
         Err(_) => return Ok((Vec::new(), String::new())),
     };
-    base.overlay = Some(std::sync::Arc::default());
+    // Read only: an empty overlay when the state before is the disk's.
+    base.overlay = before.map(|b| std::sync::Arc::new(b.overlay(&base.spec.root)));
     let focus = changes.and_then(|c| c.focus());
     let analysis = match analyse(&base, &args, false, focus, false, style, &mut quiet)? {
         Ok(a) => a,

@@ -19,6 +19,7 @@
 //!    Boundaries tangled in cycles today are recorded in a baseline written beside the spec
 //!    (`cycles: error` stays on: a new cycle fails).
 
+mod agent;
 mod infer;
 mod suggest;
 mod yaml;
@@ -103,6 +104,9 @@ pub fn init(
     if !dir.is_dir() {
         writeln!(err, "error: `{}` is not a directory", dir.display())?;
         return Ok(EXIT_ERROR);
+    }
+    if let Some(agent) = args.agent {
+        return agent::wire(agent, &dir, out, err);
     }
     let target = dir.join("ribo.yaml");
     if !args.stdout && !args.force {

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod facts;
 pub(crate) mod git;
 pub mod graph;
+pub mod hook;
 pub mod init;
 pub(crate) mod patch;
 pub(crate) mod progress;

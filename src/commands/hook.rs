@@ -1,0 +1,265 @@
+//! `ribo hook AGENT`: a coding agent's hook, following that agent's documented protocol. Before
+//! an edit is written, the file's proposed content is checked as `ribo check --patch --new`
+//! would (nothing written); an edit that introduces error-level findings is denied, with the
+//! compact lines as the reason the model reads. After an edit, what it introduced is fed back.
+//! A clean edit, a file ribo does not read (anything but `.rs`, `Cargo.toml` and the spec), a
+//! file outside the repository that holds a spec: silence, exit 0. When ribo itself cannot
+//! check (a broken spec on disk, unreadable input), it says so plainly and follows the agent's
+//! documented failure behaviour: never blocks forever, never passes in silence.
+//!
+//! One file per agent: [`claude`] (Claude Code), [`codex`] (Codex), [`cursor`] (Cursor); the
+//! payload shapes each follows are in tests/fixtures/hooks with links to their documents.
+
+pub(crate) mod claude;
+pub(crate) mod codex;
+pub(crate) mod cursor;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::check::{check_with, Given};
+use super::proposed::{self, Proposed};
+use crate::cli::{Agent, CheckArgs, Format, HookArgs, SpecArgs};
+use crate::report::Style;
+use crate::{EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
+
+/// The largest hook payload read from stdin (64 MiB: a `Write` of a 10 MiB file, escaped).
+pub const MAX_PAYLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Files and their proposed contents (`None`: deleted), by absolute path.
+pub(crate) type Files = Vec<(PathBuf, Option<Vec<u8>>)>;
+
+/// What a hook decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Nothing to say: the edit is clean, or not ribo's business.
+    Pass,
+    /// The edit introduces errors (before it is written: deny it; after: tell the model).
+    Findings(String),
+    /// ribo could not check the edit: why.
+    Failed(String),
+}
+
+pub fn hook(
+    args: &HookArgs,
+    _style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
+    let payload = match proposed::read_bounded(Path::new("-"), MAX_PAYLOAD_BYTES, "the hook input")
+    {
+        Ok(bytes) => bytes,
+        Err(message) => return failed(args.agent, &message, out, err),
+    };
+    let payload: serde_json::Value = match serde_json::from_slice(&payload) {
+        Ok(v) => v,
+        Err(e) => {
+            let message = format!("the hook input is not JSON: {e}");
+            return failed(args.agent, &message, out, err);
+        }
+    };
+    match args.agent {
+        Agent::ClaudeCode => claude::run(&payload, out, err),
+        Agent::Codex => codex::run(&payload, out, err),
+        Agent::Cursor => cursor::run(&payload, out, err),
+    }
+}
+
+/// The agent's failure behaviour for input ribo cannot read.
+fn failed(
+    agent: Agent,
+    message: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
+    match agent {
+        Agent::ClaudeCode => claude::answer(
+            claude::Event::Pre,
+            Outcome::Failed(message.into()),
+            out,
+            err,
+        ),
+        Agent::Codex => codex::answer(
+            claude::Event::Pre,
+            Outcome::Failed(message.into()),
+            out,
+            err,
+        ),
+        Agent::Cursor => cursor::answer(
+            cursor::Event::Other,
+            Outcome::Failed(message.into()),
+            out,
+            err,
+        ),
+    }
+}
+
+/// What the model reads when an edit is denied (or flagged after it was written).
+pub(crate) fn reason(lines: &str, written: bool) -> String {
+    let head = match written {
+        false => "ribo: this edit would break the architecture declared in ribo.yaml, so it was not applied:",
+        true => "ribo: this edit broke the architecture declared in ribo.yaml:",
+    };
+    format!(
+        "{head}\n{}\nFollow the declaration: change the code so that it respects ribo.yaml \
+         (`ribo explain PATH` says what governs a file). If the architecture itself must \
+         change, ask a human to change ribo.yaml; do not loosen it yourself.",
+        lines.trim_end()
+    )
+}
+
+/// Whether ribo reads `path` at all: Rust files, manifests, the spec.
+fn is_checked_kind(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.ends_with(".rs")
+        || name == "Cargo.toml"
+        || crate::spec::discover::SPEC_NAMES.contains(&name)
+}
+
+/// The nearest existing directory that holds `path` (the file, and directories above it, may
+/// be new).
+fn existing_dir(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// The file an agent named, absolute: as given when absolute, else under `cwd`.
+pub(crate) fn absolute_in(cwd: Option<&str>, path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Some(p.to_path_buf());
+    }
+    cwd.map(|c| Path::new(c).join(p))
+}
+
+/// The files of an edit ribo has something to say about, with where to look for the spec
+/// from; `None` when none is (not Rust, not under a spec, outside the repository).
+fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, Files)> {
+    let first = files.iter().find(|(p, _)| is_checked_kind(p))?;
+    let start = existing_dir(&first.0)?;
+    let spec = crate::spec::discover::find_spec(&start)?
+        .canonicalize()
+        .ok()?;
+    let top = crate::spec::validate::repository_top(&spec)
+        .or_else(|| spec.parent().map(Path::to_path_buf))?;
+    let mut kept = Vec::new();
+    for (path, content) in files {
+        if !is_checked_kind(path) {
+            continue;
+        }
+        // Its directory canonical (as the repository's top is), then confined like any
+        // untrusted path: a link on its way out of the repository is not followed.
+        let dir = existing_dir(path)?;
+        let rest = path.strip_prefix(&dir).ok()?;
+        let resolved = dir.canonicalize().ok()?.join(rest);
+        let Ok(rel) = resolved.strip_prefix(&top) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if let Ok(confined) = proposed::confine(&top, &rel) {
+            kept.push((confined, content.clone()));
+        }
+    }
+    (!kept.is_empty()).then_some((start, kept))
+}
+
+/// Checks an edit before it is written: the files' proposed contents (`None`: deleted).
+pub(crate) fn before_writing(files: Files) -> Outcome {
+    let Some((start, files)) = in_scope(&files) else {
+        return Outcome::Pass;
+    };
+    let mut proposal = Proposed::default();
+    for (path, content) in files {
+        proposal.files.insert(path, content);
+    }
+    run_check(
+        Given {
+            proposal: Some((proposal, start)),
+            before: None,
+        },
+        Vec::new(),
+    )
+}
+
+/// Checks an edit after it was written: `file` as it is now, against its content before the
+/// edit when the agent gave it (else every error of the file is reported).
+pub(crate) fn after_writing(file: PathBuf, before: Option<Vec<u8>>) -> Outcome {
+    let Some((_, files)) = in_scope(&[(file, None)]) else {
+        return Outcome::Pass;
+    };
+    let Some((path, _)) = files.into_iter().next() else {
+        return Outcome::Pass;
+    };
+    if !path.is_file() {
+        return Outcome::Pass;
+    }
+    let mut was = Proposed::default();
+    was.files.insert(path.clone(), before.clone());
+    run_check(
+        Given {
+            proposal: None,
+            before: before.map(|_| was),
+        },
+        vec![path],
+    )
+}
+
+/// One check in compact format, reporting what the change introduces (`--new`), read back as an
+/// outcome.
+fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
+    let new = given.proposal.is_some() || given.before.is_some();
+    let args = CheckArgs {
+        spec: SpecArgs {
+            path: None,
+            spec: None,
+            threads: None,
+            no_cache: false,
+            cache_dir: None,
+        },
+        format: Format::Compact,
+        quiet: false,
+        deny_warnings: false,
+        strict: false,
+        files,
+        changed: false,
+        base: None,
+        baseline: None,
+        no_baseline: false,
+        patch: None,
+        stdin_path: None,
+        new,
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let spec_change = given
+        .proposal
+        .as_ref()
+        .is_some_and(|(p, _)| p.files.keys().any(|k| is_spec(k)));
+    let code = match check_with(&args, given, Style::default(), &mut out, &mut err) {
+        Ok(code) => code,
+        Err(e) => return Outcome::Failed(format!("ribo could not run the check: {e}")),
+    };
+    let out = String::from_utf8_lossy(&out).into_owned();
+    let err = String::from_utf8_lossy(&err).into_owned();
+    match code {
+        EXIT_OK => Outcome::Pass,
+        EXIT_VIOLATIONS => Outcome::Findings(out),
+        // A proposed spec that does not load is the edit's fault: its problems are findings.
+        EXIT_ERROR if spec_change && err.contains(" is invalid: ") => Outcome::Findings(err),
+        _ => Outcome::Failed(err.trim().to_string()),
+    }
+}
+
+fn is_spec(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| crate::spec::discover::SPEC_NAMES.contains(&n))
+}
+
+#[cfg(test)]
+mod tests;
