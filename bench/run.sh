@@ -125,7 +125,40 @@ if [ -n "$BASE" ]; then
 fi
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" "${SPEC_ARGS[@]}" -i >/dev/null
 
-python3 - "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" <<'PY'
+# A change that is not written (cache warm, the tree as it is): an agent's hook for a one-file
+# edit (Claude Code's PreToolUse of a Write: the file with one line more), `--patch` of a
+# three-file diff, and the same with `--new`.
+JSON5="$(mktemp)"
+"$RIBO" check "$CORPUS" --quiet --color never >/dev/null || true
+PAYLOAD="$(mktemp)"; PATCH3="$(mktemp)"
+python3 - "$CORPUS" "$ONE_FILE" "$PAYLOAD" "$PATCH3" <<'PY'
+import json, os, subprocess, sys
+corpus, one, payload, patch = sys.argv[1:5]
+one = os.path.normpath(one)
+path = os.path.join(corpus, one)
+text = open(path, encoding="utf-8", errors="surrogateescape").read()
+json.dump({"session_id": "bench", "transcript_path": "/dev/null", "cwd": corpus,
+           "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Write",
+           "tool_use_id": "bench", "tool_input": {"file_path": path,
+           "content": text + "pub fn bench_hook() -> u32 { 1 }\n"}},
+          open(payload, "w"), ensure_ascii=False)
+files = sorted(f for f in subprocess.run(["find", ".", "-name", "*.rs", "-path", "*/src/*"],
+               cwd=corpus, capture_output=True, text=True).stdout.split())
+with open(patch, "w") as out:
+    for f in files[:1] + files[len(files) // 2:len(files) // 2 + 1] + files[-1:]:
+        f = os.path.normpath(f)
+        n = sum(1 for _ in open(os.path.join(corpus, f), "rb"))
+        out.write(f"--- a/{f}\n+++ b/{f}\n@@ -{n},0 +{n + 1},1 @@\n+pub fn bench_patch() -> u32 {{ 1 }}\n")
+PY
+# Through a shell (the hook reads its payload on stdin); hyperfine subtracts the shell's start-up.
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON5" -i \
+  -n "ribo hook, one-file edit" "$RIBO hook claude-code < $PAYLOAD" \
+  -n "ribo --patch, 3 files" "$RIBO check $CORPUS --patch $PATCH3 --quiet --color never" \
+  -n "ribo --patch --new, 3 files" "$RIBO check $CORPUS --patch $PATCH3 --new --quiet --color never" \
+  >/dev/null
+rm -f "$PAYLOAD" "$PATCH3"
+
+python3 - "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" "$JSON5" <<'PY'
 import json, statistics, sys
 r = {}
 for path in sys.argv[1:]:
@@ -147,6 +180,9 @@ print(f"one file, use added:                {r['ribo one file, use edit']:.3f}s 
 print(f"one file, inline module added:      {r['ribo one file, mod edit']:.3f}s (module trees mapped onto the snapshot's)")
 print(f"one file, new file and its mod:     {r['ribo one file, new file']:.3f}s (the new file checked too)")
 print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo cold']:.2f}")
+print(f"hook, one-file edit / parse (goal <= 0.03): {r['ribo hook, one-file edit'] / parse:.3f}")
+print(f"--patch, 3 files / parse (goal <= 0.04):    {r['ribo --patch, 3 files'] / parse:.3f}")
+print(f"--new, 3 files / parse (goal <= 0.06):      {r['ribo --patch --new, 3 files'] / parse:.3f}")
 base = {k[:-len(" (base)")]: v for k, v in r.items() if k.endswith(" (base)")}
 if base:
     print()
@@ -179,4 +215,4 @@ if [ -n "$BASE" ]; then
   /usr/bin/time -f "base one changed file: %M KB" "$BASE" check "$CORPUS/$ONE_FILE" --quiet --color never --cache-dir "$BASE_CACHE" >/dev/null || true
   rm -rf "$BASE_CACHE"
 fi
-rm -f "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new"
+rm -f "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" "$JSON5"

@@ -23,13 +23,16 @@ pub fn check(
 
 /// What a caller inside ribo (an agent hook) hands a check instead of `--patch` or
 /// `--stdin-path`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Given {
     /// The proposed change, with `spec_start` (the directory to look for the spec from).
     pub proposal: Option<(Proposed, std::path::PathBuf)>,
     /// For `--new`: the state to compare with, when it is not the disk (the disk holds the
     /// change already: a hook after the edit), as a change over the disk.
     pub before: Option<Proposed>,
+    /// For `--new`: check the state before only when the change leaves an error (a hook
+    /// needs to know what an edit introduces only to deny it; what it fixes is not counted).
+    pub lazy_before: bool,
 }
 
 /// [`check`], with what `given` supplies.
@@ -126,31 +129,39 @@ pub(crate) fn check_with(
             return Ok(EXIT_ERROR);
         }
     };
-    // With `--new`, the state before the change is checked first: when it is the disk's, its
-    // run keeps the caches up to date with the disk, and the run over the change reads them.
-    let before = match args.new {
-        true => Some(before_change(
+    // With `--new`, the state before the change is checked at the same time, on a thread of
+    // its own (the two runs read the same caches; the one over the disk keeps them up to date).
+    let (before, analysis) = std::thread::scope(|s| {
+        let before = (args.new && !given.lazy_before).then(|| {
+            let spec_path = loaded.spec.path.clone();
+            let (changes, baseline, was) = (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
+            s.spawn(move || before_change(&spec_path, spec_args, changes, baseline, was))
+        });
+        // The changed-files view needs the graph; a whole-repository run may reuse the results
+        // of a run over the same input.
+        let analysis = analyse(
             &loaded,
             spec_args,
-            changes.as_ref(),
-            baseline.as_ref(),
-            given.before.as_ref(),
-        )?),
-        false => None,
-    };
-    // The changed-files view needs the graph; a whole-repository run may reuse the results
-    // of a run over the same input.
-    let analysis = match analyse(
-        &loaded,
-        spec_args,
-        changes.is_none(),
-        changes.as_ref().and_then(|c| c.focus()),
-        !args.quiet,
-        style,
-        err,
-    )? {
+            changes.is_none(),
+            changes.as_ref().and_then(|c| c.focus()),
+            !args.quiet,
+            style,
+            err,
+        );
+        let before = before.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(io::Error::other("the check without the change failed")))
+        });
+        (before.transpose(), analysis)
+    });
+    let mut before = before?;
+    let analysis = match analysis? {
         Ok(a) => a,
         Err(code) => return Ok(code),
+    };
+    let leaves_errors = |v: &[rules::Violation]| {
+        v.iter()
+            .any(|v| v.severity == crate::spec::model::Severity::Error)
     };
     let selector = match (&changes, &analysis.built) {
         (Some(c), Some((graph, assignment))) => Some(Selector::new(spec, graph, assignment, c)),
@@ -164,6 +175,15 @@ pub(crate) fn check_with(
     let mut violations = narrowed.violations;
     if args.strict {
         strict_unchecked(&mut violations);
+    }
+    if args.new && given.lazy_before && leaves_errors(&violations) {
+        before = Some(before_change(
+            &spec.path,
+            spec_args,
+            changes.as_ref(),
+            baseline.as_ref(),
+            given.before.as_ref(),
+        )?);
     }
     let mut change = None;
     if let Some((mut before, spec_before)) = before {
@@ -194,7 +214,21 @@ pub(crate) fn check_with(
         violations = introduced;
         change = Some(count);
     }
-    let warnings = &analysis.warnings;
+    // What a change introduces is about its files: the input warnings of the others are left
+    // to the runs that check them.
+    let touched_only: Vec<crate::facts::Warning>;
+    let warnings = match (&changes, args.new) {
+        (Some(c), true) => {
+            touched_only = analysis
+                .warnings
+                .iter()
+                .filter(|w| c.present.contains(&w.path) || c.removed.contains(&w.path))
+                .cloned()
+                .collect();
+            &touched_only
+        }
+        _ => &analysis.warnings,
+    };
     let mut summary = Summary::new(
         &violations,
         analysis.files,
@@ -350,7 +384,7 @@ fn load_with_proposal(
 /// (written as by any run over the disk; read only when `before` differs from the disk), and
 /// a spec that does not load (the change mends it) gives no findings.
 fn before_change(
-    loaded: &Loaded,
+    spec_path: &Path,
     spec_args: &SpecArgs,
     changes: Option<&ChangeSet>,
     baseline: Option<&crate::rules::baseline::Baseline>,
@@ -358,13 +392,13 @@ fn before_change(
 ) -> io::Result<(Vec<rules::Violation>, String)> {
     let mut quiet = io::sink();
     let args = SpecArgs {
-        spec: Some(loaded.spec.path.clone()),
+        spec: Some(spec_path.to_path_buf()),
         ..spec_args_like(spec_args)
     };
     let style = Style::default();
-    let spec_before = before.and_then(|b| b.get(&loaded.spec.path));
+    let spec_before = before.and_then(|b| b.get(spec_path));
     let base = match spec_before {
-        Some(Some(text)) => load_proposed_spec(&args, &loaded.spec.path, text, style, &mut quiet)?,
+        Some(Some(text)) => load_proposed_spec(&args, spec_path, text, style, &mut quiet)?,
         _ => load_spec_deferred(&args, style, &mut quiet)?,
     };
     let mut base = match base {

@@ -180,7 +180,7 @@ pub(crate) fn before_writing(files: Files) -> Outcome {
     run_check(
         Given {
             proposal: Some((proposal, start)),
-            before: None,
+            ..Given::default()
         },
         Vec::new(),
     )
@@ -202,8 +202,8 @@ pub(crate) fn after_writing(file: PathBuf, before: Option<Vec<u8>>) -> Outcome {
     was.files.insert(path.clone(), before.clone());
     run_check(
         Given {
-            proposal: None,
             before: before.map(|_| was),
+            ..Given::default()
         },
         vec![path],
     )
@@ -212,7 +212,14 @@ pub(crate) fn after_writing(file: PathBuf, before: Option<Vec<u8>>) -> Outcome {
 /// One check in compact format, reporting what the change introduces (`--new`), read back as an
 /// outcome.
 fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
+    // A clean edit is the common case: one run over the change says so. Only an edit that
+    // leaves errors is checked against the state before it too (`--new`), so that old debt
+    // of the file is not laid at its door.
     let new = given.proposal.is_some() || given.before.is_some();
+    let given = Given {
+        lazy_before: true,
+        ..given
+    };
     let args = CheckArgs {
         spec: SpecArgs {
             path: None,

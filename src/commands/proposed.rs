@@ -17,7 +17,7 @@ pub const MAX_PATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Files as the change leaves them, by absolute path: their new content, or `None` when the
 /// change deletes them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Proposed {
     pub files: BTreeMap<PathBuf, Option<Vec<u8>>>,
 }
