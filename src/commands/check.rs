@@ -134,7 +134,8 @@ pub(crate) fn check_with(
     let (before, analysis) = std::thread::scope(|s| {
         let before = (args.new && !given.lazy_before).then(|| {
             let spec_path = loaded.spec.path.clone();
-            let (changes, baseline, was) = (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
+            let (changes, baseline, was) =
+                (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
             s.spawn(move || before_change(&spec_path, spec_args, changes, baseline, was))
         });
         // The changed-files view needs the graph; a whole-repository run may reuse the results

@@ -1,8 +1,22 @@
 //! The one place ribo runs another program: `git`, to list the files changed since a revision
-//! (`ribo check --changed`). git is not the checked repository's code, and the commands used
-//! only read the index and the object store: external diff drivers, textconv filters and the
-//! fsmonitor hook are switched off so that nothing the repository configures is run for a diff.
-//! specs/ribo.yaml exempts exactly this file from `never-runs-checked-code`.
+//! (`ribo check --changed`). git is not the checked repository's code, but the repository
+//! configures commands git runs on its behalf, and an agent (or a pull request) can write
+//! `.git/config` and `.gitattributes`. So git is invoked such that none of them can run:
+//!
+//! - clean, smudge and process filters (`filter.<name>.*`, assigned by `.gitattributes`): every
+//!   filter the configuration defines is overridden with an empty command, which git takes as
+//!   no filter (and `required=false`), so a worktree file is hashed as it is;
+//! - textconv and external diff drivers: `--no-textconv`, `--no-ext-diff`, `diff.external`
+//!   emptied, `GIT_EXTERNAL_DIFF` removed;
+//! - the fsmonitor hook: `core.fsmonitor=false`;
+//! - the pager: `--no-pager`, `core.pager=cat`;
+//! - hooks: none of the commands used runs one (`rev-parse`, `config`, `diff`, `ls-files`);
+//! - submodules: not descended into (`--ignore-submodules=all`), so no git runs under another
+//!   configuration;
+//! - and git writes nothing: `GIT_OPTIONAL_LOCKS=0` (no index refresh).
+//!
+//! tests/git_safety.rs proves each vector ran nothing. specs/ribo.yaml exempts exactly this
+//! file from `never-runs-checked-code`.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -22,40 +36,37 @@ pub(crate) struct GitChanges {
 /// untracked files under `dir`.
 /// `shown` is how to name `dir` in an error.
 pub(crate) fn changes(dir: &Path, shown: &str, base: &str) -> Result<GitChanges, String> {
+    let filters = no_filters(dir).map_err(|e| not_a_repository(shown, &e))?;
+    let git = |args: &[&str]| git(dir, &filters, args);
     let toplevel =
-        git(dir, ["rev-parse", "--show-toplevel"]).map_err(|e| not_a_repository(shown, &e))?;
+        git(&["rev-parse", "--show-toplevel"]).map_err(|e| not_a_repository(shown, &e))?;
     let toplevel = PathBuf::from(String::from_utf8_lossy(&toplevel).trim_end());
     let toplevel = toplevel.canonicalize().unwrap_or(toplevel);
     if base.starts_with('-') || base.is_empty() {
         return Err(bad_revision(base));
     }
-    let commit = git(
-        dir,
-        [
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{base}^{{commit}}"),
-        ],
-    )
+    let commit = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{base}^{{commit}}"),
+    ])
     .map_err(|_| bad_revision(base))?;
     let commit = String::from_utf8_lossy(&commit).trim().to_owned();
-    let diff = git(
-        dir,
-        [
-            "diff",
-            "--name-status",
-            "-z",
-            "-M",
-            "--no-ext-diff",
-            "--no-textconv",
-            &commit,
-            "--",
-        ],
-    )?;
+    let diff = git(&[
+        "diff",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--ignore-submodules=all",
+        &commit,
+        "--",
+    ])?;
     let mut out = GitChanges::default();
     parse_name_status(&diff, &toplevel, &mut out);
-    let untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard", "-z"])?;
     for path in nul_separated(&untracked) {
         out.present.push(dir.join(path));
     }
@@ -92,17 +103,82 @@ fn nul_separated(bytes: &[u8]) -> impl Iterator<Item = String> + '_ {
         .map(|f| String::from_utf8_lossy(f).into_owned())
 }
 
-/// Runs `git -C <dir> <args>` and returns its stdout, or what went wrong.
-fn git<I, S>(dir: &Path, args: I) -> Result<Vec<u8>, String>
+/// The settings every git run gets: no fsmonitor, no pager, no external diff, paths unquoted.
+const SAFE: [&str; 8] = [
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.quotepath=false",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "diff.external=",
+];
+
+/// Settings (key, value) that switch off every filter the repository's configuration defines,
+/// read with `git config --null --name-only --list` (which runs nothing). Passed through
+/// `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, so that any name a subsection can hold is kept as
+/// it is.
+fn no_filters(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let names = run_git(dir, &[], ["config", "--null", "--name-only", "--list"])?;
+    let mut drivers: Vec<String> = names
+        .split(|b| *b == 0)
+        .filter_map(|key| {
+            let key = String::from_utf8_lossy(key);
+            let rest = key.strip_prefix("filter.")?;
+            let (name, _) = rest.rsplit_once('.')?;
+            Some(name.to_string())
+        })
+        .collect();
+    drivers.sort();
+    drivers.dedup();
+    let mut settings = Vec::new();
+    for name in drivers {
+        for (key, value) in [
+            ("clean", ""),
+            ("smudge", ""),
+            ("process", ""),
+            ("required", "false"),
+        ] {
+            settings.push((format!("filter.{name}.{key}"), value.to_string()));
+        }
+    }
+    Ok(settings)
+}
+
+/// Runs `git -C <dir> <args>` such that nothing the repository configures runs (see the
+/// module docs), and returns its stdout, or what went wrong.
+fn git<I, S>(dir: &Path, filters: &[(String, String)], args: I) -> Result<Vec<u8>, String>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let output = Command::new("git")
+    run_git(dir, filters, args)
+}
+
+/// [`git`] with `settings` given as environment configuration.
+fn run_git<I, S>(dir: &Path, settings: &[(String, String)], args: I) -> Result<Vec<u8>, String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = Command::new("git");
+    command.env("GIT_CONFIG_COUNT", settings.len().to_string());
+    for (i, (key, value)) in settings.iter().enumerate() {
+        command
+            .env(format!("GIT_CONFIG_KEY_{i}"), key)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+    }
+    let output = command
+        .arg("--no-pager")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "core.fsmonitor=false", "-c", "core.quotepath=false"])
+        .args(SAFE)
         .args(args)
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_PAGER")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "could not run git: it is not on PATH".to_owned(),
