@@ -37,9 +37,28 @@ pub enum Command {
     /// Work with contracts.
     #[command(subcommand)]
     Contract(ContractCommand),
+    /// Compare ribo.yaml (and the baseline) with REV by meaning: list each loosening, with
+    /// before and after, and each tightening as a note (docs/spec-changes.md).
+    DiffSpec(DiffSpecArgs),
     /// A coding agent's hook: reads the agent's hook input on stdin, checks the edit before it
     /// is written (or after), answers in the agent's protocol (README: ribo and coding agents).
     Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffSpecArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The revision to compare with.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Exit 1 on any loosening (a CI job for pull requests: loosening the identity needs a
+    /// human).
+    #[arg(long)]
+    pub deny_loosening: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             commands::contract::contract_snapshot(&args.module, &args.spec, style, out, err)
         }
         Command::Hook(args) => commands::hook::hook(args, style, out, err),
+        Command::DiffSpec(args) => commands::diff_spec::diff_spec(args, style, out, err),
         Command::Schema => out
             .write_all(spec::schema::SCHEMA.as_bytes())
             .map(|()| EXIT_OK),

@@ -140,6 +140,8 @@ fn claude_code_before_an_edit() {
             "claude-code/pre-write-non-rust.json",
             "claude-code/pre-write-outside.json",
             "claude-code/pre-write-spec-broken.json",
+            "claude-code/pre-edit-spec-loosened.json",
+            "claude-code/pre-edit-spec-tightened.json",
             "claude-code/pre-other-tool.json",
         ],
     );

@@ -107,10 +107,16 @@ pub(crate) fn read(path: &Path, root: &Path) -> Result<Option<Baseline>, String>
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("could not read the baseline `{shown}`: {e}")),
     };
+    parse(path, root, &text).map(Some)
+}
+
+/// The baseline `text`, the content of the file at `path` (now, or at a revision).
+pub(crate) fn parse(path: &Path, root: &Path, text: &str) -> Result<Baseline, String> {
+    let shown = display_path(path);
     let invalid = |why: String| {
         format!("`{shown}` is not a valid baseline file: {why}; fix it, or delete it and run `ribo baseline`")
     };
-    let version: VersionOnly = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let version: VersionOnly = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     match version.version {
         Some(v) if v == serde_json::json!(BASELINE_FORMAT_VERSION) => {}
         Some(v) => {
@@ -120,8 +126,8 @@ pub(crate) fn read(path: &Path, root: &Path) -> Result<Option<Baseline>, String>
         }
         None => return Err(invalid("missing field `version`".to_owned())),
     }
-    let file: FileFormat = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    let spans = fingerprint_spans(&text);
+    let file: FileFormat = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let spans = fingerprint_spans(text);
     let entries = file
         .entries
         .into_iter()
@@ -129,8 +135,8 @@ pub(crate) fn read(path: &Path, root: &Path) -> Result<Option<Baseline>, String>
         .map(|(i, e)| Entry {
             span: spans
                 .get(i)
-                .map(|r| rules::span_in(&text, r))
-                .unwrap_or_else(|| rules::span_in(&text, &(0..0))),
+                .map(|r| rules::span_in(text, r))
+                .unwrap_or_else(|| rules::span_in(text, &(0..0))),
             fingerprint: e.fingerprint,
             code: e.code,
             file: e.file,
@@ -138,10 +144,10 @@ pub(crate) fn read(path: &Path, root: &Path) -> Result<Option<Baseline>, String>
             reason: e.reason,
         })
         .collect();
-    Ok(Some(Baseline {
+    Ok(Baseline {
         file: root_relative(root, path),
         entries,
-    }))
+    })
 }
 
 /// The byte range of each entry's fingerprint value, in file order: the value after each

@@ -186,6 +186,16 @@ pub(crate) fn check_with(
             given.before.as_ref(),
         )?);
     }
+    // `--changed` with the spec among the changes: how it loosens the spec at `--base`.
+    if let (true, Some(c)) = (args.changed, &changes) {
+        if c.spec {
+            violations.extend(spec_loosenings(
+                spec,
+                args.base.as_deref().unwrap_or("HEAD"),
+            ));
+            rules::sort(&mut violations);
+        }
+    }
     let mut change = None;
     if let Some((mut before, spec_before)) = before {
         if args.strict {
@@ -525,4 +535,36 @@ fn only_new(
         fixed: matched.iter().filter(|m| !**m).count(),
     };
     (introduced, count)
+}
+
+/// The loosenings of `spec` since the spec at `rev` (warnings: `ribo diff-spec
+/// --deny-loosening` is the gate), for `--changed` runs whose change set holds the spec. None
+/// when git cannot give the spec at `rev` or it does not load.
+fn spec_loosenings(spec: &crate::spec::Spec, rev: &str) -> Vec<rules::Violation> {
+    let path = spec
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| spec.path.clone());
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let Ok(Some(bytes)) = super::git::file_at(dir, rev, &name.to_string_lossy()) else {
+        return Vec::new();
+    };
+    let Ok(old) = crate::spec::load_bytes(&spec.path, &bytes) else {
+        return Vec::new();
+    };
+    let files = crate::facts::walk::walk(&spec.root, &spec.exclude_set()).rust_files;
+    let (loosened, _) = rules::loosening::compare(&old, spec, &files);
+    loosened
+        .iter()
+        .map(|c| {
+            rules::loosening::violation(
+                c,
+                &spec.source,
+                crate::spec::model::Severity::Warning,
+                false,
+            )
+        })
+        .collect()
 }

@@ -73,6 +73,37 @@ pub(crate) fn changes(dir: &Path, shown: &str, base: &str) -> Result<GitChanges,
     Ok(out)
 }
 
+/// The content of `file` (relative to `dir`) at revision `rev`, raw as stored (`git cat-file
+/// blob`: no filter, no textconv); `None` when `rev` has no such file. An error when `dir` is
+/// not in a repository or `rev` is no commit.
+pub(crate) fn file_at(dir: &Path, rev: &str, file: &str) -> Result<Option<Vec<u8>>, String> {
+    let shown = match super::display_path(dir) {
+        s if s.is_empty() => ".".to_string(),
+        s => s,
+    };
+    let filters = no_filters(dir).map_err(|e| no_history(&shown, &e))?;
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(bad_revision(rev));
+    }
+    git(dir, &filters, ["rev-parse", "--show-toplevel"]).map_err(|e| no_history(&shown, &e))?;
+    git(
+        dir,
+        &filters,
+        [
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| bad_revision(rev))?;
+    let object = format!("{rev}:./{file}");
+    match git(dir, &filters, ["cat-file", "-e", &object]) {
+        Ok(_) => git(dir, &filters, ["cat-file", "blob", &object]).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
 /// `<status>\0<path>\0` records; renames and copies carry two paths (old, new).
 fn parse_name_status(bytes: &[u8], toplevel: &Path, out: &mut GitChanges) {
     let mut fields = nul_separated(bytes);
@@ -204,6 +235,14 @@ fn not_a_repository(shown: &str, why: &str) -> String {
     format!(
         "`{shown}` is not in a git repository: --changed needs one (or name the files: `ribo check FILE...`)"
     )
+}
+
+/// [`not_a_repository`] for reading a file at a revision (`ribo diff-spec`).
+fn no_history(shown: &str, why: &str) -> String {
+    if why.starts_with("could not run git") {
+        return format!("{why}; comparing with a revision needs git");
+    }
+    format!("`{shown}` is not in a git repository: there is no revision to compare with")
 }
 
 fn bad_revision(base: &str) -> String {

@@ -173,6 +173,9 @@ pub(crate) fn before_writing(files: Files) -> Outcome {
     let Some((start, files)) = in_scope(&files) else {
         return Outcome::Pass;
     };
+    if let Some(found) = loosens_spec(&files) {
+        return Outcome::Findings(found);
+    }
     let mut proposal = Proposed::default();
     for (path, content) in files {
         proposal.files.insert(path, content);
@@ -260,6 +263,37 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
         EXIT_ERROR if spec_change && err.contains(" is invalid: ") => Outcome::Findings(err),
         _ => Outcome::Failed(err.trim().to_string()),
     }
+}
+
+/// The loosenings a proposed content of the spec makes to the spec on disk (`rules::loosening`),
+/// one compact line each; `None` when it loosens nothing (or either spec does not load: the
+/// check says why).
+fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+    let (path, content) = files.iter().find(|(p, _)| is_spec(p))?;
+    let old = crate::spec::load(path).ok()?;
+    let new = crate::spec::load_bytes(path, content.as_deref()?).ok()?;
+    let today = crate::facts::walk::walk(&new.root, &new.exclude_set()).rust_files;
+    let (loosened, _) = crate::rules::loosening::compare(&old, &new, &today);
+    if loosened.is_empty() {
+        return None;
+    }
+    let name = super::display_path(path);
+    let mut lines = String::new();
+    for c in &loosened {
+        let at = crate::rules::span_in(&new.source, &c.at);
+        lines.push_str(&format!(
+            "{name}:{}:{}: error[{}]: {}\n",
+            at.line,
+            at.col,
+            crate::rules::loosening::CODE,
+            c.message
+        ));
+    }
+    lines.push_str(&format!(
+        "ribo: this edit loosens the identity in {}\n",
+        crate::report::plural(loosened.len(), "place", "places")
+    ));
+    Some(lines)
 }
 
 fn is_spec(path: &Path) -> bool {

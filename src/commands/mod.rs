@@ -6,6 +6,7 @@ pub(crate) mod changed;
 pub mod check;
 pub mod completions;
 pub mod contract;
+pub mod diff_spec;
 pub mod explain;
 pub mod facts;
 pub(crate) mod git;

@@ -97,3 +97,16 @@ pub const CODES: &[(&str, &str)] = &[
         "an internal validation failure (please report it)",
     ),
 ];
+
+/// The codes of changes of the spec (`ribo diff-spec`): findings, not problems of the spec;
+/// documented with their rule (`rules::loosening`).
+pub const CHANGE_CODES: &[(&str, &str)] = &[
+    (
+        "spec::loosened",
+        "the spec changed in a way that lets more code pass",
+    ),
+    (
+        "spec::tightened",
+        "the spec changed in a way that lets less code pass (a note)",
+    ),
+];

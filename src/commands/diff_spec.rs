@@ -1,0 +1,171 @@
+//! `ribo diff-spec [--base REV] [--deny-loosening]`: the spec (and the baseline file) at REV
+//! (default `HEAD`) compared with the working copy by meaning (`rules::loosening`): each
+//! loosening at the spec line, with before and after; each tightening as a note; baseline
+//! entries added. git is read as `--changed` reads it (nothing the repository configures
+//! runs). See docs/spec-changes.md.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::{baseline, display_path, git, load_spec};
+use crate::cli::{DiffSpecArgs, Format};
+use crate::report::{self, Style, Summary};
+use crate::rules::{self, loosening, Location, Text, Violation};
+use crate::spec::model::Severity;
+use crate::{EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
+
+pub fn diff_spec(
+    args: &DiffSpecArgs,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
+    let loaded = match load_spec(&args.spec, style, err)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let spec = &loaded.spec;
+    let rev = args.base.as_deref().unwrap_or("HEAD");
+    let spec_path = spec
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| spec.path.clone());
+    let (dir, name) = match (spec_path.parent(), spec_path.file_name()) {
+        (Some(d), Some(n)) => (d.to_path_buf(), n.to_string_lossy().into_owned()),
+        _ => {
+            writeln!(err, "error: `{}` has no directory", spec.path.display())?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let before = match git::file_at(&dir, rev, &name) {
+        Ok(b) => b,
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let mut violations = Vec::new();
+    let severity = match args.deny_loosening {
+        true => Severity::Error,
+        false => Severity::Warning,
+    };
+    let mut unreadable_before = None;
+    match before {
+        None => {
+            unreadable_before = Some(format!(
+                "{} does not exist at {rev}: nothing to compare",
+                loaded.spec_name
+            ))
+        }
+        Some(bytes) => match crate::spec::load_bytes(&spec.path, &bytes) {
+            Err(_) => {
+                unreadable_before = Some(format!(
+                    "{} at {rev} does not load: nothing to compare",
+                    loaded.spec_name
+                ));
+            }
+            Ok(old) => {
+                let files = crate::facts::walk::walk(&spec.root, &spec.exclude_set()).rust_files;
+                let (loosened, tightened) = loosening::compare(&old, spec, &files);
+                for c in &loosened {
+                    violations.push(loosening::violation(c, &spec.source, severity, false));
+                }
+                for c in &tightened {
+                    let mut v = loosening::violation(c, &old.source, Severity::Warning, true);
+                    // A note points at the earlier spec's line: shown as a message only.
+                    v.location = Location::Spec {
+                        span: rules::span_in(&spec.source, &(0..0)),
+                    };
+                    v.message = Text::from(format!(
+                        "tightened: going back to the spec at {rev} would loosen it ({})",
+                        c.message
+                    ));
+                    violations.push(v);
+                }
+            }
+        },
+    }
+    // Baseline entries added: debt accepted since REV.
+    let baseline_path = baseline::path(spec, None);
+    let baseline_rel = crate::facts::walk::relative(&spec.root, &baseline_path).unwrap_or_default();
+    if let Ok(Some(now)) = baseline::read(&baseline_path, &spec.root) {
+        let then = git::file_at(&spec.root, rev, &baseline_rel)
+            .ok()
+            .flatten()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| baseline::parse(&baseline_path, &spec.root, &text).ok());
+        let known: std::collections::BTreeSet<&str> = then
+            .as_ref()
+            .map(|b| b.entries.iter().map(|e| e.fingerprint.as_str()).collect())
+            .unwrap_or_default();
+        for e in now
+            .entries
+            .iter()
+            .filter(|e| !known.contains(e.fingerprint.as_str()))
+        {
+            let message = format!(
+                "baseline entry added: `{}` in `{}` accepted ({})",
+                e.code, e.file, e.message
+            );
+            violations.push(Violation {
+                location: Location::Source {
+                    file: Text::from(now.file.as_str()),
+                    span: e.span,
+                },
+                code: Text::from(loosening::CODE),
+                severity,
+                message: Text::from(message.as_str()),
+                label: Text::from("accepted here"),
+                spec_label: None,
+                help: Some("new debt in the baseline is a decision for a human: fix the finding instead, or have the entry reviewed".into()),
+                fingerprint: rules::fingerprint::of(&[loosening::CODE, &message]),
+            });
+        }
+    }
+    rules::sort(&mut violations);
+    let loosenings = violations
+        .iter()
+        .filter(|v| v.code == loosening::CODE)
+        .count();
+    let sources = report::Sources {
+        root: &spec.root,
+        display_prefix: &loaded.root_display,
+        spec_name: &loaded.spec_name,
+        spec_source: &spec.source,
+        overlay: None,
+    };
+    let summary = Summary::new(&violations, 0, 0, &[], None);
+    match args.format {
+        Format::Json => report::json::write(out, &sources, &violations, &[], &summary)?,
+        Format::Github => report::github::write(out, &sources, &violations, &[], &summary)?,
+        Format::Compact => report::compact::write(out, &sources, &violations, &[], &summary)?,
+        Format::Sarif => report::sarif::write(out, &sources, &violations, &[], &spec.invariants)?,
+        Format::Junit => {
+            report::junit::write(out, &sources, &violations, &[], &spec.invariants, false)?
+        }
+        Format::Human => {
+            if !violations.is_empty() {
+                report::human::write_check(out, &sources, &violations, &[], &summary, style)?;
+            }
+        }
+    }
+    if let Some(why) = unreadable_before {
+        writeln!(err, "note: {why}")?;
+    }
+    if matches!(args.format, Format::Human) {
+        let shown = display_path(Path::new(&spec.path));
+        writeln!(
+            out,
+            "ribo diff-spec: {} of {shown} since {rev}",
+            match loosenings {
+                0 => "no loosening".to_string(),
+                n => report::plural(n, "loosening", "loosenings"),
+            }
+        )?;
+    }
+    Ok(if args.deny_loosening && loosenings > 0 {
+        EXIT_VIOLATIONS
+    } else {
+        EXIT_OK
+    })
+}
