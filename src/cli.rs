@@ -145,8 +145,10 @@ pub struct CheckArgs {
     /// Check a proposed content of PATH (existing or new), read from stdin. Nothing is written.
     #[arg(long, value_name = "PATH", conflicts_with = "changed")]
     pub stdin_path: Option<PathBuf>,
-    /// With --patch or --stdin-path: report only the findings the change introduces (by
-    /// fingerprint, compared with the same check without it), and count those it fixes.
+    /// Report only the findings a change introduces, compared with the same check without it,
+    /// and count those it fixes: the change of --patch or --stdin-path; with --changed, the
+    /// changed files against the same files at --base (default HEAD); with named files, against
+    /// HEAD.
     #[arg(long)]
     pub new: bool,
 }

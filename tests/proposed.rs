@@ -426,3 +426,60 @@ fn a_real_git_diff_is_read() {
     let text = run(&root.join("src"), &args(&["--patch", "-"]), &diff);
     settings().bind(|| insta::assert_snapshot!("proposed_git_diff", text));
 }
+
+#[test]
+fn new_with_changed_or_named_files_compares_with_the_files_at_the_base() {
+    let dir = shop();
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "base",
+    ]);
+    // The same edit as the patch of the test above, written: one unwrap added above the old
+    // one (moved, not new), the one of domain/model.rs fixed.
+    let app = root.join("src/app/mod.rs");
+    let text = fs::read_to_string(&app).expect("reads");
+    fs::write(
+        &app,
+        text.replace(
+            "pub fn place(id: &str) -> u32 {\n",
+            "/// Places an order.\n///\npub fn place(id: &str) -> u32 {\n    let _n: u32 = \"2\".parse().unwrap();\n",
+        ),
+    )
+    .expect("edit");
+    let model = root.join("src/domain/model.rs");
+    let text = fs::read_to_string(&model).expect("reads");
+    fs::write(
+        &model,
+        text.replace("s.parse().unwrap()", "s.parse().unwrap_or(0)"),
+    )
+    .expect("edit");
+    let text = format!(
+        "{}{}",
+        run(root, &args(&["--changed", "--new"]), b""),
+        run(root, &args(&["src/app/mod.rs", "--new"]), b"")
+    );
+    settings().bind(|| insta::assert_snapshot!("proposed_new_changed", text));
+}

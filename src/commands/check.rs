@@ -64,10 +64,11 @@ pub(crate) fn check_with(
         )?;
         return Ok(EXIT_ERROR);
     }
-    if args.new && !proposing && given.before.is_none() {
+    let names_a_change = args.changed || matches!(paths, Paths::Files(_));
+    if args.new && !proposing && given.before.is_none() && !names_a_change {
         writeln!(
             err,
-            "error: --new compares a proposed change with the tree without it: use it with --patch or --stdin-path"
+            "error: --new compares a change with the tree without it: use it with --patch, --stdin-path, --changed or named files"
         )?;
         return Ok(EXIT_ERROR);
     }
@@ -129,6 +130,17 @@ pub(crate) fn check_with(
             return Ok(EXIT_ERROR);
         }
     };
+    // `--new` with `--changed` or named files: the tree without the change is the changed
+    // files as they are at `--base` (default HEAD), read from git.
+    if let (true, false, None, Some(c)) = (args.new, proposing, &given.before, &changes) {
+        match files_at_base(spec, c, args.base.as_deref().unwrap_or("HEAD")) {
+            Ok(before) => given.before = Some(before),
+            Err(message) => {
+                writeln!(err, "error: --new: {message}")?;
+                return Ok(EXIT_ERROR);
+            }
+        }
+    }
     // With `--new`, the state before the change is checked at the same time, on a thread of
     // its own (the two runs read the same caches; the one over the disk keeps them up to date).
     let (before, analysis) = std::thread::scope(|s| {
@@ -567,4 +579,27 @@ fn spec_loosenings(spec: &crate::spec::Spec, rev: &str) -> Vec<rules::Violation>
             )
         })
         .collect()
+}
+
+/// The changed files (and the spec, when it is among them) as they are at `rev`: the state a
+/// `--new` run over `--changed` or named files compares with. A file `rev` does not have is
+/// absent there.
+fn files_at_base(spec: &crate::spec::Spec, c: &ChangeSet, rev: &str) -> Result<Proposed, String> {
+    let rels: Vec<String> = c.present.iter().chain(&c.removed).cloned().collect();
+    let contents = super::git::files_at(&spec.root, rev, &rels)?;
+    let mut before = Proposed::default();
+    for (rel, content) in rels.iter().zip(contents) {
+        before.files.insert(spec.root.join(rel), content);
+    }
+    if c.spec {
+        let path = spec
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| spec.path.clone());
+        if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+            let then = super::git::file_at(dir, rev, &name.to_string_lossy())?;
+            before.files.insert(spec.path.clone(), then);
+        }
+    }
+    Ok(before)
 }

@@ -104,6 +104,110 @@ pub(crate) fn file_at(dir: &Path, rev: &str, file: &str) -> Result<Option<Vec<u8
     }
 }
 
+/// The content of each of `files` (relative to `dir`) at revision `rev`, as [`file_at`], read
+/// with one `git cat-file --batch`.
+pub(crate) fn files_at(
+    dir: &Path,
+    rev: &str,
+    files: &[String],
+) -> Result<Vec<Option<Vec<u8>>>, String> {
+    use std::io::{Read, Write};
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shown = match super::display_path(dir) {
+        s if s.is_empty() => ".".to_string(),
+        s => s,
+    };
+    let filters = no_filters(dir).map_err(|e| no_history(&shown, &e))?;
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(bad_revision(rev));
+    }
+    git(dir, &filters, ["rev-parse", "--show-toplevel"]).map_err(|e| no_history(&shown, &e))?;
+    let commit = git(
+        dir,
+        &filters,
+        [
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| bad_revision(rev))?;
+    let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+    let mut command = Command::new("git");
+    command.env("GIT_CONFIG_COUNT", filters.len().to_string());
+    for (i, (key, value)) in filters.iter().enumerate() {
+        command
+            .env(format!("GIT_CONFIG_KEY_{i}"), key)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+    }
+    let mut child = command
+        .arg("--no-pager")
+        .arg("-C")
+        .arg(dir)
+        .args(SAFE)
+        .args(["cat-file", "--batch"])
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    let mut input = String::new();
+    for f in files {
+        if f.contains('\n') {
+            return Err(format!(
+                "`{f}`: a path with a line break cannot be read from git"
+            ));
+        }
+        input.push_str(&format!("{commit}:./{f}\n"));
+    }
+    // Written from another thread: git answers while it reads, and both pipes are bounded.
+    let mut stdin = child.stdin.take().ok_or("could not talk to git")?;
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut out = Vec::new();
+    child
+        .stdout
+        .take()
+        .ok_or("could not read from git")?
+        .read_to_end(&mut out)
+        .map_err(|e| format!("could not read from git: {e}"))?;
+    let _ = writer.join();
+    let _ = child.wait();
+    // `<object> blob <size>\n<content>\n`, or `<name> missing\n`, in order.
+    let mut found = Vec::with_capacity(files.len());
+    let mut at = 0;
+    for _ in files {
+        let end = out[at..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or("git's answer was cut short")?;
+        let header = String::from_utf8_lossy(&out[at..at + end]).into_owned();
+        at += end + 1;
+        let mut words = header.split(' ');
+        let (_, kind, size) = (words.next(), words.next(), words.next());
+        match (kind, size.and_then(|s| s.parse::<usize>().ok())) {
+            (Some("blob"), Some(size)) => {
+                let content = out.get(at..at + size).ok_or("git's answer was cut short")?;
+                found.push(Some(content.to_vec()));
+                at += size + 1;
+            }
+            // `missing`, or not a file (a directory, a submodule): nothing there.
+            (_, Some(size)) => {
+                found.push(None);
+                at += size + 1;
+            }
+            _ => found.push(None),
+        }
+    }
+    Ok(found)
+}
+
 /// `<status>\0<path>\0` records; renames and copies carry two paths (old, new).
 fn parse_name_status(bytes: &[u8], toplevel: &Path, out: &mut GitChanges) {
     let mut fields = nul_separated(bytes);
