@@ -98,6 +98,17 @@ fn ribo(dir: &Path, args: &[&str]) -> String {
 #[test]
 fn every_loosening_is_listed_with_before_and_after() {
     let dir = repo("before.yaml", "after.yaml");
+    // A finding silenced in the code since.
+    let model = dir.path().join("src/domain/model.rs");
+    let text = fs::read_to_string(&model).expect("reads");
+    fs::write(
+        &model,
+        text.replace(
+            "    Order { id: s.parse().unwrap() }",
+            "    // ribo: allow(invariant::no-unwrap) -- parsed upstream\n    Order { id: s.parse().unwrap() }",
+        ),
+    )
+    .expect("suppress");
     // Debt accepted since: a baseline written now.
     let written = ribo(dir.path(), &["baseline"]);
     assert!(written.starts_with("exit: 0"), "{written}");

@@ -122,6 +122,28 @@ pub fn diff_spec(
             });
         }
     }
+    // Inline suppressions added to the Rust files changed since REV.
+    match suppressions_added(spec, &loaded.root_display, rev) {
+        Ok(added) => {
+            for (file, span, codes) in added {
+                let message = format!("inline suppression added: `allow({codes})`");
+                violations.push(Violation {
+                    location: Location::Source {
+                        file: Text::from(file.as_str()),
+                        span,
+                    },
+                    code: Text::from(loosening::CODE),
+                    severity,
+                    message: Text::from(message.as_str()),
+                    label: Text::from("suppressed here"),
+                    spec_label: None,
+                    help: Some("a finding silenced in the code is a decision for a human: fix it instead, or have the suppression reviewed".into()),
+                    fingerprint: rules::fingerprint::of(&[loosening::CODE, &file, &message]),
+                });
+            }
+        }
+        Err(message) => writeln!(err, "note: inline suppressions not compared: {message}")?,
+    }
     rules::sort(&mut violations);
     let loosenings = violations
         .iter()
@@ -168,4 +190,36 @@ pub fn diff_spec(
     } else {
         EXIT_OK
     })
+}
+
+/// The suppressions each Rust file changed since `rev` (under the root) has now and did not
+/// have then: (file relative to the root, span, codes).
+fn suppressions_added(
+    spec: &crate::spec::Spec,
+    shown: &str,
+    rev: &str,
+) -> Result<Vec<(String, crate::facts::model::Span, String)>, String> {
+    let shown = if shown.is_empty() { "." } else { shown };
+    let changed = git::changes(&spec.root, shown, rev)?;
+    let exclude = spec.exclude_set();
+    let rels: Vec<String> = changed
+        .present
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter_map(|p| crate::facts::walk::relative(&spec.root, p))
+        .filter(|rel| !rel.is_empty() && !exclude.is_match(rel))
+        .collect();
+    let then = git::files_at(&spec.root, rev, &rels)?;
+    let mut out = Vec::new();
+    for (rel, before) in rels.iter().zip(then) {
+        let Ok(now) = crate::facts::read_source(&spec.root.join(rel)) else {
+            continue;
+        };
+        for (span, codes) in
+            loosening::added_suppressions(before.as_deref().unwrap_or_default(), &now)
+        {
+            out.push((rel.clone(), span, codes));
+        }
+    }
+    Ok(out)
 }

@@ -31,7 +31,8 @@ claiming files they did not, `may_use` or `crates` entries added, `may_not_use` 
 removed, an `interface` widened, a layer removed or a boundary moved up, an invariant removed, \
 its `in` narrowed or its `except` widened (by the files they match today), a `forbid` entry \
 removed or a `require` weakened, a severity lowered, `tests: check` turned to `skip`, options \
-relaxed, a contract removed, made non-exhaustive or an export changed, baseline entries added. \
+relaxed, a contract removed, made non-exhaustive or an export changed, baseline entries added, \
+inline suppressions added to the code. \
 Loosening the identity is a decision for a human: `--deny-loosening` fails a run on it (a CI \
 job for pull requests). Tightenings are listed as notes.",
     },
@@ -421,6 +422,41 @@ fn looser(a: &Spec, b: &Spec, files: &[String]) -> Vec<Change> {
         }
     }
     out
+}
+
+/// The inline suppressions (`// ribo: allow(CODE) -- reason`) of a Rust source: each one's
+/// span and the codes it allows (as written, joined by `, `). Doc comments and malformed
+/// directives allow nothing and are left out.
+pub fn suppressions(source: &[u8]) -> Vec<(crate::facts::model::Span, String)> {
+    let mut parser = crate::facts::rust::parser();
+    let Some((_, facts)) = crate::facts::rust::extract(&mut parser, source) else {
+        return Vec::new();
+    };
+    facts
+        .directives
+        .iter()
+        .filter(|d| !d.doc)
+        .filter_map(|d| super::suppress::parse(&d.text).map(|a| (d.span, a.codes.join(", "))))
+        .collect()
+}
+
+/// The suppressions `now` has that `before` did not (by the codes they allow, as many times as
+/// each is written): what a change of the file adds.
+pub fn added_suppressions(before: &[u8], now: &[u8]) -> Vec<(crate::facts::model::Span, String)> {
+    let mut left: std::collections::BTreeMap<String, usize> = Default::default();
+    for (_, codes) in suppressions(before) {
+        *left.entry(codes).or_default() += 1;
+    }
+    suppressions(now)
+        .into_iter()
+        .filter(|(_, codes)| match left.get_mut(codes) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect()
 }
 
 /// A loosening (or, `note`, a tightening) as a violation at the spec: `source` is the text
