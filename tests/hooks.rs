@@ -299,3 +299,30 @@ fn init_agent_merges_into_an_existing_configuration_once() {
     );
     settings().bind(|| insta::assert_snapshot!("hook_init_agent", text));
 }
+
+#[test]
+fn an_edit_that_adds_baseline_entries_is_denied_and_one_that_removes_them_passes() {
+    let repo = Repo::new();
+    fs::write(
+        repo.root().join("ribo-baseline.json"),
+        r#"{
+  "version": 1,
+  "entries": [
+    {
+      "fingerprint": "86ba54d2d066b14c",
+      "code": "invariant::no-unwrap",
+      "file": "src/app/mod.rs",
+      "message": "breaks invariant `no-unwrap`"
+    }
+  ]
+}
+"#,
+    )
+    .expect("a baseline on disk");
+    let text = format!(
+        "## grown\n{}## shrunk\n{}",
+        repo.hook("claude-code", "claude-code/pre-write-baseline-grown.json"),
+        repo.hook("claude-code", "claude-code/pre-write-baseline-shrunk.json")
+    );
+    settings().bind(|| insta::assert_snapshot!("hook_baseline", text));
+}

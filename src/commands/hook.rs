@@ -170,6 +170,9 @@ fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, Files)> {
 
 /// Checks an edit before it is written: the files' proposed contents (`None`: deleted).
 pub(crate) fn before_writing(files: Files) -> Outcome {
+    if let Some(found) = loosens_baseline(&files) {
+        return Outcome::Findings(found);
+    }
     let Some((start, files)) = in_scope(&files) else {
         return Outcome::Pass;
     };
@@ -292,6 +295,63 @@ fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
     lines.push_str(&format!(
         "ribo: this edit loosens the identity in {}\n",
         crate::report::plural(loosened.len(), "place", "places")
+    ));
+    Some(lines)
+}
+
+/// The entries a proposed content of the baseline file adds to the one on disk (new debt
+/// accepted: a loosening), one compact line each; `None` when it adds none, or the file is no
+/// spec's baseline, or either version does not read.
+fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+    let mut lines = String::new();
+    let mut added = 0;
+    for (path, content) in files {
+        let Some(content) = content else { continue };
+        let found = existing_dir(path).and_then(|dir| crate::spec::discover::find_spec(&dir));
+        let Some(spec) = found.and_then(|f| crate::spec::load(&f).ok()) else {
+            continue;
+        };
+        let baseline = super::baseline::path(&spec, None);
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        if !same(path, &baseline) {
+            continue;
+        }
+        let before = super::baseline::read(&baseline, &spec.root).ok().flatten();
+        let text = String::from_utf8_lossy(content);
+        let Ok(now) = super::baseline::parse(&baseline, &spec.root, &text) else {
+            continue;
+        };
+        let known: std::collections::BTreeSet<&str> = before
+            .as_ref()
+            .map(|b| b.entries.iter().map(|e| e.fingerprint.as_str()).collect())
+            .unwrap_or_default();
+        let name = super::display_path(&baseline);
+        for e in now
+            .entries
+            .iter()
+            .filter(|e| !known.contains(e.fingerprint.as_str()))
+        {
+            added += 1;
+            lines.push_str(&format!(
+                "{name}:{}:{}: error[{}]: baseline entry added: `{}` in `{}` accepted ({})\n",
+                e.span.line,
+                e.span.col,
+                crate::rules::loosening::CODE,
+                e.code,
+                e.file,
+                e.message
+            ));
+        }
+    }
+    if added == 0 {
+        return None;
+    }
+    lines.push_str(&format!(
+        "ribo: this edit accepts {} of debt in the baseline\n",
+        crate::report::plural(added, "finding", "findings")
     ));
     Some(lines)
 }
