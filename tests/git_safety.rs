@@ -223,3 +223,51 @@ fn hooks_do_not_run_and_the_index_is_not_written() {
     );
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn a_promisor_remote_is_never_fetched_from() {
+    // A partial clone's promisor remote is fetched from when an object is missing: an `ext::`
+    // URL runs a command. A ref names an object the repository does not have.
+    let (dir, marker) = armed(
+        r#"[core]
+	repositoryformatversion = 1
+[extensions]
+	partialClone = origin
+[remote "origin"]
+	promisor = true
+	url = "ext::sh -c touch% {MARKER}"
+[protocol "ext"]
+	allow = always
+"#,
+        "",
+    );
+    let root = dir.path();
+    fs::write(
+        root.join(".git/refs/heads/evil"),
+        "1111111111111111111111111111111111111111\n",
+    )
+    .expect("a ref to a missing object");
+    let _ = git(root, &["rev-parse", "--verify", "--quiet", "evil^{commit}"]);
+    assert!(
+        marker.exists(),
+        "plain git did not fetch: the test proves nothing"
+    );
+    fs::remove_file(&marker).expect("reset");
+    let out = Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["check", "--changed", "--base", "evil", "--no-cache"])
+        .current_dir(root)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("ribo runs");
+    assert!(
+        !marker.exists(),
+        "ribo let git fetch from the promisor remote"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

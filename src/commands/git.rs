@@ -10,10 +10,14 @@
 //!   emptied, `GIT_EXTERNAL_DIFF` removed;
 //! - the fsmonitor hook: `core.fsmonitor=false`;
 //! - the pager: `--no-pager`, `core.pager=cat`;
-//! - hooks: none of the commands used runs one (`rev-parse`, `config`, `diff`, `ls-files`);
+//! - hooks: off (`core.hooksPath=/dev/null`), and git works on a copy of the index, so the
+//!   repository's index is never written (`diff` refreshes it whatever `GIT_OPTIONAL_LOCKS`
+//!   says);
+//! - fetching: never (a partial clone's promisor remote runs its URL's command when an object
+//!   is missing): `GIT_NO_LAZY_FETCH=1`, `GIT_ALLOW_PROTOCOL=none`;
+//! - a bare repository inside the checked one: not used (`safe.bareRepository=explicit`);
 //! - submodules: not descended into (`--ignore-submodules=all`), so no git runs under another
-//!   configuration;
-//! - and git writes nothing: `GIT_OPTIONAL_LOCKS=0` (no index refresh).
+//!   configuration.
 //!
 //! tests/git_safety.rs proves each vector ran nothing. specs/ribo.yaml exempts exactly this
 //! file from `never-runs-checked-code`.
@@ -53,6 +57,15 @@ pub(crate) fn changes(dir: &Path, shown: &str, base: &str) -> Result<GitChanges,
     ])
     .map_err(|_| bad_revision(base))?;
     let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+    // git refreshes the index's file stamps as it compares (and writes the index, running the
+    // `post-index-change` hook, whatever GIT_OPTIONAL_LOCKS says for `diff`): it works on a
+    // copy, so the repository's index is never written.
+    let copy = IndexCopy::of(dir, &filters)?;
+    let index: Vec<(&str, &Path)> = copy
+        .path()
+        .map(|p| vec![("GIT_INDEX_FILE", p)])
+        .unwrap_or_default();
+    let git = |args: &[&str]| run_git(dir, &filters, &index, args);
     let diff = git(&[
         "diff",
         "--name-status",
@@ -150,7 +163,7 @@ pub(crate) fn files_at(
         .args(SAFE)
         .args(["cat-file", "--batch"])
         .env_remove("GIT_EXTERNAL_DIFF")
-        .env("GIT_OPTIONAL_LOCKS", "0")
+        .envs(SAFE_ENV)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -179,33 +192,82 @@ pub(crate) fn files_at(
         .map_err(|e| format!("could not read from git: {e}"))?;
     let _ = writer.join();
     let _ = child.wait();
-    // `<object> blob <size>\n<content>\n`, or `<name> missing\n`, in order.
+    // `<object> <type> <size>\n<content>\n` (an object name has no space), or
+    // `<what was asked> missing\n`, in order.
     let mut found = Vec::with_capacity(files.len());
     let mut at = 0;
-    for _ in files {
-        let end = out[at..]
+    for f in files {
+        let rest = out.get(at..).ok_or("git's answer was cut short")?;
+        let end = rest
             .iter()
             .position(|b| *b == b'\n')
             .ok_or("git's answer was cut short")?;
-        let header = String::from_utf8_lossy(&out[at..at + end]).into_owned();
+        let header = String::from_utf8_lossy(&rest[..end]).into_owned();
         at += end + 1;
-        let mut words = header.split(' ');
-        let (_, kind, size) = (words.next(), words.next(), words.next());
-        match (kind, size.and_then(|s| s.parse::<usize>().ok())) {
-            (Some("blob"), Some(size)) => {
-                let content = out.get(at..at + size).ok_or("git's answer was cut short")?;
-                found.push(Some(content.to_vec()));
-                at += size + 1;
-            }
-            // `missing`, or not a file (a directory, a submodule): nothing there.
-            (_, Some(size)) => {
-                found.push(None);
-                at += size + 1;
-            }
-            _ => found.push(None),
+        if header == format!("{commit}:./{f} missing") {
+            found.push(None);
+            continue;
         }
+        let mut words = header.splitn(3, ' ');
+        let (_, kind, size) = (words.next(), words.next(), words.next());
+        let size = size
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or("git's answer could not be read")?;
+        let content = out
+            .get(at..at.saturating_add(size))
+            .ok_or("git's answer was cut short")?;
+        // Not a file (a directory, a submodule), or larger than any file ribo reads: nothing
+        // to compare with.
+        let file = kind == Some("blob") && size as u64 <= crate::facts::MAX_FILE_BYTES;
+        found.push(file.then(|| content.to_vec()));
+        at = at.saturating_add(size).saturating_add(1);
     }
     Ok(found)
+}
+
+/// A copy of the repository's index in a temporary file, removed when dropped (`None` inside
+/// when the repository has no index yet).
+struct IndexCopy(Option<PathBuf>);
+
+impl IndexCopy {
+    fn of(dir: &Path, filters: &[(String, String)]) -> Result<IndexCopy, String> {
+        let at = git(dir, filters, ["rev-parse", "--git-path", "index"])?;
+        let at = PathBuf::from(String::from_utf8_lossy(&at).trim_end());
+        let at = if at.is_absolute() { at } else { dir.join(at) };
+        if !at.is_file() {
+            return Ok(IndexCopy(None));
+        }
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let copy = std::env::temp_dir().join(format!("ribo-index-{}-{nonce}", std::process::id()));
+        std::fs::copy(&at, &copy).map_err(|e| format!("could not copy git's index: {e}"))?;
+        let made = IndexCopy(Some(copy.clone()));
+        // With the index's own time: git tells a file changed in the same second as the index
+        // was written ("racily clean") by that time; a newer copy would hide such a change.
+        let then = std::fs::metadata(&at)
+            .and_then(|m| m.modified())
+            .map_err(|e| format!("could not read git's index: {e}"))?;
+        std::fs::File::options()
+            .write(true)
+            .open(&copy)
+            .and_then(|f| f.set_modified(then))
+            .map_err(|e| format!("could not copy git's index: {e}"))?;
+        Ok(made)
+    }
+
+    fn path(&self) -> Option<&Path> {
+        self.0.as_deref()
+    }
+}
+
+impl Drop for IndexCopy {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 /// `<status>\0<path>\0` records; renames and copies carry two paths (old, new).
@@ -239,7 +301,7 @@ fn nul_separated(bytes: &[u8]) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The settings every git run gets: no fsmonitor, no pager, no external diff, paths unquoted.
-const SAFE: [&str; 8] = [
+const SAFE: [&str; 12] = [
     "-c",
     "core.fsmonitor=false",
     "-c",
@@ -248,6 +310,24 @@ const SAFE: [&str; 8] = [
     "core.pager=cat",
     "-c",
     "diff.external=",
+    // A bare repository committed inside the checked one (`system.root` pointing into it)
+    // is not taken for the repository: its configuration is the attacker's.
+    "-c",
+    "safe.bareRepository=explicit",
+    // No hook, whatever writes.
+    "-c",
+    "core.hooksPath=/dev/null",
+];
+
+/// The environment every git run gets: no object fetched from a remote (a "promisor" remote
+/// of a partial clone is fetched from when an object is missing, running whatever its URL or
+/// `core.sshCommand` says): lazy fetching off, and no transport protocol allowed at all
+/// (`GIT_ALLOW_PROTOCOL` overrides the repository's `protocol.*.allow`); no index written.
+const SAFE_ENV: [(&str, &str); 4] = [
+    ("GIT_NO_LAZY_FETCH", "1"),
+    ("GIT_ALLOW_PROTOCOL", "none"),
+    ("GIT_OPTIONAL_LOCKS", "0"),
+    ("GIT_TERMINAL_PROMPT", "0"),
 ];
 
 /// Settings (key, value) that switch off every filter the repository's configuration defines,
@@ -255,7 +335,7 @@ const SAFE: [&str; 8] = [
 /// `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, so that any name a subsection can hold is kept as
 /// it is.
 fn no_filters(dir: &Path) -> Result<Vec<(String, String)>, String> {
-    let names = run_git(dir, &[], ["config", "--null", "--name-only", "--list"])?;
+    let names = run_git(dir, &[], &[], ["config", "--null", "--name-only", "--list"])?;
     let mut drivers: Vec<String> = names
         .split(|b| *b == 0)
         .filter_map(|key| {
@@ -288,16 +368,22 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    run_git(dir, filters, args)
+    run_git(dir, filters, &[], args)
 }
 
 /// [`git`] with `settings` given as environment configuration.
-fn run_git<I, S>(dir: &Path, settings: &[(String, String)], args: I) -> Result<Vec<u8>, String>
+fn run_git<I, S>(
+    dir: &Path,
+    settings: &[(String, String)],
+    env: &[(&str, &Path)],
+    args: I,
+) -> Result<Vec<u8>, String>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
     let mut command = Command::new("git");
+    command.envs(env.iter().copied());
     command.env("GIT_CONFIG_COUNT", settings.len().to_string());
     for (i, (key, value)) in settings.iter().enumerate() {
         command
@@ -312,8 +398,7 @@ where
         .args(args)
         .env_remove("GIT_EXTERNAL_DIFF")
         .env_remove("GIT_PAGER")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(SAFE_ENV)
         .output()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "could not run git: it is not on PATH".to_owned(),
