@@ -142,6 +142,8 @@ fn claude_code_before_an_edit() {
             "claude-code/pre-write-spec-broken.json",
             "claude-code/pre-edit-spec-loosened.json",
             "claude-code/pre-edit-spec-tightened.json",
+            "claude-code/pre-write-new-spec.json",
+            "claude-code/pre-edit-device.json",
             "claude-code/pre-other-tool.json",
         ],
     );
@@ -203,6 +205,8 @@ fn codex_apply_patch() {
             "codex/pre-apply-patch-deny.json",
             "codex/pre-apply-patch-allow.json",
             "codex/pre-apply-patch-move-deny.json",
+            "codex/pre-apply-patch-outside-first-then-spec.json",
+            "codex/pre-apply-patch-delete-spec.json",
             "codex/post-apply-patch.json",
         ],
     );

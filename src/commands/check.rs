@@ -566,7 +566,9 @@ fn spec_loosenings(spec: &crate::spec::Spec, rev: &str) -> Vec<rules::Violation>
     let Ok(old) = crate::spec::load_bytes(&spec.path, &bytes) else {
         return Vec::new();
     };
-    let files = crate::facts::walk::walk(&spec.root, &spec.exclude_set()).rust_files;
+    let files =
+        crate::facts::walk::walk(&spec.root, &crate::facts::BuildOptions::default().exclude)
+            .rust_files;
     let (loosened, _) = rules::loosening::compare(&old, spec, &files);
     loosened
         .iter()
@@ -585,7 +587,15 @@ fn spec_loosenings(spec: &crate::spec::Spec, rev: &str) -> Vec<rules::Violation>
 /// `--new` run over `--changed` or named files compares with. A file `rev` does not have is
 /// absent there.
 fn files_at_base(spec: &crate::spec::Spec, c: &ChangeSet, rev: &str) -> Result<Proposed, String> {
-    let rels: Vec<String> = c.present.iter().chain(&c.removed).cloned().collect();
+    // Only what ribo reads: Rust files and manifests (not a changed binary or data file).
+    let read = |rel: &String| rel.ends_with(".rs") || rel.rsplit('/').next() == Some("Cargo.toml");
+    let rels: Vec<String> = c
+        .present
+        .iter()
+        .chain(&c.removed)
+        .filter(|r| read(r))
+        .cloned()
+        .collect();
     let contents = super::git::files_at(&spec.root, rev, &rels)?;
     let mut before = Proposed::default();
     for (rel, content) in rels.iter().zip(contents) {

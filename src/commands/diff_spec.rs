@@ -37,13 +37,28 @@ pub fn diff_spec(
             return Ok(EXIT_ERROR);
         }
     };
-    let before = match git::file_at(&dir, rev, &name) {
-        Ok(b) => b,
-        Err(message) => {
-            writeln!(err, "error: {message}")?;
-            return Ok(EXIT_ERROR);
+    // The spec at REV: under its name now, or under the other name a spec may have (a spec
+    // renamed from `ribo.yaml` to `.ribo.yaml` is compared with what it was).
+    let mut before = None;
+    let names = std::iter::once(name.as_str()).chain(
+        crate::spec::discover::SPEC_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != name),
+    );
+    for candidate in names {
+        match git::file_at(&dir, rev, candidate) {
+            Ok(Some(bytes)) => {
+                before = Some(bytes);
+                break;
+            }
+            Ok(None) => {}
+            Err(message) => {
+                writeln!(err, "error: {message}")?;
+                return Ok(EXIT_ERROR);
+            }
         }
-    };
+    }
     let mut violations = Vec::new();
     let severity = match args.deny_loosening {
         true => Severity::Error,
@@ -65,7 +80,11 @@ pub fn diff_spec(
                 ));
             }
             Ok(old) => {
-                let files = crate::facts::walk::walk(&spec.root, &spec.exclude_set()).rust_files;
+                let files = crate::facts::walk::walk(
+                    &spec.root,
+                    &crate::facts::BuildOptions::default().exclude,
+                )
+                .rust_files;
                 let (loosened, tightened) = loosening::compare(&old, spec, &files);
                 for c in &loosened {
                     violations.push(loosening::violation(c, &spec.source, severity, false));

@@ -128,6 +128,16 @@ fn existing_dir(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The content of the regular file at `path`, as a source is read (bounded); `None` when it
+/// is not one (missing, a directory, a FIFO, a device) or cannot be read.
+pub(crate) fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    crate::facts::read_source(path).ok()
+}
+
 /// The file an agent named, absolute: as given when absolute, else under `cwd`.
 pub(crate) fn absolute_in(cwd: Option<&str>, path: &str) -> Option<PathBuf> {
     let p = Path::new(path);
@@ -140,11 +150,18 @@ pub(crate) fn absolute_in(cwd: Option<&str>, path: &str) -> Option<PathBuf> {
 /// The files of an edit ribo has something to say about, with where to look for the spec
 /// from; `None` when none is (not Rust, not under a spec, outside the repository).
 fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, Files)> {
-    let first = files.iter().find(|(p, _)| is_checked_kind(p))?;
-    let start = existing_dir(&first.0)?;
-    let spec = crate::spec::discover::find_spec(&start)?
-        .canonicalize()
-        .ok()?;
+    // The first file of the edit that a spec governs sets the repository (an edit that also
+    // touches files elsewhere is checked for the files under it).
+    let (start, spec) = files
+        .iter()
+        .filter(|(p, _)| is_checked_kind(p))
+        .filter_map(|(p, _)| existing_dir(p))
+        .find_map(|dir| {
+            let spec = crate::spec::discover::find_spec(&dir)?
+                .canonicalize()
+                .ok()?;
+            Some((dir, spec))
+        })?;
     let top = crate::spec::validate::repository_top(&spec)
         .or_else(|| spec.parent().map(Path::to_path_buf))?;
     let mut kept = Vec::new();
@@ -178,6 +195,18 @@ pub(crate) fn before_writing(files: Files) -> Outcome {
     };
     if let Some(found) = loosens_spec(&files) {
         return Outcome::Findings(found);
+    }
+    let fresh_spec = files
+        .iter()
+        .find(|(p, c)| is_spec(p) && c.is_some() && !p.exists());
+    if let Some((path, _)) = fresh_spec {
+        // A new spec beside or below the one in force would govern files in its place.
+        return Outcome::Findings(format!(
+            "{}: error[{}]: a new spec file: it would take over from the spec in force for the \
+             files under it\n",
+            super::display_path(path),
+            crate::rules::loosening::CODE
+        ));
     }
     let mut proposal = Proposed::default();
     for (path, content) in files {
@@ -263,7 +292,12 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
         EXIT_OK => Outcome::Pass,
         EXIT_VIOLATIONS => Outcome::Findings(out),
         // A proposed spec that does not load is the edit's fault: its problems are findings.
-        EXIT_ERROR if spec_change && err.contains(" is invalid: ") => Outcome::Findings(err),
+        EXIT_ERROR
+            if spec_change
+                && (err.contains(" is invalid: ") || err.contains("deletes the spec")) =>
+        {
+            Outcome::Findings(err)
+        }
         _ => Outcome::Failed(err.trim().to_string()),
     }
 }
@@ -275,7 +309,8 @@ fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
     let (path, content) = files.iter().find(|(p, _)| is_spec(p))?;
     let old = crate::spec::load(path).ok()?;
     let new = crate::spec::load_bytes(path, content.as_deref()?).ok()?;
-    let today = crate::facts::walk::walk(&new.root, &new.exclude_set()).rust_files;
+    let today = crate::facts::walk::walk(&new.root, &crate::facts::BuildOptions::default().exclude)
+        .rust_files;
     let (loosened, _) = crate::rules::loosening::compare(&old, &new, &today);
     if loosened.is_empty() {
         return None;

@@ -195,12 +195,20 @@ fn git_names(names: &[u8]) -> Option<(String, String)> {
     let n = text.len();
     if n % 2 == 1 {
         let half = n / 2;
-        if text.get(half..half + 1) == Some(" ") && text[..half][2..] == text[half + 1..][2..] {
-            return Some((strip_prefix(&text[..half]), strip_prefix(&text[half + 1..])));
+        let (a, b) = (text.get(..half), text.get(half + 1..));
+        if text.get(half..half + 1) == Some(" ") {
+            if let (Some(a), Some(b)) = (a, b) {
+                if a.get(2..).is_some() && a.get(2..) == b.get(2..) || a == b {
+                    return Some((strip_prefix(a), strip_prefix(b)));
+                }
+            }
         }
     }
     let at = text.find(" b/")?;
-    Some((strip_prefix(&text[..at]), strip_prefix(&text[at + 1..])))
+    Some((
+        strip_prefix(text.get(..at)?),
+        strip_prefix(text.get(at + 1..)?),
+    ))
 }
 
 /// The two paths of a `diff -u` without the directories the two trees were compared from
@@ -230,10 +238,13 @@ fn plain_pair(old: Option<String>, new: Option<String>) -> (Option<String>, Opti
 }
 
 /// One path without the first component git puts before it (`a/`, `b/`).
+/// Only git's own one-letter prefixes are taken off (`a/`, `b/`, and those of
+/// `diff.mnemonicPrefix`: `i/`, `w/`, `c/`, `o/`); a patch made with `--no-prefix` keeps its
+/// paths whole.
 fn strip_prefix(path: &str) -> String {
     match path.split_once('/') {
-        Some((_, rest)) => rest.to_string(),
-        None => path.to_string(),
+        Some(("a" | "b" | "i" | "w" | "c" | "o", rest)) => rest.to_string(),
+        _ => path.to_string(),
     }
 }
 
@@ -427,17 +438,24 @@ pub fn apply(file: &FilePatch, base: &[u8]) -> Result<Vec<u8>, String> {
             0 => hunk.old_start,
             _ => hunk.old_start.saturating_sub(1),
         };
-        let want = (said as isize + offset).max(next as isize) as usize;
+        let want = isize::try_from(said)
+            .ok()
+            .and_then(|s| s.checked_add(offset))
+            .map_or(usize::MAX, |w| w.max(0) as usize)
+            .max(next);
         let fits = |at: usize| {
             at >= next
-                && at + n <= lines.len()
+                && at.checked_add(n).is_some_and(|end| end <= lines.len())
                 && lines[at..at + n]
                     .iter()
                     .zip(&hunk.old_lines)
                     .all(|(l, o)| *l == o.as_slice())
         };
+        // Past the end of the file nothing fits: the search starts from the nearest line
+        // that could.
+        let want = want.min(lines.len());
         let found = (0..=lines.len()).find_map(|d| {
-            let after = want + d;
+            let after = want.saturating_add(d);
             if fits(after) {
                 return Some(after);
             }
@@ -468,7 +486,9 @@ pub fn apply(file: &FilePatch, base: &[u8]) -> Result<Vec<u8>, String> {
             out.extend_from_slice(l);
         }
         next = at + n;
-        offset = at as isize - said as isize;
+        offset = isize::try_from(at)
+            .unwrap_or(isize::MAX)
+            .saturating_sub(isize::try_from(said).unwrap_or(isize::MAX));
     }
     for l in &lines[next.min(lines.len())..] {
         out.extend_from_slice(l);

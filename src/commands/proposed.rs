@@ -79,6 +79,22 @@ pub(crate) fn read_bounded(from: &Path, limit: u64, what: &str) -> Result<Vec<u8
     Ok(bytes)
 }
 
+/// Whether a file section moves a submodule's pointer.
+fn is_submodule(file: &patch::FilePatch) -> bool {
+    let lines = file
+        .hunks
+        .iter()
+        .flat_map(|h| h.old_lines.iter().chain(&h.new_lines));
+    let mut any = false;
+    for l in lines {
+        if !l.starts_with(b"Subproject commit ") {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// `patch` applied over the files under `base` (the repository's top directory, where `git
 /// diff` paths start), each file read from disk once and the hunks of later sections applied to
 /// what earlier sections made of it.
@@ -86,6 +102,11 @@ pub(crate) fn from_patch(base: &Path, patch_bytes: &[u8]) -> Result<Proposed, St
     let files = patch::parse(patch_bytes)?;
     let mut out = Proposed::default();
     for file in &files {
+        if is_submodule(file) {
+            // A submodule's pointer (`Subproject commit <sha>`): another repository, not a
+            // file of this one.
+            continue;
+        }
         let mut old = file.old.as_deref().map(|p| confine(base, p)).transpose()?;
         let mut new = file.new.as_deref().map(|p| confine(base, p)).transpose()?;
         let current = |path: &PathBuf, out: &Proposed| -> Result<Option<Vec<u8>>, String> {
@@ -345,6 +366,19 @@ mod tests {
                 assert!(made[rel] == *bytes, "{case}: {rel} differs");
             }
         }
+    }
+
+    #[test]
+    fn a_submodule_pointer_is_not_a_file_of_the_repository() {
+        let before = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/patches/staged/before")
+            .canonicalize()
+            .expect("exists");
+        let patch = "diff --git a/src b/src\nindex 1111111..2222222 160000\n--- a/src\n+++ b/src\n\
+                     @@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n\
+                     +Subproject commit 2222222222222222222222222222222222222222\n";
+        let proposed = from_patch(&before, patch.as_bytes()).expect("applies");
+        assert!(proposed.files.is_empty());
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub struct Change {
 
 /// What `new` loosens compared with `old` (spans in `new`), and what it tightens (spans in
 /// `old`: what the later spec no longer has). `files` are today's Rust files (relative to
-/// the root), by which globs are compared.
+/// the root, excluded ones included), by which globs are compared.
 pub fn compare(old: &Spec, new: &Spec, files: &[String]) -> (Vec<Change>, Vec<Change>) {
     let loosened = looser(old, new, files);
     let tightened = looser(new, old, files);
@@ -336,6 +336,41 @@ fn looser(a: &Spec, b: &Spec, files: &[String]) -> Vec<Change> {
                 y.span.clone(),
             );
         }
+    }
+    if a.options.quoted.value == TestsMode::Check && b.options.quoted.value == TestsMode::Skip {
+        push(
+            "`options.quoted` turned from `check` to `skip`: quoted code is no longer held to the rules".into(),
+            b.options.quoted.span.clone(),
+        );
+    }
+    if a.options.baseline.value != b.options.baseline.value {
+        push(
+            format!(
+                "`options.baseline` points at another file: before `{}`, now `{}` (its entries are \
+                 accepted debt no one compared)",
+                a.options.baseline.value, b.options.baseline.value
+            ),
+            b.options.baseline.span.clone(),
+        );
+    }
+    // Files the walk leaves out: nothing checks them.
+    let (xa, xb) = (
+        matched(&a.system.exclude, files),
+        matched(&b.system.exclude, files),
+    );
+    let hidden: Vec<&String> = xb.difference(&xa).collect();
+    if !hidden.is_empty() {
+        push(
+            format!(
+                "`system.exclude` now leaves out {} ({}): nothing checks them",
+                plural(hidden.len(), "more file", "more files"),
+                examples(&hidden)
+            ),
+            b.system
+                .exclude
+                .first()
+                .map_or(b.system.span.clone(), |g| g.span.clone()),
+        );
     }
     if a.options.tests.value == TestsMode::Check && b.options.tests.value == TestsMode::Skip {
         push("`options.tests` turned from `check` to `skip`: test code is no longer held to the rules".into(), b.options.tests.span.clone());

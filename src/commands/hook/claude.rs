@@ -75,10 +75,9 @@ pub(crate) fn proposed_content(tool: &str, input: &Value, file: &PathBuf) -> Opt
             .and_then(Value::as_str)
             .map(|s| s.as_bytes().to_vec());
     }
-    let current = match std::fs::read(file) {
-        Ok(bytes) => Some(String::from_utf8(bytes).ok()?),
+    let current = match std::fs::symlink_metadata(file) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(_) => return None,
+        _ => Some(String::from_utf8(super::read_regular(file)?).ok()?),
     };
     let edits: Vec<&Value> = match tool {
         "Edit" => vec![input],

@@ -136,6 +136,7 @@ pub(crate) fn parse(patch: &str) -> Result<Vec<Op>, String> {
                 i += 1;
             }
             let mut chunks: Vec<Chunk> = Vec::new();
+            let mut ended = false;
             while let Some(&l) = body.get(i) {
                 if is_operation(l) {
                     break;
@@ -144,21 +145,27 @@ pub(crate) fn parse(patch: &str) -> Result<Vec<Op>, String> {
                     if let Some(c) = chunks.last_mut() {
                         c.end_of_file = true;
                     }
+                    // The chunk ends there: what follows starts another.
+                    ended = true;
                     i += 1;
                     continue;
                 }
-                if let Some(rest) = l.trim_end().strip_prefix("@@") {
-                    let context = rest.trim();
+                let header = l.trim_end();
+                if header == "@@" || header.starts_with("@@ ") {
+                    let context = header[2..].trim();
                     chunks.push(Chunk {
                         context: (!context.is_empty()).then(|| context.to_string()),
                         ..Chunk::default()
                     });
+                    ended = false;
                     i += 1;
                     continue;
                 }
-                if chunks.is_empty() {
-                    // The first chunk may start without `@@`.
+                if chunks.is_empty() || ended {
+                    // The first chunk may start without `@@` (and so may one after an end of
+                    // file).
                     chunks.push(Chunk::default());
+                    ended = false;
                 }
                 let Some(c) = chunks.last_mut() else { break };
                 match l.chars().next() {
@@ -210,14 +217,14 @@ fn proposed(ops: &[Op], cwd: Option<&str>) -> Option<Files> {
             Some((_, content)) => content
                 .as_ref()
                 .and_then(|c| String::from_utf8(c.clone()).ok()),
-            None => std::fs::read_to_string(path).ok(),
+            None => super::read_regular(path).and_then(|b| String::from_utf8(b).ok()),
         }
     };
     for op in ops {
         match op {
             Op::Add { path, lines } => {
-                let mut text = lines.join("\n");
-                text.push('\n');
+                // Each added line ends with a newline; no line, no content.
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
                 files.push((absolute_in(cwd, path)?, Some(text.into_bytes())));
             }
             Op::Delete { path } => {
@@ -275,7 +282,12 @@ pub(crate) fn apply(text: &str, chunks: &[Chunk]) -> Option<String> {
             at = seek(&lines, std::slice::from_ref(context), at, false)? + 1;
         }
         if chunk.old.is_empty() {
-            replacements.push((lines.len(), 0, chunk.new.clone()));
+            // At the end, before a final blank line if the file has one.
+            let at = match lines.last().is_some_and(String::is_empty) {
+                true => lines.len() - 1,
+                false => lines.len(),
+            };
+            replacements.push((at, 0, chunk.new.clone()));
             continue;
         }
         let mut old: &[String] = &chunk.old;
@@ -317,10 +329,11 @@ fn seek(lines: &[String], pattern: &[String], from: usize, eof: bool) -> Option<
         false => from,
     };
     type Same = fn(&str, &str) -> bool;
-    let equal: [Same; 3] = [
+    let equal: [Same; 4] = [
         |a, b| a == b,
         |a, b| a.trim_end() == b.trim_end(),
         |a, b| a.trim() == b.trim(),
+        |a, b| plain(a.trim()) == plain(b.trim()),
     ];
     for eq in equal {
         for i in start..=last {
@@ -334,4 +347,18 @@ fn seek(lines: &[String], pattern: &[String], from: usize, eof: bool) -> Option<
         }
     }
     None
+}
+
+/// `text` with typographic punctuation and spaces as ASCII (dashes, quotes, non-breaking and
+/// other wide spaces): the last way `apply_patch` matches a line a model retyped.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2018}'..='\u{201B}' => '\'',
+            '\u{201C}'..='\u{201F}' => '"',
+            '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
 }

@@ -38,7 +38,8 @@ pub(crate) fn run(payload: &Value, out: &mut dyn Write, err: &mut dyn Write) -> 
         let why = "the `afterFileEdit` input has no `file_path`".to_string();
         return answer(Event::AfterFileEdit, Outcome::Failed(why), out, err);
     };
-    let before = std::fs::read_to_string(&file).ok().and_then(|now| {
+    let now = super::read_regular(&file).and_then(|b| String::from_utf8(b).ok());
+    let before = now.and_then(|now| {
         let edits = payload.get("edits")?.as_array()?;
         edits.iter().rev().try_fold(now, |text, edit| {
             let old = edit.get("old_string")?.as_str()?;

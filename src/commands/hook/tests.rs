@@ -125,6 +125,15 @@ fn codex_chunks_apply_as_apply_patch_applies_them() {
     );
     // A file without a final newline gets one.
     assert_eq!(update("@@\n-a\n+A", "a\nb").as_deref(), Some("A\nb\n"));
+    // Typographic punctuation retyped by a model still finds the line.
+    assert_eq!(
+        update(
+            "@@\n-let s = \u{201C}x\u{201D}; // a \u{2014} b\n+let s = 1;",
+            "let s = \"x\"; // a - b\n"
+        )
+        .as_deref(),
+        Some("let s = 1;\n")
+    );
     // Lines that are not there: the tool refuses.
     assert_eq!(update("@@\n-z\n+Z", text), None);
     assert_eq!(update("@@ nowhere\n-a\n+A", text), None);

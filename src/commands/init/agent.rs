@@ -111,12 +111,35 @@ pub(crate) fn wire(
     let mut text = serde_json::to_string_pretty(&config).map_err(io::Error::other)?;
     text.push('\n');
     if let Some(parent) = path.parent() {
+        // The agent's directory is the repository's own: one that is a link (a cloned
+        // repository can carry one) would have ribo write wherever it points.
+        if std::fs::symlink_metadata(parent).is_ok_and(|m| m.file_type().is_symlink()) {
+            writeln!(
+                err,
+                "error: `{}` is a symbolic link: left as it is",
+                display_path(parent)
+            )?;
+            return Ok(EXIT_ERROR);
+        }
         std::fs::create_dir_all(parent)?;
     }
-    // Written aside, then renamed over: an agent reading it never sees half a file.
-    let tmp = path.with_extension("json.ribo-tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, &path)?;
+    // Written aside (a new file: never through a link planted there), then renamed over: an
+    // agent reading it never sees half a file.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = path.with_extension(format!("json.ribo-{nonce}"));
+    let written = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &path)) {
+        let _ = std::fs::remove_file(&tmp);
+        writeln!(err, "error: cannot write `{shown}`: {e}")?;
+        return Ok(EXIT_ERROR);
+    }
     let verb = if existed { "updated" } else { "created" };
     writeln!(out, "{verb} {shown}:")?;
     for w in added {
@@ -124,6 +147,12 @@ pub(crate) fn wire(
             Some(m) => writeln!(out, "  + {} ({m}): {}", w.event, w.command)?,
             None => writeln!(out, "  + {}: {}", w.event, w.command)?,
         }
+    }
+    if agent == Agent::Codex {
+        writeln!(
+            out,
+            "Codex runs project hooks once the project is trusted; releases before 0.124 also need `[features] codex_hooks = true` in config.toml"
+        )?;
     }
     if !dir.join("ribo.yaml").exists() && !dir.join(".ribo.yaml").exists() {
         writeln!(

@@ -170,3 +170,36 @@ fn plain_diffs_strip_the_compared_directories() {
         (Some("src/x.rs.orig"), Some("src/x.rs"))
     );
 }
+
+#[test]
+fn unusual_headers_neither_panic_nor_lose_their_paths() {
+    // Too short to hold two prefixed names, or multi-byte where a prefix would be.
+    for header in [
+        "diff --git x y\n",
+        "diff --git a\u{e9} a\u{e9}\n",
+        "diff --git \n",
+    ] {
+        let _ = parse(header.as_bytes());
+    }
+    // `git diff --no-prefix`: the paths are whole.
+    let p = one("diff --git src/x.rs src/x.rs\n--- src/x.rs\n+++ src/x.rs\n@@ -1 +1 @@\n-a\n+b\n");
+    assert_eq!(
+        (p.old.as_deref(), p.new.as_deref()),
+        (Some("src/x.rs"), Some("src/x.rs"))
+    );
+    // `diff.mnemonicPrefix`: i/ and w/.
+    let p = one(
+        "diff --git i/src/x.rs w/src/x.rs\n--- i/src/x.rs\n+++ w/src/x.rs\n@@ -1 +1 @@\n-a\n+b\n",
+    );
+    assert_eq!(p.new.as_deref(), Some("src/x.rs"));
+}
+
+#[test]
+fn huge_line_numbers_do_not_overflow() {
+    let p = one(
+        "--- a/x.rs\n+++ b/x.rs\n@@ -1,1 +1,1 @@\n-a\n+A\n@@ -9223372036854775807,1 +9223372036854775807,1 @@\n-c\n+C\n",
+    );
+    assert_eq!(apply(&p, b"a\nb\nc\n").expect("applies"), b"A\nb\nC\n");
+    let p = one("--- a/x.rs\n+++ b/x.rs\n@@ -18446744073709551615,1 +1,1 @@\n-z\n+Z\n");
+    assert!(apply(&p, b"a\n").is_err());
+}
