@@ -207,6 +207,7 @@ fn codex_apply_patch() {
             "codex/pre-apply-patch-move-deny.json",
             "codex/pre-apply-patch-outside-first-then-spec.json",
             "codex/pre-apply-patch-delete-spec.json",
+            "codex/pre-apply-patch-move-keeps-debt.json",
             "codex/post-apply-patch.json",
         ],
     );

@@ -228,9 +228,14 @@ pub(crate) fn check_with(
                 Some(None) => None,
                 None => crate::facts::read_for_display(&spec.root, file),
             };
+        let moves = proposal
+            .as_ref()
+            .map(|p| p.moves_under(&spec.root))
+            .unwrap_or_default();
         let (introduced, count) = only_new(
             violations,
             &before,
+            &moves,
             Texts::new(&after_text, &spec.source),
             Texts::new(&before_text, &spec_before),
         );
@@ -430,6 +435,14 @@ fn before_change(
     };
     // Read only: an empty overlay when the state before is the disk's.
     base.overlay = before.map(|b| std::sync::Arc::new(b.overlay(&base.spec.root)));
+    // The same files, seen from before the change: what it deletes or moves away from was
+    // there (and is looked at), what it adds was not.
+    let mirrored = changes.map(|c| ChangeSet {
+        present: c.present.union(&c.removed).cloned().collect(),
+        removed: std::collections::BTreeSet::new(),
+        ..c.clone()
+    });
+    let changes = mirrored.as_ref();
     let focus = changes.and_then(|c| c.focus());
     let analysis = match analyse(&base, &args, false, focus, false, style, &mut quiet)? {
         Ok(a) => a,
@@ -491,21 +504,27 @@ impl<'a> Texts<'a> {
 fn only_new(
     after: Vec<rules::Violation>,
     before: &[rules::Violation],
+    moves: &std::collections::BTreeMap<String, String>,
     mut after_text: Texts,
     mut before_text: Texts,
 ) -> (Vec<rules::Violation>, ChangeCount) {
     type Loose = (String, String, String, String);
-    let loose = |v: &rules::Violation, line: String| -> Loose {
+    let loose = |v: &rules::Violation, line: String, moved: bool| -> Loose {
         let file = match &v.location {
             rules::Location::Source { file, .. } => file.to_string(),
             rules::Location::Spec { .. } => String::new(),
+        };
+        // A finding of a file the change moves is the same finding at its new path.
+        let file = match moved {
+            true => moves.get(&file).cloned().unwrap_or(file),
+            false => file,
         };
         (v.code.to_string(), file, v.message.to_string(), line)
     };
     let mut by_line: std::collections::HashMap<Loose, Vec<usize>> = Default::default();
     for (i, v) in before.iter().enumerate() {
         let line = before_text.line_of(v);
-        by_line.entry(loose(v, line)).or_default().push(i);
+        by_line.entry(loose(v, line, true)).or_default().push(i);
     }
     let mut matched = vec![false; before.len()];
     let mut kept: Vec<(rules::Violation, bool)> = after
@@ -513,7 +532,7 @@ fn only_new(
         .map(|v| {
             let line = after_text.line_of(&v);
             let twin = by_line
-                .get_mut(&loose(&v, line))
+                .get_mut(&loose(&v, line, false))
                 .and_then(|ids| (!ids.is_empty()).then(|| ids.remove(0)));
             if let Some(i) = twin {
                 matched[i] = true;

@@ -149,7 +149,9 @@ pub(crate) fn absolute_in(cwd: Option<&str>, path: &str) -> Option<PathBuf> {
 
 /// The files of an edit ribo has something to say about, with where to look for the spec
 /// from; `None` when none is (not Rust, not under a spec, outside the repository).
-fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, Files)> {
+/// The files of an edit ribo has something to say about: where to look for the spec from,
+/// the repository's top, and the files under it (paths as [`place`] gives them).
+fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, PathBuf, Files)> {
     // The first file of the edit that a spec governs sets the repository (an edit that also
     // touches files elsewhere is checked for the files under it).
     let (start, spec) = files
@@ -164,33 +166,33 @@ fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, Files)> {
         })?;
     let top = crate::spec::validate::repository_top(&spec)
         .or_else(|| spec.parent().map(Path::to_path_buf))?;
-    let mut kept = Vec::new();
-    for (path, content) in files {
-        if !is_checked_kind(path) {
-            continue;
-        }
-        // Its directory canonical (as the repository's top is), then confined like any
-        // untrusted path: a link on its way out of the repository is not followed.
-        let dir = existing_dir(path)?;
-        let rest = path.strip_prefix(&dir).ok()?;
-        let resolved = dir.canonicalize().ok()?.join(rest);
-        let Ok(rel) = resolved.strip_prefix(&top) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if let Ok(confined) = proposed::confine(&top, &rel) {
-            kept.push((confined, content.clone()));
-        }
-    }
-    (!kept.is_empty()).then_some((start, kept))
+    let kept: Files = files
+        .iter()
+        .filter(|(p, _)| is_checked_kind(p))
+        .filter_map(|(p, content)| Some((place(&top, p)?, content.clone())))
+        .collect();
+    (!kept.is_empty()).then_some((start, top, kept))
+}
+
+/// `path` inside the repository at `top`: its directory canonical (as `top` is), then confined
+/// like any untrusted path (a link on its way out of the repository is not followed); `None`
+/// outside.
+fn place(top: &Path, path: &Path) -> Option<PathBuf> {
+    let dir = existing_dir(path)?;
+    let rest = path.strip_prefix(&dir).ok()?;
+    let resolved = dir.canonicalize().ok()?.join(rest);
+    let rel = resolved.strip_prefix(top).ok()?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    proposed::confine(top, &rel).ok()
 }
 
 /// Checks an edit before it is written: the files' proposed contents (`None`: deleted).
-pub(crate) fn before_writing(files: Files) -> Outcome {
+/// `moves` are the files the edit moves (old path, new path): their findings are not new.
+pub(crate) fn before_writing(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outcome {
     if let Some(found) = loosens_baseline(&files) {
         return Outcome::Findings(found);
     }
-    let Some((start, files)) = in_scope(&files) else {
+    let Some((start, top, files)) = in_scope(&files) else {
         return Outcome::Pass;
     };
     if let Some(found) = loosens_spec(&files) {
@@ -212,6 +214,10 @@ pub(crate) fn before_writing(files: Files) -> Outcome {
     for (path, content) in files {
         proposal.files.insert(path, content);
     }
+    proposal.moves = moves
+        .iter()
+        .filter_map(|(from, to)| Some((place(&top, from)?, place(&top, to)?)))
+        .collect();
     run_check(
         Given {
             proposal: Some((proposal, start)),
@@ -224,7 +230,7 @@ pub(crate) fn before_writing(files: Files) -> Outcome {
 /// Checks an edit after it was written: `file` as it is now, against its content before the
 /// edit when the agent gave it (else every error of the file is reported).
 pub(crate) fn after_writing(file: PathBuf, before: Option<Vec<u8>>) -> Outcome {
-    let Some((_, files)) = in_scope(&[(file, None)]) else {
+    let Some((_, _, files)) = in_scope(&[(file, None)]) else {
         return Outcome::Pass;
     };
     let Some((path, _)) = files.into_iter().next() else {

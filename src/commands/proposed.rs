@@ -20,6 +20,8 @@ pub const MAX_PATCH_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Proposed {
     pub files: BTreeMap<PathBuf, Option<Vec<u8>>>,
+    /// Files the change moves (old path, new path): their findings are the same findings.
+    pub moves: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Proposed {
@@ -39,6 +41,18 @@ impl Proposed {
     /// The new content of `path` if the change touches it (`Some(None)`: deleted).
     pub fn get(&self, path: &Path) -> Option<Option<&[u8]>> {
         self.files.get(path).map(|c| c.as_deref())
+    }
+
+    /// The moves between files under `root`, by path relative to it (old to new).
+    pub fn moves_under(&self, root: &Path) -> BTreeMap<String, String> {
+        self.moves
+            .iter()
+            .filter_map(|(from, to)| {
+                let from = crate::facts::walk::relative(root, from)?;
+                let to = crate::facts::walk::relative(root, to)?;
+                Some((from, to))
+            })
+            .collect()
     }
 
     /// The overlay of the files under `root` (paths relative to it).
@@ -180,6 +194,7 @@ pub(crate) fn from_patch(base: &Path, patch_bytes: &[u8]) -> Result<Proposed, St
             (old, Some(new)) => {
                 if let Some(old) = old.as_ref().filter(|o| *o != new && !file.copy) {
                     out.files.insert(old.clone(), None);
+                    out.moves.push((old.clone(), new.clone()));
                 }
                 out.files.insert(new.clone(), Some(after));
             }

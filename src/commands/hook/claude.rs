@@ -50,7 +50,7 @@ pub(crate) fn run(payload: &Value, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     let outcome = match event {
         Event::Pre => match proposed_content(tool, input, &file) {
-            Some(content) => before_writing(vec![(file, Some(content))]),
+            Some(content) => before_writing(vec![(file, Some(content))], &[]),
             // The tool itself will refuse the call (no match, several matches): not ours.
             None => Outcome::Pass,
         },

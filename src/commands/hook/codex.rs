@@ -43,7 +43,7 @@ pub(crate) fn run(payload: &Value, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     let outcome = match event {
         Event::Pre => match proposed(&ops, cwd) {
-            Some(files) => before_writing(files),
+            Some(files) => before_writing(files, &moves(&ops, cwd)),
             None => Outcome::Pass,
         },
         Event::Post => {
@@ -253,6 +253,18 @@ fn proposed(ops: &[Op], cwd: Option<&str>) -> Option<Files> {
         }
     }
     Some(last)
+}
+
+/// The files the patch moves (`*** Move to:`), old path and new.
+fn moves(ops: &[Op], cwd: Option<&str>) -> Vec<(PathBuf, PathBuf)> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Update {
+                path, to: Some(to), ..
+            } => Some((absolute_in(cwd, path)?, absolute_in(cwd, to)?)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The path an operation leaves a file at (after the edit), if any.
