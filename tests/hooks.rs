@@ -331,3 +331,22 @@ fn an_edit_that_adds_baseline_entries_is_denied_and_one_that_removes_them_passes
     );
     settings().bind(|| insta::assert_snapshot!("hook_baseline", text));
 }
+
+#[test]
+fn the_state_before_an_edit_is_remembered_for_the_next_proposal() {
+    let repo = Repo::new();
+    let first = repo.hook("claude-code", "claude-code/pre-edit-deny.json");
+    let slot = repo.root().join(".ribo-cache/results-focused-v1.bin");
+    assert!(slot.is_file(), "the state before the edit was not remembered");
+    let remembered = fs::read(&slot).expect("reads");
+    // The same proposal again: the same answer, from the remembered state (not rewritten).
+    let second = repo.hook("claude-code", "claude-code/pre-edit-deny.json");
+    assert_eq!(first, second);
+    assert_eq!(fs::read(&slot).expect("reads"), remembered);
+    // A file changed on disk: the remembered state no longer holds, and is not used.
+    let rules = repo.root().join("src/domain/rules.rs");
+    let text = fs::read_to_string(&rules).expect("reads");
+    fs::write(&rules, text.replace("id > 0", "id > 0 && id < 9")).expect("edit");
+    let third = repo.hook("claude-code", "claude-code/pre-edit-write-unwrap.json");
+    assert!(third.contains("no-unwrap"), "{third}");
+}

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{analyse, display_path, load_spec};
+use super::{analyse, display_path, load_spec, Reuse};
 use crate::cli::BaselineArgs;
 use crate::report::{plural, Style};
 use crate::rules::baseline::{self as matching, Baseline, Entry};
@@ -293,7 +293,7 @@ pub fn baseline(
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let outcome = match analyse(&loaded, &args.spec, true, None, true, style, err)? {
+    let outcome = match analyse(&loaded, &args.spec, Reuse::Whole, None, true, style, err)? {
         Ok(a) => a.outcome,
         Err(code) => return Ok(code),
     };

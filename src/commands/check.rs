@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::changed::{self, Paths};
 use super::proposed::{self, Proposed};
-use super::{analyse, baseline, load_proposed_spec, load_spec_deferred, Loaded};
+use super::{analyse, baseline, load_proposed_spec, load_spec_deferred, Loaded, Reuse};
 use crate::cli::{CheckArgs, Format, SpecArgs};
 use crate::report::{self, ChangeCount, Style, Summary};
 use crate::rules::changed::{ChangeSet, Selector};
@@ -152,10 +152,14 @@ pub(crate) fn check_with(
         });
         // The changed-files view needs the graph; a whole-repository run may reuse the results
         // of a run over the same input.
+        let reuse = match changes {
+            None => Reuse::Whole,
+            Some(_) => Reuse::No,
+        };
         let analysis = analyse(
             &loaded,
             spec_args,
-            changes.is_none(),
+            reuse,
             changes.as_ref().and_then(|c| c.focus()),
             !args.quiet,
             style,
@@ -444,10 +448,21 @@ fn before_change(
     });
     let changes = mirrored.as_ref();
     let focus = changes.and_then(|c| c.focus());
-    let analysis = match analyse(&base, &args, false, focus, false, style, &mut quiet)? {
+    // Over the disk, the narrowed results are remembered under the input and the selection:
+    // an agent proposing edit after edit to the same files pays for the state before once.
+    let selection = selection_key(changes, baseline);
+    let reuse = match before {
+        None => Reuse::Remembered(&selection),
+        Some(_) => Reuse::No,
+    };
+    let analysis = match analyse(&base, &args, reuse, focus, false, style, &mut quiet)? {
         Ok(a) => a,
         Err(_) => return Ok((Vec::new(), base.spec.source)),
     };
+    if analysis.built.is_none() {
+        // Remembered: already narrowed.
+        return Ok((analysis.outcome.violations, base.spec.source));
+    }
     let selector = match (changes, &analysis.built) {
         (Some(c), Some((graph, assignment))) => {
             Some(Selector::new(&base.spec, graph, assignment, c))
@@ -456,6 +471,23 @@ fn before_change(
     };
     let narrowed = baseline::narrow(analysis.outcome.violations, baseline, selector.as_ref());
     drop(selector);
+    if let Some((dir, key)) = &analysis.remember {
+        let outcome = rules::Outcome {
+            violations: narrowed.violations,
+            suppressed: analysis.outcome.suppressed,
+        };
+        super::results::save_to(
+            dir,
+            super::results::FOCUSED_FILE_NAME,
+            key,
+            &outcome,
+            analysis.files,
+            analysis.unreadable,
+            &analysis.warnings,
+        );
+        release(analysis.built);
+        return Ok((outcome.violations, base.spec.source));
+    }
     release(analysis.built);
     Ok((narrowed.violations, base.spec.source))
 }
@@ -631,4 +663,36 @@ fn files_at_base(spec: &crate::spec::Spec, c: &ChangeSet, rev: &str) -> Result<P
         }
     }
     Ok(before)
+}
+
+/// What a focused run's narrowed results depend on beyond its input: the files selected and
+/// the baseline that accepted some.
+fn selection_key(
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut field = |bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    if let Some(c) = changes {
+        for f in &c.present {
+            field(f.as_bytes());
+        }
+        field(b"/removed");
+        for f in &c.removed {
+            field(f.as_bytes());
+        }
+        field(&[u8::from(c.spec), u8::from(c.baseline)]);
+    }
+    if let Some(b) = baseline {
+        field(b.file.as_bytes());
+        for e in &b.entries {
+            for part in [&e.fingerprint, &e.code, &e.file, &e.message] {
+                field(part.as_bytes());
+            }
+        }
+    }
+    out
 }

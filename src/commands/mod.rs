@@ -235,16 +235,31 @@ pub(crate) struct Analysis {
     /// The fact graph and assignment, when they were built (not when a run over the same
     /// input was reused: see `results`).
     pub built: Option<(crate::facts::FactGraph, rules::Assignment)>,
+    /// Where the caller of a [`Reuse::Remembered`] run stores its narrowed results (with
+    /// [`results::save_to`], slot [`results::FOCUSED_FILE_NAME`]); `None` on a hit.
+    pub remember: Option<(PathBuf, [u8; 32])>,
 }
 
 /// Builds the facts of the spec's root, assigns files to boundaries and runs every rule.
 /// With `reuse`, a run over exactly the same input as the last one takes its results from
 /// the results cache instead; `progress` draws a bar on a terminal while parsing. With
 /// `focus`, only the files it names get per-file rules (the run reports only theirs).
+/// Whether a run may take its results from the results cache.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reuse<'a> {
+    /// Never (the run is over a proposed change, or reports what it selects).
+    No,
+    /// A whole-repository run over the same input as the last one.
+    Whole,
+    /// A focused run over the disk whose caller narrows its results itself and remembers
+    /// them (see [`Analysis::remember`]) under the input and these bytes (its selection).
+    Remembered(&'a [u8]),
+}
+
 pub(crate) fn analyse(
     loaded: &Loaded,
     args: &SpecArgs,
-    reuse: bool,
+    reuse: Reuse<'_>,
     focus: Option<&std::collections::BTreeSet<String>>,
     progress: bool,
     style: Style,
@@ -255,16 +270,23 @@ pub(crate) fn analyse(
     options.bodies_for = rules::bodies_read(spec, focus);
     options.overlay = loaded.overlay.clone();
     let input = crate::facts::scan(&spec.root, &options);
-    let stored = match (&options.cache_dir, reuse && loaded.overlay.is_none()) {
+    let key = match (&options.cache_dir, loaded.overlay.is_none()) {
         (Some(dir), true) => {
             results::key(spec, &input, &options.query_texts).map(|k| (dir.clone(), k))
         }
         _ => None,
     };
-    if let Some(hit) = stored
-        .as_ref()
-        .and_then(|(dir, key)| results::load(dir, key))
-    {
+    let (stored, remember) = match (reuse, key) {
+        (Reuse::Whole, key) => (key, None),
+        (Reuse::Remembered(more), Some((dir, k))) => (None, Some((dir, results::with(&k, more)))),
+        _ => (None, None),
+    };
+    let hit = match (&stored, &remember) {
+        (Some((dir, key)), _) => results::load(dir, key),
+        (_, Some((dir, key))) => results::load_from(dir, results::FOCUSED_FILE_NAME, key),
+        _ => None,
+    };
+    if let Some(hit) = hit {
         return Ok(Ok(Analysis {
             outcome: rules::Outcome {
                 violations: hit.violations,
@@ -274,6 +296,7 @@ pub(crate) fn analyse(
             unreadable: hit.unreadable,
             warnings: hit.warnings,
             built: None,
+            remember: None,
         }));
     }
     // The queries compiled while the repository was walked (a run reused whole above needs
@@ -338,6 +361,7 @@ pub(crate) fn analyse(
         unreadable,
         warnings,
         built: Some((graph, assignment)),
+        remember: if undecodable > 0 { None } else { remember },
     }))
 }
 

@@ -18,6 +18,11 @@ use crate::spec::Spec;
 
 const FILE_NAME: &str = "results-v1.bin";
 
+/// The results of the last focused run over the disk that asked to be remembered (the state
+/// before a proposed change, `--new`): a slot of its own, so that it never evicts a whole
+/// run's results.
+pub(crate) const FOCUSED_FILE_NAME: &str = "results-focused-v1.bin";
+
 /// What a run reports, as cached.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Stored {
@@ -56,14 +61,39 @@ pub(crate) fn key(spec: &Spec, input: &Input, queries: &[String]) -> Option<[u8;
 
 /// The results stored under `key`, if any (anything unreadable is a miss).
 pub(crate) fn load(dir: &Path, key: &[u8; 32]) -> Option<Stored> {
-    let body = cache::read_file(dir, FILE_NAME, key)?;
+    load_from(dir, FILE_NAME, key)
+}
+
+/// [`load`] from the slot `name`.
+pub(crate) fn load_from(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Stored> {
+    let body = cache::read_file(dir, name, key)?;
     postcard::from_bytes(&body).ok()
+}
+
+/// `key` joined with more of what a run's results depend on (a focused run: its selection).
+pub(crate) fn with(key: &[u8; 32], more: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_keyed(key);
+    h.update(more);
+    *h.finalize().as_bytes()
 }
 
 /// Stores a run's results under `key`. Failing to write is not an error: the next run
 /// just computes them again.
 pub(crate) fn save(
     dir: &Path,
+    key: &[u8; 32],
+    outcome: &Outcome,
+    files: usize,
+    unreadable: usize,
+    warnings: &[Warning],
+) {
+    save_to(dir, FILE_NAME, key, outcome, files, unreadable, warnings)
+}
+
+/// [`save`] into the slot `name`.
+pub(crate) fn save_to(
+    dir: &Path,
+    name: &str,
     key: &[u8; 32],
     outcome: &Outcome,
     files: usize,
@@ -79,7 +109,7 @@ pub(crate) fn save(
     };
     // Streamed to the file: a large run's encoded results (tens of MB for 61k violations) are
     // never held beside the violations, at the end of the run, when its memory is highest.
-    let _ = cache::write_stream(dir, FILE_NAME, key, |out| {
+    let _ = cache::write_stream(dir, name, key, |out| {
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
         postcard::to_io(&stored, &mut buffered)
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidData))?;
