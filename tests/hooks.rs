@@ -337,7 +337,10 @@ fn the_state_before_an_edit_is_remembered_for_the_next_proposal() {
     let repo = Repo::new();
     let first = repo.hook("claude-code", "claude-code/pre-edit-deny.json");
     let slot = repo.root().join(".ribo-cache/results-focused-v1.bin");
-    assert!(slot.is_file(), "the state before the edit was not remembered");
+    assert!(
+        slot.is_file(),
+        "the state before the edit was not remembered"
+    );
     let remembered = fs::read(&slot).expect("reads");
     // The same proposal again: the same answer, from the remembered state (not rewritten).
     let second = repo.hook("claude-code", "claude-code/pre-edit-deny.json");

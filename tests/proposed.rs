@@ -483,3 +483,32 @@ fn new_with_changed_or_named_files_compares_with_the_files_at_the_base() {
     );
     settings().bind(|| insta::assert_snapshot!("proposed_new_changed", text));
 }
+
+#[test]
+fn a_proposed_baseline_is_read_as_proposed() {
+    let dir = shop();
+    let root = dir.path();
+    let patch = r#"--- /dev/null
++++ b/ribo-baseline.json
+@@ -0,0 +1,11 @@
++{
++  "version": 1,
++  "entries": [
++    {
++      "fingerprint": "86ba54d2d066b14c",
++      "code": "invariant::no-unwrap",
++      "file": "src/app/mod.rs",
++      "message": "breaks invariant `no-unwrap`"
++    }
++  ]
++}
+--- a/src/app/mod.rs
++++ b/src/app/mod.rs
+@@ -1,2 +1,3 @@
++// Placing orders.
+ use crate::domain::model::Order;
+ use crate::infra;
+"#;
+    let text = run(root, &args(&["--patch", "-"]), patch.as_bytes());
+    assert!(text.contains("ribo: no violations in 1 of 7 files; 1 baselined"), "{text}");
+}

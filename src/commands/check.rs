@@ -119,6 +119,27 @@ pub(crate) fn check_with(
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
+    // A change to the baseline file is read as it proposes it.
+    let proposed_baseline = proposal
+        .as_ref()
+        .filter(|_| !args.no_baseline)
+        .and_then(|p| {
+            p.get(&baseline_path)
+                .or_else(|| p.get(&spec.root.join(&spec.options.baseline.value)))
+        });
+    let baseline = match proposed_baseline {
+        Some(Some(bytes)) => {
+            match baseline::parse(&baseline_path, &spec.root, &String::from_utf8_lossy(bytes)) {
+                Ok(b) => Some(b),
+                Err(message) => {
+                    writeln!(err, "error: the proposed baseline: {message}")?;
+                    return Ok(EXIT_ERROR);
+                }
+            }
+        }
+        Some(None) => None,
+        None => baseline,
+    };
     let selected = match &proposal {
         Some(p) => Ok(Some(changed::proposed(spec, &baseline_path, p))),
         None => changed::select(&paths, args, spec, &loaded.root_display, &baseline_path),

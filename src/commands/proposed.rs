@@ -293,11 +293,17 @@ pub(crate) fn confine(base: &Path, rel: &str) -> Result<PathBuf, String> {
         }
         // A link on the way must stay inside: what it points to, resolved, is under `base`.
         if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-            let inside = at
-                .canonicalize()
-                .is_ok_and(|target| target.starts_with(base));
+            let target = at.canonicalize();
+            let inside = target.as_ref().is_ok_and(|t| t.starts_with(base));
             if !inside {
                 return refuse("goes through a symbolic link out of the repository");
+            }
+            let into_git = target.as_ref().is_ok_and(|t| {
+                t.strip_prefix(base)
+                    .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == ".git"))
+            });
+            if into_git {
+                return refuse("is inside `.git` (through a symbolic link)");
             }
         }
     }
@@ -438,6 +444,8 @@ mod tests {
         let outside = tempfile::tempdir().expect("tempdir");
         std::os::unix::fs::symlink(outside.path(), base.join("out")).expect("symlink");
         std::os::unix::fs::symlink(base.join("src"), base.join("alias")).expect("symlink");
+        std::fs::create_dir_all(base.join(".git")).expect("mkdir");
+        std::os::unix::fs::symlink(base.join(".git"), base.join("g")).expect("symlink");
         assert_eq!(confine(&base, "src/a.rs"), Ok(base.join("src/a.rs")));
         assert_eq!(confine(&base, "alias/a.rs"), Ok(base.join("alias/a.rs")));
         for (bad, why) in [
@@ -445,6 +453,7 @@ mod tests {
             ("../x.rs", "leaves the repository"),
             ("src/../../x.rs", "leaves the repository"),
             ("out/a.rs", "symbolic link"),
+            ("g/config", "inside `.git`"),
             (".git/config", "inside `.git`"),
             ("", "is empty"),
         ] {

@@ -189,26 +189,9 @@ pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
         return None;
     }
     let parts: Vec<&str> = rel.split('/').collect();
+    // Directories never walked, on the way down from the root.
     let mut dir = root.to_path_buf();
-    for (i, part) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        for file in [".gitignore", ".ignore"] {
-            let ignore = dir.join(file);
-            if !ignore.is_file() {
-                continue;
-            }
-            let (matcher, _) = ignore::gitignore::Gitignore::new(&ignore);
-            let below = parts[i..].join("/");
-            if matcher
-                .matched_path_or_any_parents(dir.join(&below), false)
-                .is_ignore()
-            {
-                return None;
-            }
-        }
-        if last {
-            break;
-        }
+    for (i, part) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
         dir.push(part);
         let sub = parts[..=i].join("/");
         if ALWAYS_SKIPPED.contains(part)
@@ -218,7 +201,59 @@ pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
             return None;
         }
     }
-    Some(manifest)
+    // Ignore rules as the walker reads them, lowest precedence first: the repository's
+    // `info/exclude` (the user's global excludes are not read), then each directory's
+    // `.gitignore` and `.ignore` from the filesystem's root down to the file's directory (above
+    // the root too). For a path, the last rule that matches decides (a deeper `!pattern` takes
+    // it back); a directory on the way that is ignored is never entered.
+    let path = root.join(rel);
+    let mut matchers: Vec<ignore::gitignore::Gitignore> = Vec::new();
+    if let Some(top) = root.ancestors().find(|a| a.join(".git").is_dir()) {
+        // Its rules are the top directory's (the file lives elsewhere).
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(top);
+        if let Ok(text) = std::fs::read_to_string(top.join(".git/info/exclude")) {
+            for line in text.lines() {
+                let _ = builder.add_line(None, line);
+            }
+        }
+        matchers.extend(builder.build().ok());
+    }
+    let parent = path.parent().unwrap_or(root);
+    let mut dirs: Vec<&Path> = parent.ancestors().collect();
+    dirs.reverse();
+    for d in dirs {
+        for file in [".gitignore", ".ignore"] {
+            let ignore = d.join(file);
+            if ignore.is_file() {
+                matchers.push(ignore::gitignore::Gitignore::new(&ignore).0);
+            }
+        }
+    }
+    let ignored = |p: &Path, is_dir: bool| {
+        let mut decided = false;
+        for m in &matchers {
+            if p == m.path() || !p.starts_with(m.path()) {
+                continue;
+            }
+            match m.matched(p, is_dir) {
+                ignore::Match::None => {}
+                ignore::Match::Ignore(_) => decided = true,
+                ignore::Match::Whitelist(_) => decided = false,
+            }
+        }
+        decided
+    };
+    let mut dir = root.to_path_buf();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        dir.push(part);
+        if ignored(&dir, true) {
+            return None;
+        }
+    }
+    match ignored(&path, false) {
+        true => None,
+        false => Some(manifest),
+    }
 }
 
 /// True when the exclude set covers everything under `dir` (`dir/**`-like patterns): a
@@ -280,5 +315,37 @@ fn io_message(err: &ignore::Error) -> String {
         | ignore::Error::WithLineNumber { err, .. } => io_message(err),
         ignore::Error::Io(io) => io.kind().to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod would_walk_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_is_taken_as_the_walk_would_take_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let top = dir.path();
+        std::fs::create_dir_all(top.join(".git/info")).expect("mkdir");
+        std::fs::create_dir_all(top.join("repo/src/gen")).expect("mkdir");
+        std::fs::write(top.join(".git/info/exclude"), "scratch.rs\n").expect("write");
+        // Above the root, the root's own, and a deeper one taking a file back.
+        std::fs::write(top.join(".gitignore"), "*.generated.rs\n").expect("write");
+        std::fs::write(top.join("repo/.gitignore"), "src/gen/\n!src/gen/keep.rs\n").expect("write");
+        std::fs::write(top.join("repo/src/gen/.ignore"), "!kept.rs\n").expect("write");
+        let root = top.join("repo");
+        let none = GlobSet::empty();
+        assert_eq!(would_walk(&root, "src/a.rs", &none), Some(false));
+        assert_eq!(would_walk(&root, "Cargo.toml", &none), Some(true));
+        assert_eq!(would_walk(&root, "src/notes.md", &none), None);
+        assert_eq!(would_walk(&root, "src/x.generated.rs", &none), None);
+        assert_eq!(would_walk(&root, "src/scratch.rs", &none), None);
+        assert_eq!(would_walk(&root, "src/gen/b.rs", &none), None);
+        // Under a directory the walk does not enter, a `!pattern` of its own takes nothing back.
+        assert_eq!(would_walk(&root, "src/gen/kept.rs", &none), None);
+        std::fs::write(top.join("repo/.gitignore"), "*.rs\n!src/kept.rs\n").expect("write");
+        assert_eq!(would_walk(&root, "src/kept.rs", &none), Some(false));
+        assert_eq!(would_walk(&root, "src/other.rs", &none), None);
+        assert_eq!(would_walk(&root, ".git/x.rs", &none), None);
     }
 }
