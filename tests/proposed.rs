@@ -510,5 +510,8 @@ fn a_proposed_baseline_is_read_as_proposed() {
  use crate::infra;
 "#;
     let text = run(root, &args(&["--patch", "-"]), patch.as_bytes());
-    assert!(text.contains("ribo: no violations in 1 of 7 files; 1 baselined"), "{text}");
+    assert!(
+        text.contains("ribo: no violations in 1 of 7 files; 1 baselined"),
+        "{text}"
+    );
 }

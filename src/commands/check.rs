@@ -164,12 +164,19 @@ pub(crate) fn check_with(
     }
     // With `--new`, the state before the change is checked at the same time, on a thread of
     // its own (the two runs read the same caches; the one over the disk keeps them up to date).
-    let (before, analysis) = std::thread::scope(|s| {
+    let (before, probed, analysis) = std::thread::scope(|s| {
         let before = (args.new && !given.lazy_before).then(|| {
             let spec_path = loaded.spec.path.clone();
             let (changes, baseline, was) =
                 (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
             s.spawn(move || before_change(&spec_path, spec_args, changes, baseline, was))
+        });
+        // Lazy (a hook): what was remembered of the disk is looked up meanwhile (the walk and
+        // the hashes), in case the change leaves an error and it is needed.
+        let probe = (args.new && given.lazy_before && given.before.is_none()).then(|| {
+            let spec_path = loaded.spec.path.clone();
+            let (changes, baseline) = (changes.as_ref(), baseline.as_ref());
+            s.spawn(move || before_remembered(&spec_path, spec_args, changes, baseline))
         });
         // The changed-files view needs the graph; a whole-repository run may reuse the results
         // of a run over the same input.
@@ -190,7 +197,8 @@ pub(crate) fn check_with(
             h.join()
                 .unwrap_or_else(|_| Err(io::Error::other("the check without the change failed")))
         });
-        (before.transpose(), analysis)
+        let probed = probe.and_then(|h| h.join().ok()).flatten();
+        (before.transpose(), probed, analysis)
     });
     let mut before = before?;
     let analysis = match analysis? {
@@ -214,7 +222,9 @@ pub(crate) fn check_with(
     if args.strict {
         strict_unchecked(&mut violations);
     }
-    if args.new && given.lazy_before && leaves_errors(&violations) {
+    if args.new && given.lazy_before && leaves_errors(&violations) && probed.is_some() {
+        before = probed;
+    } else if args.new && given.lazy_before && leaves_errors(&violations) {
         before = Some(before_change(
             &spec.path,
             spec_args,
@@ -443,6 +453,31 @@ fn before_change(
     baseline: Option<&crate::rules::baseline::Baseline>,
     before: Option<&Proposed>,
 ) -> io::Result<(Vec<rules::Violation>, String)> {
+    before_change_or_remembered(spec_path, spec_args, changes, baseline, before, false)
+        .map(Option::unwrap_or_default)
+}
+
+/// [`before_change`] as remembered (see [`super::remembered`]), or `None` when it is not.
+fn before_remembered(
+    spec_path: &Path,
+    spec_args: &SpecArgs,
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> Option<(Vec<rules::Violation>, String)> {
+    before_change_or_remembered(spec_path, spec_args, changes, baseline, None, true)
+        .ok()
+        .flatten()
+}
+
+/// [`before_change`]; with `remembered_only`, only what was remembered (`None` if nothing).
+fn before_change_or_remembered(
+    spec_path: &Path,
+    spec_args: &SpecArgs,
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+    before: Option<&Proposed>,
+    remembered_only: bool,
+) -> io::Result<Option<(Vec<rules::Violation>, String)>> {
     let mut quiet = io::sink();
     let args = SpecArgs {
         spec: Some(spec_path.to_path_buf()),
@@ -456,7 +491,8 @@ fn before_change(
     };
     let mut base = match base {
         Ok(l) => l,
-        Err(_) => return Ok((Vec::new(), String::new())),
+        Err(_) if remembered_only => return Ok(None),
+        Err(_) => return Ok(Some((Vec::new(), String::new()))),
     };
     // Read only: an empty overlay when the state before is the disk's.
     base.overlay = before.map(|b| std::sync::Arc::new(b.overlay(&base.spec.root)));
@@ -472,17 +508,21 @@ fn before_change(
     // Over the disk, the narrowed results are remembered under the input and the selection:
     // an agent proposing edit after edit to the same files pays for the state before once.
     let selection = selection_key(changes, baseline);
+    if remembered_only {
+        let found = super::remembered(&base, &args, &selection);
+        return Ok(found.map(|v| (v, base.spec.source.clone())));
+    }
     let reuse = match before {
         None => Reuse::Remembered(&selection),
         Some(_) => Reuse::No,
     };
     let analysis = match analyse(&base, &args, reuse, focus, false, style, &mut quiet)? {
         Ok(a) => a,
-        Err(_) => return Ok((Vec::new(), base.spec.source)),
+        Err(_) => return Ok(Some((Vec::new(), base.spec.source))),
     };
     if analysis.built.is_none() {
         // Remembered: already narrowed.
-        return Ok((analysis.outcome.violations, base.spec.source));
+        return Ok(Some((analysis.outcome.violations, base.spec.source)));
     }
     let selector = match (changes, &analysis.built) {
         (Some(c), Some((graph, assignment))) => {
@@ -507,10 +547,10 @@ fn before_change(
             &analysis.warnings,
         );
         release(analysis.built);
-        return Ok((outcome.violations, base.spec.source));
+        return Ok(Some((outcome.violations, base.spec.source)));
     }
     release(analysis.built);
-    Ok((narrowed.violations, base.spec.source))
+    Ok(Some((narrowed.violations, base.spec.source)))
 }
 
 /// The text of the lines violations are on, on one side of a change (read once per file).

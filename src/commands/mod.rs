@@ -365,6 +365,22 @@ pub(crate) fn analyse(
     }))
 }
 
+/// The narrowed results a [`Reuse::Remembered`] run over the disk stored under `more`, if the
+/// input is still the one they were made from: only the walk and the hashes are paid (what
+/// an agent's hook reads beside the check of a change, on a thread of its own).
+pub(crate) fn remembered(
+    loaded: &Loaded,
+    args: &SpecArgs,
+    more: &[u8],
+) -> Option<Vec<rules::Violation>> {
+    let spec = &loaded.spec;
+    let options = build_options(spec, args);
+    let dir = options.cache_dir.clone()?;
+    let input = crate::facts::scan(&spec.root, &options);
+    let key = results::with(&results::key(spec, &input, &options.query_texts)?, more);
+    results::load_from(&dir, results::FOCUSED_FILE_NAME, &key).map(|s| s.violations)
+}
+
 /// Assigns every file to its boundary; a file two boundaries claim equally is a spec error,
 /// rendered against the spec, and the command stops with exit 2.
 pub(crate) fn assign_or_report(
