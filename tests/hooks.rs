@@ -174,6 +174,7 @@ fn when_ribo_cannot_check_it_says_so_and_does_not_block() {
         .expect("break the spec");
     let answer = repo.hook("claude-code", "claude-code/pre-edit-deny.json");
     let codex = repo.hook("codex", "codex/pre-apply-patch-deny.json");
+    let cursor = repo.hook("cursor", "cursor/after-file-edit-flagged.json");
     let garbage = {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
             .args(["hook", "claude-code"])
@@ -193,7 +194,7 @@ fn when_ribo_cannot_check_it_says_so_and_does_not_block() {
         )
     };
     settings().bind(|| {
-        insta::assert_snapshot!("hook_failing", format!("{answer}{codex}{garbage}"));
+        insta::assert_snapshot!("hook_failing", format!("{answer}{codex}{cursor}{garbage}"));
     });
 }
 
