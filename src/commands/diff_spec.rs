@@ -91,9 +91,11 @@ pub fn diff_spec(
                 }
                 for c in &tightened {
                     let mut v = loosening::violation(c, &old.source, Severity::Warning, true);
-                    // A note points at the earlier spec's line: shown as a message only.
+                    // What a note describes is in the earlier spec: it points at the line of
+                    // the working spec that holds the same name, if one does.
+                    let at = locate(&spec.source, &c.message);
                     v.location = Location::Spec {
-                        span: rules::span_in(&spec.source, &(0..0)),
+                        span: rules::span_in(&spec.source, &at),
                     };
                     v.message = Text::from(format!(
                         "tightened: going back to the spec at {rev} would loosen it ({})",
@@ -241,4 +243,20 @@ fn suppressions_added(
         }
     }
     Ok(out)
+}
+
+/// Where in `source` the first name a message quotes (`` `name` ``) is declared: an `id:` of
+/// that name, a key of that name (a boundary, an option), else the start of the spec.
+fn locate(source: &str, message: &str) -> std::ops::Range<usize> {
+    let Some(name) = message.split('`').nth(1) else {
+        return 0..0;
+    };
+    let key = name.strip_prefix("options.").unwrap_or(name);
+    for pattern in [format!("id: {key}"), format!("  {key}:"), format!("{key}:")] {
+        if let Some(at) = source.find(&pattern) {
+            let start = at + pattern.find(key).unwrap_or(0);
+            return start..start + key.len();
+        }
+    }
+    0..0
 }
