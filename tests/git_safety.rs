@@ -271,3 +271,35 @@ fn a_promisor_remote_is_never_fetched_from() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_git_that_never_answers_is_stopped() {
+    // The configuration includes a FIFO: git blocks reading it.
+    let (dir, _) = armed("", "");
+    let root = dir.path();
+    let fifo = root.join("cfg.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs")
+        .success());
+    let mut text = fs::read_to_string(root.join(".git/config")).expect("reads");
+    text.push_str(&format!("[include]\n\tpath = {}\n", fifo.display()));
+    fs::write(root.join(".git/config"), text).expect("arm");
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["check", "--changed", "--no-cache"])
+        .current_dir(root)
+        .env("RIBO_GIT_DEADLINE_SECS", "2")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("ribo runs");
+    assert!(started.elapsed().as_secs() < 30, "ribo waited for git");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("git did not answer within 2 s"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

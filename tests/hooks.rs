@@ -354,3 +354,44 @@ fn the_state_before_an_edit_is_remembered_for_the_next_proposal() {
     let third = repo.hook("claude-code", "claude-code/pre-edit-write-unwrap.json");
     assert!(third.contains("no-unwrap"), "{third}");
 }
+
+#[test]
+fn an_edit_across_two_specs_is_checked_against_each() {
+    let repo = Repo::new();
+    let root = repo.root();
+    // A second spec, nested, with its own code.
+    fs::create_dir_all(root.join("tools/src")).expect("mkdir");
+    fs::write(
+        root.join("tools/ribo.yaml"),
+        "version: 1\nsystem: { name: tools }\nboundaries:\n  all:\n    paths: [\"**\"]\n",
+    )
+    .expect("spec");
+    fs::write(root.join("tools/src/lib.rs"), "pub fn t() {}\n").expect("code");
+    // One Codex patch loosening the outer spec, then touching the nested one last.
+    let patch = "*** Begin Patch\n*** Update File: ribo.yaml\n@@ infra:\n     paths: [\"src/infra/**\"]\n-    may_use: [domain]\n+    may_use: [domain, app]\n*** Update File: tools/ribo.yaml\n@@\n+# tools\n*** End Patch\n";
+    let payload = serde_json::json!({
+        "session_id": "s", "transcript_path": null, "cwd": root, "permission_mode": "default",
+        "hook_event_name": "PreToolUse", "tool_name": "apply_patch", "tool_use_id": "call_01",
+        "tool_input": { "command": patch }
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(["hook", "codex"])
+        .current_dir(&root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ribo runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload.to_string().as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\"permissionDecision\":\"deny\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`infra` may now use `app`"), "{stdout}");
+}

@@ -124,8 +124,15 @@ pub(crate) fn check_with(
         .as_ref()
         .filter(|_| !args.no_baseline)
         .and_then(|p| {
-            p.get(&baseline_path)
-                .or_else(|| p.get(&spec.root.join(&spec.options.baseline.value)))
+            let at = std::path::absolute(&baseline_path).unwrap_or_else(|_| baseline_path.clone());
+            let at = at.canonicalize().unwrap_or(at);
+            match args.baseline {
+                // An explicit baseline is that file, wherever the default one is.
+                Some(_) => p.get(&at),
+                None => p
+                    .get(&at)
+                    .or_else(|| p.get(&spec.root.join(&spec.options.baseline.value))),
+            }
         });
     let baseline = match proposed_baseline {
         Some(Some(bytes)) => {

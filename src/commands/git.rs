@@ -150,13 +150,8 @@ pub(crate) fn files_at(
     .map_err(|_| bad_revision(rev))?;
     let commit = String::from_utf8_lossy(&commit).trim().to_owned();
     let mut command = Command::new("git");
-    command.env("GIT_CONFIG_COUNT", filters.len().to_string());
-    for (i, (key, value)) in filters.iter().enumerate() {
-        command
-            .env(format!("GIT_CONFIG_KEY_{i}"), key)
-            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
-    }
-    let mut child = command
+    with_settings(&mut command, &filters);
+    let child = command
         .arg("--no-pager")
         .arg("-C")
         .arg(dir)
@@ -169,6 +164,7 @@ pub(crate) fn files_at(
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("could not run git: {e}"))?;
+    let mut child = Deadline::watch(child);
     let mut input = String::new();
     for f in files {
         if f.contains('\n') {
@@ -191,7 +187,7 @@ pub(crate) fn files_at(
         .read_to_end(&mut out)
         .map_err(|e| format!("could not read from git: {e}"))?;
     let _ = writer.join();
-    let _ = child.wait();
+    child.finish()?;
     // `<object> <type> <size>\n<content>\n` (an object name has no space), or
     // `<what was asked> missing\n`, in order.
     let mut found = Vec::with_capacity(files.len());
@@ -267,6 +263,120 @@ impl Drop for IndexCopy {
         if let Some(p) = &self.0 {
             let _ = std::fs::remove_file(p);
         }
+    }
+}
+
+/// `settings` as configuration through the environment, after whatever the user's own
+/// environment gives that way (`GIT_CONFIG_COUNT` entries are kept, ribo's come after them).
+fn with_settings(command: &mut Command, settings: &[(String, String)]) {
+    let theirs: usize = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    command.env("GIT_CONFIG_COUNT", (theirs + settings.len()).to_string());
+    for (i, (key, value)) in settings.iter().enumerate() {
+        command
+            .env(format!("GIT_CONFIG_KEY_{}", theirs + i), key)
+            .env(format!("GIT_CONFIG_VALUE_{}", theirs + i), value);
+    }
+}
+
+/// How long one git run may take before it is stopped (a FIFO included from the
+/// configuration would block it for ever): 60 s, or `RIBO_GIT_DEADLINE_SECS`.
+fn git_deadline() -> std::time::Duration {
+    let secs = std::env::var("RIBO_GIT_DEADLINE_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(60);
+    std::time::Duration::from_secs(secs)
+}
+
+/// A running git, stopped by a watchdog thread once [`git_deadline`] has passed.
+struct Deadline {
+    child: std::sync::Arc<std::sync::Mutex<std::process::Child>>,
+    watchdog: Option<std::thread::JoinHandle<bool>>,
+    pub stdin: Option<std::process::ChildStdin>,
+    pub stdout: Option<std::process::ChildStdout>,
+    stderr: Option<std::process::ChildStderr>,
+}
+
+impl Deadline {
+    fn watch(mut child: std::process::Child) -> Deadline {
+        let (stdin, stdout, stderr) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take());
+        let child = std::sync::Arc::new(std::sync::Mutex::new(child));
+        let watched = std::sync::Arc::clone(&child);
+        let deadline = git_deadline();
+        let watchdog = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                let Ok(mut c) = watched.lock() else {
+                    return false;
+                };
+                if !matches!(c.try_wait(), Ok(None)) {
+                    return false;
+                }
+                if started.elapsed() > deadline {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    return true;
+                }
+            }
+        });
+        Deadline {
+            child,
+            watchdog: Some(watchdog),
+            stdin,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits for the end; an error when the watchdog had to stop it.
+    fn finish(&mut self) -> Result<std::process::ExitStatus, String> {
+        let killed = self
+            .watchdog
+            .take()
+            .map(|w| w.join().unwrap_or(false))
+            .unwrap_or(false);
+        if killed {
+            return Err(format!(
+                "git did not answer within {} s: stopped (is its configuration reading a FIFO?)",
+                git_deadline().as_secs()
+            ));
+        }
+        let mut c = self
+            .child
+            .lock()
+            .map_err(|_| "could not wait for git".to_string())?;
+        c.wait().map_err(|e| format!("could not wait for git: {e}"))
+    }
+
+    /// stdout and stderr read to their ends (on threads: both pipes are bounded), and the
+    /// status.
+    fn output(mut self) -> Result<std::process::Output, String> {
+        let out = self.stdout.take();
+        let err = self.stderr.take();
+        let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut p) = pipe {
+                    let _ = p.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let out = read(out.map(|p| Box::new(p) as _));
+        let err = read(err.map(|p| Box::new(p) as _));
+        let stdout = out.join().unwrap_or_default();
+        let stderr = err.join().unwrap_or_default();
+        let status = self.finish()?;
+        Ok(std::process::Output {
+            status,
+            stdout,
+            stderr,
+        })
     }
 }
 
@@ -384,13 +494,8 @@ where
 {
     let mut command = Command::new("git");
     command.envs(env.iter().copied());
-    command.env("GIT_CONFIG_COUNT", settings.len().to_string());
-    for (i, (key, value)) in settings.iter().enumerate() {
-        command
-            .env(format!("GIT_CONFIG_KEY_{i}"), key)
-            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
-    }
-    let output = command
+    with_settings(&mut command, settings);
+    let child = command
         .arg("--no-pager")
         .arg("-C")
         .arg(dir)
@@ -399,11 +504,15 @@ where
         .env_remove("GIT_EXTERNAL_DIFF")
         .env_remove("GIT_PAGER")
         .envs(SAFE_ENV)
-        .output()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "could not run git: it is not on PATH".to_owned(),
             _ => format!("could not run git: {e}"),
         })?;
+    let output = Deadline::watch(child).output()?;
     if output.status.success() {
         return Ok(output.stdout);
     }
@@ -418,6 +527,9 @@ where
 }
 
 fn not_a_repository(shown: &str, why: &str) -> String {
+    if why.starts_with("git did not answer") {
+        return why.to_string();
+    }
     if why.starts_with("could not run git") {
         return format!("{why}; --changed needs git (or name the files: `ribo check FILE...`)");
     }
@@ -428,6 +540,9 @@ fn not_a_repository(shown: &str, why: &str) -> String {
 
 /// [`not_a_repository`] for reading a file at a revision (`ribo diff-spec`).
 fn no_history(shown: &str, why: &str) -> String {
+    if why.starts_with("git did not answer") {
+        return why.to_string();
+    }
     if why.starts_with("could not run git") {
         return format!("{why}; comparing with a revision needs git");
     }

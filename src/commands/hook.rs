@@ -192,6 +192,31 @@ pub(crate) fn before_writing(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outc
     if let Some(found) = loosens_baseline(&files) {
         return Outcome::Findings(found);
     }
+    // Each spec governs its own files: an edit across several repositories or nested specs
+    // is checked group by group, against the spec of each, and the first finding answers.
+    let mut groups: std::collections::BTreeMap<PathBuf, Files> = Default::default();
+    for (path, content) in &files {
+        let spec = existing_dir(path)
+            .and_then(|d| crate::spec::discover::find_spec(&d))
+            .and_then(|s| s.canonicalize().ok());
+        if let (true, Some(spec)) = (is_checked_kind(path), spec) {
+            groups
+                .entry(spec)
+                .or_default()
+                .push((path.clone(), content.clone()));
+        }
+    }
+    for group in groups.into_values() {
+        let outcome = check_group(group, moves);
+        if outcome != Outcome::Pass {
+            return outcome;
+        }
+    }
+    Outcome::Pass
+}
+
+/// [`before_writing`] for the files one spec governs.
+fn check_group(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outcome {
     let Some((start, top, files)) = in_scope(&files) else {
         return Outcome::Pass;
     };
@@ -312,30 +337,37 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
 /// one compact line each; `None` when it loosens nothing (or either spec does not load: the
 /// check says why).
 fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
-    let (path, content) = files.iter().find(|(p, _)| is_spec(p))?;
-    let old = crate::spec::load(path).ok()?;
-    let new = crate::spec::load_bytes(path, content.as_deref()?).ok()?;
-    let today = crate::facts::walk::walk(&new.root, &crate::facts::BuildOptions::default().exclude)
-        .rust_files;
-    let (loosened, _) = crate::rules::loosening::compare(&old, &new, &today);
-    if loosened.is_empty() {
-        return None;
-    }
-    let name = super::display_path(path);
     let mut lines = String::new();
-    for c in &loosened {
-        let at = crate::rules::span_in(&new.source, &c.at);
-        lines.push_str(&format!(
-            "{name}:{}:{}: error[{}]: {}\n",
-            at.line,
-            at.col,
-            crate::rules::loosening::CODE,
-            c.message
-        ));
+    let mut count = 0;
+    for (path, content) in files.iter().filter(|(p, _)| is_spec(p)) {
+        let (Ok(old), Some(content)) = (crate::spec::load(path), content.as_deref()) else {
+            continue;
+        };
+        let Ok(new) = crate::spec::load_bytes(path, content) else {
+            continue;
+        };
+        let every = crate::facts::BuildOptions::default().exclude;
+        let today = crate::facts::walk::walk(&new.root, &every).rust_files;
+        let (loosened, _) = crate::rules::loosening::compare(&old, &new, &today);
+        let name = super::display_path(path);
+        count += loosened.len();
+        for c in &loosened {
+            let at = crate::rules::span_in(&new.source, &c.at);
+            lines.push_str(&format!(
+                "{name}:{}:{}: error[{}]: {}\n",
+                at.line,
+                at.col,
+                crate::rules::loosening::CODE,
+                c.message
+            ));
+        }
+    }
+    if count == 0 {
+        return None;
     }
     lines.push_str(&format!(
         "ribo: this edit loosens the identity in {}\n",
-        crate::report::plural(loosened.len(), "place", "places")
+        crate::report::plural(count, "place", "places")
     ));
     Some(lines)
 }

@@ -423,7 +423,11 @@ fn hunk_header(line: &[u8]) -> Option<(usize, usize, usize, usize)> {
 
 /// `file`'s hunks applied to `base` (the file's content before the change; empty for an
 /// added file). The error names the hunk and why it does not apply.
+/// The most lines one patch's hunks may compare while looking for where they apply.
+const MAX_COMPARED: usize = 50_000_000;
+
 pub fn apply(file: &FilePatch, base: &[u8]) -> Result<Vec<u8>, String> {
+    let compared = std::cell::Cell::new(0usize);
     let lines: Vec<&[u8]> = base.split_inclusive(|b| *b == b'\n').collect();
     let mut out: Vec<u8> = Vec::with_capacity(base.len());
     // The next line of `base` not yet copied, and how far the hunks so far moved from where
@@ -443,24 +447,44 @@ pub fn apply(file: &FilePatch, base: &[u8]) -> Result<Vec<u8>, String> {
             .and_then(|s| s.checked_add(offset))
             .map_or(usize::MAX, |w| w.max(0) as usize)
             .max(next);
+        // Lines compared, over the whole patch: a file of many identical lines and a long
+        // hunk would make the search quadratic.
         let fits = |at: usize| {
-            at >= next
-                && at.checked_add(n).is_some_and(|end| end <= lines.len())
-                && lines[at..at + n]
-                    .iter()
-                    .zip(&hunk.old_lines)
-                    .all(|(l, o)| *l == o.as_slice())
+            if !(at >= next && at.checked_add(n).is_some_and(|end| end <= lines.len())) {
+                return false;
+            }
+            let same = lines[at..at + n]
+                .iter()
+                .zip(&hunk.old_lines)
+                .take_while(|(l, o)| **l == o.as_slice())
+                .count();
+            compared.set(compared.get().saturating_add(same + 1));
+            same == n
         };
         // Past the end of the file nothing fits: the search starts from the nearest line
         // that could.
         let want = want.min(lines.len());
         let found = (0..=lines.len()).find_map(|d| {
+            if compared.get() > MAX_COMPARED {
+                return None;
+            }
             let after = want.saturating_add(d);
             if fits(after) {
                 return Some(after);
             }
             want.checked_sub(d).filter(|&before| fits(before))
         });
+        if compared.get() > MAX_COMPARED {
+            return Err(format!(
+                "hunk {} of {} ({}, patch line {}) of `{}`: the search for where it applies went \
+                 over {MAX_COMPARED} line comparisons (too many lines like its context): refused",
+                k + 1,
+                file.hunks.len(),
+                hunk.header(),
+                hunk.line,
+                file.name()
+            ));
+        }
         let Some(at) = found else {
             return Err(format!(
                 "hunk {} of {} ({}, patch line {}) does not apply to `{}`: {}",

@@ -318,6 +318,13 @@ fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Ok(m) if m.is_dir() => {
             return Err(format!("`{}` is a directory, not a file", path.display()))
         }
+        // A FIFO or a device: never opened (it could block or never end).
+        Ok(m) if !m.is_file() && !m.file_type().is_symlink() => {
+            return Err(format!("`{}` is not a regular file", path.display()))
+        }
+        Ok(_) if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) => {
+            return Err(format!("`{}` is not a regular file", path.display()))
+        }
         Ok(_) => {}
     }
     crate::facts::read_source(path)

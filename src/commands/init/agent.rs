@@ -4,7 +4,7 @@
 //! hook for an event is left alone, so a second run changes nothing. A file that is not valid
 //! JSON, or whose `hooks` is not what the agent documents, is not touched (exit 2).
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
@@ -73,7 +73,19 @@ pub(crate) fn wire(
     let (file, wanted, fresh) = plan(agent);
     let path = dir.join(file);
     let shown = display_path(&path);
-    let (mut config, existed) = match std::fs::read(&path) {
+    // A link or anything but a regular file is not read (a FIFO would block, a device never
+    // end), and a configuration file is small.
+    let kind = std::fs::symlink_metadata(&path);
+    if kind.as_ref().is_ok_and(|m| !m.is_file()) {
+        writeln!(err, "error: `{shown}` is not a regular file: left as it is")?;
+        return Ok(EXIT_ERROR);
+    }
+    let read = kind.and_then(|_| {
+        let mut bytes = Vec::new();
+        std::io::Read::take(std::fs::File::open(&path)?, 4 << 20).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let (mut config, existed) = match read {
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(v @ Value::Object(_)) => (v, true),
             Ok(_) => {

@@ -207,7 +207,8 @@ pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
     // the root too). For a path, the last rule that matches decides (a deeper `!pattern` takes
     // it back); a directory on the way that is ignored is never entered.
     let path = root.join(rel);
-    let mut matchers: Vec<ignore::gitignore::Gitignore> = Vec::new();
+    // With whether each is an `.ignore` (the walker gives those precedence over git's).
+    let mut matchers: Vec<(ignore::gitignore::Gitignore, bool)> = Vec::new();
     if let Some(top) = root.ancestors().find(|a| a.join(".git").is_dir()) {
         // Its rules are the top directory's (the file lives elsewhere).
         let mut builder = ignore::gitignore::GitignoreBuilder::new(top);
@@ -216,7 +217,7 @@ pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
                 let _ = builder.add_line(None, line);
             }
         }
-        matchers.extend(builder.build().ok());
+        matchers.extend(builder.build().ok().map(|m| (m, false)));
     }
     let parent = path.parent().unwrap_or(root);
     let mut dirs: Vec<&Path> = parent.ancestors().collect();
@@ -225,23 +226,32 @@ pub fn would_walk(root: &Path, rel: &str, exclude: &GlobSet) -> Option<bool> {
         for file in [".gitignore", ".ignore"] {
             let ignore = d.join(file);
             if ignore.is_file() {
-                matchers.push(ignore::gitignore::Gitignore::new(&ignore).0);
+                matchers.push((
+                    ignore::gitignore::Gitignore::new(&ignore).0,
+                    file == ".ignore",
+                ));
             }
         }
     }
+    // `.ignore` rules first (the deepest that matches decides), then git's.
     let ignored = |p: &Path, is_dir: bool| {
-        let mut decided = false;
-        for m in &matchers {
-            if p == m.path() || !p.starts_with(m.path()) {
-                continue;
+        for dot_ignore in [true, false] {
+            let mut decided = None;
+            for (m, _) in matchers.iter().filter(|(_, d)| *d == dot_ignore) {
+                if p == m.path() || !p.starts_with(m.path()) {
+                    continue;
+                }
+                match m.matched(p, is_dir) {
+                    ignore::Match::None => {}
+                    ignore::Match::Ignore(_) => decided = Some(true),
+                    ignore::Match::Whitelist(_) => decided = Some(false),
+                }
             }
-            match m.matched(p, is_dir) {
-                ignore::Match::None => {}
-                ignore::Match::Ignore(_) => decided = true,
-                ignore::Match::Whitelist(_) => decided = false,
+            if let Some(d) = decided {
+                return d;
             }
         }
-        decided
+        false
     };
     let mut dir = root.to_path_buf();
     for part in parts.iter().take(parts.len().saturating_sub(1)) {
@@ -343,6 +353,12 @@ mod would_walk_tests {
         assert_eq!(would_walk(&root, "src/gen/b.rs", &none), None);
         // Under a directory the walk does not enter, a `!pattern` of its own takes nothing back.
         assert_eq!(would_walk(&root, "src/gen/kept.rs", &none), None);
+        // An `.ignore` rule, even higher up, wins over a `.gitignore` one.
+        std::fs::create_dir_all(root.join("src/domain")).expect("mkdir");
+        std::fs::write(root.join(".ignore"), "!src/domain/extra.rs\n").expect("write");
+        std::fs::write(root.join("src/domain/.gitignore"), "extra.rs\n").expect("write");
+        assert_eq!(would_walk(&root, "src/domain/extra.rs", &none), Some(false));
+        std::fs::remove_file(root.join(".ignore")).expect("rm");
         std::fs::write(top.join("repo/.gitignore"), "*.rs\n!src/kept.rs\n").expect("write");
         assert_eq!(would_walk(&root, "src/kept.rs", &none), Some(false));
         assert_eq!(would_walk(&root, "src/other.rs", &none), None);
