@@ -42,10 +42,17 @@ pub(crate) fn run(payload: &Value, out: &mut dyn Write, err: &mut dyn Write) -> 
         return Ok(EXIT_OK);
     };
     let outcome = match event {
-        Event::Pre => match proposed(&ops, cwd) {
-            Some(files) => before_writing(files, &moves(&ops, cwd)),
-            None => Outcome::Pass,
-        },
+        Event::Pre => {
+            COMPARED.with(|c| c.set(0));
+            match proposed(&ops, cwd) {
+                Some(files) => before_writing(files, &moves(&ops, cwd)),
+                // Not applied because finding its chunks took too long: said, never silent.
+                None if COMPARED.with(|c| c.get()) > MAX_COMPARED => Outcome::Failed(format!(
+                    "locating the patch's chunks went over {MAX_COMPARED} line comparisons"
+                )),
+                None => Outcome::Pass,
+            }
+        }
         Event::Post => {
             let mut outcome = Outcome::Pass;
             for path in ops.iter().filter_map(|op| written_path(op, cwd)) {
@@ -328,6 +335,20 @@ pub(crate) fn apply(text: &str, chunks: &[Chunk]) -> Option<String> {
 }
 
 /// Where `pattern` starts in `lines`, at or after `from` (from the end first when `eof`).
+/// The most lines locating one patch's chunks may compare (a file of many identical lines and
+/// a long chunk would make it quadratic).
+const MAX_COMPARED: usize = 50_000_000;
+
+thread_local! {
+    /// Lines compared by [`seek`] for the patch being applied.
+    static COMPARED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Lines compared so far for the patch being applied on this thread.
+pub(crate) fn compared() -> usize {
+    COMPARED.with(|c| c.get())
+}
+
 fn seek(lines: &[String], pattern: &[String], from: usize, eof: bool) -> Option<usize> {
     if pattern.is_empty() {
         return Some(from);
@@ -349,12 +370,20 @@ fn seek(lines: &[String], pattern: &[String], from: usize, eof: bool) -> Option<
     ];
     for eq in equal {
         for i in start..=last {
-            if lines[i..i + pattern.len()]
+            let same = lines[i..i + pattern.len()]
                 .iter()
                 .zip(pattern)
-                .all(|(l, p)| eq(l, p))
-            {
+                .take_while(|(l, p)| eq(l, p))
+                .count();
+            let total = COMPARED.with(|c| {
+                c.set(c.get().saturating_add(same + 1));
+                c.get()
+            });
+            if same == pattern.len() {
                 return Some(i);
+            }
+            if total > MAX_COMPARED {
+                return None;
             }
         }
     }

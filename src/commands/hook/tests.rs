@@ -138,3 +138,11 @@ fn codex_chunks_apply_as_apply_patch_applies_them() {
     assert_eq!(update("@@\n-z\n+Z", text), None);
     assert_eq!(update("@@ nowhere\n-a\n+A", text), None);
 }
+
+#[test]
+fn locating_a_chunk_in_a_file_of_identical_lines_is_bounded() {
+    let text = "x\n".repeat(60_000);
+    let chunk = format!("@@\n{}-y\n+z", "-x\n".repeat(30_000));
+    assert_eq!(update(&chunk, &text), None);
+    assert!(super::codex::compared() > 50_000_000);
+}
