@@ -47,7 +47,7 @@ pub(crate) fn run(payload: &Value, out: &mut dyn Write, err: &mut dyn Write) -> 
             match proposed(&ops, cwd) {
                 Some(files) => before_writing(files, &moves(&ops, cwd)),
                 // Not applied because finding its chunks took too long: said, never silent.
-                None if COMPARED.with(|c| c.get()) > MAX_COMPARED => Outcome::Failed(format!(
+                None if compared() > MAX_COMPARED => Outcome::Failed(format!(
                     "locating the patch's chunks went over {MAX_COMPARED} line comparisons"
                 )),
                 None => Outcome::Pass,
