@@ -6,26 +6,13 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{fixture, settings, transcript};
+use common::{copy_dir, fixture, settings, transcript};
 
 /// A temporary copy of a fixture.
 fn copy_of(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     copy_dir(&fixture(name), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create a directory");
-    for entry in fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
 }
 
 fn read(dir: &Path, rel: &str) -> String {

@@ -8,20 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, settings};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create a directory");
-    for entry in fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
+use common::{copy_dir, fixture, settings};
 
 /// A temporary copy of a fixture, not under git.
 fn copy_of(name: &str) -> tempfile::TempDir {

@@ -8,44 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, settings};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create a directory");
-    for entry in fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let mut cmd = Command::new("git");
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-    ] {
-        cmd.env_remove(var);
-    }
-    let out = cmd
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{copy_dir, fixture, settings};
 
 /// A repository whose commit holds `committed` as ribo.yaml, with `working` written over it.
 fn repo(committed: &str, working: &str) -> tempfile::TempDir {
@@ -54,22 +17,7 @@ fn repo(committed: &str, working: &str) -> tempfile::TempDir {
     copy_dir(&fixture("changed"), root);
     let specs = fixture("spec-changes");
     fs::copy(specs.join(committed), root.join("ribo.yaml")).expect("the spec before");
-    git(root, &["init", "-q"]);
-    git(root, &["add", "-A"]);
-    git(
-        root,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            "base",
-        ],
-    );
+    common::commit_all(root);
     fs::copy(specs.join(working), root.join("ribo.yaml")).expect("the spec now");
     dir
 }

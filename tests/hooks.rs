@@ -8,20 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{fixture, settings};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create a directory");
-    for entry in fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
+use common::{copy_dir, fixture, settings};
 
 /// A repository (a copy of the `changed` fixture, with its own `.git` directory marking its
 /// top) and a directory outside it.
@@ -41,6 +28,17 @@ impl Repo {
 
     fn root(&self) -> std::path::PathBuf {
         self.dir.path().canonicalize().expect("canonical")
+    }
+
+    /// The edit the after-edit payloads describe (domain using infra), written.
+    fn write_the_edit(&self) {
+        let file = self.root().join("src/domain/rules.rs");
+        let text = fs::read_to_string(&file).expect("reads");
+        let edited = text.replace(
+            "    id > 0",
+            "    crate::infra::store(&crate::domain::model::Order { id }) > 0",
+        );
+        fs::write(&file, edited).expect("the edit, written");
     }
 
     /// The payload of `tests/fixtures/hooks/<name>` for this repository.
@@ -153,16 +151,7 @@ fn claude_code_before_an_edit() {
 #[test]
 fn claude_code_after_an_edit_reports_what_it_introduced() {
     let repo = Repo::new();
-    let file = repo.root().join("src/domain/rules.rs");
-    let text = fs::read_to_string(&file).expect("reads");
-    fs::write(
-        &file,
-        text.replace(
-            "    id > 0",
-            "    crate::infra::store(&crate::domain::model::Order { id }) > 0",
-        ),
-    )
-    .expect("the edit, written");
+    repo.write_the_edit();
     let answer = repo.hook("claude-code", "claude-code/post-edit-flagged.json");
     settings().bind(|| insta::assert_snapshot!("hook_claude_code_post", answer));
 }
@@ -218,16 +207,7 @@ fn codex_apply_patch() {
 #[test]
 fn cursor_after_a_file_edit() {
     let repo = Repo::new();
-    let file = repo.root().join("src/domain/rules.rs");
-    let text = fs::read_to_string(&file).expect("reads");
-    fs::write(
-        &file,
-        text.replace(
-            "    id > 0",
-            "    crate::infra::store(&crate::domain::model::Order { id }) > 0",
-        ),
-    )
-    .expect("the edit, written");
+    repo.write_the_edit();
     let mut out = String::new();
     for name in [
         "cursor/after-file-edit-flagged.json",

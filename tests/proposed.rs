@@ -11,20 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{fixture, settings};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create a directory");
-    for entry in fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
+use common::{copy_dir, fixture, settings};
 
 fn shop() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -388,40 +375,14 @@ fn a_patch_that_cannot_be_applied_or_leaves_the_repository_is_refused() {
 fn a_real_git_diff_is_read() {
     let dir = shop();
     let root = dir.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}");
-        out.stdout
-    };
-    git(&["init", "-q"]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "commit",
-        "-q",
-        "--no-verify",
-        "-m",
-        "base",
-    ]);
+    common::commit_all(root);
     fs::write(
         root.join("src/domain/rules.rs"),
         "pub fn valid(id: u32) -> bool {\n    crate::infra::store(&crate::domain::model::Order { id }) > 0\n}\n",
     )
     .expect("write");
-    let diff = git(&["diff"]);
-    git(&["checkout", "-q", "--", "."]);
+    let diff = common::git(root, &["diff"]);
+    common::git(root, &["checkout", "-q", "--", "."]);
     // From a subdirectory: git's paths start at the repository's top.
     let text = run(&root.join("src"), &args(&["--patch", "-"]), &diff);
     settings().bind(|| insta::assert_snapshot!("proposed_git_diff", text));
@@ -431,32 +392,7 @@ fn a_real_git_diff_is_read() {
 fn new_with_changed_or_named_files_compares_with_the_files_at_the_base() {
     let dir = shop();
     let root = dir.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "commit",
-        "-q",
-        "--no-verify",
-        "-m",
-        "base",
-    ]);
+    common::commit_all(root);
     // The same edit as the patch of the test above, written: one unwrap added above the old
     // one (moved, not new), the one of domain/model.rs fixed.
     let app = root.join("src/app/mod.rs");

@@ -61,3 +61,66 @@ pub fn check_fixture(snapshot: &str, name: &str) {
     let text = transcript(&fixture(name), &["check"]);
     settings().bind(|| insta::assert_snapshot!(snapshot.to_string(), text));
 }
+
+/// A copy of the directory `from` at `to` (created), files and directories.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a directory");
+    for entry in std::fs::read_dir(from).expect("read the fixture") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// `git` in `dir`, with the caller's git environment (a hook's GIT_DIR, the user's config)
+/// kept out of the test.
+pub fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    cmd
+}
+
+/// `git <args>` in `dir` (see [`git_command`]), which must succeed; its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = git_command(dir).args(args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Makes `dir` a git repository with everything in it committed once.
+pub fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "base",
+        ],
+    );
+}
