@@ -86,48 +86,17 @@ pub(crate) fn changes(dir: &Path, shown: &str, base: &str) -> Result<GitChanges,
     Ok(out)
 }
 
-/// The content of `file` (relative to `dir`) at revision `rev`, raw as stored (`git cat-file
-/// blob`: no filter, no textconv); `None` when `rev` has no such file. An error when `dir` is
-/// not in a repository or `rev` is no commit.
+/// The content of `file` (relative to `dir`) at revision `rev`, raw as stored (no filter, no
+/// textconv); `None` when `rev` has no such file. An error when `dir` is not in a repository
+/// or `rev` is no commit.
 pub(crate) fn file_at(dir: &Path, rev: &str, file: &str) -> Result<Option<Vec<u8>>, String> {
-    let shown = match super::display_path(dir) {
-        s if s.is_empty() => ".".to_string(),
-        s => s,
-    };
-    let filters = no_filters(dir).map_err(|e| no_history(&shown, &e))?;
-    if rev.starts_with('-') || rev.is_empty() {
-        return Err(bad_revision(rev));
-    }
-    git(dir, &filters, ["rev-parse", "--show-toplevel"]).map_err(|e| no_history(&shown, &e))?;
-    git(
-        dir,
-        &filters,
-        [
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .map_err(|_| bad_revision(rev))?;
-    let object = format!("{rev}:./{file}");
-    match git(dir, &filters, ["cat-file", "-e", &object]) {
-        Ok(_) => git(dir, &filters, ["cat-file", "blob", &object]).map(Some),
-        Err(_) => Ok(None),
-    }
+    let found = files_at(dir, rev, &[file.to_string()])?;
+    Ok(found.into_iter().next().flatten())
 }
 
-/// The content of each of `files` (relative to `dir`) at revision `rev`, as [`file_at`], read
-/// with one `git cat-file --batch`.
-pub(crate) fn files_at(
-    dir: &Path,
-    rev: &str,
-    files: &[String],
-) -> Result<Vec<Option<Vec<u8>>>, String> {
-    use std::io::{Read, Write};
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
+/// The configuration overrides for `dir` and the commit `rev` names: what reading files at a
+/// revision starts with.
+fn at_revision(dir: &Path, rev: &str) -> Result<(Vec<(String, String)>, String), String> {
     let shown = match super::display_path(dir) {
         s if s.is_empty() => ".".to_string(),
         s => s,
@@ -148,17 +117,23 @@ pub(crate) fn files_at(
         ],
     )
     .map_err(|_| bad_revision(rev))?;
-    let commit = String::from_utf8_lossy(&commit).trim().to_owned();
-    let mut command = Command::new("git");
-    with_settings(&mut command, &filters);
-    let child = command
-        .arg("--no-pager")
-        .arg("-C")
-        .arg(dir)
-        .args(SAFE)
+    Ok((filters, String::from_utf8_lossy(&commit).trim().to_owned()))
+}
+
+/// The content of each of `files` (relative to `dir`) at revision `rev`, as [`file_at`], read
+/// with one `git cat-file --batch`.
+pub(crate) fn files_at(
+    dir: &Path,
+    rev: &str,
+    files: &[String],
+) -> Result<Vec<Option<Vec<u8>>>, String> {
+    use std::io::{Read, Write};
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (filters, commit) = at_revision(dir, rev)?;
+    let child = command(dir, &filters)
         .args(["cat-file", "--batch"])
-        .env_remove("GIT_EXTERNAL_DIFF")
-        .envs(SAFE_ENV)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -264,6 +239,22 @@ impl Drop for IndexCopy {
             let _ = std::fs::remove_file(p);
         }
     }
+}
+
+/// `git -C <dir>` set up as every run is (see the module docs), with `settings` as further
+/// configuration.
+fn command(dir: &Path, settings: &[(String, String)]) -> Command {
+    let mut command = Command::new("git");
+    with_settings(&mut command, settings);
+    command
+        .arg("--no-pager")
+        .arg("-C")
+        .arg(dir)
+        .args(SAFE)
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_PAGER")
+        .envs(SAFE_ENV);
+    command
 }
 
 /// `settings` as configuration through the environment, after whatever the user's own
@@ -492,18 +483,9 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut command = Command::new("git");
-    command.envs(env.iter().copied());
-    with_settings(&mut command, settings);
-    let child = command
-        .arg("--no-pager")
-        .arg("-C")
-        .arg(dir)
-        .args(SAFE)
+    let child = command(dir, settings)
+        .envs(env.iter().copied())
         .args(args)
-        .env_remove("GIT_EXTERNAL_DIFF")
-        .env_remove("GIT_PAGER")
-        .envs(SAFE_ENV)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
