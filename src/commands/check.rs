@@ -256,20 +256,11 @@ pub(crate) fn check_with(
             strict_unchecked(&mut before);
         }
         let overlay = loaded.overlay.as_deref();
-        let after_text = |file: &str| match overlay.map(|o| o.get(file)) {
-            Some(crate::facts::overlay::Entry::Content(bytes)) => {
-                Some(crate::facts::lossy_same_len(bytes.to_vec()))
-            }
-            Some(crate::facts::overlay::Entry::Deleted) => None,
-            _ => crate::facts::read_for_display(&spec.root, file),
-        };
-        let before_overlay = given.before.as_ref();
+        let after_text =
+            |file: &str| crate::facts::read_for_display_over(&spec.root, overlay, file);
+        let was = given.before.as_ref().map(|b| b.overlay(&spec.root));
         let before_text =
-            |file: &str| match before_overlay.and_then(|b| b.get(&spec.root.join(file))) {
-                Some(Some(bytes)) => Some(crate::facts::lossy_same_len(bytes.to_vec())),
-                Some(None) => None,
-                None => crate::facts::read_for_display(&spec.root, file),
-            };
+            |file: &str| crate::facts::read_for_display_over(&spec.root, was.as_ref(), file);
         let moves = proposal
             .as_ref()
             .map(|p| p.moves_under(&spec.root))

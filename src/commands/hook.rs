@@ -131,11 +131,7 @@ fn existing_dir(path: &Path) -> Option<PathBuf> {
 /// The content of the regular file at `path`, as a source is read (bounded); `None` when it
 /// is not one (missing, a directory, a FIFO, a device) or cannot be read.
 pub(crate) fn read_regular(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    crate::facts::read_source(path).ok()
+    proposed::read_existing(path).ok().flatten()
 }
 
 /// The file an agent named, absolute: as given when absolute, else under `cwd`.

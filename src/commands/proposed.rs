@@ -311,20 +311,19 @@ pub(crate) fn confine(base: &Path, rel: &str) -> Result<PathBuf, String> {
 }
 
 /// The bytes of the file at `path`, `None` when it does not exist; bounded like a source.
-fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+pub(crate) fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    // What it is once links are followed (a link to nowhere is not a file).
+    match std::fs::metadata(path) {
         Err(e) => return Err(format!("could not read `{}`: {e}", path.display())),
         Ok(m) if m.is_dir() => {
             return Err(format!("`{}` is a directory, not a file", path.display()))
         }
-        // A FIFO or a device: never opened (it could block or never end).
-        Ok(m) if !m.is_file() && !m.file_type().is_symlink() => {
-            return Err(format!("`{}` is not a regular file", path.display()))
-        }
-        Ok(_) if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) => {
-            return Err(format!("`{}` is not a regular file", path.display()))
-        }
+        // A FIFO or a device (a link to one included): never opened, it could block or never
+        // end.
+        Ok(m) if !m.is_file() => return Err(format!("`{}` is not a regular file", path.display())),
         Ok(_) => {}
     }
     crate::facts::read_source(path)

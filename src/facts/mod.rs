@@ -680,10 +680,16 @@ pub fn read_for_display(root: &Path, rel: &str) -> Option<String> {
 /// [`read_for_display`] of a file of `graph`, as the graph read it: a proposed change's
 /// content when the graph was built over one.
 pub fn source_text(graph: &FactGraph, rel: &str) -> Option<String> {
-    match graph.overlay.as_deref().map(|o| o.get(rel)) {
+    read_for_display_over(&graph.root, graph.overlay.as_deref(), rel)
+}
+
+/// [`read_for_display`] of the file at `rel` as `overlay` (a proposed change) has it, when it
+/// has it: its content, or nothing for a file it deletes.
+pub fn read_for_display_over(root: &Path, overlay: Option<&Overlay>, rel: &str) -> Option<String> {
+    match overlay.map(|o| o.get(rel)) {
         Some(overlay::Entry::Content(bytes)) => Some(lossy_same_len(bytes.to_vec())),
         Some(overlay::Entry::Deleted) => None,
-        _ => read_for_display(&graph.root, rel),
+        _ => read_for_display(root, rel),
     }
 }
 

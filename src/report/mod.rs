@@ -102,13 +102,7 @@ impl Sources<'_> {
     /// The text of a root-relative source file, as the run read it (see
     /// [`crate::facts::read_for_display`]).
     pub fn read(&self, rel: &str) -> Option<String> {
-        match self.overlay.map(|o| o.get(rel)) {
-            Some(crate::facts::overlay::Entry::Content(bytes)) => {
-                Some(crate::facts::lossy_same_len(bytes.to_vec()))
-            }
-            Some(crate::facts::overlay::Entry::Deleted) => None,
-            _ => crate::facts::read_for_display(self.root, rel),
-        }
+        crate::facts::read_for_display_over(self.root, self.overlay, rel)
     }
 
     /// A root-relative path as shown to the user: relative to the working directory.
