@@ -676,10 +676,7 @@ fn spec_loosenings(spec: &crate::spec::Spec, rev: &str) -> Vec<rules::Violation>
     let Ok(old) = crate::spec::load_bytes(&spec.path, &bytes) else {
         return Vec::new();
     };
-    let files =
-        crate::facts::walk::walk(&spec.root, &crate::facts::BuildOptions::default().exclude)
-            .rust_files;
-    let (loosened, _) = rules::loosening::compare(&old, spec, &files);
+    let (loosened, _) = rules::loosening::compare_today(&old, spec);
     loosened
         .iter()
         .map(|c| {

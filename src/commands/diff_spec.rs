@@ -10,7 +10,7 @@ use std::path::Path;
 use super::{baseline, display_path, git, load_spec};
 use crate::cli::{DiffSpecArgs, Format};
 use crate::report::{self, Style, Summary};
-use crate::rules::{self, loosening, Location, Text, Violation};
+use crate::rules::{self, loosening, Location, Text};
 use crate::spec::model::Severity;
 use crate::{EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS};
 
@@ -80,12 +80,7 @@ pub fn diff_spec(
                 ));
             }
             Ok(old) => {
-                let files = crate::facts::walk::walk(
-                    &spec.root,
-                    &crate::facts::BuildOptions::default().exclude,
-                )
-                .rust_files;
-                let (loosened, tightened) = loosening::compare(&old, spec, &files);
+                let (loosened, tightened) = loosening::compare_today(&old, spec);
                 for c in &loosened {
                     violations.push(loosening::violation(c, &spec.source, severity, false));
                 }
@@ -115,32 +110,18 @@ pub fn diff_spec(
             .flatten()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|text| baseline::parse(&baseline_path, &spec.root, &text).ok());
-        let known: std::collections::BTreeSet<&str> = then
-            .as_ref()
-            .map(|b| b.entries.iter().map(|e| e.fingerprint.as_str()).collect())
-            .unwrap_or_default();
-        for e in now
-            .entries
-            .iter()
-            .filter(|e| !known.contains(e.fingerprint.as_str()))
-        {
-            let message = format!(
-                "baseline entry added: `{}` in `{}` accepted ({})",
-                e.code, e.file, e.message
-            );
-            violations.push(Violation {
-                location: Location::Source {
-                    file: Text::from(now.file.as_str()),
-                    span: e.span,
-                },
-                code: Text::from(loosening::CODE),
+        for e in loosening::entries_added(then.as_ref(), &now) {
+            let message = loosening::entry_added(e);
+            let (label, help) = ("accepted here", "new debt in the baseline is a decision for a human: fix the finding instead, or have the entry reviewed");
+            let identity = [loosening::CODE, message.as_str()];
+            violations.push(loosening::violation_in(
+                &now.file,
+                e.span,
+                &message,
                 severity,
-                message: Text::from(message.as_str()),
-                label: Text::from("accepted here"),
-                spec_label: None,
-                help: Some("new debt in the baseline is a decision for a human: fix the finding instead, or have the entry reviewed".into()),
-                fingerprint: rules::fingerprint::of(&[loosening::CODE, &message]),
-            });
+                (label, help),
+                &identity,
+            ));
         }
     }
     // Inline suppressions added to the Rust files changed since REV.
@@ -148,19 +129,16 @@ pub fn diff_spec(
         Ok(added) => {
             for (file, span, codes) in added {
                 let message = format!("inline suppression added: `allow({codes})`");
-                violations.push(Violation {
-                    location: Location::Source {
-                        file: Text::from(file.as_str()),
-                        span,
-                    },
-                    code: Text::from(loosening::CODE),
+                let (label, help) = ("suppressed here", "a finding silenced in the code is a decision for a human: fix it instead, or have the suppression reviewed");
+                let identity = [loosening::CODE, file.as_str(), message.as_str()];
+                violations.push(loosening::violation_in(
+                    &file,
+                    span,
+                    &message,
                     severity,
-                    message: Text::from(message.as_str()),
-                    label: Text::from("suppressed here"),
-                    spec_label: None,
-                    help: Some("a finding silenced in the code is a decision for a human: fix it instead, or have the suppression reviewed".into()),
-                    fingerprint: rules::fingerprint::of(&[loosening::CODE, &file, &message]),
-                });
+                    (label, help),
+                    &identity,
+                ));
             }
         }
         Err(message) => writeln!(err, "note: inline suppressions not compared: {message}")?,

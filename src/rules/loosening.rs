@@ -63,6 +63,61 @@ pub fn compare(old: &Spec, new: &Spec, files: &[String]) -> (Vec<Change>, Vec<Ch
     (loosened, tightened)
 }
 
+/// [`compare`] over the Rust files under `new`'s root today (excluded ones included).
+pub fn compare_today(old: &Spec, new: &Spec) -> (Vec<Change>, Vec<Change>) {
+    let every = crate::facts::BuildOptions::default().exclude;
+    let files = crate::facts::walk::walk(&new.root, &every).rust_files;
+    compare(old, new, &files)
+}
+
+/// The entries of the baseline `now` that `before` does not have (by fingerprint): debt
+/// accepted since.
+pub fn entries_added<'a>(
+    before: Option<&super::baseline::Baseline>,
+    now: &'a super::baseline::Baseline,
+) -> Vec<&'a super::baseline::Entry> {
+    let known: BTreeSet<&str> = before
+        .map(|b| b.entries.iter().map(|e| e.fingerprint.as_str()).collect())
+        .unwrap_or_default();
+    now.entries
+        .iter()
+        .filter(|e| !known.contains(e.fingerprint.as_str()))
+        .collect()
+}
+
+/// What a baseline entry added says.
+pub fn entry_added(e: &super::baseline::Entry) -> String {
+    format!(
+        "baseline entry added: `{}` in `{}` accepted ({})",
+        e.code, e.file, e.message
+    )
+}
+
+/// A loosening found in a file other than the spec (the baseline, a Rust file), at `span`;
+/// its fingerprint is made of `identity`.
+pub fn violation_in(
+    file: &str,
+    span: crate::facts::model::Span,
+    message: &str,
+    severity: Severity,
+    (label, help): (&str, &str),
+    identity: &[&str],
+) -> Violation {
+    Violation {
+        location: Location::Source {
+            file: Text::from(file),
+            span,
+        },
+        code: Text::from(CODE),
+        severity,
+        message: Text::from(message),
+        label: Text::from(label),
+        spec_label: None,
+        help: Some(help.to_string()),
+        fingerprint: super::fingerprint::of(identity),
+    }
+}
+
 /// The changes `b` makes that let more pass than `a` (spans in `b`, or where `b` keeps the
 /// nearest enclosing thing for what it removed).
 fn looser(a: &Spec, b: &Spec, files: &[String]) -> Vec<Change> {
