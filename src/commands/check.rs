@@ -181,9 +181,8 @@ pub(crate) fn check_with(
         // Lazy (a hook): what was remembered of the disk is looked up meanwhile (the walk and
         // the hashes), in case the change leaves an error and it is needed.
         let probe = (args.new && given.lazy_before && given.before.is_none()).then(|| {
-            let spec_path = loaded.spec.path.clone();
-            let (changes, baseline) = (changes.as_ref(), baseline.as_ref());
-            s.spawn(move || before_remembered(&spec_path, spec_args, changes, baseline))
+            let (spec, changes, baseline) = (&loaded.spec, changes.as_ref(), baseline.as_ref());
+            s.spawn(move || before_remembered(spec, spec_args, changes, baseline))
         });
         // The changed-files view needs the graph; a whole-repository run may reuse the results
         // of a run over the same input.
@@ -451,31 +450,6 @@ fn before_change(
     baseline: Option<&crate::rules::baseline::Baseline>,
     before: Option<&Proposed>,
 ) -> io::Result<(Vec<rules::Violation>, String)> {
-    before_change_or_remembered(spec_path, spec_args, changes, baseline, before, false)
-        .map(Option::unwrap_or_default)
-}
-
-/// [`before_change`] as remembered (see [`super::remembered`]), or `None` when it is not.
-fn before_remembered(
-    spec_path: &Path,
-    spec_args: &SpecArgs,
-    changes: Option<&ChangeSet>,
-    baseline: Option<&crate::rules::baseline::Baseline>,
-) -> Option<(Vec<rules::Violation>, String)> {
-    before_change_or_remembered(spec_path, spec_args, changes, baseline, None, true)
-        .ok()
-        .flatten()
-}
-
-/// [`before_change`]; with `remembered_only`, only what was remembered (`None` if nothing).
-fn before_change_or_remembered(
-    spec_path: &Path,
-    spec_args: &SpecArgs,
-    changes: Option<&ChangeSet>,
-    baseline: Option<&crate::rules::baseline::Baseline>,
-    before: Option<&Proposed>,
-    remembered_only: bool,
-) -> io::Result<Option<(Vec<rules::Violation>, String)>> {
     let mut quiet = io::sink();
     let args = SpecArgs {
         spec: Some(spec_path.to_path_buf()),
@@ -489,38 +463,29 @@ fn before_change_or_remembered(
     };
     let mut base = match base {
         Ok(l) => l,
-        Err(_) if remembered_only => return Ok(None),
-        Err(_) => return Ok(Some((Vec::new(), String::new()))),
+        Err(_) => return Ok((Vec::new(), String::new())),
     };
     // Read only: an empty overlay when the state before is the disk's.
     base.overlay = before.map(|b| std::sync::Arc::new(b.overlay(&base.spec.root)));
     // The same files, seen from before the change: what it deletes or moves away from was
     // there (and is looked at), what it adds was not.
-    let mirrored = changes.map(|c| ChangeSet {
-        present: c.present.union(&c.removed).cloned().collect(),
-        removed: std::collections::BTreeSet::new(),
-        ..c.clone()
-    });
+    let mirrored = seen_before(changes);
     let changes = mirrored.as_ref();
     let focus = changes.and_then(|c| c.focus());
     // Over the disk, the narrowed results are remembered under the input and the selection:
     // an agent proposing edit after edit to the same files pays for the state before once.
     let selection = selection_key(changes, baseline);
-    if remembered_only {
-        let found = super::remembered(&base, &args, &selection);
-        return Ok(found.map(|v| (v, base.spec.source.clone())));
-    }
     let reuse = match before {
         None => Reuse::Remembered(&selection),
         Some(_) => Reuse::No,
     };
     let analysis = match analyse(&base, &args, reuse, focus, false, style, &mut quiet)? {
         Ok(a) => a,
-        Err(_) => return Ok(Some((Vec::new(), base.spec.source))),
+        Err(_) => return Ok((Vec::new(), base.spec.source)),
     };
     if analysis.built.is_none() {
         // Remembered: already narrowed.
-        return Ok(Some((analysis.outcome.violations, base.spec.source)));
+        return Ok((analysis.outcome.violations, base.spec.source));
     }
     let selector = match (changes, &analysis.built) {
         (Some(c), Some((graph, assignment))) => {
@@ -545,10 +510,10 @@ fn before_change_or_remembered(
             &analysis.warnings,
         );
         release(analysis.built);
-        return Ok(Some((outcome.violations, base.spec.source)));
+        return Ok((outcome.violations, base.spec.source));
     }
     release(analysis.built);
-    Ok(Some((narrowed.violations, base.spec.source)))
+    Ok((narrowed.violations, base.spec.source))
 }
 
 /// The text of the lines violations are on, on one side of a change (read once per file).
@@ -719,6 +684,32 @@ fn files_at_base(spec: &crate::spec::Spec, c: &ChangeSet, rev: &str) -> Result<P
         }
     }
     Ok(before)
+}
+
+/// The files of a change set seen from before the change: what it deletes or moves away from
+/// was there (and is looked at), what it adds was not.
+fn seen_before(changes: Option<&ChangeSet>) -> Option<ChangeSet> {
+    changes.map(|c| ChangeSet {
+        present: c.present.union(&c.removed).cloned().collect(),
+        removed: std::collections::BTreeSet::new(),
+        ..c.clone()
+    })
+}
+
+/// What [`before_change`] remembered of the disk for this selection (see
+/// [`super::remembered`]), when the spec in force is `spec` (the change leaves it alone);
+/// `None` otherwise, or when nothing is remembered for the tree as it is.
+fn before_remembered(
+    spec: &crate::spec::Spec,
+    spec_args: &SpecArgs,
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> Option<(Vec<rules::Violation>, String)> {
+    if changes.is_some_and(|c| c.spec) {
+        return None;
+    }
+    let selection = selection_key(seen_before(changes).as_ref(), baseline);
+    super::remembered(spec, spec_args, &selection).map(|v| (v, spec.source.clone()))
 }
 
 /// What a focused run's narrowed results depend on beyond its input: the files selected and

@@ -369,11 +369,10 @@ pub(crate) fn analyse(
 /// input is still the one they were made from: only the walk and the hashes are paid (what
 /// an agent's hook reads beside the check of a change, on a thread of its own).
 pub(crate) fn remembered(
-    loaded: &Loaded,
+    spec: &Spec,
     args: &SpecArgs,
     more: &[u8],
 ) -> Option<Vec<rules::Violation>> {
-    let spec = &loaded.spec;
     let options = build_options(spec, args);
     let dir = options.cache_dir.clone()?;
     let input = crate::facts::scan(&spec.root, &options);
