@@ -143,25 +143,20 @@ pub(crate) fn absolute_in(cwd: Option<&str>, path: &str) -> Option<PathBuf> {
     cwd.map(|c| Path::new(c).join(p))
 }
 
-/// The files of an edit ribo has something to say about, with where to look for the spec
-/// from; `None` when none is (not Rust, not under a spec, outside the repository).
-/// The files of an edit ribo has something to say about: where to look for the spec from,
-/// the repository's top, and the files under it (paths as [`place`] gives them).
-fn in_scope(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<(PathBuf, PathBuf, Files)> {
-    // The first file of the edit that a spec governs sets the repository (an edit that also
-    // touches files elsewhere is checked for the files under it).
-    let (start, spec) = files
-        .iter()
-        .filter(|(p, _)| is_checked_kind(p))
-        .filter_map(|(p, _)| existing_dir(p))
-        .find_map(|dir| {
-            let spec = crate::spec::discover::find_spec(&dir)?
-                .canonicalize()
-                .ok()?;
-            Some((dir, spec))
-        })?;
-    let top = crate::spec::validate::repository_top(&spec)
-        .or_else(|| spec.parent().map(Path::to_path_buf))?;
+/// The spec that governs `path` (canonical), if any.
+fn governing_spec(path: &Path) -> Option<PathBuf> {
+    let dir = existing_dir(path)?;
+    crate::spec::discover::find_spec(&dir)?.canonicalize().ok()
+}
+
+/// The files of an edit that `spec` governs, in the repository that holds it: where to look
+/// for the spec from, the repository's top, and the files (paths as [`place`] gives them).
+fn in_scope(
+    spec: &Path,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Option<(PathBuf, PathBuf, Files)> {
+    let start = spec.parent()?.to_path_buf();
+    let top = crate::spec::validate::repository_top(spec).unwrap_or_else(|| start.clone());
     let kept: Files = files
         .iter()
         .filter(|(p, _)| is_checked_kind(p))
@@ -191,19 +186,13 @@ pub(crate) fn before_writing(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outc
     // Each spec governs its own files: an edit across several repositories or nested specs
     // is checked group by group, against the spec of each, and the first finding answers.
     let mut groups: std::collections::BTreeMap<PathBuf, Files> = Default::default();
-    for (path, content) in &files {
-        let spec = existing_dir(path)
-            .and_then(|d| crate::spec::discover::find_spec(&d))
-            .and_then(|s| s.canonicalize().ok());
-        if let (true, Some(spec)) = (is_checked_kind(path), spec) {
-            groups
-                .entry(spec)
-                .or_default()
-                .push((path.clone(), content.clone()));
+    for (path, content) in files.into_iter().filter(|(p, _)| is_checked_kind(p)) {
+        if let Some(spec) = governing_spec(&path) {
+            groups.entry(spec).or_default().push((path, content));
         }
     }
-    for group in groups.into_values() {
-        let outcome = check_group(group, moves);
+    for (spec, group) in groups {
+        let outcome = check_group(&spec, group, moves);
         if outcome != Outcome::Pass {
             return outcome;
         }
@@ -212,8 +201,8 @@ pub(crate) fn before_writing(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outc
 }
 
 /// [`before_writing`] for the files one spec governs.
-fn check_group(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outcome {
-    let Some((start, top, files)) = in_scope(&files) else {
+fn check_group(spec: &Path, files: Files, moves: &[(PathBuf, PathBuf)]) -> Outcome {
+    let Some((start, top, files)) = in_scope(spec, &files) else {
         return Outcome::Pass;
     };
     if let Some(found) = loosens_spec(&files) {
@@ -251,7 +240,10 @@ fn check_group(files: Files, moves: &[(PathBuf, PathBuf)]) -> Outcome {
 /// Checks an edit after it was written: `file` as it is now, against its content before the
 /// edit when the agent gave it (else every error of the file is reported).
 pub(crate) fn after_writing(file: PathBuf, before: Option<Vec<u8>>) -> Outcome {
-    let Some((_, _, files)) = in_scope(&[(file, None)]) else {
+    let Some(spec) = governing_spec(&file) else {
+        return Outcome::Pass;
+    };
+    let Some((_, _, files)) = in_scope(&spec, &[(file, None)]) else {
         return Outcome::Pass;
     };
     let Some((path, _)) = files.into_iter().next() else {
