@@ -41,16 +41,6 @@ impl Overlay {
         }
     }
 
-    /// Every path it holds, in order, with whether it is deleted.
-    pub fn paths(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
-        self.files.iter().map(|(p, c)| (p.as_str(), c.is_none()))
-    }
-
-    /// Whether it changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
     /// `list` (sorted relative paths of one kind of file, `keep` telling which paths are of
     /// that kind) as the overlay makes it: deleted paths gone, added ones in, still sorted.
     pub fn apply_to_list(&self, list: &mut Vec<String>, keep: impl Fn(&str) -> bool) {
