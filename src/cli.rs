@@ -43,6 +43,16 @@ pub enum Command {
     /// A coding agent's hook: reads the agent's hook input on stdin, checks the edit before it
     /// is written (or after), answers in the agent's protocol (README: ribo and coding agents).
     Hook(HookArgs),
+    /// Serve the Model Context Protocol on stdin/stdout: tools that explain what governs a
+    /// path and check a change before it is written (README: ribo and coding agents).
+    Mcp(McpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Where to look for ribo.yaml (default: the directory the server starts in), or --spec.
+    #[command(flatten)]
+    pub spec: SpecArgs,
 }
 
 #[derive(Debug, Args)]

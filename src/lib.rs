@@ -41,6 +41,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
         Command::Hook(args) => commands::hook::hook(args, style, out, err),
         Command::DiffSpec(args) => commands::diff_spec::diff_spec(args, style, out, err),
+        Command::Mcp(args) => commands::mcp::mcp(args, err),
         Command::Schema => out
             .write_all(spec::schema::SCHEMA.as_bytes())
             .map(|()| EXIT_OK),
@@ -69,10 +70,17 @@ pub fn focused(cli: &Cli) -> bool {
                     Ok(commands::changed::Paths::Files(_))
                 )
         }
-        // A hook checks one edit: a focused run.
-        Command::Hook(_) => true,
+        // A hook checks one edit: a focused run. A server's calls are focused runs, one after
+        // another in one process: mimalloc gives their memory back between them.
+        Command::Hook(_) | Command::Mcp(_) => true,
         _ => false,
     }
+}
+
+/// Whether the command speaks a protocol on stdout itself (`ribo mcp`): [`run`] is then given
+/// no writer for stdout, and nothing may lock it.
+pub fn serves_stdio(cli: &Cli) -> bool {
+    matches!(cli.command, Command::Mcp(_))
 }
 
 fn use_color(choice: ColorChoice) -> bool {

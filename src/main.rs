@@ -82,7 +82,13 @@ fn main() {
     let stdout = std::io::stdout();
     // stderr is locked per write, not for the whole run: the progress bar draws on it from
     // another thread.
-    let code = ribo::run(cli, &mut stdout.lock(), &mut std::io::stderr());
+    let code = if ribo::serves_stdio(&cli) {
+        // The server writes its protocol to stdout from its own threads: stdout stays unlocked,
+        // and no other output may reach it.
+        ribo::run(cli, &mut std::io::sink(), &mut std::io::stderr())
+    } else {
+        ribo::run(cli, &mut stdout.lock(), &mut std::io::stderr())
+    };
     std::process::exit(code);
 }
 

@@ -33,6 +33,9 @@ pub(crate) struct Given {
     /// For `--new`: check the state before only when the change leaves an error (a hook
     /// needs to know what an edit introduces only to deny it; what it fixes is not counted).
     pub lazy_before: bool,
+    /// Report at most this many findings (errors first, then warnings, each in report order)
+    /// and input warnings; the summary still counts them all (`ribo mcp`: a model's context).
+    pub limit: Option<usize>,
 }
 
 /// [`check`], with what `given` supplies.
@@ -307,6 +310,15 @@ pub(crate) fn check_with(
     };
     summary.baselined = narrowed.baselined;
     summary.selected = selector.as_ref().map(Selector::files);
+    let kept_warnings: Vec<crate::facts::Warning>;
+    let warnings = match given.limit {
+        Some(n) => {
+            keep_first(&mut violations, n);
+            kept_warnings = warnings.iter().take(n).cloned().collect();
+            &kept_warnings
+        }
+        None => warnings,
+    };
     match args.format {
         Format::Human => {
             if args.quiet {
@@ -345,6 +357,25 @@ pub(crate) fn check_with(
     drop(selector);
     release((analysis.built, violations));
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
+}
+
+/// Keeps the first `n` of `violations`: the errors first, then the warnings, each in order.
+fn keep_first(violations: &mut Vec<rules::Violation>, n: usize) {
+    if violations.len() <= n {
+        return;
+    }
+    let is_error = |v: &rules::Violation| v.severity == crate::spec::model::Severity::Error;
+    let errors = violations.iter().filter(|v| is_error(v)).count();
+    let (mut errors_left, mut warnings_left) = (n, n.saturating_sub(errors));
+    violations.retain(|v| {
+        let left = match is_error(v) {
+            true => &mut errors_left,
+            false => &mut warnings_left,
+        };
+        let keep = *left > 0;
+        *left = left.saturating_sub(1);
+        keep
+    });
 }
 
 /// Frees the facts on another thread: on a large repository, freeing a million small facts

@@ -143,13 +143,8 @@ fn explain_path(
             )
         }
     };
-    // Facts are only needed to find the file of a contract's module.
-    let needs_facts = spec.contracts.iter().any(|c| {
-        matches!(&c.kind, ContractKind::Exports { target, .. }
-            if !matches!(target.value, ExportTarget::File(_)))
-    });
-    let graph =
-        needs_facts.then(|| progress::build(&spec.root, build_options(spec, &spec_args), true));
+    let graph = needs_facts(spec)
+        .then(|| progress::build(&spec.root, build_options(spec, &spec_args), true));
     let slice = slice(
         spec,
         &loaded.spec_name,
@@ -165,8 +160,16 @@ fn explain_path(
     Ok(EXIT_OK)
 }
 
+/// Whether explaining a file needs the facts: only to find the file of a contract's module.
+pub(crate) fn needs_facts(spec: &Spec) -> bool {
+    spec.contracts.iter().any(|c| {
+        matches!(&c.kind, ContractKind::Exports { target, .. }
+            if !matches!(target.value, ExportTarget::File(_)))
+    })
+}
+
 /// Everything the spec says about the file `rel` (relative to the root), owned by `boundary`.
-fn slice(
+pub(crate) fn slice(
     spec: &Spec,
     spec_name: &str,
     rel: &str,
@@ -269,28 +272,11 @@ fn slice(
     }
 }
 
-fn boundary_slice(spec: &Spec, bi: usize, rel: &str) -> BoundarySlice {
+pub(crate) fn boundary_slice(spec: &Spec, bi: usize, rel: &str) -> BoundarySlice {
     let b = &spec.boundaries[bi];
     let name = |i: usize| spec.boundaries[i].name.value.clone();
-    let layer_of = |i: usize| {
-        spec.layers
-            .as_ref()
-            .and_then(|l| l.value.iter().position(|x| x.value == i))
-    };
-    // May `from` use `to`, as far as `may_use`, `may_not_use` and `layers` go?
-    let may = |from: usize, to: usize| {
-        let b = &spec.boundaries[from];
-        let listed = b
-            .may_use
-            .as_ref()
-            .is_none_or(|m| m.value.iter().any(|x| x.value == to));
-        let denied = b
-            .may_not_use
-            .as_ref()
-            .is_some_and(|m| m.value.iter().any(|x| x.value == to));
-        let upward = matches!((layer_of(from), layer_of(to)), (Some(f), Some(t)) if t < f);
-        listed && !denied && !upward
-    };
+    let layer_of = |i: usize| layer_of(spec, i);
+    let may = |from: usize, to: usize| may_use(spec, from, to).is_ok();
     let others = (0..spec.boundaries.len()).filter(|&i| i != bi);
     let layer = spec.layers.as_ref().and_then(|l| {
         let pos = layer_of(bi)?;
@@ -325,7 +311,46 @@ fn boundary_slice(spec: &Spec, bi: usize, rel: &str) -> BoundarySlice {
     }
 }
 
-fn invariant(spec: &Spec, inv: &Invariant, line: u32) -> InvariantSlice {
+/// The position of boundary `i` in `layers`, top first.
+fn layer_of(spec: &Spec, i: usize) -> Option<usize> {
+    spec.layers
+        .as_ref()
+        .and_then(|l| l.value.iter().position(|x| x.value == i))
+}
+
+/// Why boundary `from` may not use boundary `to`, as far as `may_use`, `may_not_use` and
+/// `layers` go: the key that forbids it and the span of its declaration.
+pub(crate) enum Forbidden {
+    /// `to` is not in `from`'s `may_use`.
+    NotInMayUse(crate::spec::model::SpecSpan),
+    /// `to` is in `from`'s `may_not_use`.
+    InMayNotUse(crate::spec::model::SpecSpan),
+    /// `to` is above `from` in `layers`.
+    Upward(crate::spec::model::SpecSpan),
+}
+
+/// May boundary `from` use boundary `to`? (The interface of `to` is a question per file.)
+pub(crate) fn may_use(spec: &Spec, from: usize, to: usize) -> Result<(), Forbidden> {
+    let b = &spec.boundaries[from];
+    if let Some(m) = b.may_use.as_ref() {
+        if !m.value.iter().any(|x| x.value == to) {
+            return Err(Forbidden::NotInMayUse(m.span.clone()));
+        }
+    }
+    if let Some(m) = b.may_not_use.as_ref() {
+        if let Some(x) = m.value.iter().find(|x| x.value == to) {
+            return Err(Forbidden::InMayNotUse(x.span.clone()));
+        }
+    }
+    if let (Some(f), Some(t), Some(l)) = (layer_of(spec, from), layer_of(spec, to), &spec.layers) {
+        if t < f {
+            return Err(Forbidden::Upward(l.span.clone()));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn invariant(spec: &Spec, inv: &Invariant, line: u32) -> InvariantSlice {
     let tests = inv
         .tests
         .as_ref()
@@ -361,14 +386,14 @@ fn invariant(spec: &Spec, inv: &Invariant, line: u32) -> InvariantSlice {
     }
 }
 
-fn scope_text(spec: &Spec, s: &Scope) -> String {
+pub(crate) fn scope_text(spec: &Spec, s: &Scope) -> String {
     match s {
         Scope::Boundary(b) => spec.boundaries[b.value].name.value.clone(),
         Scope::Glob(g) => g.text.clone(),
     }
 }
 
-fn export_target(t: &ExportTarget) -> String {
+pub(crate) fn export_target(t: &ExportTarget) -> String {
     match t {
         ExportTarget::Module(m) => m.clone(),
         ExportTarget::File(f) => f.clone(),

@@ -13,6 +13,7 @@ pub(crate) mod git;
 pub mod graph;
 pub mod hook;
 pub mod init;
+pub mod mcp;
 pub(crate) mod patch;
 pub(crate) mod progress;
 pub(crate) mod proposed;
@@ -73,6 +74,25 @@ pub(crate) fn load_proposed_spec(
         cache_dir: args.cache_dir.clone(),
     };
     load_spec_with(&args, true, Some(text), style, err)
+}
+
+/// [`load_spec`] of the spec at `path` with `text` as its content (read once by the caller,
+/// who keeps it to tell when the file changes: `ribo mcp`), its queries compiled.
+pub(crate) fn load_spec_text(
+    args: &SpecArgs,
+    path: &Path,
+    text: &[u8],
+    style: Style,
+    err: &mut dyn Write,
+) -> io::Result<Result<Loaded, i32>> {
+    let args = SpecArgs {
+        path: args.path.clone(),
+        spec: Some(path.to_path_buf()),
+        threads: args.threads,
+        no_cache: args.no_cache,
+        cache_dir: args.cache_dir.clone(),
+    };
+    load_spec_with(&args, false, Some(text), style, err)
 }
 
 fn load_spec_with(

@@ -1,0 +1,364 @@
+//! The engine behind `ribo mcp`'s tools: the spec stays resident between calls (read again,
+//! and validated again, only when the file's bytes change), and every check runs the
+//! pipeline of `ribo check` over the caches a warm run reads (file stamps, the remembered walk,
+//! the facts cache, the resolution snapshot, the remembered results), so that a call pays for
+//! what changed on disk since the last one. A proposed change is an in-memory overlay: it
+//! writes nothing, and the next plain check does not see it.
+//!
+//! Every tool argument is untrusted: paths are relative to the spec's root and confined to it
+//! ([`proposed::confine`]); inputs are bounded.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::super::check::{check_with, Given};
+use super::super::proposed::{self, Proposed};
+use super::super::{explain, load_spec_text, Loaded};
+use super::identity;
+use crate::cli::{CheckArgs, Format, SpecArgs};
+use crate::facts::MAX_FILE_BYTES;
+use crate::report::Style;
+use crate::rules;
+
+/// The largest spec file read (16 MiB).
+const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The most bytes of new content a `check_change` call may carry in all (a diff, or the files).
+pub const MAX_CHANGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most paths one call may name.
+const MAX_PATHS: usize = 10_000;
+
+/// What a tool answers: a result (structured, with a short text for a model), or a tool error
+/// (the call was understood but cannot be answered: a broken spec, a refused path).
+pub(crate) enum Answer {
+    Done { value: Value, text: String },
+    Refused(String),
+}
+
+/// The spec as last read, validated (or why it is not valid).
+struct Resident {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    identity: Result<Arc<Identity>, String>,
+}
+
+/// A valid spec, resident.
+pub(crate) struct Identity {
+    pub spec: crate::spec::Spec,
+    /// The spec file as answers show it.
+    pub spec_name: String,
+}
+
+/// The server's engine: where to find the spec, and what was last read of it.
+pub(crate) struct Engine {
+    /// Where to look for the spec (absolute), when `spec` is not given.
+    start: PathBuf,
+    args: SpecArgs,
+    resident: Option<Resident>,
+}
+
+/// Rendering for texts a model reads: no colour, 100 columns.
+const PLAIN: Style = Style {
+    color: false,
+    width: 100,
+};
+
+impl Engine {
+    pub fn new(args: &SpecArgs) -> Engine {
+        let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        Engine {
+            start: absolute(&start),
+            args: SpecArgs {
+                path: None,
+                spec: args.spec.as_deref().map(absolute),
+                threads: args.threads,
+                no_cache: args.no_cache,
+                cache_dir: args.cache_dir.as_deref().map(absolute),
+            },
+            resident: None,
+        }
+    }
+
+    /// The spec in force: the resident one when the file's bytes are the same, else read and
+    /// validated again. A spec that cannot be found, read or validated is the error text every
+    /// tool that needs it answers with (the server keeps running; the next call reads it again).
+    pub fn identity(&mut self) -> Result<Arc<Identity>, String> {
+        let path = match &self.args.spec {
+            Some(p) => p.clone(),
+            None => crate::spec::discover::find_spec(&self.start).ok_or_else(|| {
+                format!(
+                    "no ribo.yaml or .ribo.yaml in `{}` or its parent directories (up to the \
+                     repository root): write one (`ribo init`), or start the server with --spec",
+                    self.start.display()
+                )
+            })?,
+        };
+        let bytes = proposed::read_bounded(&path, MAX_SPEC_BYTES, "the spec")
+            .map_err(|e| format!("could not read the spec `{}`: {e}", path.display()))?;
+        if let Some(r) = &self.resident {
+            if r.path == path && r.bytes == bytes {
+                return r.identity.clone();
+            }
+        }
+        let mut err = Vec::new();
+        let identity = match load_spec_text(&self.args, &path, &bytes, PLAIN, &mut err) {
+            Ok(Ok(Loaded {
+                spec, spec_name, ..
+            })) => {
+                // Paths in every answer are shown relative to the root, as `ribo check` shows
+                // them when run there.
+                let _ = std::env::set_current_dir(&spec.root);
+                Ok(Arc::new(Identity { spec, spec_name }))
+            }
+            _ => Err(String::from_utf8_lossy(&err).trim_end().to_string()),
+        };
+        self.resident = Some(Resident {
+            path,
+            bytes,
+            identity: identity.clone(),
+        });
+        identity
+    }
+
+    /// Arguments of a check run as `ribo check` (JSON), with the resident spec's file.
+    fn check_args(&self, identity: &Identity, files: Vec<PathBuf>, new: bool) -> CheckArgs {
+        CheckArgs {
+            spec: SpecArgs {
+                path: None,
+                spec: Some(identity.spec.path.clone()),
+                threads: self.args.threads,
+                no_cache: self.args.no_cache,
+                cache_dir: self.args.cache_dir.clone(),
+            },
+            format: Format::Json,
+            quiet: false,
+            deny_warnings: false,
+            strict: false,
+            files,
+            changed: false,
+            base: None,
+            baseline: None,
+            no_baseline: false,
+            patch: None,
+            stdin_path: None,
+            new,
+        }
+    }
+
+    /// `check`: the whole repository, or the files `paths` name (changed-mode semantics: the
+    /// findings of those files, and of the edges into them).
+    pub fn check(&mut self, paths: Option<Vec<String>>, limit: usize) -> Answer {
+        let identity = match self.identity() {
+            Ok(i) => i,
+            Err(e) => return Answer::Refused(e),
+        };
+        let root = &identity.spec.root;
+        let mut files = Vec::new();
+        for rel in paths.unwrap_or_default() {
+            match proposed::confine(root, &rel) {
+                Ok(at) => files.push(at),
+                Err(e) => return Answer::Refused(e),
+            }
+        }
+        let args = self.check_args(&identity, files, false);
+        let given = Given {
+            limit: Some(limit),
+            ..Given::default()
+        };
+        run_check(&args, given)
+    }
+
+    /// `check_change`: what a change would introduce (`ribo check --patch --new`), given as a
+    /// unified diff or as the new content of files (`None`: the file is deleted).
+    pub fn check_change(&mut self, change: Change, limit: usize) -> Answer {
+        let identity = match self.identity() {
+            Ok(i) => i,
+            Err(e) => return Answer::Refused(e),
+        };
+        let root = identity.spec.root.clone();
+        let proposal = match change {
+            Change::Diff(diff) => proposed::from_patch(&root, diff.as_bytes()),
+            Change::Files(files) => files_change(&root, files),
+        };
+        let proposal = match proposal {
+            Ok(p) if p.files.is_empty() => {
+                return Answer::Refused("the change touches no file".to_string())
+            }
+            Ok(p) => p,
+            Err(e) => return Answer::Refused(e),
+        };
+        let args = self.check_args(&identity, Vec::new(), true);
+        let given = Given {
+            proposal: Some((proposal, root)),
+            before: None,
+            lazy_before: false,
+            limit: Some(limit),
+        };
+        run_check(&args, given)
+    }
+
+    /// `explain_path`: the slice of the spec that governs `path` (which need not exist).
+    pub fn explain_path(&mut self, path: &str) -> Answer {
+        let identity = match self.identity() {
+            Ok(i) => i,
+            Err(e) => return Answer::Refused(e),
+        };
+        let spec = &identity.spec;
+        let at = match proposed::confine(&spec.root, path) {
+            Ok(at) => at,
+            Err(e) => return Answer::Refused(e),
+        };
+        if at.is_dir() {
+            return Answer::Refused(format!(
+                "`{path}` is a directory: explain_path takes a file (it need not exist yet)"
+            ));
+        }
+        let Some(rel) = crate::facts::walk::relative(&spec.root, &at) else {
+            return Answer::Refused(format!("`{path}` is outside the repository: refused"));
+        };
+        let boundary = match rules::assign::owner(spec, &rel) {
+            Ok(b) => b,
+            Err(tie) => {
+                let errors = crate::spec::SpecErrors::of(spec, vec![*tie.error]);
+                return Answer::Refused(spec_errors_text(&errors, &identity.spec_name));
+            }
+        };
+        let graph = explain::needs_facts(spec).then(|| {
+            let options = super::super::build_options(spec, &self.args);
+            crate::facts::build(&spec.root, &options)
+        });
+        let slice = explain::slice(
+            spec,
+            &identity.spec_name,
+            &rel,
+            at.is_file(),
+            boundary,
+            graph.as_ref(),
+        );
+        let mut text = Vec::new();
+        let _ = crate::report::explain::write_human(&mut text, &slice);
+        match serde_json::to_value(&slice) {
+            Ok(value) => Answer::Done {
+                value,
+                text: String::from_utf8_lossy(&text).into_owned(),
+            },
+            Err(e) => Answer::Refused(format!("internal error: {e}")),
+        }
+    }
+
+    /// `where_may`: which boundaries may use a boundary, a crate or a path.
+    pub fn where_may(&mut self, target: &str, kind: Option<identity::Kind>) -> Answer {
+        let identity = match self.identity() {
+            Ok(i) => i,
+            Err(e) => return Answer::Refused(e),
+        };
+        identity::where_may(&identity, target, kind)
+    }
+
+    /// `spec`: the declared identity, summarised.
+    pub fn spec(&mut self) -> Answer {
+        let identity = match self.identity() {
+            Ok(i) => i,
+            Err(e) => return Answer::Refused(e),
+        };
+        identity::summary(&identity)
+    }
+}
+
+/// `explain_code`: the documentation of a diagnostic code (needs no spec).
+pub(crate) fn explain_code(code: &str) -> Answer {
+    let all = rules::all_codes();
+    match all.iter().find(|c| c.code == code) {
+        Some(doc) => Answer::Done {
+            value: json!({
+                "code": doc.code,
+                "summary": doc.summary,
+                "explanation": doc.explanation,
+            }),
+            text: format!("{}: {}\n\n{}", doc.code, doc.summary, doc.explanation),
+        },
+        None => {
+            let nearest = all
+                .iter()
+                .map(|c| (strsim::jaro_winkler(c.code, code), c.code))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c);
+            Answer::Refused(match nearest {
+                Some(n) => format!("unknown code `{code}`; did you mean `{n}`?"),
+                None => format!("unknown code `{code}`"),
+            })
+        }
+    }
+}
+
+/// A proposed change, as a tool receives it.
+pub(crate) enum Change {
+    Diff(String),
+    Files(BTreeMap<String, Option<String>>),
+}
+
+/// The change that writes `files` (path relative to the root: new content, or `None` to
+/// delete it), each path confined to the root.
+fn files_change(root: &Path, files: BTreeMap<String, Option<String>>) -> Result<Proposed, String> {
+    if files.len() > MAX_PATHS {
+        return Err(format!("more than {MAX_PATHS} files: refused"));
+    }
+    let mut out = Proposed::default();
+    for (rel, content) in files {
+        let at = proposed::confine(root, &rel)?;
+        if at.is_dir() {
+            return Err(format!("`{rel}` is a directory, not a file: refused"));
+        }
+        if content
+            .as_ref()
+            .is_some_and(|c| c.len() as u64 > MAX_FILE_BYTES)
+        {
+            return Err(format!(
+                "the content for `{rel}` is larger than {} MiB: refused",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ));
+        }
+        out.files.insert(at, content.map(String::into_bytes));
+    }
+    Ok(out)
+}
+
+/// Runs `ribo check --format json` with `args` and `given`, and reads its report back.
+fn run_check(args: &CheckArgs, given: Given) -> Answer {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = match check_with(args, given, PLAIN, &mut out, &mut err) {
+        Ok(code) => code,
+        Err(e) => return Answer::Refused(format!("could not check: {e}")),
+    };
+    if code == crate::EXIT_ERROR {
+        return Answer::Refused(String::from_utf8_lossy(&err).trim_end().to_string());
+    }
+    match serde_json::from_slice::<Value>(&out) {
+        Ok(mut value) => {
+            // What the limit left out: the summary counts every finding.
+            let s = &value["summary"];
+            let count = |key: &str| s[key].as_u64().unwrap_or(0);
+            let len = |key: &str| value[key].as_array().map_or(0, Vec::len) as u64;
+            let omitted = json!({
+                "violations": (count("errors") + count("warnings")).saturating_sub(len("violations")),
+                "warnings": count("input_warnings").saturating_sub(len("warnings")),
+            });
+            value["omitted"] = omitted;
+            let text = super::text::findings(&value);
+            Answer::Done { value, text }
+        }
+        Err(e) => Answer::Refused(format!("internal error: the report is not JSON: {e}")),
+    }
+}
+
+/// Spec errors as the text a model reads.
+fn spec_errors_text(errors: &crate::spec::SpecErrors, spec_name: &str) -> String {
+    let mut out = Vec::new();
+    let _ = crate::report::human::write_spec_errors(&mut out, errors, spec_name, PLAIN);
+    String::from_utf8_lossy(&out).trim_end().to_string()
+}
