@@ -1,0 +1,260 @@
+//! The stdio transport of `ribo mcp`: newline-delimited JSON-RPC on stdin and stdout, as the
+//! MCP stdio transport specifies, with the errors JSON-RPC 2.0 asks for where the SDK's own
+//! transport stays silent:
+//! - a line that is not JSON is answered with a parse error (-32700, id null);
+//! - JSON that is not a JSON-RPC message is answered with an invalid request (-32600, with the
+//!   message's id when it has one);
+//! - a line longer than [`MAX_LINE_BYTES`] is skipped without being held in memory, and
+//!   answered with an invalid request (-32600, with its id when the start of the line names
+//!   one), so that a client waiting for it is not left waiting.
+//!
+//! Everything written to stdout goes through one writer task, message by message: a response
+//! and an error answered while a line is read never interleave.
+
+use std::borrow::Cow;
+
+use rmcp::model::{ErrorData, NumberOrString, ServerJsonRpcMessage};
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use rmcp::RoleServer;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// The longest line read (96 MiB): a `check_change` of the largest change a tool accepts
+/// (64 MiB of content), escaped as JSON, fits.
+pub const MAX_LINE_BYTES: usize = 96 * 1024 * 1024;
+
+/// How far into an oversized line its id is looked for.
+const ID_WITHIN: usize = 4096;
+
+/// The server's end of stdio.
+pub(crate) struct Lines<R> {
+    read: BufReader<R>,
+    line: Vec<u8>,
+    /// The rest of an oversized line is being skipped.
+    skipping: bool,
+    /// The first bytes of the oversized line being skipped (to find its id).
+    head: Vec<u8>,
+    out: mpsc::UnboundedSender<Out>,
+    max: usize,
+}
+
+/// A line to write: a message of the server, or an error that answers no request (id null,
+/// which the SDK's message type cannot say).
+enum Out {
+    Message(Box<TxJsonRpcMessage<RoleServer>>),
+    Unanswerable(ErrorData),
+}
+
+/// What one bounded read of a line found.
+enum Read {
+    Line,
+    Oversized,
+    End,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
+    /// Reads from `read`; messages go to `write` through a task on the current runtime, which
+    /// ends once the transport is dropped and everything sent was written (await the handle).
+    pub fn new<W: AsyncWrite + Unpin + Send + 'static>(
+        read: R,
+        write: W,
+        max: usize,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (out, mut queue) = mpsc::unbounded_channel::<Out>();
+        let writer = tokio::spawn(async move {
+            let mut write = write;
+            while let Some(out) = queue.recv().await {
+                let bytes = match out {
+                    Out::Message(message) => serde_json::to_vec(&message),
+                    Out::Unanswerable(error) => serde_json::to_vec(&serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": null,
+                        "error": error,
+                    })),
+                };
+                let Ok(mut bytes) = bytes else {
+                    continue;
+                };
+                bytes.push(b'\n');
+                if write.write_all(&bytes).await.is_err() || write.flush().await.is_err() {
+                    // The client is gone: nothing more can be said to it.
+                    break;
+                }
+            }
+        });
+        let lines = Lines {
+            read: BufReader::new(read),
+            line: Vec::new(),
+            skipping: false,
+            head: Vec::new(),
+            out,
+            max,
+        };
+        (lines, writer)
+    }
+
+    /// Reads up to the next newline into `self.line`; cancel-safe (what was read stays in
+    /// `self`, and the next call goes on from there).
+    async fn read_line(&mut self) -> std::io::Result<Read> {
+        loop {
+            let available = self.read.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(Read::End);
+            }
+            let newline = available.iter().position(|b| *b == b'\n');
+            let take = newline.map_or(available.len(), |i| i + 1);
+            if self.skipping {
+                self.read.consume(take);
+                if newline.is_some() {
+                    self.skipping = false;
+                    return Ok(Read::Oversized);
+                }
+                continue;
+            }
+            if self.line.len() + take > self.max {
+                self.head = std::mem::take(&mut self.line);
+                self.head.truncate(ID_WITHIN);
+                let room = ID_WITHIN.saturating_sub(self.head.len());
+                self.head.extend_from_slice(&available[..take.min(room)]);
+                self.line = Vec::new();
+                self.read.consume(take);
+                if newline.is_some() {
+                    return Ok(Read::Oversized);
+                }
+                self.skipping = true;
+                continue;
+            }
+            self.line.extend_from_slice(&available[..take]);
+            self.read.consume(take);
+            if newline.is_some() {
+                return Ok(Read::Line);
+            }
+        }
+    }
+
+    fn answer(&self, error: ErrorData, id: Option<NumberOrString>) {
+        let _ = self.out.send(match id {
+            Some(id) => Out::Message(Box::new(ServerJsonRpcMessage::error(error, Some(id)))),
+            None => Out::Unanswerable(error),
+        });
+    }
+}
+
+/// The id of a JSON-RPC message (`{"id": ...}`), if it has a valid one.
+fn id_of(value: &Value) -> Option<NumberOrString> {
+    match value.get("id")? {
+        Value::Number(n) => n.as_i64().map(NumberOrString::Number),
+        Value::String(s) => Some(NumberOrString::String(s.as_str().into())),
+        _ => None,
+    }
+}
+
+/// The id an oversized line starts with (`{"jsonrpc":"2.0","id":7,...`), if it is found within
+/// its first bytes.
+fn id_near_start(head: &[u8]) -> Option<NumberOrString> {
+    let text = String::from_utf8_lossy(head);
+    let at = text.find("\"id\"")? + 4;
+    let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
+    if let Some(s) = rest.strip_prefix('"') {
+        let end = s.find('"')?;
+        return Some(NumberOrString::String(s[..end].into()));
+    }
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse().ok().map(NumberOrString::Number)
+}
+
+impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> {
+    type Error = std::io::Error;
+
+    fn name() -> Cow<'static, str> {
+        "ribo stdio".into()
+    }
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let sent = self
+            .out
+            .send(Out::Message(Box::new(item)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout closed"));
+        std::future::ready(sent)
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            match self.read_line().await {
+                Ok(Read::Line) => {}
+                Ok(Read::Oversized) => {
+                    let id = id_near_start(&self.head);
+                    self.head = Vec::new();
+                    self.answer(
+                        ErrorData::invalid_request(
+                            format!(
+                                "the request is longer than {} MiB: refused",
+                                self.max / (1024 * 1024)
+                            ),
+                            None,
+                        ),
+                        id,
+                    );
+                    continue;
+                }
+                // stdin ended (or cannot be read): the session is over.
+                Ok(Read::End) | Err(_) => return None,
+            }
+            let line = std::mem::take(&mut self.line);
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(text) {
+                Ok(message) => return Some(message),
+                Err(e) => match serde_json::from_slice::<Value>(text) {
+                    Err(_) => {
+                        self.answer(ErrorData::parse_error(format!("not JSON: {e}"), None), None)
+                    }
+                    // A notification is never answered, not even when it is malformed.
+                    Ok(v) if v.get("method").is_some() && v.get("id").is_none() => {}
+                    Ok(v) => self.answer(
+                        ErrorData::invalid_request(
+                            format!("not a JSON-RPC 2.0 request: {e}"),
+                            None,
+                        ),
+                        id_of(&v),
+                    ),
+                },
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_of_an_oversized_line_is_found_near_its_start() {
+        let n = |s: &str| id_near_start(s.as_bytes());
+        assert_eq!(
+            n(r#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"#),
+            Some(NumberOrString::Number(17))
+        );
+        assert_eq!(
+            n(r#"{"id" : "abc","jsonrpc":"2.0""#),
+            Some(NumberOrString::String("abc".into()))
+        );
+        assert_eq!(n(r#"{"jsonrpc":"2.0","method":"x""#), None);
+    }
+}
