@@ -12,6 +12,7 @@
 
 mod engine;
 mod identity;
+mod stdio;
 mod text;
 mod tools;
 
@@ -143,7 +144,12 @@ pub fn mcp(args: &McpArgs, err: &mut dyn Write) -> io::Result<i32> {
         .enable_all()
         .build()?;
     let served = runtime.block_on(async move {
-        match server.serve(rmcp::transport::stdio()).await {
+        let (lines, writer) = stdio::Lines::new(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            stdio::MAX_LINE_BYTES,
+        );
+        let served = match server.serve(lines).await {
             Ok(running) => running
                 .waiting()
                 .await
@@ -152,7 +158,10 @@ pub fn mcp(args: &McpArgs, err: &mut dyn Write) -> io::Result<i32> {
             // stdin closed before a client said anything: nothing to serve.
             Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => Ok(()),
             Err(e) => Err(e.to_string()),
-        }
+        };
+        // Every answer sent is written before the server ends.
+        let _ = writer.await;
+        served
     });
     // Calls still running on the blocking pool are not waited for.
     runtime.shutdown_background();

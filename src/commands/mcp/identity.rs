@@ -365,25 +365,38 @@ pub(crate) fn summary(identity: &Identity) -> Answer {
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join(", "),
-            None => "any".to_string(),
+            None => "any (no may_use)".to_string(),
         };
+        let may_not = b["may_not_use"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             text,
-            "boundary {} (line {}): may use {}",
+            "boundary {} (line {}): may use {}; may not use {}",
             b["name"].as_str().unwrap_or_default(),
             b["line"],
-            or_none(&may)
+            or_none(&may),
+            or_none(&may_not)
         );
     }
     for i in &invariants {
-        let _ = writeln!(
+        let _ = write!(
             text,
-            "invariant {} (line {}, {}): {}",
+            "invariant {} (line {}, {})",
             i["id"].as_str().unwrap_or_default(),
             i["line"],
             i["severity"].as_str().unwrap_or_default(),
-            i["message"].as_str().unwrap_or_default()
         );
+        let _ = match i["message"].as_str() {
+            Some(m) => writeln!(text, ": {m}"),
+            None => writeln!(text),
+        };
     }
     for c in &contracts {
         let _ = writeln!(
