@@ -33,6 +33,9 @@ pub(crate) struct Given {
     /// For `--new`: check the state before only when the change leaves an error (a hook
     /// needs to know what an edit introduces only to deny it; what it fixes is not counted).
     pub lazy_before: bool,
+    /// The spec as it is on disk, loaded and validated already (a resident engine's:
+    /// `ribo mcp`), taken instead of reading it again where the spec on disk is wanted.
+    pub spec: Option<std::sync::Arc<crate::spec::Spec>>,
     /// Report at most this many findings (errors first, then warnings, each in report order)
     /// and input warnings; the summary still counts them all (`ribo mcp`: a model's context).
     pub limit: Option<usize>,
@@ -100,12 +103,24 @@ pub(crate) fn check_with(
         }
         (Paths::Repository, _) => &args.spec,
     };
-    let (mut loaded, proposal) = match proposing {
-        true => match load_with_proposal(args, spec_args, supplied, style, err)? {
+    let resident = given.spec.clone();
+    let untouched = |p: &Proposed, spec: &crate::spec::Spec| {
+        let at = spec
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| spec.path.clone());
+        p.get(&at).is_none() && p.get(&spec.path).is_none()
+    };
+    let (mut loaded, proposal) = match (proposing, resident.as_deref(), supplied) {
+        (false, Some(spec), _) => (Loaded::of(spec.clone()), None),
+        (true, Some(spec), Some((p, _))) if untouched(&p, spec) => {
+            (Loaded::of(spec.clone()), Some(p))
+        }
+        (true, _, supplied) => match load_with_proposal(args, spec_args, supplied, style, err)? {
             Ok(both) => both,
             Err(code) => return Ok(code),
         },
-        false => match load_spec_deferred(spec_args, style, err)? {
+        (false, None, _) => match load_spec_deferred(spec_args, style, err)? {
             Ok(l) => (l, None),
             Err(code) => return Ok(code),
         },
@@ -179,7 +194,8 @@ pub(crate) fn check_with(
             let spec_path = loaded.spec.path.clone();
             let (changes, baseline, was) =
                 (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
-            s.spawn(move || before_change(&spec_path, spec_args, changes, baseline, was))
+            let resident = resident.as_deref();
+            s.spawn(move || before_change(&spec_path, resident, spec_args, changes, baseline, was))
         });
         // Lazy (a hook): what was remembered of the disk is looked up meanwhile (the walk and
         // the hashes), in case the change leaves an error and it is needed.
@@ -236,6 +252,7 @@ pub(crate) fn check_with(
     } else if args.new && given.lazy_before && leaves_errors(&violations) {
         before = Some(before_change(
             &spec.path,
+            resident.as_deref(),
             spec_args,
             changes.as_ref(),
             baseline.as_ref(),
@@ -476,6 +493,7 @@ fn load_with_proposal(
 /// a spec that does not load (the change mends it) gives no findings.
 fn before_change(
     spec_path: &Path,
+    resident: Option<&crate::spec::Spec>,
     spec_args: &SpecArgs,
     changes: Option<&ChangeSet>,
     baseline: Option<&crate::rules::baseline::Baseline>,
@@ -488,8 +506,10 @@ fn before_change(
     };
     let style = Style::default();
     let spec_before = before.and_then(|b| b.get(spec_path));
-    let base = match spec_before {
-        Some(Some(text)) => load_proposed_spec(&args, spec_path, text, style, &mut quiet)?,
+    let base = match (spec_before, resident) {
+        (Some(Some(text)), _) => load_proposed_spec(&args, spec_path, text, style, &mut quiet)?,
+        // The spec on disk, resident already.
+        (_, Some(spec)) => Ok(Loaded::of(spec.clone())),
         _ => load_spec_deferred(&args, style, &mut quiet)?,
     };
     let mut base = match base {

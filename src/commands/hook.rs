@@ -272,6 +272,7 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
     let new = given.proposal.is_some() || given.before.is_some();
     let given = Given {
         lazy_before: true,
+        spec: None,
         limit: None,
         ..given
     };

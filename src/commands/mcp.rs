@@ -135,6 +135,8 @@ fn answer(engine: &Mutex<Engine>, call: Call) -> Answer {
 
 /// Serves MCP on stdin and stdout until stdin closes.
 pub fn mcp(args: &McpArgs, err: &mut dyn Write) -> io::Result<i32> {
+    // The caches a call reads stay in memory for the next (read again once rewritten).
+    crate::facts::incremental::resident::keep();
     let server = Server {
         engine: Arc::new(Mutex::new(Engine::new(&args.spec))),
         tools: Arc::new(tools::all()),

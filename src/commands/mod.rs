@@ -39,6 +39,19 @@ pub(crate) struct Loaded {
     pub overlay: Option<std::sync::Arc<crate::facts::Overlay>>,
 }
 
+impl Loaded {
+    /// A spec loaded and validated already (a resident engine's: `ribo mcp`), queries compiled.
+    pub(crate) fn of(spec: Spec) -> Loaded {
+        Loaded {
+            spec_name: display_path(&spec.path),
+            root_display: display_path(&spec.root),
+            spec,
+            pending: std::cell::Cell::new(None),
+            overlay: None,
+        }
+    }
+}
+
 pub(crate) fn load_spec(
     args: &SpecArgs,
     style: Style,

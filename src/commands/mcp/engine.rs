@@ -48,7 +48,7 @@ struct Resident {
 
 /// A valid spec, resident.
 pub(crate) struct Identity {
-    pub spec: crate::spec::Spec,
+    pub spec: Arc<crate::spec::Spec>,
     /// The spec file as answers show it.
     pub spec_name: String,
 }
@@ -113,7 +113,10 @@ impl Engine {
                 // Paths in every answer are shown relative to the root, as `ribo check` shows
                 // them when run there.
                 let _ = std::env::set_current_dir(&spec.root);
-                Ok(Arc::new(Identity { spec, spec_name }))
+                Ok(Arc::new(Identity {
+                    spec: Arc::new(spec),
+                    spec_name,
+                }))
             }
             _ => Err(String::from_utf8_lossy(&err).trim_end().to_string()),
         };
@@ -167,6 +170,7 @@ impl Engine {
         }
         let args = self.check_args(&identity, files, false);
         let given = Given {
+            spec: Some(Arc::clone(&identity.spec)),
             limit: Some(limit),
             ..Given::default()
         };
@@ -197,6 +201,7 @@ impl Engine {
             proposal: Some((proposal, root)),
             before: None,
             lazy_before: false,
+            spec: Some(Arc::clone(&identity.spec)),
             limit: Some(limit),
         };
         run_check(&args, given)

@@ -15,7 +15,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -160,7 +160,7 @@ pub struct Cache {
     heads: Framed,
     entries: HashMap<String, Entry>,
     /// The rest file's bytes and where its body is in them.
-    rest: OnceLock<Option<(Vec<u8>, Range<usize>)>>,
+    rest: OnceLock<Option<Framed>>,
     /// Where the rest file is, and the checksum it must have (written with the heads).
     rest_from: Option<(PathBuf, [u8; 32], [u8; 32])>,
     /// Why the cache on disk was not used, if it existed.
@@ -217,11 +217,21 @@ fn take_u64(data: &[u8], pos: &mut usize) -> Option<u64> {
 impl Cache {
     /// Loads `<dir>/facts-v1.bin` if it exists and carries `key`; otherwise an empty cache.
     pub fn open(dir: &Path, key: &[u8; 32]) -> Cache {
-        let data = match std::fs::read(dir.join(FILE_NAME)) {
-            Ok(d) => d,
-            Err(_) => return Cache::default(),
+        let path = dir.join(FILE_NAME);
+        if !path.exists() {
+            return Cache::default();
+        }
+        let framed = super::resident::framed(&path, key, |data| check_frame(data, key).ok());
+        let Some((data, body)) = framed else {
+            // Read again, for the reason it is rejected.
+            let data = std::fs::read(&path).unwrap_or_default();
+            let why = check_frame(&data, key).err().unwrap_or("could not be read");
+            return Cache {
+                rejected: Some(why.to_string()),
+                ..Cache::default()
+            };
         };
-        match Self::parse(data, key) {
+        match Self::parse(Framed { data, body }, key) {
             Ok(mut cache) => {
                 if let Some((path, _, _)) = &mut cache.rest_from {
                     *path = dir.join(REST_FILE_NAME);
@@ -235,9 +245,7 @@ impl Cache {
         }
     }
 
-    fn parse(data: Vec<u8>, key: &[u8; 32]) -> Result<Cache, &'static str> {
-        let body = check_frame(&data, key)?;
-        let heads = Framed { data, body };
+    fn parse(heads: Framed, key: &[u8; 32]) -> Result<Cache, &'static str> {
         let data: &[u8] = &heads;
         let mut pos = 0;
         let rest_sum: [u8; 32] = take(data, &mut pos, 32)
@@ -287,17 +295,19 @@ impl Cache {
     /// or not the one written with the heads (each entry's references and body are then
     /// misses: the file is parsed again).
     fn rest(&self) -> Option<&[u8]> {
-        let (data, body) = self
+        let framed = self
             .rest
             .get_or_init(|| {
                 let (path, key, sum) = self.rest_from.as_ref()?;
-                let data = std::fs::read(path).ok()?;
-                let body = check_frame(&data, key).ok()?;
-                let checksum = data.get(body.end..)?;
-                (checksum == sum.as_slice()).then_some((data, body))
+                let (data, body) = super::resident::framed(path, key, |data| {
+                    let body = check_frame(data, key).ok()?;
+                    let checksum = data.get(body.end..)?;
+                    (checksum == sum.as_slice()).then_some(body)
+                })?;
+                Some(Framed { data, body })
             })
             .as_ref()?;
-        data.get(body.clone())
+        Some(&**framed)
     }
 
     /// Whether the rest file was read already (reading it costs ~20 ms on a large repository:
@@ -566,8 +576,8 @@ fn check_frame(data: &[u8], key: &[u8; 32]) -> Result<Range<usize>, &'static str
 /// The body of `<dir>/<name>` when it exists and carries `key` with an intact checksum; a
 /// missing, foreign or corrupt file is `None` (to be rebuilt, never trusted).
 pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Framed> {
-    let data = std::fs::read(dir.join(name)).ok()?;
-    let body = check_frame(&data, key).ok()?;
+    let (data, body) =
+        super::resident::framed(&dir.join(name), key, |data| check_frame(data, key).ok())?;
     Some(Framed { data, body })
 }
 
@@ -576,7 +586,8 @@ pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Framed> {
 /// snapshot, on every focused run).
 #[derive(Debug, Default)]
 pub struct Framed {
-    data: Vec<u8>,
+    /// Shared with the kept copy when cache files are kept in memory (see `resident`).
+    data: Arc<Vec<u8>>,
     body: Range<usize>,
 }
 

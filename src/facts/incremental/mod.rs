@@ -11,5 +11,6 @@ pub mod listing;
 pub mod names;
 pub mod parse;
 pub mod reframe;
+pub mod resident;
 pub mod resolved;
 pub mod stamps;
