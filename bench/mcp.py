@@ -11,7 +11,8 @@ times, in wall-clock seconds measured here (request written to response read):
     (each round a different edit, so that nothing is remembered from the round before);
   - `explain_path` of ONE_FILE, N rounds;
   - `check` with `paths: [ONE_FILE]` after ONE_FILE was edited on disk, N rounds (restored).
-Prints one line per measure (median, min, max) and a JSON object on the last line.
+Prints one line per measure (median, min, max), the server's peak memory (VmHWM, Linux), and a
+JSON object on the last line.
 Standard library only.
 """
 import json
@@ -87,6 +88,14 @@ def main():
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
     times["check of the file, edited on disk"] = on_disk
+    peak_kb = None
+    try:
+        with open(f"/proc/{proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    peak_kb = int(line.split()[1])
+    except OSError:
+        pass
     proc.stdin.close()
     proc.wait(timeout=60)
     out = {}
@@ -94,6 +103,9 @@ def main():
         med = statistics.median(ts)
         out[name] = med
         print(f"{name:45s} median {med * 1000:8.1f} ms  (min {min(ts) * 1000:.1f}, max {max(ts) * 1000:.1f}, n={len(ts)})")
+    if peak_kb is not None:
+        print(f"{'server peak memory (VmHWM)':45s} {peak_kb / 1024:8.1f} MB")
+        out["peak_kb"] = peak_kb
     print(json.dumps(out))
 
 

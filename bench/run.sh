@@ -158,10 +158,18 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON5" -i \
   >/dev/null
 rm -f "$PAYLOAD" "$PATCH3"
 
-python3 - "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" "$JSON5" <<'PY'
+# The MCP server (bench/mcp.py: one session, the calls an agent makes, timed from request to
+# answer): its first `check` cold (no cache at all) and, in a second session, with the caches
+# warm; then `check_change` of a one-file edit and `explain_path`, each a median of 15.
+MCP_COLD="$(mktemp)"; MCP_WARM="$(mktemp)"
+python3 "$(dirname "${BASH_SOURCE[0]}")/mcp.py" "$RIBO" "$CORPUS" "$ONE_FILE" --cold --rounds 15 | tee /dev/stderr | tail -1 >"$MCP_COLD"
+python3 "$(dirname "${BASH_SOURCE[0]}")/mcp.py" "$RIBO" "$CORPUS" "$ONE_FILE" --rounds 15 | tee /dev/stderr | tail -1 >"$MCP_WARM"
+
+python3 - "$MCP_COLD" "$MCP_WARM" "$JSON" "$JSON1" "$JSON2" "$JSON2.item" "$JSON2.use" "$JSON3" "$JSON4" "$JSON4.new" "$JSON5" <<'PY'
 import json, statistics, sys
 r = {}
-for path in sys.argv[1:]:
+mcp_cold, mcp_warm = (json.load(open(p)) for p in sys.argv[1:3])
+for path in sys.argv[3:]:
     # hyperfine names a result by its -n name; interleave.py by the name before `=`.
     r.update({x["command"]: statistics.median(x["times"]) for x in json.load(open(path))["results"]})
 parse = r["tsparse parse (2 threads)"]
@@ -183,6 +191,11 @@ print(f"2 threads speed-up (goal >= 1.7):   {r['ribo cold, 1 thread'] / r['ribo 
 print(f"hook, one-file edit / parse (goal <= 0.03): {r['ribo hook, one-file edit'] / parse:.3f}")
 print(f"--patch, 3 files / parse (goal <= 0.04):    {r['ribo --patch, 3 files'] / parse:.3f}")
 print(f"--new, 3 files / parse (goal <= 0.06):      {r['ribo --patch --new, 3 files'] / parse:.3f}")
+print(f"mcp first check, cold / parse (goal <= 1.2):          {mcp_cold['first check (cold)'] / parse:.3f}")
+print(f"mcp first check, warm caches / parse (goal <= 0.1):   {mcp_warm['first check (warm caches)'] / parse:.3f}")
+print(f"mcp check_change, one-file edit / parse (goal <= 0.005): {mcp_warm['check_change, one-file edit'] / parse:.4f}")
+print(f"mcp explain_path / parse (goal <= 0.001):             {mcp_warm['explain_path'] / parse:.4f}")
+print(f"mcp server peak memory: {mcp_cold.get('peak_kb', 0) / 1024:.0f} MB (cold session), {mcp_warm.get('peak_kb', 0) / 1024:.0f} MB (warm)")
 base = {k[:-len(" (base)")]: v for k, v in r.items() if k.endswith(" (base)")}
 if base:
     print()

@@ -17,6 +17,10 @@ use std::io::{self, IsTerminal, Write};
 use cli::{Cli, ColorChoice, Command, ContractCommand};
 use report::Style;
 
+/// What gives the memory freed by a call back to the system, between the calls of a
+/// long-lived command (`ribo mcp`): set by the binary, which owns the allocator.
+pub static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
 pub const EXIT_OK: i32 = 0;
 
 pub const EXIT_VIOLATIONS: i32 = 1;

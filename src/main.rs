@@ -79,6 +79,13 @@ fn main() {
     if ribo::focused(&cli) {
         MIMALLOC.store(true, Ordering::Relaxed);
     }
+    // A server's calls free what they built; mimalloc keeps freed pages for reuse (and the
+    // heaps of the threads a call ended): given back after each call, the server's memory
+    // between calls is its resident state, and a call's peak is its own.
+    let _ = ribo::RELEASE_MEMORY.set(|| {
+        // SAFETY: mimalloc's own collection of free pages; no pointer is handed over.
+        unsafe { libmimalloc_sys::mi_collect(true) }
+    });
     let stdout = std::io::stdout();
     // stderr is locked per write, not for the whole run: the progress bar draws on it from
     // another thread.

@@ -399,6 +399,12 @@ fn keep_first(violations: &mut Vec<rules::Violation>, n: usize) {
 /// takes tens of milliseconds that the verdict need not wait for (the process may exit first;
 /// the memory goes back with it).
 fn release<T: Send + 'static>(value: T) {
+    // A long-lived process (a server, which keeps its caches in memory) frees them once it
+    // has answered, before its next call: its memory between calls is its resident state.
+    if crate::facts::incremental::resident::kept() {
+        super::free_later(Box::new(value));
+        return;
+    }
     std::thread::spawn(move || drop(value));
 }
 

@@ -95,9 +95,21 @@ impl ServerHandler for Server {
             Err(why) => return Ok(refused(why).into()),
         };
         let engine = Arc::clone(&self.engine);
-        let answer = tokio::task::spawn_blocking(move || answer(&engine, call))
+        let (sent, answered) = tokio::sync::oneshot::channel();
+        tokio::task::spawn_blocking(move || {
+            // A call that panicked left the engine as it was before it: take it back.
+            let mut engine = engine.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = sent.send(answer(&mut engine, call));
+            // Once answered, and before the next call runs: what the call built is freed,
+            // and given back to the system.
+            super::free_now();
+            if let Some(release) = crate::RELEASE_MEMORY.get() {
+                release();
+            }
+        });
+        let answer = answered
             .await
-            .map_err(|e| ErrorData::internal_error(format!("the tool failed: {e}"), None))?;
+            .map_err(|_| ErrorData::internal_error("the tool failed", None))?;
         Ok(match answer {
             Answer::Done { value, text } => {
                 let mut result = CallToolResult::structured(value);
@@ -115,14 +127,7 @@ fn refused(why: String) -> CallToolResult {
 }
 
 /// Runs one call on the engine (calls take turns: the engine's state is one).
-fn answer(engine: &Mutex<Engine>, call: Call) -> Answer {
-    if let Call::ExplainCode(code) = &call {
-        return engine::explain_code(code);
-    }
-    // A call that panicked left the engine as it was before it: take it back.
-    let mut engine = engine
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+fn answer(engine: &mut Engine, call: Call) -> Answer {
     match call {
         Call::ExplainPath(path) => engine.explain_path(&path),
         Call::Check(paths, limit) => engine.check(paths, limit),

@@ -39,6 +39,23 @@ pub(crate) struct Loaded {
     pub overlay: Option<std::sync::Arc<crate::facts::Overlay>>,
 }
 
+/// What a long-lived process (`ribo mcp`) frees after it has answered, not before.
+static FREE_LATER: std::sync::Mutex<Vec<Box<dyn Send>>> = std::sync::Mutex::new(Vec::new());
+
+/// Frees `value` once the answer it served was sent ([`free_now`]).
+pub(crate) fn free_later(value: Box<dyn Send>) {
+    FREE_LATER
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(value);
+}
+
+/// Frees what [`free_later`] was given.
+pub(crate) fn free_now() {
+    let later = std::mem::take(&mut *FREE_LATER.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(later);
+}
+
 impl Loaded {
     /// A spec loaded and validated already (a resident engine's: `ribo mcp`), queries compiled.
     pub(crate) fn of(spec: Spec) -> Loaded {

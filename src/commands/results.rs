@@ -61,7 +61,9 @@ pub(crate) fn key(spec: &Spec, input: &Input, queries: &[String]) -> Option<[u8;
 
 /// The results stored under `key`, if any (anything unreadable is a miss).
 pub(crate) fn load(dir: &Path, key: &[u8; 32]) -> Option<Stored> {
-    load_from(dir, FILE_NAME, key)
+    // A whole run's results can be tens of megabytes: a server does not keep them in memory.
+    let body = cache::read_file_once(dir, FILE_NAME, key)?;
+    postcard::from_bytes(&body).ok()
 }
 
 /// [`load`] from the slot `name`.

@@ -1,7 +1,9 @@
 //! The stdio transport of `ribo mcp`: newline-delimited JSON-RPC on stdin and stdout, as the
 //! MCP stdio transport specifies, with the errors JSON-RPC 2.0 asks for where the SDK's own
 //! transport stays silent:
-//! - a line that is not JSON is answered with a parse error (-32700, id null);
+//! - a line that is not JSON is answered with a parse error (-32700, without an id: MCP
+//!   2026-07-28, "Error Responses", omits the id the server cannot read, where bare JSON-RPC
+//!   2.0 writes `null`, which MCP's `RequestId` does not allow);
 //! - JSON that is not a JSON-RPC message is answered with an invalid request (-32600, with the
 //!   message's id when it has one);
 //! - a line longer than [`MAX_LINE_BYTES`] is skipped without being held in memory, and
@@ -36,15 +38,24 @@ pub(crate) struct Lines<R> {
     skipping: bool,
     /// The first bytes of the oversized line being skipped (to find its id).
     head: Vec<u8>,
-    out: mpsc::UnboundedSender<Out>,
+    out: mpsc::UnboundedSender<TxJsonRpcMessage<RoleServer>>,
     max: usize,
+    /// The ids of the requests read and not answered yet: at stdin's end, the transport ends
+    /// only once they are (the SDK would give them a few seconds, then drop them).
+    pending: std::sync::Arc<Pending>,
+    /// stdin ended.
+    ended: bool,
+    /// A request was read: until then, notifications and responses are dropped (the SDK's
+    /// handshake ends the session on anything but a request: one notification sent too early
+    /// would end it).
+    started: bool,
 }
 
-/// A line to write: a message of the server, or an error that answers no request (id null,
-/// which the SDK's message type cannot say).
-enum Out {
-    Message(Box<TxJsonRpcMessage<RoleServer>>),
-    Unanswerable(ErrorData),
+/// Requests read and not answered yet.
+#[derive(Default)]
+struct Pending {
+    ids: std::sync::Mutex<std::collections::HashSet<NumberOrString>>,
+    answered: tokio::sync::Notify,
 }
 
 /// What one bounded read of a line found.
@@ -62,19 +73,11 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
         write: W,
         max: usize,
     ) -> (Self, tokio::task::JoinHandle<()>) {
-        let (out, mut queue) = mpsc::unbounded_channel::<Out>();
+        let (out, mut queue) = mpsc::unbounded_channel::<TxJsonRpcMessage<RoleServer>>();
         let writer = tokio::spawn(async move {
             let mut write = write;
-            while let Some(out) = queue.recv().await {
-                let bytes = match out {
-                    Out::Message(message) => serde_json::to_vec(&message),
-                    Out::Unanswerable(error) => serde_json::to_vec(&serde_json::json!({
-                        "jsonrpc": "2.0",
-                        "id": null,
-                        "error": error,
-                    })),
-                };
-                let Ok(mut bytes) = bytes else {
+            while let Some(message) = queue.recv().await {
+                let Ok(mut bytes) = serde_json::to_vec(&message) else {
                     continue;
                 };
                 bytes.push(b'\n');
@@ -91,6 +94,9 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
             head: Vec::new(),
             out,
             max,
+            pending: Default::default(),
+            ended: false,
+            started: false,
         };
         (lines, writer)
     }
@@ -135,10 +141,19 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
     }
 
     fn answer(&self, error: ErrorData, id: Option<NumberOrString>) {
-        let _ = self.out.send(match id {
-            Some(id) => Out::Message(Box::new(ServerJsonRpcMessage::error(error, Some(id)))),
-            None => Out::Unanswerable(error),
-        });
+        let _ = self.out.send(ServerJsonRpcMessage::error(error, id));
+    }
+}
+
+/// Waits until every request read has been answered.
+async fn drained(pending: std::sync::Arc<Pending>) {
+    loop {
+        let answered = pending.answered.notified();
+        let empty = pending.ids.lock().map_or(true, |ids| ids.is_empty());
+        if empty {
+            return;
+        }
+        answered.await;
     }
 }
 
@@ -179,15 +194,31 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let id = match &item {
+            rmcp::model::JsonRpcMessage::Response(r) => Some(r.id.clone()),
+            rmcp::model::JsonRpcMessage::Error(e) => e.id.clone(),
+            _ => None,
+        };
+        if let Some(id) = id {
+            if let Ok(mut ids) = self.pending.ids.lock() {
+                ids.remove(&id);
+            }
+            self.pending.answered.notify_waiters();
+        }
         let sent = self
             .out
-            .send(Out::Message(Box::new(item)))
+            .send(item)
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout closed"));
         std::future::ready(sent)
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
+            if self.ended {
+                // stdin ended: the session ends once every request read is answered.
+                drained(std::sync::Arc::clone(&self.pending)).await;
+                return None;
+            }
             match self.read_line().await {
                 Ok(Read::Line) => {}
                 Ok(Read::Oversized) => {
@@ -205,8 +236,11 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
                     );
                     continue;
                 }
-                // stdin ended (or cannot be read): the session is over.
-                Ok(Read::End) | Err(_) => return None,
+                // stdin ended (or cannot be read): no more requests.
+                Ok(Read::End) | Err(_) => {
+                    self.ended = true;
+                    continue;
+                }
             }
             let line = std::mem::take(&mut self.line);
             let text = line.strip_suffix(b"\n").unwrap_or(&line);
@@ -216,7 +250,19 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
                 continue;
             }
             match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(text) {
-                Ok(message) => return Some(message),
+                Ok(message) => {
+                    match &message {
+                        rmcp::model::JsonRpcMessage::Request(r) => {
+                            self.started = true;
+                            if let Ok(mut ids) = self.pending.ids.lock() {
+                                ids.insert(r.id.clone());
+                            }
+                        }
+                        _ if !self.started => continue,
+                        _ => {}
+                    }
+                    return Some(message);
+                }
                 Err(e) => match serde_json::from_slice::<Value>(text) {
                     Err(_) => {
                         self.answer(ErrorData::parse_error(format!("not JSON: {e}"), None), None)

@@ -599,6 +599,17 @@ impl std::ops::Deref for Framed {
     }
 }
 
+/// [`read_file`], the bytes never kept in memory for the next run (see `resident`): for a file
+/// that is decoded whole at once and is large (the results of a whole run).
+pub fn read_file_once(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Framed> {
+    let data = std::fs::read(dir.join(name)).ok()?;
+    let body = check_frame(&data, key).ok()?;
+    Some(Framed {
+        data: Arc::new(data),
+        body,
+    })
+}
+
 /// Writes `<dir>/<name>` (magic, format, key, body, checksum) atomically: a temporary file,
 /// then a rename; the checksum written. The directory gets a `.gitignore` of `*`.
 pub fn write_file(dir: &Path, name: &str, key: &[u8; 32], body: &[u8]) -> io::Result<[u8; 32]> {
