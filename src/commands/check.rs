@@ -577,7 +577,27 @@ fn before_change(
 struct Texts<'a> {
     read: &'a dyn Fn(&str) -> Option<String>,
     spec: &'a str,
-    files: std::collections::HashMap<String, Option<String>>,
+    /// Each file read, with where its lines start (a file with thousands of findings is not
+    /// scanned from its start for each).
+    files: std::collections::HashMap<String, Option<(String, Vec<usize>)>>,
+    spec_lines: Option<Vec<usize>>,
+}
+
+/// Where each line of `text` starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// Line `n` (1-based) of `text`, whose lines start at `starts`, without its line ending.
+fn nth_line<'t>(text: &'t str, starts: &[usize], n: u32) -> &'t str {
+    let Some(&start) = starts.get(n.saturating_sub(1) as usize) else {
+        return "";
+    };
+    let rest = text.get(start..).unwrap_or_default();
+    let line = rest.split('\n').next().unwrap_or_default();
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 impl<'a> Texts<'a> {
@@ -586,26 +606,32 @@ impl<'a> Texts<'a> {
             read,
             spec,
             files: std::collections::HashMap::new(),
+            spec_lines: None,
         }
     }
 
     /// The line of `v`, whitespace collapsed (empty when it cannot be read).
     fn line_of(&mut self, v: &rules::Violation) -> String {
-        let (text, line) = match &v.location {
+        let line = match &v.location {
             rules::Location::Source { file, span } => {
                 let read = self.read;
-                let text = self
-                    .files
-                    .entry(file.to_string())
-                    .or_insert_with(|| read(file));
-                (text.as_deref().unwrap_or_default(), span.line)
+                let text = self.files.entry(file.to_string()).or_insert_with(|| {
+                    read(file).map(|t| {
+                        let starts = line_starts(&t);
+                        (t, starts)
+                    })
+                });
+                match text {
+                    Some((text, starts)) => nth_line(text, starts, span.line),
+                    None => "",
+                }
             }
-            rules::Location::Spec { span } => (self.spec, span.line),
+            rules::Location::Spec { span } => {
+                let spec = self.spec;
+                let starts = self.spec_lines.get_or_insert_with(|| line_starts(spec));
+                nth_line(spec, starts, span.line)
+            }
         };
-        let line = text
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .unwrap_or_default();
         line.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
@@ -634,10 +660,14 @@ fn only_new(
         };
         (v.code.to_string(), file, v.message.to_string(), line)
     };
-    let mut by_line: std::collections::HashMap<Loose, Vec<usize>> = Default::default();
+    let mut by_line: std::collections::HashMap<Loose, std::collections::VecDeque<usize>> =
+        Default::default();
     for (i, v) in before.iter().enumerate() {
         let line = before_text.line_of(v);
-        by_line.entry(loose(v, line, true)).or_default().push(i);
+        by_line
+            .entry(loose(v, line, true))
+            .or_default()
+            .push_back(i);
     }
     let mut matched = vec![false; before.len()];
     let mut kept: Vec<(rules::Violation, bool)> = after
@@ -646,7 +676,7 @@ fn only_new(
             let line = after_text.line_of(&v);
             let twin = by_line
                 .get_mut(&loose(&v, line, false))
-                .and_then(|ids| (!ids.is_empty()).then(|| ids.remove(0)));
+                .and_then(std::collections::VecDeque::pop_front);
             if let Some(i) = twin {
                 matched[i] = true;
             }
