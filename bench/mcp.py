@@ -31,6 +31,7 @@ def main():
     if "--rounds" in args:
         rounds = int(args[args.index("--rounds") + 1])
     ribo, corpus, one = [a for a in args if not a.startswith("--") and not a.isdigit()][:3]
+    ribo = os.path.abspath(ribo)
     if cold:
         shutil.rmtree(os.path.join(corpus, ".ribo-cache"), ignore_errors=True)
     proc = subprocess.Popen([ribo, "mcp"], cwd=corpus, stdin=subprocess.PIPE,
