@@ -540,3 +540,172 @@ fn a_limit_reports_errors_first_and_counts_what_it_left_out() {
         client.cancel().await.expect("the client closes");
     });
 }
+
+/// `where_may` agrees with what `ribo check` reports: the standard library is every
+/// boundary's; a renamed dependency (`stripe = { package = "async-stripe" }`) is the same crate
+/// by either name; a crate contract that allows files (globs) allows the boundaries that may
+/// hold them, for those files only; what is no boundary, crate or file is refused.
+#[test]
+fn where_may_answers_as_the_check_does() {
+    let (_dir, root) = repo(&example("shop"));
+    // A copy of the spec whose stripe contract allows files rather than a boundary.
+    let spec = std::fs::read_to_string(root.join("ribo.yaml")).expect("the spec");
+    assert!(
+        spec.contains("only_from: [infra]"),
+        "the shop's stripe contract"
+    );
+    let rt = runtime();
+    let transcript = rt.block_on(async {
+        let client = connect(&root, ClientLifecycleMode::Initialize).await;
+        let tools = client.list_all_tools().await.expect("tools/list");
+        let mut out = String::new();
+        let mut ask = |v: Value| {
+            let may: Vec<&str> = v["may"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["boundary"].as_str())
+                .collect();
+            let not: Vec<String> = v["may_not"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| format!("{} ({})", m["boundary"].as_str().unwrap_or_default(), m["reason"].as_str().unwrap_or_default()))
+                .collect();
+            out.push_str(&format!("{}: may {may:?}; may not {not:?}\n", v["target"]));
+            v
+        };
+        let std = ask(ok(&client, &tools, "where_may", json!({"target": "std"})).await);
+        assert_eq!(std["may_not"], json!([]));
+        let by_code = ask(ok(&client, &tools, "where_may", json!({"target": "stripe"})).await);
+        let by_package =
+            ask(ok(&client, &tools, "where_may", json!({"target": "async-stripe"})).await);
+        assert_eq!(by_code["may"], by_package["may"], "one crate, two names");
+        assert_eq!(by_package["declared"], true);
+        let unknown = ask(ok(&client, &tools, "where_may", json!({"target": "no-such-crate"})).await);
+        assert_eq!(unknown["declared"], false);
+        std::fs::write(
+            root.join("ribo.yaml"),
+            spec.replace("only_from: [infra]", "only_from: [\"src/infra/payments.rs\"]"),
+        )
+        .expect("a glob in only_from");
+        let globbed = ask(ok(&client, &tools, "where_may", json!({"target": "stripe"})).await);
+        assert_eq!(
+            globbed["may"],
+            json!([{"boundary": "infra", "line": 31, "only_files": ["src/infra/payments.rs"], "only_line": 85}])
+        );
+        std::fs::write(root.join("ribo.yaml"), &spec).expect("the spec as it was");
+        for target in ["src/domain", "crate::domain", ""] {
+            let why = refused(&client, "where_may", json!({"target": target})).await;
+            out.push_str(&format!("{target:?}: refused: {why}\n"));
+        }
+        client.cancel().await.expect("the client closes");
+        out
+    });
+    settings().bind(|| insta::assert_snapshot!("mcp_where_may", transcript));
+    // What the check says of the same uses, written: infra may use stripe, by either name;
+    // the domain may use std.
+    let (_dir2, written) = repo(&example("shop"));
+    std::fs::write(
+        written.join("src/infra/refunds.rs"),
+        "use stripe::Charge;\npub fn refund(_c: &Charge) {}\n",
+    )
+    .expect("a refund");
+    let infra_mod = std::fs::read_to_string(written.join("src/infra/mod.rs")).expect("mod.rs");
+    std::fs::write(
+        written.join("src/infra/mod.rs"),
+        format!("{infra_mod}pub mod refunds;\n"),
+    )
+    .expect("its mod");
+    std::fs::write(
+        written.join("src/domain/sets.rs"),
+        "use std::collections::HashMap;\npub fn empty() -> HashMap<u8, u8> { HashMap::new() }\n",
+    )
+    .expect("std in the domain");
+    let domain_mod = std::fs::read_to_string(written.join("src/domain/mod.rs")).expect("mod.rs");
+    std::fs::write(
+        written.join("src/domain/mod.rs"),
+        format!("{domain_mod}pub mod sets;\n"),
+    )
+    .expect("its mod");
+    let (_, stdout, _) = common::run_in(
+        &written,
+        &[
+            "check",
+            "src/infra/refunds.rs",
+            "src/domain/sets.rs",
+            "--format",
+            "compact",
+        ],
+    );
+    assert!(
+        !stdout.contains("refunds.rs") && !stdout.contains("sets.rs"),
+        "the check agrees: {stdout}"
+    );
+}
+
+/// The spec's problems are read again on every call (what made it invalid may be outside the
+/// file: a root that does not exist yet); the spec's name does not depend on the directory the
+/// server started in; a file reached through a link inside the repository is the file the
+/// walk finds; a diff is read from the repository's top, as `git diff` writes it, wherever the
+/// spec is; a change that loosens the spec says so.
+#[test]
+fn the_spec_and_paths_are_read_as_the_check_reads_them() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let top = dir.path().join("mono");
+    let root = top.join("services/shop");
+    copy_dir(&example("shop"), &root);
+    std::fs::create_dir_all(top.join(".git")).expect("a repository's top");
+    let spec = std::fs::read_to_string(root.join("ribo.yaml")).expect("the spec");
+    std::os::unix::fs::symlink("domain", root.join("src/alias")).expect("a link");
+    let rt = runtime();
+    rt.block_on(async {
+        // Started in a subdirectory.
+        let client = connect(&root.join("src/domain"), ClientLifecycleMode::Initialize).await;
+        let tools = client.list_all_tools().await.expect("tools/list");
+        let summary = ok(&client, &tools, "spec", json!({})).await;
+        assert_eq!(summary["spec"], "ribo.yaml");
+        let through = ok(&client, &tools, "explain_path", json!({"path": "src/alias/model.rs"})).await;
+        assert_eq!(through["file"], "src/domain/model.rs");
+        assert_eq!(through["boundary"]["name"], "domain");
+        // The same change, through the link and not: the same findings.
+        let body = "pub fn t() -> tokio::task::JoinHandle<()> { todo!() }\n";
+        let model = std::fs::read_to_string(root.join("src/domain/model.rs")).expect("model.rs");
+        let real = ok(&client, &tools, "check_change", json!({"files": {"src/domain/model.rs": format!("{model}{body}")}})).await;
+        let alias = ok(&client, &tools, "check_change", json!({"files": {"src/alias/model.rs": format!("{model}{body}")}})).await;
+        assert!(real["summary"]["change"]["added_errors"].as_u64() > Some(0), "{real:#}");
+        assert_eq!(alias["violations"], real["violations"]);
+        // A diff from the repository's top.
+        let line = first_line(&root, "src/domain/model.rs");
+        let diff = format!(
+            "--- a/services/shop/src/domain/model.rs\n+++ b/services/shop/src/domain/model.rs\n@@ -1 +1,2 @@\n-{line}\n+{line}\n+{body}"
+        );
+        let from_top = ok(&client, &tools, "check_change", json!({"diff": diff})).await;
+        // The same findings (at the line the diff puts the function on).
+        let prints = |v: &Value| -> Vec<String> {
+            v["violations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["fingerprint"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        assert_eq!(prints(&from_top), prints(&real), "{from_top:#}");
+        assert_eq!(from_top["violations"][0]["start"]["line"], 2);
+        // A loosening of the spec is named.
+        let loosened = spec.replace("crates: [serde, thiserror]", "crates: [serde, thiserror, tokio]");
+        assert_ne!(loosened, spec);
+        let change = ok(&client, &tools, "check_change", json!({"files": {"ribo.yaml": loosened}})).await;
+        let named = change["loosenings"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(named > 0, "{change:#}");
+        // A spec whose root does not exist yet; then it does.
+        std::fs::write(root.join("ribo.yaml"), spec.replace("system:\n", "system:\n  root: later\n"))
+            .expect("a root to come");
+        let why = refused(&client, "check", json!({})).await;
+        assert!(why.contains("later"), "{why}");
+        copy_dir(&example("shop"), &root.join("later"));
+        let now = ok(&client, &tools, "spec", json!({})).await;
+        assert_eq!(now["system"]["name"], "shop", "read again: {now:#}");
+        client.cancel().await.expect("the client closes");
+    });
+}

@@ -344,7 +344,8 @@ pub(crate) fn may_use(spec: &Spec, from: usize, to: usize) -> Result<(), Forbidd
     }
     if let (Some(f), Some(t), Some(l)) = (layer_of(spec, from), layer_of(spec, to), &spec.layers) {
         if t < f {
-            return Err(Forbidden::Upward(l.span.clone()));
+            // The place of `from` in `layers`, as `boundary::layer` cites it.
+            return Err(Forbidden::Upward(l.value[f].span.clone()));
         }
     }
     Ok(())

@@ -326,7 +326,7 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
 /// The loosenings a proposed content of the spec makes to the spec on disk (`rules::loosening`),
 /// one compact line each; `None` when it loosens nothing (or either spec does not load: the
 /// check says why).
-fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+pub(crate) fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
     let mut lines = String::new();
     let mut count = 0;
     for (path, content) in files.iter().filter(|(p, _)| is_spec(p)) {
@@ -363,7 +363,7 @@ fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
 /// The entries a proposed content of the baseline file adds to the one on disk (new debt
 /// accepted: a loosening), one compact line each; `None` when it adds none, or the file is no
 /// spec's baseline, or either version does not read.
-fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+pub(crate) fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
     let mut lines = String::new();
     let mut added = 0;
     // A Rust file, a manifest or a spec is no baseline: the spec is loaded only for the others

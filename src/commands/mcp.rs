@@ -94,6 +94,10 @@ impl ServerHandler for Server {
             // Arguments that do not fit the schema: a tool error the model can read and fix.
             Err(why) => return Ok(refused(why).into()),
         };
+        // What needs no engine does not wait for it.
+        if let Call::ExplainCode(code) = &call {
+            return Ok(done(engine::explain_code(code)).into());
+        }
         let engine = Arc::clone(&self.engine);
         let (sent, answered) = tokio::sync::oneshot::channel();
         tokio::task::spawn_blocking(move || {
@@ -110,15 +114,19 @@ impl ServerHandler for Server {
         let answer = answered
             .await
             .map_err(|_| ErrorData::internal_error("the tool failed", None))?;
-        Ok(match answer {
-            Answer::Done { value, text } => {
-                let mut result = CallToolResult::structured(value);
-                result.content.insert(0, ContentBlock::text(text));
-                result
-            }
-            Answer::Refused(why) => refused(why),
+        Ok(done(answer).into())
+    }
+}
+
+/// The result of a call: structured, with its short text first; or a tool error.
+fn done(answer: Answer) -> CallToolResult {
+    match answer {
+        Answer::Done { value, text } => {
+            let mut result = CallToolResult::structured(value);
+            result.content.insert(0, ContentBlock::text(text));
+            result
         }
-        .into())
+        Answer::Refused(why) => refused(why),
     }
 }
 

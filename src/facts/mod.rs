@@ -32,6 +32,12 @@ pub use model::source::{read_source, MAX_FILE_BYTES};
 pub use model::{cargo, items, par, walk, Progress, QueryHit, Warning};
 pub use rust::header;
 
+/// Whether `name` (normalised, `-` as `_`) is a crate of the standard library (`std`, `core`,
+/// `alloc`, ...): every boundary's, whatever its `crates`.
+pub fn is_std_crate(name: &str) -> bool {
+    resolve::path::STD_CRATES.contains(&name)
+}
+
 /// How to build the graph.
 #[derive(Debug)]
 pub struct BuildOptions {
@@ -161,16 +167,12 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         }
         _ => None,
     };
-    let remember = match (&options.cache_dir, &options.exclude_texts) {
-        (Some(dir), Some(texts)) => {
-            let at = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-            let mut key_texts = vec![at.to_string_lossy().into_owned()];
-            key_texts.extend(texts.iter().cloned());
-            Some((dir.as_path(), cache::cache_key(&key_texts)))
-        }
-        _ => None,
-    };
-    let mut walked = listing::walk(root, &options.exclude, remember, options.writes_caches());
+    let mut walked = listing::walk(
+        root,
+        &options.exclude,
+        remembered_walk(root, options),
+        options.writes_caches(),
+    );
     if let Some(o) = options.overlay() {
         let would = |rel: &str| walk::would_walk(root, rel, &options.exclude);
         o.apply_to_list(&mut walked.rust_files, |rel| would(rel) == Some(false));
@@ -241,6 +243,38 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         digest,
         preload,
     }
+}
+
+/// Where the walk of `root` is remembered, and under which key (see [`listing`]).
+fn remembered_walk<'o>(root: &Path, options: &'o BuildOptions) -> Option<(&'o Path, [u8; 32])> {
+    match (&options.cache_dir, &options.exclude_texts) {
+        (Some(dir), Some(texts)) => {
+            let at = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+            let mut key_texts = vec![at.to_string_lossy().into_owned()];
+            key_texts.extend(texts.iter().cloned());
+            Some((dir.as_path(), cache::cache_key(&key_texts)))
+        }
+        _ => None,
+    }
+}
+
+/// The Cargo packages under `root` (their manifests, as a [`scan`] reads them, without hashing
+/// the Rust files): what a question about dependencies alone needs.
+pub fn packages(root: &Path, options: &BuildOptions) -> Vec<cargo::Package> {
+    let walked = listing::walk(
+        root,
+        &options.exclude,
+        remembered_walk(root, options),
+        false,
+    );
+    let rust_set = walked.rust_files.iter().map(String::as_str).collect();
+    let mut warnings = Vec::new();
+    cargo::read_packages(
+        &walked.manifests,
+        &rust_set,
+        |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+        &mut warnings,
+    )
 }
 
 /// The content hash of every file (`None`: unreadable) and its size, in parallel. A file whose

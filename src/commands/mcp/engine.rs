@@ -23,9 +23,6 @@ use crate::facts::MAX_FILE_BYTES;
 use crate::report::Style;
 use crate::rules;
 
-/// The largest spec file read (16 MiB).
-const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
-
 /// The most bytes of new content a `check_change` call may carry in all (a diff, or the files).
 pub const MAX_CHANGE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -39,11 +36,11 @@ pub(crate) enum Answer {
     Refused(String),
 }
 
-/// The spec as last read, validated (or why it is not valid).
+/// The spec as last read, valid.
 struct Resident {
     path: PathBuf,
     bytes: Vec<u8>,
-    identity: Result<Arc<Identity>, String>,
+    identity: Arc<Identity>,
 }
 
 /// A valid spec, resident.
@@ -98,34 +95,48 @@ impl Engine {
                 )
             })?,
         };
-        let bytes = proposed::read_bounded(&path, MAX_SPEC_BYTES, "the spec")
+        // Never opened unless it is a regular file: a FIFO would block the server.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "the spec `{}` is not a regular file",
+                    path.display()
+                ))
+            }
+            Err(e) => return Err(format!("could not read the spec `{}`: {e}", path.display())),
+        }
+        // One byte over the spec's limit: the loader says it is too large.
+        let limit = crate::spec::MAX_SPEC_BYTES as u64 + 1;
+        let bytes = proposed::read_bounded(&path, limit, "the spec")
             .map_err(|e| format!("could not read the spec `{}`: {e}", path.display()))?;
         if let Some(r) = &self.resident {
             if r.path == path && r.bytes == bytes {
-                return r.identity.clone();
+                return Ok(Arc::clone(&r.identity));
             }
         }
         let mut err = Vec::new();
-        let identity = match load_spec_text(&self.args, &path, &bytes, PLAIN, &mut err) {
-            Ok(Ok(Loaded {
-                spec, spec_name, ..
-            })) => {
+        match load_spec_text(&self.args, &path, &bytes, PLAIN, &mut err) {
+            Ok(Ok(Loaded { spec, .. })) => {
                 // Paths in every answer are shown relative to the root, as `ribo check` shows
-                // them when run there.
+                // them when run there; the spec's name too, whichever directory the server
+                // started in.
                 let _ = std::env::set_current_dir(&spec.root);
-                Ok(Arc::new(Identity {
+                let identity = Arc::new(Identity {
+                    spec_name: super::super::display_path(&spec.path),
                     spec: Arc::new(spec),
-                    spec_name,
-                }))
+                });
+                self.resident = Some(Resident {
+                    path,
+                    bytes,
+                    identity: Arc::clone(&identity),
+                });
+                Ok(identity)
             }
+            // Not kept: what made it invalid may be outside the file (a root that does not
+            // exist yet), and the next call reads it again.
             _ => Err(String::from_utf8_lossy(&err).trim_end().to_string()),
-        };
-        self.resident = Some(Resident {
-            path,
-            bytes,
-            identity: identity.clone(),
-        });
-        identity
+        }
     }
 
     /// Arguments of a check run as `ribo check` (JSON), with the resident spec's file.
@@ -161,9 +172,13 @@ impl Engine {
             Err(e) => return Answer::Refused(e),
         };
         let root = &identity.spec.root;
+        let paths = paths.unwrap_or_default();
+        if paths.len() > MAX_PATHS {
+            return Answer::Refused(format!("more than {MAX_PATHS} paths: refused"));
+        }
         let mut files = Vec::new();
-        for rel in paths.unwrap_or_default() {
-            match proposed::confine(root, &rel) {
+        for rel in paths {
+            match confined(root, &rel) {
                 Ok(at) => files.push(at),
                 Err(e) => return Answer::Refused(e),
             }
@@ -186,16 +201,51 @@ impl Engine {
         };
         let root = identity.spec.root.clone();
         let proposal = match change {
-            Change::Diff(diff) => proposed::from_patch(&root, diff.as_bytes()),
+            // A diff's paths are the repository's, as `git diff` prints them (and as
+            // `ribo check --patch` reads them), wherever the spec is in it.
+            Change::Diff(diff) => {
+                let at = identity.spec.path.canonicalize();
+                let at = at.as_deref().unwrap_or(&identity.spec.path);
+                let top = crate::spec::validate::repository_top(at)
+                    .filter(|top| root.starts_with(top))
+                    .unwrap_or_else(|| root.clone());
+                proposed::from_patch(&top, diff.as_bytes())
+            }
             Change::Files(files) => files_change(&root, files),
         };
         let proposal = match proposal {
             Ok(p) if p.files.is_empty() => {
                 return Answer::Refused("the change touches no file".to_string())
             }
+            Ok(p) if p.files.len() > MAX_PATHS => {
+                return Answer::Refused(format!(
+                    "the change touches more than {MAX_PATHS} files: refused"
+                ))
+            }
             Ok(p) => p,
-            Err(e) => return Answer::Refused(e),
+            Err(e) => return Answer::Refused(relative_to(&root, &e)),
         };
+        // A change to the spec or its baseline that loosens the identity is named (the agent
+        // is told never to loosen it; the verdict below is about the code).
+        let touched: Vec<(PathBuf, Option<Vec<u8>>)> = proposal
+            .files
+            .iter()
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
+        let loosenings: Vec<String> = [
+            super::super::hook::loosens_spec(&touched),
+            super::super::hook::loosens_baseline(&touched),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|lines| {
+            lines
+                .lines()
+                .filter(|l| !l.starts_with("ribo: "))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
         let args = self.check_args(&identity, Vec::new(), true);
         let given = Given {
             proposal: Some((proposal, root)),
@@ -204,7 +254,22 @@ impl Engine {
             spec: Some(Arc::clone(&identity.spec)),
             limit: Some(limit),
         };
-        run_check(&args, given)
+        match run_check(&args, given) {
+            Answer::Done {
+                mut value,
+                mut text,
+            } => {
+                if !loosenings.is_empty() {
+                    text.push_str(&format!(
+                        "and it loosens the declared identity (a human's decision, not an agent's):\n{}\n",
+                        loosenings.join("\n")
+                    ));
+                }
+                value["loosenings"] = json!(loosenings);
+                Answer::Done { value, text }
+            }
+            refused => refused,
+        }
     }
 
     /// `explain_path`: the slice of the spec that governs `path` (which need not exist).
@@ -214,7 +279,7 @@ impl Engine {
             Err(e) => return Answer::Refused(e),
         };
         let spec = &identity.spec;
-        let at = match proposed::confine(&spec.root, path) {
+        let at = match confined(&spec.root, path) {
             Ok(at) => at,
             Err(e) => return Answer::Refused(e),
         };
@@ -262,7 +327,16 @@ impl Engine {
             Ok(i) => i,
             Err(e) => return Answer::Refused(e),
         };
-        identity::where_may(&identity, target, kind)
+        let (spec, args) = (&identity.spec, &self.args);
+        let dependencies = || {
+            let options = super::super::build_options(spec, args);
+            crate::facts::packages(&spec.root, &options)
+                .into_iter()
+                .flat_map(|p| p.dependencies)
+                .map(|d| (d.name, d.package))
+                .collect()
+        };
+        identity::where_may(&identity, target, kind, dependencies)
     }
 
     /// `spec`: the declared identity, summarised.
@@ -315,7 +389,7 @@ fn files_change(root: &Path, files: BTreeMap<String, Option<String>>) -> Result<
     }
     let mut out = Proposed::default();
     for (rel, content) in files {
-        let at = proposed::confine(root, &rel)?;
+        let at = confined(root, &rel)?;
         if at.is_dir() {
             return Err(format!("`{rel}` is a directory, not a file: refused"));
         }
@@ -331,6 +405,39 @@ fn files_change(root: &Path, files: BTreeMap<String, Option<String>>) -> Result<
         out.files.insert(at, content.map(String::into_bytes));
     }
     Ok(out)
+}
+
+/// `root` joined with `rel`, an untrusted path, confined to it ([`proposed::confine`]), and
+/// with the links inside the repository on its way resolved: a file reached through a link
+/// (`src/alias/x.rs`, `alias` a link to `domain`) is the file the walk finds
+/// (`src/domain/x.rs`), and governed as it is.
+pub(crate) fn confined(root: &Path, rel: &str) -> Result<PathBuf, String> {
+    let at = proposed::confine(root, rel)?;
+    let mut rest = Vec::new();
+    let mut existing = at.as_path();
+    let real = loop {
+        match existing.canonicalize() {
+            Ok(real) => break real,
+            Err(_) => {
+                let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+                    return Ok(at.clone());
+                };
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+        }
+    };
+    let mut real = real;
+    for name in rest.iter().rev() {
+        real.push(name);
+    }
+    // `confine` let only links that stay inside through; anything else keeps its own path.
+    Ok(if real.starts_with(root) { real } else { at })
+}
+
+/// `message` with the repository's root left out of the paths it shows.
+fn relative_to(root: &Path, message: &str) -> String {
+    message.replace(&format!("{}/", root.display()), "")
 }
 
 /// Runs `ribo check --format json` with `args` and `given`, and reads its report back.

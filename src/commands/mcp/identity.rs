@@ -7,10 +7,9 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::super::explain::{self, Forbidden};
-use super::super::proposed;
 use super::engine::{Answer, Identity};
 use crate::rules::{self, span_in};
-use crate::spec::model::{ContractKind, Scope};
+use crate::spec::model::{ContractKind, CratePattern, Scope};
 use crate::spec::Spec;
 
 /// What a `where_may` target names.
@@ -44,15 +43,33 @@ fn line(spec: &Spec, span: &std::ops::Range<usize>) -> u32 {
     span_in(&spec.source, span).line
 }
 
-/// One boundary's verdict: it may, or it may not (why, and the line that says so).
+/// One boundary's verdict: it may, or it may not (why, and the line that says so); it may
+/// only from some of its files (`only`: the globs, and the line that says so).
 struct Verdict {
     boundary: usize,
     why: Option<(String, u32)>,
+    only: Option<(Vec<String>, u32)>,
 }
 
 /// Which boundaries may use `target` (a boundary, a crate, or a file), and which may not.
-pub(crate) fn where_may(identity: &Identity, target: &str, kind: Option<Kind>) -> Answer {
+/// `dependencies` gives the repository's dependencies (code name, package name), read only
+/// for a crate.
+pub(crate) fn where_may(
+    identity: &Identity,
+    target: &str,
+    kind: Option<Kind>,
+    dependencies: impl FnOnce() -> Vec<(String, String)>,
+) -> Answer {
     let spec = &identity.spec;
+    if target.trim().is_empty() {
+        return Answer::Refused("`target` is empty: name a boundary, a crate or a file".into());
+    }
+    if target.contains("::") {
+        return Answer::Refused(format!(
+            "`{target}` is a Rust path: name a boundary, a crate, or a file (`explain_path` \
+             says what governs a file)"
+        ));
+    }
     let named = spec.boundaries.iter().position(|b| b.name.value == target);
     let kind = kind.unwrap_or(match named {
         Some(_) => Kind::Boundary,
@@ -85,10 +102,15 @@ pub(crate) fn where_may(identity: &Identity, target: &str, kind: Option<Kind>) -
             towards(spec, to, None)
         }
         Kind::Path => {
-            let at = match proposed::confine(&spec.root, target) {
+            let at = match super::engine::confined(&spec.root, target) {
                 Ok(at) => at,
                 Err(e) => return Answer::Refused(e),
             };
+            if at.is_dir() {
+                return Answer::Refused(format!(
+                    "`{target}` is a directory: name a file in it (it need not exist yet)"
+                ));
+            }
             let Some(rel) = crate::facts::walk::relative(&spec.root, &at) else {
                 return Answer::Refused(format!("`{target}` is outside the repository: refused"));
             };
@@ -133,12 +155,47 @@ pub(crate) fn where_may(identity: &Identity, target: &str, kind: Option<Kind>) -
                         .map(|boundary| Verdict {
                             boundary,
                             why: None,
+                            only: None,
                         })
                         .collect()
                 }
             }
         }
-        Kind::Crate => crate_verdicts(spec, target),
+        Kind::Crate => {
+            let normal = rules::boundaries::normalise_crate(target);
+            if crate::facts::is_std_crate(&normal) {
+                found["std"] = json!(true);
+                // The standard library is every boundary's, whatever its `crates`.
+                (0..spec.boundaries.len())
+                    .map(|boundary| Verdict {
+                        boundary,
+                        why: None,
+                        only: None,
+                    })
+                    .collect()
+            } else {
+                // A dependency is named in code by its key and on the registry by its package
+                // (`stripe = { package = "async-stripe" }`): `crates` and crate contracts
+                // match either, so the verdict is about both.
+                let mut names = vec![normal.clone()];
+                let mut declared = false;
+                for (name, package) in dependencies() {
+                    let (name, package) = (
+                        rules::boundaries::normalise_crate(&name),
+                        rules::boundaries::normalise_crate(&package),
+                    );
+                    if name == normal || package == normal {
+                        declared = true;
+                        names.extend([name, package]);
+                    }
+                }
+                names.sort();
+                names.dedup();
+                found["declared"] = json!(declared);
+                found["names"] = json!(names);
+                crate_verdicts(spec, target, &names)
+            }
+        }
     };
     let name = |i: usize| spec.boundaries[i].name.value.as_str();
     let may: Vec<Value> = verdicts
@@ -146,7 +203,12 @@ pub(crate) fn where_may(identity: &Identity, target: &str, kind: Option<Kind>) -
         .filter(|v| v.why.is_none())
         .map(|v| {
             let b = &spec.boundaries[v.boundary];
-            json!({ "boundary": name(v.boundary), "line": line(spec, &b.name.span) })
+            let mut may = json!({ "boundary": name(v.boundary), "line": line(spec, &b.name.span) });
+            if let Some((globs, at)) = &v.only {
+                may["only_files"] = json!(globs);
+                may["only_line"] = json!(at);
+            }
+            may
         })
         .collect();
     let may_not: Vec<Value> = verdicts
@@ -167,7 +229,35 @@ pub(crate) fn where_may(identity: &Identity, target: &str, kind: Option<Kind>) -
     if let Some(o) = found.get("owner").and_then(|o| o["name"].as_str()) {
         let _ = writeln!(text, "owned by `{o}`");
     }
+    if found["declared"] == json!(false) {
+        let _ = writeln!(
+            text,
+            "no package of the repository depends on `{target}` (a typo, or a dependency to add)"
+        );
+    }
+    if let Some(globs) = found["interface"]["globs"].as_array() {
+        let globs: Vec<&str> = globs.iter().filter_map(Value::as_str).collect();
+        let _ = writeln!(
+            text,
+            "other boundaries may only reach its interface: {}",
+            globs.join(", ")
+        );
+    }
     let _ = writeln!(text, "may use it: {}", or_none(&listed(&may)));
+    for m in may.iter().filter(|m| m.get("only_files").is_some()) {
+        let globs: Vec<&str> = m["only_files"]
+            .as_array()
+            .map(|g| g.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "  {}: only its files matching {} ({} line {})",
+            m["boundary"].as_str().unwrap_or_default(),
+            globs.join(", "),
+            identity.spec_name,
+            m["only_line"]
+        );
+    }
     for v in &may_not {
         let _ = writeln!(
             text,
@@ -201,6 +291,7 @@ fn towards(spec: &Spec, to: usize, hidden: Option<(String, u32)>) -> Vec<Verdict
                 return Verdict {
                     boundary: from,
                     why: None,
+                    only: None,
                 };
             }
             let from_name = &spec.boundaries[from].name.value;
@@ -227,55 +318,93 @@ fn towards(spec: &Spec, to: usize, hidden: Option<(String, u32)>) -> Vec<Verdict
             Verdict {
                 boundary: from,
                 why,
+                only: None,
             }
         })
         .collect()
 }
 
-/// Every boundary's verdict on using the external crate `name`: its `crates` list, then the
-/// crate contracts that name the crate.
-fn crate_verdicts(spec: &Spec, name: &str) -> Vec<Verdict> {
-    let normal = rules::boundaries::normalise_crate(name);
+/// Every boundary's verdict on using the external crate `target`, known by `names` (its code
+/// names and package names, normalised): its `crates` list, then the crate contracts that name
+/// the crate. A contract that allows it from files (globs) allows a boundary whose paths may
+/// hold such files, for those files only.
+fn crate_verdicts(spec: &Spec, target: &str, names: &[String]) -> Vec<Verdict> {
+    let matches = |p: &CratePattern| names.iter().any(|n| p.matcher.is_match(n));
     (0..spec.boundaries.len())
         .map(|i| {
             let b = &spec.boundaries[i];
-            let listed = b.crates.as_ref().map_or(Ok(()), |c| {
-                match c.value.iter().any(|p| p.matcher.is_match(&normal)) {
+            let listed = b
+                .crates
+                .as_ref()
+                .map_or(Ok(()), |c| match c.value.iter().any(matches) {
                     true => Ok(()),
                     false => Err((
-                        format!("`{name}` is not in the crates of `{}`", b.name.value),
+                        format!("`{target}` is not in the crates of `{}`", b.name.value),
                         line(spec, &c.span),
                     )),
+                });
+            let mut only = None;
+            let mut contract = None;
+            for c in &spec.contracts {
+                let ContractKind::CrateUse { krate, only_from } = &c.kind else {
+                    continue;
+                };
+                if !matches(krate) {
+                    continue;
                 }
-            });
-            let contract = spec.contracts.iter().find_map(|c| match &c.kind {
-                ContractKind::CrateUse { krate, only_from } if krate.matcher.is_match(&normal) => {
-                    let whole = only_from
-                        .iter()
-                        .any(|s| matches!(s, Scope::Boundary(x) if x.value == i));
-                    (!whole).then(|| {
-                        let from: Vec<String> = only_from
-                            .iter()
-                            .map(|s| explain::scope_text(spec, s))
-                            .collect();
-                        (
-                            format!(
-                                "contract `{}` lets only {} use `{name}`",
-                                c.id.value,
-                                from.join(", ")
-                            ),
-                            line(spec, &c.id.span),
-                        )
+                let whole = only_from
+                    .iter()
+                    .any(|s| matches!(s, Scope::Boundary(x) if x.value == i));
+                if whole {
+                    continue;
+                }
+                let globs: Vec<String> = only_from
+                    .iter()
+                    .filter_map(|s| match s {
+                        Scope::Glob(g) if b.paths.iter().any(|p| may_overlap(&p.text, &g.text)) => {
+                            Some(g.text.clone())
+                        }
+                        _ => None,
                     })
+                    .collect();
+                let at = line(spec, &c.id.span);
+                if globs.is_empty() {
+                    let from: Vec<String> = only_from
+                        .iter()
+                        .map(|s| explain::scope_text(spec, s))
+                        .collect();
+                    contract.get_or_insert((
+                        format!(
+                            "contract `{}` lets only {} use `{target}`",
+                            c.id.value,
+                            from.join(", ")
+                        ),
+                        at,
+                    ));
+                } else {
+                    only.get_or_insert((globs, at));
                 }
-                _ => None,
-            });
+            }
+            let why = listed.err().or(contract);
             Verdict {
                 boundary: i,
-                why: listed.err().or(contract),
+                only: if why.is_none() { only } else { None },
+                why,
             }
         })
         .collect()
+}
+
+/// Whether globs `a` and `b` may match a common path: their literal starts (up to the first
+/// wildcard) are one a prefix of the other.
+fn may_overlap(a: &str, b: &str) -> bool {
+    let literal = |g: &str| -> String {
+        g.chars()
+            .take_while(|c| !matches!(c, '*' | '?' | '[' | '{'))
+            .collect()
+    };
+    let (a, b) = (literal(a), literal(b));
+    a.starts_with(&b) || b.starts_with(&a)
 }
 
 /// The declared identity, summarised: the system, every boundary (paths, may_use, crates,

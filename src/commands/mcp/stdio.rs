@@ -27,8 +27,12 @@ use tokio::sync::mpsc;
 /// (64 MiB of content), escaped as JSON, fits.
 pub const MAX_LINE_BYTES: usize = 96 * 1024 * 1024;
 
-/// How far into an oversized line its id is looked for.
+/// How far into an oversized line, from its start and from its end, its id is looked for
+/// (clients write `id` first or last).
 const ID_WITHIN: usize = 4096;
+
+/// Requests read and not answered yet, past which no more is read.
+const MAX_IN_FLIGHT: usize = 8;
 
 /// The server's end of stdio.
 pub(crate) struct Lines<R> {
@@ -38,6 +42,8 @@ pub(crate) struct Lines<R> {
     skipping: bool,
     /// The first bytes of the oversized line being skipped (to find its id).
     head: Vec<u8>,
+    /// Its last bytes so far.
+    tail: Vec<u8>,
     out: mpsc::UnboundedSender<TxJsonRpcMessage<RoleServer>>,
     max: usize,
     /// The ids of the requests read and not answered yet: at stdin's end, the transport ends
@@ -92,6 +98,7 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
             line: Vec::new(),
             skipping: false,
             head: Vec::new(),
+            tail: Vec::new(),
             out,
             max,
             pending: Default::default(),
@@ -112,6 +119,7 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
             let newline = available.iter().position(|b| *b == b'\n');
             let take = newline.map_or(available.len(), |i| i + 1);
             if self.skipping {
+                keep_tail(&mut self.tail, &available[..take]);
                 self.read.consume(take);
                 if newline.is_some() {
                     self.skipping = false;
@@ -124,6 +132,8 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
                 self.head.truncate(ID_WITHIN);
                 let room = ID_WITHIN.saturating_sub(self.head.len());
                 self.head.extend_from_slice(&available[..take.min(room)]);
+                self.tail.clear();
+                keep_tail(&mut self.tail, &available[..take]);
                 self.line = Vec::new();
                 self.read.consume(take);
                 if newline.is_some() {
@@ -147,10 +157,15 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Lines<R> {
 
 /// Waits until every request read has been answered.
 async fn drained(pending: std::sync::Arc<Pending>) {
+    within(pending, 1).await;
+}
+
+/// Waits until fewer than `most` requests read are unanswered.
+async fn within(pending: std::sync::Arc<Pending>, most: usize) {
     loop {
         let answered = pending.answered.notified();
-        let empty = pending.ids.lock().map_or(true, |ids| ids.is_empty());
-        if empty {
+        let fewer = pending.ids.lock().map_or(true, |ids| ids.len() < most);
+        if fewer {
             return;
         }
         answered.await;
@@ -181,6 +196,20 @@ fn id_near_start(head: &[u8]) -> Option<NumberOrString> {
         .take_while(|c| c.is_ascii_digit() || *c == '-')
         .collect();
     digits.parse().ok().map(NumberOrString::Number)
+}
+
+/// Keeps the last [`ID_WITHIN`] bytes of what was skipped in `tail`.
+fn keep_tail(tail: &mut Vec<u8>, more: &[u8]) {
+    tail.extend_from_slice(&more[more.len().saturating_sub(ID_WITHIN)..]);
+    let over = tail.len().saturating_sub(ID_WITHIN);
+    tail.drain(..over);
+}
+
+/// The id an oversized line ends with (`...},"id":7}`), if it is found within its last bytes.
+fn id_near_end(tail: &[u8]) -> Option<NumberOrString> {
+    let text = String::from_utf8_lossy(tail);
+    let at = text.rfind("\"id\"")?;
+    id_near_start(text[at..].as_bytes())
 }
 
 impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> {
@@ -214,6 +243,11 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
+            // Calls take turns on one engine: past a few waiting, the next line is not read
+            // until one is answered (their arguments, up to 64 MiB each, are not piled up).
+            if !self.ended {
+                within(std::sync::Arc::clone(&self.pending), MAX_IN_FLIGHT).await;
+            }
             if self.ended {
                 // stdin ended: the session ends once every request read is answered.
                 drained(std::sync::Arc::clone(&self.pending)).await;
@@ -222,8 +256,9 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
             match self.read_line().await {
                 Ok(Read::Line) => {}
                 Ok(Read::Oversized) => {
-                    let id = id_near_start(&self.head);
+                    let id = id_near_start(&self.head).or_else(|| id_near_end(&self.tail));
                     self.head = Vec::new();
+                    self.tail = Vec::new();
                     self.answer(
                         ErrorData::invalid_request(
                             format!(
@@ -259,6 +294,20 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
                             }
                         }
                         _ if !self.started => continue,
+                        // A cancelled request is not answered (the SDK drops its result):
+                        // it is no longer waited for.
+                        rmcp::model::JsonRpcMessage::Notification(n) => {
+                            if let rmcp::model::ClientNotification::CancelledNotification(c) =
+                                &n.notification
+                            {
+                                if let Some(id) = &c.params.request_id {
+                                    if let Ok(mut ids) = self.pending.ids.lock() {
+                                        ids.remove(id);
+                                    }
+                                    self.pending.answered.notify_waiters();
+                                }
+                            }
+                        }
                         _ => {}
                     }
                     return Some(message);
@@ -302,5 +351,9 @@ mod tests {
             Some(NumberOrString::String("abc".into()))
         );
         assert_eq!(n(r#"{"jsonrpc":"2.0","method":"x""#), None);
+        assert_eq!(
+            id_near_end(br#"xxxx"}},"jsonrpc":"2.0","id":42}"#),
+            Some(NumberOrString::Number(42))
+        );
     }
 }

@@ -75,6 +75,16 @@ fn check_output() -> Value {
             }),
         );
     }
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.insert(
+            "loosenings".to_string(),
+            json!({
+                "description": "`check_change` only: how the change loosens ribo.yaml or accepts debt in its baseline (`spec::loosened`), one compact line each (docs/spec-changes.md).",
+                "type": "array",
+                "items": {"type": "string"}
+            }),
+        );
+    }
     if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
         required.push(json!("omitted"));
     }

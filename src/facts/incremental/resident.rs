@@ -96,12 +96,6 @@ fn framed_with(
     Some((Arc::clone(&k.data), body))
 }
 
-/// Forgets every kept file whose path is under `dir` (its cache was cleared or moved).
-pub fn forget_under(dir: &Path) {
-    let mut files = files().lock().unwrap_or_else(|p| p.into_inner());
-    files.retain(|p, _| !p.starts_with(dir));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +117,5 @@ mod tests {
         assert_eq!(c.as_slice(), b"three");
         // A frame that is not valid under a key is not taken.
         assert!(framed_with(true, &path, &[2; 32], |_| None).is_none());
-        forget_under(dir.path());
     }
 }
