@@ -104,8 +104,9 @@ impl ServerHandler for Server {
             // A call that panicked left the engine as it was before it: take it back.
             let mut engine = engine.lock().unwrap_or_else(|p| p.into_inner());
             let _ = sent.send(answer(&mut engine, call));
-            // Once answered, and before the next call runs: what the call built is freed,
-            // and given back to the system.
+            drop(engine);
+            // Once answered: what the call built is freed and given back to the system, while
+            // the next call (if one waits) goes on on the other core.
             super::free_now();
             if let Some(release) = crate::RELEASE_MEMORY.get() {
                 release();
