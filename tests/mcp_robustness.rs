@@ -981,3 +981,28 @@ fn a_cancelled_request_is_not_waited_for_at_stdins_end() {
     // Answered or not, depending on whether the cancellation came in time; never twice.
     assert!(answers.len() <= 1, "{answers:?}");
 }
+
+/// `tools/call` (or `initialize`) whose params are missing or of the wrong shape is a bad-params
+/// error with its id (the SDK alone takes it for an unknown method), and the server goes on.
+#[test]
+fn a_known_method_with_params_of_the_wrong_shape_is_bad_params() {
+    let mut server = Server::initialized();
+    // (`params: 5` is no JSON-RPC request at all: params are an object or an array.)
+    for (params, code) in [
+        (None, -32602),
+        (Some(json!({"name": "check", "arguments": 5})), -32602),
+        (Some(json!({"arguments": {}})), -32602),
+        (Some(json!(5)), -32600),
+    ] {
+        let id = server.id();
+        let mut request = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call"});
+        if let Some(p) = params {
+            request["params"] = p;
+        }
+        server.send(&request.to_string());
+        let answer = server.answer(&json!(id));
+        assert_eq!(error(&answer).0, code, "{answer}");
+    }
+    server.ping();
+    call_and_verify(&mut server, "check");
+}

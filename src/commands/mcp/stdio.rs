@@ -31,6 +31,10 @@ pub const MAX_LINE_BYTES: usize = 96 * 1024 * 1024;
 /// (clients write `id` first or last).
 const ID_WITHIN: usize = 4096;
 
+/// The methods ribo serves whose params the SDK requires (a request of one of them that it
+/// cannot read becomes an unknown "custom" request).
+const KNOWN_METHODS: [&str; 3] = ["tools/call", "initialize", "server/discover"];
+
 /// Requests read and not answered yet, past which no more is read.
 const MAX_IN_FLIGHT: usize = 8;
 
@@ -287,6 +291,23 @@ impl<R: tokio::io::AsyncRead + Unpin + Send> Transport<RoleServer> for Lines<R> 
             match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(text) {
                 Ok(message) => {
                     match &message {
+                        // A known method with params of the wrong shape falls through to the
+                        // SDK's custom requests, which answers "method not found": it is bad
+                        // params (-32602).
+                        rmcp::model::JsonRpcMessage::Request(r)
+                            if matches!(&r.request,
+                                rmcp::model::ClientRequest::CustomRequest(c)
+                                    if KNOWN_METHODS.contains(&c.method.as_str())) =>
+                        {
+                            self.answer(
+                                ErrorData::invalid_params(
+                                    "the params of this method are missing or of the wrong shape",
+                                    None,
+                                ),
+                                Some(r.id.clone()),
+                            );
+                            continue;
+                        }
                         rmcp::model::JsonRpcMessage::Request(r) => {
                             self.started = true;
                             if let Ok(mut ids) = self.pending.ids.lock() {
