@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod listing;
 pub mod names;
+pub mod packages;
 pub mod parse;
 pub mod reframe;
 pub mod resident;

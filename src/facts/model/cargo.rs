@@ -9,12 +9,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Warning;
 
 /// What a Cargo target builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
     Lib,
@@ -27,7 +27,7 @@ pub enum TargetKind {
 }
 
 /// A Rust edition: what paths mean (2015: `use` paths start at the crate root).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Edition {
     #[serde(rename = "2015")]
     E2015,
@@ -60,7 +60,7 @@ impl TargetKind {
 }
 
 /// One crate a package builds: its kind, crate name and root file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub kind: TargetKind,
     /// The crate name as code refers to it (`-` replaced by `_`).
@@ -71,7 +71,7 @@ pub struct Target {
 }
 
 /// The section a dependency is declared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DepKind {
     Normal,
@@ -80,7 +80,7 @@ pub enum DepKind {
 }
 
 /// A dependency declared in a Cargo.toml.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dependency {
     /// The name code uses (`-` replaced by `_`; the rename key when `package =` is set).
     pub name: String,
@@ -98,7 +98,7 @@ impl Dependency {
 }
 
 /// A Cargo package: name, directory, targets and dependencies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     pub name: String,
     /// The package's edition (a target may set its own: see [`Target::edition`]).
