@@ -21,6 +21,11 @@ use report::Style;
 /// long-lived command (`ribo mcp`): set by the binary, which owns the allocator.
 pub static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
+/// Chooses the allocator for what follows (`true`: mimalloc, as for a focused check; `false`:
+/// the system's, as for a whole one): set by the binary, which owns the allocator. A
+/// long-lived command (`ribo mcp`) switches per call.
+pub static FOCUSED_ALLOCATOR: std::sync::OnceLock<fn(bool)> = std::sync::OnceLock::new();
+
 pub const EXIT_OK: i32 = 0;
 
 pub const EXIT_VIOLATIONS: i32 = 1;

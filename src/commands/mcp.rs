@@ -103,10 +103,15 @@ impl ServerHandler for Server {
         tokio::task::spawn_blocking(move || {
             // A call that panicked left the engine as it was before it: take it back.
             let mut engine = engine.lock().unwrap_or_else(|p| p.into_inner());
+            // A whole check builds the whole graph: the next call waits until it is freed (two
+            // at once would double the peak). After a smaller one, the next goes on meanwhile
+            // on the other core.
+            let whole = matches!(call, Call::Check(None, _));
             let _ = sent.send(answer(&mut engine, call));
-            drop(engine);
-            // Once answered: what the call built is freed and given back to the system, while
-            // the next call (if one waits) goes on on the other core.
+            if !whole {
+                drop(engine);
+            }
+            // Once answered: what the call built is freed and given back to the system.
             super::free_now();
             if let Some(release) = crate::RELEASE_MEMORY.get() {
                 release();

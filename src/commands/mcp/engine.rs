@@ -183,13 +183,28 @@ impl Engine {
                 Err(e) => return Answer::Refused(e),
             }
         }
+        let whole = files.is_empty();
         let args = self.check_args(&identity, files, false);
         let given = Given {
             spec: Some(Arc::clone(&identity.spec)),
             limit: Some(limit),
             ..Given::default()
         };
-        run_check(&args, given)
+        // A whole check allocates as a one-shot `ribo check` does (the system allocator: its
+        // peak is lower, main.rs); the memory release after the call trims it.
+        let focused = |on: bool| {
+            if let Some(set) = crate::FOCUSED_ALLOCATOR.get() {
+                set(on);
+            }
+        };
+        if whole {
+            focused(false);
+        }
+        let answer = run_check(&args, given);
+        if whole {
+            focused(true);
+        }
+        answer
     }
 
     /// `check_change`: what a change would introduce (`ribo check --patch --new`), given as a
