@@ -18,7 +18,8 @@ struct Allocator;
 #[global_allocator]
 static GLOBAL: Allocator = Allocator;
 
-/// Set once, at start-up, for a focused check; never unset.
+/// Set at start-up for a focused check; `ribo mcp` switches it per call (a whole check with
+/// the system allocator), through `ribo::FOCUSED_ALLOCATOR`.
 static MIMALLOC: AtomicBool = AtomicBool::new(false);
 
 /// Whether mimalloc made the block at `ptr`.
