@@ -151,13 +151,19 @@ fn explain_path(
         &rel,
         abs.is_file(),
         boundary,
-        graph.as_ref(),
+        &|target| graph.as_ref().and_then(|g| module_file(g, target)),
     );
     match args.format {
         ExplainFormat::Human => report::explain::write_human(out, &slice)?,
         ExplainFormat::Json => report::explain::write_json(out, &slice)?,
     }
     Ok(EXIT_OK)
+}
+
+/// The file that defines the module an exports contract names (`module:`, `crate:`), in `graph`.
+pub(crate) fn module_file(graph: &FactGraph, target: &ExportTarget) -> Option<String> {
+    let m = rules::contracts::target_module(graph, target)?;
+    Some(graph.file(graph.module(m).file).path.clone())
 }
 
 /// Whether explaining a file needs the facts: only to find the file of a contract's module.
@@ -175,7 +181,7 @@ pub(crate) fn slice(
     rel: &str,
     exists: bool,
     boundary: Option<usize>,
-    graph: Option<&FactGraph>,
+    module_file: &dyn Fn(&ExportTarget) -> Option<String>,
 ) -> FileSlice {
     let excluded = spec.exclude_set().is_match(rel);
     let line = |span: &std::ops::Range<usize>| span_in(&spec.source, span).line;
@@ -213,10 +219,7 @@ pub(crate) fn slice(
                 } => {
                     let file = match &target.value {
                         ExportTarget::File(f) => Some(f.clone()),
-                        other => graph.and_then(|g| {
-                            let m = rules::contracts::target_module(g, other)?;
-                            Some(g.file(g.module(m).file).path.clone())
-                        }),
+                        other => module_file(other),
                     };
                     if file.as_deref() == Some(rel) {
                         contracts.push(ContractSlice::Exports {

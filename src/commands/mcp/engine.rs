@@ -56,6 +56,9 @@ pub(crate) struct Engine {
     start: PathBuf,
     args: SpecArgs,
     resident: Option<Resident>,
+    /// The files of the modules exports contracts name, and the input they were found in
+    /// (see [`Engine::module_files`]).
+    modules: Option<([u8; 32], BTreeMap<String, Option<String>>)>,
 }
 
 /// Rendering for texts a model reads: no colour, 100 columns.
@@ -78,6 +81,7 @@ impl Engine {
                 cache_dir: args.cache_dir.as_deref().map(absolute),
             },
             resident: None,
+            modules: None,
         }
     }
 
@@ -313,17 +317,22 @@ impl Engine {
                 return Answer::Refused(spec_errors_text(&errors, &identity.spec_name));
             }
         };
-        let graph = explain::needs_facts(spec).then(|| {
-            let options = super::super::build_options(spec, &self.args);
-            crate::facts::build(&spec.root, &options)
-        });
+        let modules = match explain::needs_facts(spec) {
+            true => self.module_files(spec),
+            false => BTreeMap::new(),
+        };
         let slice = explain::slice(
             spec,
             &identity.spec_name,
             &rel,
             at.is_file(),
             boundary,
-            graph.as_ref(),
+            &|target| {
+                modules
+                    .get(&explain::export_target(target))
+                    .cloned()
+                    .flatten()
+            },
         );
         let mut text = Vec::new();
         let _ = crate::report::explain::write_human(&mut text, &slice);
@@ -334,6 +343,40 @@ impl Engine {
             },
             Err(e) => Answer::Refused(format!("internal error: {e}")),
         }
+    }
+
+    /// The file of the module each exports contract of `spec` names (by the contract's target
+    /// as written): from the fact graph, built (from the caches) only when the input changed
+    /// since it was last built for these targets.
+    fn module_files(&mut self, spec: &crate::spec::Spec) -> BTreeMap<String, Option<String>> {
+        let targets: Vec<&crate::spec::model::ExportTarget> = spec
+            .contracts
+            .iter()
+            .filter_map(|c| match &c.kind {
+                crate::spec::model::ContractKind::Exports { target, .. } => Some(&target.value),
+                _ => None,
+            })
+            .collect();
+        let options = super::super::build_options(spec, &self.args);
+        let input = crate::facts::scan(&spec.root, &options);
+        let digest = input.digest().copied();
+        if let (Some(d), Some((kept, map))) = (&digest, &self.modules) {
+            let all = targets
+                .iter()
+                .all(|t| map.contains_key(&explain::export_target(t)));
+            if d == kept && all {
+                return map.clone();
+            }
+        }
+        let graph = crate::facts::build_from(&spec.root, input, &options);
+        let map: BTreeMap<String, Option<String>> = targets
+            .iter()
+            .map(|t| (explain::export_target(t), explain::module_file(&graph, t)))
+            .collect();
+        if let Some(d) = digest {
+            self.modules = Some((d, map.clone()));
+        }
+        map
     }
 
     /// `where_may`: which boundaries may use a boundary, a crate or a path.
