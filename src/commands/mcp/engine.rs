@@ -58,8 +58,12 @@ pub(crate) struct Engine {
     resident: Option<Resident>,
     /// The files of the modules exports contracts name, and the input they were found in
     /// (see [`Engine::module_files`]).
-    modules: Option<([u8; 32], BTreeMap<String, Option<String>>)>,
+    modules: Option<([u8; 32], ModuleFiles)>,
 }
+
+/// The file of each exports contract's module, by the contract's target as written (`None`:
+/// no such module).
+type ModuleFiles = BTreeMap<String, Option<String>>;
 
 /// Rendering for texts a model reads: no colour, 100 columns.
 const PLAIN: Style = Style {
@@ -348,7 +352,7 @@ impl Engine {
     /// The file of the module each exports contract of `spec` names (by the contract's target
     /// as written): from the fact graph, built (from the caches) only when the input changed
     /// since it was last built for these targets.
-    fn module_files(&mut self, spec: &crate::spec::Spec) -> BTreeMap<String, Option<String>> {
+    fn module_files(&mut self, spec: &crate::spec::Spec) -> ModuleFiles {
         let targets: Vec<&crate::spec::model::ExportTarget> = spec
             .contracts
             .iter()
@@ -369,7 +373,7 @@ impl Engine {
             }
         }
         let graph = crate::facts::build_from(&spec.root, input, &options);
-        let map: BTreeMap<String, Option<String>> = targets
+        let map: ModuleFiles = targets
             .iter()
             .map(|t| (explain::export_target(t), explain::module_file(&graph, t)))
             .collect();
