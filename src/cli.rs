@@ -89,7 +89,7 @@ pub enum Agent {
     Cursor,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct SpecArgs {
     /// Where to start looking for ribo.yaml (then .ribo.yaml) upwards; default: the current
     /// directory.
@@ -161,6 +161,29 @@ pub struct CheckArgs {
     /// HEAD.
     #[arg(long)]
     pub new: bool,
+}
+
+impl CheckArgs {
+    /// The arguments of a check that ribo runs for a caller of its own (an agent's hook, the
+    /// MCP server): `spec`, in `format`, of `files` (none: the repository), `--new` or not;
+    /// every other option as on the command line by default.
+    pub fn of(spec: SpecArgs, format: Format, files: Vec<PathBuf>, new: bool) -> CheckArgs {
+        CheckArgs {
+            spec,
+            format,
+            quiet: false,
+            deny_warnings: false,
+            strict: false,
+            files,
+            changed: false,
+            base: None,
+            baseline: None,
+            no_baseline: false,
+            patch: None,
+            stdin_path: None,
+            new,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

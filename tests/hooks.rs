@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{copy_dir, fixture, settings};
 
@@ -53,17 +53,7 @@ impl Repo {
     /// run hooks: exit status, stdout (JSON pretty-printed) and stderr, paths made stable.
     fn hook(&self, agent: &str, name: &str) -> String {
         let payload = self.payload(name);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
-            .args(["hook", agent])
-            .current_dir(self.root())
-            .env("NO_COLOR", "1")
-            .env_remove("RIBO_NO_CACHE")
-            .env_remove("RIBO_CACHE_DIR")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ribo runs");
+        let mut child = common::spawn_piped(&self.root(), &["hook", agent]);
         let mut stdin = child.stdin.take().expect("stdin");
         stdin
             .write_all(payload.as_bytes())
@@ -165,13 +155,7 @@ fn when_ribo_cannot_check_it_says_so_and_does_not_block() {
     let codex = repo.hook("codex", "codex/pre-apply-patch-deny.json");
     let cursor = repo.hook("cursor", "cursor/after-file-edit-flagged.json");
     let garbage = {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
-            .args(["hook", "claude-code"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ribo runs");
+        let mut child = common::spawn_piped(&repo.root(), &["hook", "claude-code"]);
         let mut stdin = child.stdin.take().expect("stdin");
         stdin.write_all(b"{not json").expect("write");
         drop(stdin);
@@ -354,13 +338,7 @@ fn an_edit_across_two_specs_is_checked_against_each() {
         "hook_event_name": "PreToolUse", "tool_name": "apply_patch", "tool_use_id": "call_01",
         "tool_input": { "command": patch }
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
-        .args(["hook", "codex"])
-        .current_dir(&root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ribo runs");
+    let mut child = common::spawn_piped(&root, &["hook", "codex"]);
     child
         .stdin
         .take()

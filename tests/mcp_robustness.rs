@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -54,18 +54,8 @@ impl Server {
 
     /// `ribo mcp <args>` run in `dir`, which it keeps.
     fn start_in(dir: tempfile::TempDir, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
-            .arg("mcp")
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("RIBO_NO_CACHE")
-            .env_remove("RIBO_CACHE_DIR")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ribo mcp starts");
+        let args: Vec<&str> = std::iter::once("mcp").chain(args.iter().copied()).collect();
+        let mut child = common::spawn_piped(dir.path(), &args);
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
         let (send, lines) = mpsc::channel();

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use common::{copy_dir, fixture, settings};
 
@@ -22,18 +21,8 @@ fn shop() -> tempfile::TempDir {
 /// `ribo <args>` in `dir` with `stdin`, the cache on (in `dir/.ribo-cache`): exit status,
 /// stdout and stderr as one transcript.
 fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ribo"))
-        .args(args)
-        .args(["--color", "never"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RIBO_NO_CACHE")
-        .env_remove("RIBO_CACHE_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the ribo binary runs");
+    let args: Vec<&str> = args.iter().copied().chain(["--color", "never"]).collect();
+    let mut child = common::spawn_piped(dir, &args);
     let mut input = child.stdin.take().expect("stdin");
     // A refused run may exit before reading all of it.
     let _ = input.write_all(stdin);

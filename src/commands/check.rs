@@ -429,10 +429,7 @@ fn strict_message(input_warnings: usize) -> String {
 fn spec_args_like(args: &SpecArgs) -> SpecArgs {
     SpecArgs {
         path: None,
-        spec: args.spec.clone(),
-        threads: args.threads,
-        no_cache: args.no_cache,
-        cache_dir: args.cache_dir.clone(),
+        ..args.clone()
     }
 }
 

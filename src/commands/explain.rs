@@ -39,13 +39,17 @@ pub fn explain(
     explain_path(args, style, out, err)
 }
 
-fn unknown_code(code: &str, err: &mut dyn Write) -> io::Result<i32> {
-    let all = rules::all_codes();
-    let nearest = all
+/// The known diagnostic code nearest to `code` (for an unknown one).
+pub(crate) fn nearest_code(code: &str) -> Option<&'static str> {
+    rules::all_codes()
         .iter()
         .map(|c| (strsim::jaro_winkler(c.code, code), c.code))
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c);
+        .map(|(_, c)| c)
+}
+
+fn unknown_code(code: &str, err: &mut dyn Write) -> io::Result<i32> {
+    let nearest = nearest_code(code);
     write!(err, "error: unknown code `{code}`")?;
     if let Some(n) = nearest {
         write!(err, "; did you mean `{n}`?")?;

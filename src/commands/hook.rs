@@ -276,27 +276,7 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
         limit: None,
         ..given
     };
-    let args = CheckArgs {
-        spec: SpecArgs {
-            path: None,
-            spec: None,
-            threads: None,
-            no_cache: false,
-            cache_dir: None,
-        },
-        format: Format::Compact,
-        quiet: false,
-        deny_warnings: false,
-        strict: false,
-        files,
-        changed: false,
-        base: None,
-        baseline: None,
-        no_baseline: false,
-        patch: None,
-        stdin_path: None,
-        new,
-    };
+    let args = CheckArgs::of(SpecArgs::default(), Format::Compact, files, new);
     let mut out = Vec::new();
     let mut err = Vec::new();
     let spec_change = given
@@ -324,11 +304,10 @@ fn run_check(given: Given, files: Vec<PathBuf>) -> Outcome {
 }
 
 /// The loosenings a proposed content of the spec makes to the spec on disk (`rules::loosening`),
-/// one compact line each; `None` when it loosens nothing (or either spec does not load: the
+/// one compact line each (none when it loosens nothing, or either spec does not load: the
 /// check says why).
-pub(crate) fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
-    let mut lines = String::new();
-    let mut count = 0;
+pub(crate) fn spec_loosenings(files: &[(PathBuf, Option<Vec<u8>>)]) -> Vec<String> {
+    let mut lines = Vec::new();
     for (path, content) in files.iter().filter(|(p, _)| is_spec(p)) {
         let (Ok(old), Some(content)) = (crate::spec::load(path), content.as_deref()) else {
             continue;
@@ -338,34 +317,19 @@ pub(crate) fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<Strin
         };
         let (loosened, _) = crate::rules::loosening::compare_today(&old, &new);
         let name = super::display_path(path);
-        count += loosened.len();
         for c in &loosened {
             let at = crate::rules::span_in(&new.source, &c.at);
-            lines.push_str(&format!(
-                "{name}:{}:{}: error[{}]: {}\n",
-                at.line,
-                at.col,
-                crate::rules::loosening::CODE,
-                c.message
-            ));
+            lines.push(loosening_line(&name, at.line, at.col, &c.message));
         }
     }
-    if count == 0 {
-        return None;
-    }
-    lines.push_str(&format!(
-        "ribo: this edit loosens the identity in {}\n",
-        crate::report::plural(count, "place", "places")
-    ));
-    Some(lines)
+    lines
 }
 
 /// The entries a proposed content of the baseline file adds to the one on disk (new debt
-/// accepted: a loosening), one compact line each; `None` when it adds none, or the file is no
-/// spec's baseline, or either version does not read.
-pub(crate) fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
-    let mut lines = String::new();
-    let mut added = 0;
+/// accepted: a loosening), one compact line each (none when it adds none, or the file is no
+/// spec's baseline, or either version does not read).
+pub(crate) fn baseline_debt(files: &[(PathBuf, Option<Vec<u8>>)]) -> Vec<String> {
+    let mut lines = Vec::new();
     // A Rust file, a manifest or a spec is no baseline: the spec is loaded only for the others
     // (an edit of a Rust file, the usual case, pays nothing here).
     for (path, content) in files.iter().filter(|(p, _)| !is_checked_kind(p)) {
@@ -389,24 +353,51 @@ pub(crate) fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<S
         };
         let name = super::display_path(&baseline);
         for e in crate::rules::loosening::entries_added(before.as_ref(), &now) {
-            added += 1;
-            lines.push_str(&format!(
-                "{name}:{}:{}: error[{}]: {}\n",
-                e.span.line,
-                e.span.col,
-                crate::rules::loosening::CODE,
-                crate::rules::loosening::entry_added(e)
-            ));
+            let message = crate::rules::loosening::entry_added(e);
+            lines.push(loosening_line(&name, e.span.line, e.span.col, &message));
         }
     }
-    if added == 0 {
+    lines
+}
+
+/// One loosening as a compact line.
+fn loosening_line(file: &str, line: u32, col: u32, message: &str) -> String {
+    format!(
+        "{file}:{line}:{col}: error[{}]: {message}",
+        crate::rules::loosening::CODE
+    )
+}
+
+/// [`spec_loosenings`] as the hook answers them, with their count; `None` without any.
+fn loosens_spec(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+    let lines = spec_loosenings(files);
+    let summary = format!(
+        "ribo: this edit loosens the identity in {}",
+        crate::report::plural(lines.len(), "place", "places")
+    );
+    answer_of(lines, summary)
+}
+
+/// [`baseline_debt`] as the hook answers it, with its count; `None` without any.
+fn loosens_baseline(files: &[(PathBuf, Option<Vec<u8>>)]) -> Option<String> {
+    let lines = baseline_debt(files);
+    let summary = format!(
+        "ribo: this edit accepts {} of debt in the baseline",
+        crate::report::plural(lines.len(), "finding", "findings")
+    );
+    answer_of(lines, summary)
+}
+
+/// `lines` and `summary`, one per line; `None` without lines.
+fn answer_of(lines: Vec<String>, summary: String) -> Option<String> {
+    if lines.is_empty() {
         return None;
     }
-    lines.push_str(&format!(
-        "ribo: this edit accepts {} of debt in the baseline\n",
-        crate::report::plural(added, "finding", "findings")
-    ));
-    Some(lines)
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.push_str(&summary);
+    text.push('\n');
+    Some(text)
 }
 
 fn is_spec(path: &Path) -> bool {

@@ -106,7 +106,7 @@ impl ServerHandler for Server {
             // A whole check builds the whole graph: the next call waits until it is freed (two
             // at once would double the peak). After a smaller one, the next goes on meanwhile
             // on the other core.
-            let whole = matches!(call, Call::Check(None, _));
+            let whole = call.is_whole_check();
             let _ = sent.send(answer(&mut engine, call));
             if !whole {
                 drop(engine);

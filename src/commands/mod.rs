@@ -96,14 +96,7 @@ pub(crate) fn load_proposed_spec(
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
-    let args = SpecArgs {
-        path: args.path.clone(),
-        spec: Some(path.to_path_buf()),
-        threads: args.threads,
-        no_cache: args.no_cache,
-        cache_dir: args.cache_dir.clone(),
-    };
-    load_spec_with(&args, true, Some(text), style, err)
+    load_spec_with(&with_spec(args, path), true, Some(text), style, err)
 }
 
 /// [`load_spec`] of the spec at `path` with `text` as its content (read once by the caller,
@@ -115,14 +108,15 @@ pub(crate) fn load_spec_text(
     style: Style,
     err: &mut dyn Write,
 ) -> io::Result<Result<Loaded, i32>> {
-    let args = SpecArgs {
-        path: args.path.clone(),
+    load_spec_with(&with_spec(args, path), false, Some(text), style, err)
+}
+
+/// `args` with the spec file `path`.
+fn with_spec(args: &SpecArgs, path: &Path) -> SpecArgs {
+    SpecArgs {
         spec: Some(path.to_path_buf()),
-        threads: args.threads,
-        no_cache: args.no_cache,
-        cache_dir: args.cache_dir.clone(),
-    };
-    load_spec_with(&args, false, Some(text), style, err)
+        ..args.clone()
+    }
 }
 
 fn load_spec_with(

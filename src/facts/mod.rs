@@ -187,80 +187,10 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
     }
     let hashing = options.cache_dir.is_some();
     let rust_set = walked.rust_files.iter().map(String::as_str).collect();
-    // The manifests, read once (as the change proposes them, if it does).
-    let texts: Vec<Result<String, String>> = walked
-        .manifests
-        .iter()
-        .map(|rel| match options.overlay().map(|o| o.get(rel)) {
-            Some(overlay::Entry::Content(bytes)) => String::from_utf8(bytes.to_vec())
-                .map_err(|_| "stream did not contain valid UTF-8".to_string()),
-            _ => std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
-        })
-        .collect();
-    let manifest_hashes: Vec<(String, ContentHash)> = match hashing {
-        true => walked
-            .manifests
-            .iter()
-            .zip(&texts)
-            .filter_map(|(rel, text)| {
-                let text = text.as_ref().ok()?;
-                Some((rel.clone(), cache::content_hash(text.as_bytes())))
-            })
-            .collect(),
-        false => Vec::new(),
-    };
-    // Parsing them is a pure function of the manifests and the Rust files (which targets
-    // exist): remembered under a hash of both (TOML parsing costs ~10-20 ms on a 40-crate
-    // workspace, a fifth of a one-file run).
-    let packages_key = options.cache_dir.as_ref().map(|_| {
-        let mut h = blake3::Hasher::new();
-        for (rel, text) in walked.manifests.iter().zip(&texts) {
-            h.update(&(rel.len() as u64).to_le_bytes());
-            h.update(rel.as_bytes());
-            let (tag, bytes) = match text {
-                Ok(t) => (0u8, t.as_bytes()),
-                Err(e) => (1u8, e.as_bytes()),
-            };
-            h.update(&[tag]);
-            h.update(&(bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        }
-        for rel in &walked.rust_files {
-            h.update(&(rel.len() as u64).to_le_bytes());
-            h.update(rel.as_bytes());
-        }
-        *h.finalize().as_bytes()
-    });
-    let remembered = match (&options.cache_dir, &packages_key) {
-        (Some(dir), Some(key)) => packages::load(dir, key),
-        _ => None,
-    };
-    let mut packages = match remembered {
-        Some((packages, found)) => {
-            warnings.extend(found);
-            packages
-        }
-        None => {
-            let mut found = Vec::new();
-            let packages = cargo::read_packages(
-                &walked.manifests,
-                &rust_set,
-                |rel| {
-                    let at = walked.manifests.iter().position(|m| m == rel);
-                    at.and_then(|i| texts.get(i).cloned())
-                        .unwrap_or_else(|| Err("not a manifest of the walk".to_string()))
-                },
-                &mut found,
-            );
-            if let (Some(dir), Some(key), true) =
-                (&options.cache_dir, &packages_key, options.writes_caches())
-            {
-                packages::save(dir, key, &packages, &found);
-            }
-            warnings.extend(found);
-            packages
-        }
-    };
+    let manifests = read_manifests(root, &walked.manifests, &walked.rust_files, options);
+    warnings.extend(manifests.warnings);
+    let manifest_hashes = manifests.hashes;
+    let mut packages = manifests.packages;
     if walked.manifests.is_empty() && !walked.rust_files.is_empty() {
         packages.extend(guess_package(root, &rust_set, &mut warnings));
     }
@@ -324,14 +254,99 @@ pub fn packages(root: &Path, options: &BuildOptions) -> Vec<cargo::Package> {
         remembered_walk(root, options),
         false,
     );
-    let rust_set = walked.rust_files.iter().map(String::as_str).collect();
+    read_manifests(root, &walked.manifests, &walked.rust_files, options).packages
+}
+
+/// What the manifests say: the packages, the warnings reading them gave, and (with a cache)
+/// each readable manifest's content hash.
+struct Manifests {
+    packages: Vec<cargo::Package>,
+    warnings: Vec<Warning>,
+    hashes: Vec<(String, ContentHash)>,
+}
+
+/// Reads the `manifests` once (as a proposed change has them, if it does) and parses them, or
+/// takes what they say from the packages remembered for exactly these manifests and
+/// `rust_files` (see [`packages`](incremental::packages)): parsing is a pure function of both.
+fn read_manifests(
+    root: &Path,
+    manifests: &[String],
+    rust_files: &[String],
+    options: &BuildOptions,
+) -> Manifests {
+    let texts: Vec<Result<String, String>> = manifests
+        .iter()
+        .map(|rel| match options.overlay().map(|o| o.get(rel)) {
+            Some(overlay::Entry::Content(bytes)) => String::from_utf8(bytes.to_vec())
+                .map_err(|_| "stream did not contain valid UTF-8".to_string()),
+            _ => std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+        })
+        .collect();
+    let hashes = match options.cache_dir {
+        Some(_) => manifests
+            .iter()
+            .zip(&texts)
+            .filter_map(|(rel, text)| {
+                let text = text.as_ref().ok()?;
+                Some((rel.clone(), cache::content_hash(text.as_bytes())))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let key = options.cache_dir.as_ref().map(|_| {
+        let mut h = blake3::Hasher::new();
+        let mut field = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        for (rel, text) in manifests.iter().zip(&texts) {
+            field(rel.as_bytes());
+            match text {
+                Ok(t) => {
+                    field(b"ok");
+                    field(t.as_bytes());
+                }
+                Err(e) => {
+                    field(b"error");
+                    field(e.as_bytes());
+                }
+            }
+        }
+        for rel in rust_files {
+            field(rel.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    });
+    if let (Some(dir), Some(key)) = (&options.cache_dir, &key) {
+        if let Some((packages, warnings)) = packages::load(dir, key) {
+            return Manifests {
+                packages,
+                warnings,
+                hashes,
+            };
+        }
+    }
+    let read: std::collections::HashMap<&str, &Result<String, String>> =
+        manifests.iter().map(String::as_str).zip(&texts).collect();
     let mut warnings = Vec::new();
-    cargo::read_packages(
-        &walked.manifests,
-        &rust_set,
-        |rel| std::fs::read_to_string(root.join(rel)).map_err(|e| e.kind().to_string()),
+    let packages = cargo::read_packages(
+        manifests,
+        &rust_files.iter().map(String::as_str).collect(),
+        |rel| {
+            read.get(rel)
+                .map(|text| (*text).clone())
+                .unwrap_or_else(|| Err("not a manifest of the walk".to_string()))
+        },
         &mut warnings,
-    )
+    );
+    if let (Some(dir), Some(key), true) = (&options.cache_dir, &key, options.writes_caches()) {
+        packages::save(dir, key, &packages, &warnings);
+    }
+    Manifests {
+        packages,
+        warnings,
+        hashes,
+    }
 }
 
 /// The content hash of every file (`None`: unreadable) and its size, in parallel. A file whose

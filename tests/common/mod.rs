@@ -76,6 +76,25 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `ribo <args>` started in `dir` with stdin, stdout and stderr piped, without colour, and with
+/// its cache on whatever the caller's environment says (RIBO_NO_CACHE and RIBO_CACHE_DIR are
+/// left out): a hook, a proposed change on stdin, a server.
+pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    Command::new(env!("CARGO_BIN_EXE_ribo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RIBO_NO_CACHE")
+        .env_remove("RIBO_CACHE_DIR")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ribo binary runs")
+}
+
 /// `git` in `dir`, with the caller's git environment (a hook's GIT_DIR, the user's config)
 /// kept out of the test.
 pub fn git_command(dir: &Path) -> Command {

@@ -38,7 +38,6 @@ pub(crate) enum Answer {
 
 /// The spec as last read, valid.
 struct Resident {
-    path: PathBuf,
     bytes: Vec<u8>,
     identity: Arc<Identity>,
 }
@@ -119,7 +118,7 @@ impl Engine {
         let bytes = proposed::read_bounded(&path, limit, "the spec")
             .map_err(|e| format!("could not read the spec `{}`: {e}", path.display()))?;
         if let Some(r) = &self.resident {
-            if r.path == path && r.bytes == bytes {
+            if r.identity.spec.path == path && r.bytes == bytes {
                 return Ok(Arc::clone(&r.identity));
             }
         }
@@ -135,7 +134,6 @@ impl Engine {
                     spec: Arc::new(spec),
                 });
                 self.resident = Some(Resident {
-                    path,
                     bytes,
                     identity: Arc::clone(&identity),
                 });
@@ -149,27 +147,11 @@ impl Engine {
 
     /// Arguments of a check run as `ribo check` (JSON), with the resident spec's file.
     fn check_args(&self, identity: &Identity, files: Vec<PathBuf>, new: bool) -> CheckArgs {
-        CheckArgs {
-            spec: SpecArgs {
-                path: None,
-                spec: Some(identity.spec.path.clone()),
-                threads: self.args.threads,
-                no_cache: self.args.no_cache,
-                cache_dir: self.args.cache_dir.clone(),
-            },
-            format: Format::Json,
-            quiet: false,
-            deny_warnings: false,
-            strict: false,
-            files,
-            changed: false,
-            base: None,
-            baseline: None,
-            no_baseline: false,
-            patch: None,
-            stdin_path: None,
-            new,
-        }
+        let spec = SpecArgs {
+            spec: Some(identity.spec.path.clone()),
+            ..self.args.clone()
+        };
+        CheckArgs::of(spec, Format::Json, files, new)
     }
 
     /// `check`: the whole repository, or the files `paths` name (changed-mode semantics: the
@@ -255,20 +237,8 @@ impl Engine {
             .iter()
             .map(|(p, c)| (p.clone(), c.clone()))
             .collect();
-        let loosenings: Vec<String> = [
-            super::super::hook::loosens_spec(&touched),
-            super::super::hook::loosens_baseline(&touched),
-        ]
-        .into_iter()
-        .flatten()
-        .flat_map(|lines| {
-            lines
-                .lines()
-                .filter(|l| !l.starts_with("ribo: "))
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+        let mut loosenings = super::super::hook::spec_loosenings(&touched);
+        loosenings.extend(super::super::hook::baseline_debt(&touched));
         let args = self.check_args(&identity, Vec::new(), true);
         let given = Given {
             proposal: Some((proposal, root)),
@@ -302,17 +272,9 @@ impl Engine {
             Err(e) => return Answer::Refused(e),
         };
         let spec = &identity.spec;
-        let at = match confined(&spec.root, path) {
-            Ok(at) => at,
+        let (at, rel) = match file_in(&spec.root, path, "explain_path takes a file") {
+            Ok(found) => found,
             Err(e) => return Answer::Refused(e),
-        };
-        if at.is_dir() {
-            return Answer::Refused(format!(
-                "`{path}` is a directory: explain_path takes a file (it need not exist yet)"
-            ));
-        }
-        let Some(rel) = crate::facts::walk::relative(&spec.root, &at) else {
-            return Answer::Refused(format!("`{path}` is outside the repository: refused"));
         };
         let boundary = match rules::assign::owner(spec, &rel) {
             Ok(b) => b,
@@ -423,17 +385,10 @@ pub(crate) fn explain_code(code: &str) -> Answer {
             }),
             text: format!("{}: {}\n\n{}", doc.code, doc.summary, doc.explanation),
         },
-        None => {
-            let nearest = all
-                .iter()
-                .map(|c| (strsim::jaro_winkler(c.code, code), c.code))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| c);
-            Answer::Refused(match nearest {
-                Some(n) => format!("unknown code `{code}`; did you mean `{n}`?"),
-                None => format!("unknown code `{code}`"),
-            })
-        }
+        None => Answer::Refused(match explain::nearest_code(code) {
+            Some(n) => format!("unknown code `{code}`; did you mean `{n}`?"),
+            None => format!("unknown code `{code}`"),
+        }),
     }
 }
 
@@ -495,6 +450,24 @@ pub(crate) fn confined(root: &Path, rel: &str) -> Result<PathBuf, String> {
     }
     // `confine` let only links that stay inside through; anything else keeps its own path.
     Ok(if real.starts_with(root) { real } else { at })
+}
+
+/// The file `path` names (an untrusted path: [`confined`]), and its path relative to `root`;
+/// a directory is refused with `what_then` (what the tool wants instead).
+pub(crate) fn file_in(
+    root: &Path,
+    path: &str,
+    what_then: &str,
+) -> Result<(PathBuf, String), String> {
+    let at = confined(root, path)?;
+    if at.is_dir() {
+        return Err(format!(
+            "`{path}` is a directory: {what_then} (it need not exist yet)"
+        ));
+    }
+    let rel = crate::facts::walk::relative(root, &at)
+        .ok_or_else(|| format!("`{path}` is outside the repository: refused"))?;
+    Ok((at, rel))
 }
 
 /// `message` with the repository's root left out of the paths it shows.

@@ -51,6 +51,22 @@ struct Verdict {
     only: Option<(Vec<String>, u32)>,
 }
 
+impl Verdict {
+    /// `boundary` may.
+    fn may(boundary: usize) -> Verdict {
+        Verdict {
+            boundary,
+            why: None,
+            only: None,
+        }
+    }
+}
+
+/// Every boundary may.
+fn everyone(spec: &Spec) -> Vec<Verdict> {
+    (0..spec.boundaries.len()).map(Verdict::may).collect()
+}
+
 /// Which boundaries may use `target` (a boundary, a crate, or a file), and which may not.
 /// `dependencies` gives the repository's dependencies (code name, package name), read only
 /// for a crate.
@@ -102,17 +118,9 @@ pub(crate) fn where_may(
             towards(spec, to, None)
         }
         Kind::Path => {
-            let at = match super::engine::confined(&spec.root, target) {
-                Ok(at) => at,
+            let rel = match super::engine::file_in(&spec.root, target, "name a file in it") {
+                Ok((_, rel)) => rel,
                 Err(e) => return Answer::Refused(e),
-            };
-            if at.is_dir() {
-                return Answer::Refused(format!(
-                    "`{target}` is a directory: name a file in it (it need not exist yet)"
-                ));
-            }
-            let Some(rel) = crate::facts::walk::relative(&spec.root, &at) else {
-                return Answer::Refused(format!("`{target}` is outside the repository: refused"));
             };
             if spec.exclude_set().is_match(&rel) {
                 found["excluded"] = json!(true);
@@ -151,13 +159,7 @@ pub(crate) fn where_may(
                 // A file no boundary claims: boundary rules do not reach it.
                 None => {
                     found["owner"] = Value::Null;
-                    (0..spec.boundaries.len())
-                        .map(|boundary| Verdict {
-                            boundary,
-                            why: None,
-                            only: None,
-                        })
-                        .collect()
+                    everyone(spec)
                 }
             }
         }
@@ -166,13 +168,7 @@ pub(crate) fn where_may(
             if crate::facts::is_std_crate(&normal) {
                 found["std"] = json!(true);
                 // The standard library is every boundary's, whatever its `crates`.
-                (0..spec.boundaries.len())
-                    .map(|boundary| Verdict {
-                        boundary,
-                        why: None,
-                        only: None,
-                    })
-                    .collect()
+                everyone(spec)
             } else {
                 // A dependency is named in code by its key and on the registry by its package
                 // (`stripe = { package = "async-stripe" }`): `crates` and crate contracts
@@ -288,11 +284,7 @@ fn towards(spec: &Spec, to: usize, hidden: Option<(String, u32)>) -> Vec<Verdict
     (0..spec.boundaries.len())
         .map(|from| {
             if from == to {
-                return Verdict {
-                    boundary: from,
-                    why: None,
-                    only: None,
-                };
+                return Verdict::may(from);
             }
             let from_name = &spec.boundaries[from].name.value;
             let why = match explain::may_use(spec, from, to) {

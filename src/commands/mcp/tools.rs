@@ -24,6 +24,13 @@ pub(crate) enum Call {
     Spec,
 }
 
+impl Call {
+    /// A check of the whole repository (no paths, or an empty list): it builds the whole graph.
+    pub fn is_whole_check(&self) -> bool {
+        matches!(self, Call::Check(paths, _) if paths.as_ref().is_none_or(Vec::is_empty))
+    }
+}
+
 fn object(value: Value) -> Arc<JsonObject> {
     Arc::new(match value {
         Value::Object(map) => map,
