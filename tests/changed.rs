@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, fixture, settings};
+use common::{copy_dir, fixture, isolated, settings};
 
 /// A temporary copy of a fixture, not under git.
 fn copy_of(name: &str) -> tempfile::TempDir {
@@ -17,29 +17,8 @@ fn copy_of(name: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Keeps the caller's git environment (a hook's GIT_DIR, the user's config) out of the test.
-fn isolated(cmd: &mut Command) -> &mut Command {
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-}
-
 fn git(dir: &Path, args: &[&str]) {
-    let out = isolated(Command::new("git").args(args).current_dir(dir))
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::git(dir, args);
 }
 
 fn commit(dir: &Path, message: &str) {

@@ -99,6 +99,13 @@ pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
 /// kept out of the test.
 pub fn git_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
+    isolated(&mut cmd).current_dir(dir);
+    cmd
+}
+
+/// Keeps the caller's git environment (a hook's GIT_DIR, the user's config) out of `cmd` (git,
+/// or a ribo that runs git).
+pub fn isolated(cmd: &mut Command) -> &mut Command {
     for var in [
         "GIT_DIR",
         "GIT_WORK_TREE",
@@ -107,10 +114,8 @@ pub fn git_command(dir: &Path) -> Command {
     ] {
         cmd.env_remove(var);
     }
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null");
-    cmd
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
 }
 
 /// `git <args>` in `dir` (see [`git_command`]), which must succeed; its stdout.
