@@ -472,6 +472,19 @@ fn renamed_crate_clean() {
     case("renamed_crate_clean", "renamed-crate-clean");
 }
 
+/// rustc: `ptr` is `s::ptr` and `s` is `std`: `ptr::null()` is std::ptr::null, two imports
+/// away from what is written (and `use s::ptr;` names std::ptr): two violations.
+#[test]
+fn use_chain() {
+    case("use_chain", "use-chain");
+}
+
+/// rustc: `ptr` is `s::mem` here: `ptr::swap` is std::mem::swap, whatever it spells.
+#[test]
+fn use_chain_clean() {
+    case("use_chain_clean", "use-chain-clean");
+}
+
 // ---- 9. Locations -------------------------------------------------------------------------
 
 /// rustc counts columns in characters, a leading BOM excluded: the violations are at

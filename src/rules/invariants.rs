@@ -10,6 +10,7 @@
 use super::patterns::{matches_method, matches_path, Prefilter};
 use super::{CodeDoc, Context, Location, SpecLabel, Text, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
+use std::collections::HashMap;
 use std::cell::OnceCell;
 
 use crate::facts::model::RefKind;
@@ -149,51 +150,106 @@ impl Filters {
     }
 }
 
-/// What the expansions of one file's paths may begin with or stand for beyond what is
-/// written: the first segment of each of its `use` paths, `crate` (items, `self`, `super`),
-/// renamed dependencies' packages; and the names its `use`s bind or its dependencies are
-/// renamed to (a one-segment path with such a name may expand to another last segment).
+/// What the expansions of one file's paths may begin with beyond what is written (see
+/// `resolve::expand`): following a name the file's `use`s bind gives the first segment of
+/// their paths (and so on, through the names those bind); a glob may stand in for any name, so
+/// the first segments its path leads to are always possible; `self`, `super` and items give
+/// `crate`; a renamed dependency gives its package. `bound`: the names `use`s bind or
+/// dependencies are renamed to (a one-segment path with such a name may expand to another last
+/// segment).
 struct Heads<'g> {
-    firsts: Vec<&'g str>,
+    /// Name -> the first segments of the paths of the `use`s (any scope) that bind it.
+    binds: HashMap<&'g str, Vec<&'g str>>,
+    /// The first segments of the file's glob `use`s.
+    globs: Vec<&'g str>,
+    /// Renamed dependencies: the name the code uses -> the package.
+    renamed: HashMap<&'g str, &'g str>,
     bound: std::collections::HashSet<&'g str>,
+    /// Per prefilter (by address) and written first segment: whether an expansion may begin
+    /// with a first segment the prefilter accepts (the same few heads recur in a file).
+    memo: std::cell::RefCell<HashMap<(usize, &'g str), bool>>,
 }
 
 impl<'g> Heads<'g> {
     fn new(graph: &'g crate::facts::FactGraph, id: FileId) -> Self {
         let file = graph.file(id);
-        let mut firsts: Vec<&'g str> = vec!["crate"];
+        let mut binds: HashMap<&'g str, Vec<&'g str>> = HashMap::new();
+        let mut globs = Vec::new();
         let mut bound = std::collections::HashSet::new();
         for u in &file.facts.uses {
-            if let Some(f) = u.path.first() {
+            let Some(f) = u.path.first() else { continue };
+            if u.glob {
+                if !globs.contains(&f) {
+                    globs.push(f);
+                }
+            } else if let Some(n) = &u.name {
+                bound.insert(n.as_str());
+                let firsts = binds.entry(n.as_str()).or_default();
                 if !firsts.contains(&f) {
                     firsts.push(f);
                 }
             }
-            if let Some(n) = &u.name {
-                bound.insert(n.as_str());
-            }
         }
+        let mut renamed = HashMap::new();
         if let Some(k) = file.krate {
             let package = &graph.packages[graph.crates[k as usize].package];
             for d in &package.dependencies {
                 if d.is_renamed() {
-                    firsts.push(d.package.as_str());
+                    renamed.insert(d.name.as_str(), d.package.as_str());
                     bound.insert(d.name.as_str());
                 }
             }
         }
-        Heads { firsts, bound }
+        Heads {
+            binds,
+            globs,
+            renamed,
+            bound,
+            memo: Default::default(),
+        }
+    }
+
+    /// Whether an expansion of a path whose written first segment is `first` may begin with a
+    /// first segment `filter` accepts: every head reachable from `first` and from the globs
+    /// through the names `use`s bind, `crate`, and the packages of renamed dependencies.
+    fn first_may_be(&self, filter: &Prefilter, first: &'g str) -> bool {
+        let key = (std::ptr::from_ref(filter) as usize, first);
+        if let Some(&known) = self.memo.borrow().get(&key) {
+            return known;
+        }
+        let mut seen: Vec<&'g str> = Vec::with_capacity(8);
+        let mut todo: Vec<&'g str> = vec![first, "crate"];
+        todo.extend_from_slice(&self.globs);
+        let mut hit = false;
+        while let Some(name) = todo.pop() {
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            if filter.first_may_be(name)
+                || self.renamed.get(name).is_some_and(|p| filter.first_may_be(p))
+            {
+                hit = true;
+                break;
+            }
+            if let Some(next) = self.binds.get(name) {
+                todo.extend_from_slice(next);
+            }
+        }
+        self.memo.borrow_mut().insert(key, hit);
+        hit
     }
 
     /// Whether an expansion of `path` may match a pattern `filter` stands for (see
-    /// [`Prefilter`]); a leading `::` is not a segment.
-    fn may_match(&self, filter: &Prefilter, path: &Segs) -> bool {
+    /// [`Prefilter`]); a leading `::` is not a segment, and a path it leads is not followed.
+    fn may_match(&self, filter: &Prefilter, path: &'g Segs) -> bool {
         if !filter.expands {
             return false;
         }
         let mut segs = path.iter();
         let mut first = segs.next();
-        if first == Some("::") {
+        let global = first == Some("::");
+        if global {
             first = segs.next();
         }
         let Some(first) = first else {
@@ -210,7 +266,12 @@ impl<'g> Heads<'g> {
             }
         };
         last_ok
-            && (filter.first_may_be(first) || self.firsts.iter().any(|f| filter.first_may_be(f)))
+            && (filter.first_may_be(first)
+                || self
+                    .renamed
+                    .get(first)
+                    .is_some_and(|p| filter.first_may_be(p))
+                || !global && self.first_may_be(filter, first))
     }
 }
 
@@ -222,9 +283,9 @@ struct Expanded<'g> {
     filters: &'g Filters,
     heads: OnceCell<Heads<'g>>,
     expander: OnceCell<Expander<'g>>,
-    calls: OnceCell<Vec<Written<'g>>>,
-    macros: OnceCell<Vec<Written<'g>>>,
-    refs: OnceCell<Vec<Written<'g>>>,
+    calls: Lazy<'g>,
+    macros: Lazy<'g>,
+    refs: Lazy<'g>,
 }
 
 impl<'g> Expanded<'g> {
@@ -268,6 +329,20 @@ impl<'g> Expanded<'g> {
             (Vec::new(), Vec::new())
         }
     }
+}
+
+/// The expansions of one list of a file's paths, each computed when first read: a path no
+/// invariant reads (test code where tests are skipped, a method call) is never expanded.
+type Lazy<'g> = OnceCell<Vec<OnceCell<Written<'g>>>>;
+
+/// Item `i` of the `len` items of `list`, made by `make` on first read.
+fn nth<'s, 'g>(
+    list: &'s Lazy<'g>,
+    len: usize,
+    i: usize,
+    make: impl FnOnce() -> Written<'g>,
+) -> &'s Written<'g> {
+    list.get_or_init(|| (0..len).map(|_| OnceCell::new()).collect())[i].get_or_init(make)
 }
 
 /// `written` as given, or, when it was left out ([`Expanded::written`]), the last segment of
@@ -339,16 +414,6 @@ impl Found<'_, '_> {
         }
         if !forbid.calls.is_empty() {
             let x = self.expanded;
-            let expanded = x.calls.get_or_init(|| {
-                facts
-                    .calls
-                    .iter()
-                    .map(|c| match &c.callee {
-                        Callee::Path(path) => x.written(&x.filters.calls, c.scope, path, c.local),
-                        Callee::Method(_) => (Vec::new(), Vec::new()),
-                    })
-                    .collect()
-            });
             for (ci, c) in facts.calls.iter().enumerate() {
                 if self.skip(c.test) {
                     continue;
@@ -358,12 +423,15 @@ impl Found<'_, '_> {
                     // A call of a local binding calls no item of that name.
                     Callee::Path(_) if c.local => None,
                     Callee::Path(path) => {
+                        let (w, e) = nth(&x.calls, facts.calls.len(), ci, || {
+                            x.written(&x.filters.calls, c.scope, path, c.local)
+                        });
                         let mut one = [""];
-                        let written = or_last(&expanded[ci].0, path, &mut one);
+                        let written = or_last(w, path, &mut one);
                         forbid
                             .calls
                             .iter()
-                            .find(|p| matches_path(p, written, &expanded[ci].1))
+                            .find(|p| matches_path(p, written, e))
                     }
                 };
                 if let Some(p) = hit {
@@ -377,23 +445,19 @@ impl Found<'_, '_> {
         }
         if !forbid.macros.is_empty() {
             let x = self.expanded;
-            let expanded = x.macros.get_or_init(|| {
-                facts
-                    .macros
-                    .iter()
-                    .map(|m| x.written(&x.filters.macros, m.scope, &m.path, false))
-                    .collect()
-            });
             for (mi, m) in facts.macros.iter().enumerate() {
                 if self.skip(m.test) {
                     continue;
                 }
+                let (w, e) = nth(&x.macros, facts.macros.len(), mi, || {
+                    x.written(&x.filters.macros, m.scope, &m.path, false)
+                });
                 let mut one = [""];
-                let written = or_last(&expanded[mi].0, &m.path, &mut one);
+                let written = or_last(w, &m.path, &mut one);
                 if let Some(p) = forbid
                     .macros
                     .iter()
-                    .find(|p| matches_path(p, written, &expanded[mi].1))
+                    .find(|p| matches_path(p, written, e))
                 {
                     self.push_pattern(m.span, format!("`{}!`", m.path.display()), p);
                 }
@@ -401,19 +465,14 @@ impl Found<'_, '_> {
         }
         if !forbid.paths.is_empty() {
             let x = self.expanded;
-            let expanded = x.refs.get_or_init(|| {
-                facts
-                    .refs
-                    .iter()
-                    .map(|r| x.written(&x.filters.paths, r.scope, &r.path, false))
-                    .collect()
-            });
             for (ri, r) in facts.refs.iter().enumerate() {
                 // Quoted tokens are code a proc macro generates for another crate.
                 if self.skip(r.test) || (r.kind == RefKind::Quoted && !self.cx.quoted()) {
                     continue;
                 }
-                let (_, expansions) = &expanded[ri];
+                let (_, expansions) = nth(&x.refs, facts.refs.len(), ri, || {
+                    x.written(&x.filters.paths, r.scope, &r.path, false)
+                });
                 if let Some(p) = forbid.paths.iter().find(|p| {
                     expansions
                         .iter()
