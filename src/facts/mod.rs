@@ -133,7 +133,7 @@ impl Preloaded {
             let s = Arc::new(s);
             let resolutions = decode.then(|| {
                 let s = Arc::clone(&s);
-                std::thread::spawn(move || s.resolutions())
+                std::thread::spawn(move || s.take_resolutions())
             });
             (s, resolutions)
         });

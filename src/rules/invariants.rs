@@ -10,8 +10,8 @@
 use super::patterns::{matches_method, matches_path, Prefilter};
 use super::{CodeDoc, Context, Location, SpecLabel, Text, Violation};
 use crate::facts::model::{Callee, ItemFact, ItemKindFact, Segs, Span, UnsafeKind, Visibility};
-use std::collections::HashMap;
 use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use crate::facts::model::RefKind;
 use crate::facts::resolve::expand::{Expander, Expansions};
@@ -227,7 +227,10 @@ impl<'g> Heads<'g> {
             }
             seen.push(name);
             if filter.first_may_be(name)
-                || self.renamed.get(name).is_some_and(|p| filter.first_may_be(p))
+                || self
+                    .renamed
+                    .get(name)
+                    .is_some_and(|p| filter.first_may_be(p))
             {
                 hit = true;
                 break;
@@ -428,10 +431,7 @@ impl Found<'_, '_> {
                         });
                         let mut one = [""];
                         let written = or_last(w, path, &mut one);
-                        forbid
-                            .calls
-                            .iter()
-                            .find(|p| matches_path(p, written, e))
+                        forbid.calls.iter().find(|p| matches_path(p, written, e))
                     }
                 };
                 if let Some(p) = hit {
@@ -454,11 +454,7 @@ impl Found<'_, '_> {
                 });
                 let mut one = [""];
                 let written = or_last(w, &m.path, &mut one);
-                if let Some(p) = forbid
-                    .macros
-                    .iter()
-                    .find(|p| matches_path(p, written, e))
-                {
+                if let Some(p) = forbid.macros.iter().find(|p| matches_path(p, written, e)) {
                     self.push_pattern(m.span, format!("`{}!`", m.path.display()), p);
                 }
             }

@@ -375,7 +375,7 @@ pub(crate) fn dependencies(
     {
         if let Some(b) = assignment.of(ext.file) {
             if seen[b].insert(rules::boundaries::normalise_crate(&ext.package)) {
-                crates[b].insert(ext.package.clone());
+                crates[b].insert(ext.package.to_string());
             }
         }
     }

@@ -584,11 +584,18 @@ pub fn read_file(dir: &Path, name: &str, key: &[u8; 32]) -> Option<Framed> {
 /// A file's bytes as read, seen as the body its frame holds (dereferences to the body). The
 /// header is not cut off: draining it moved the whole body (9 MB for the heads and for the
 /// snapshot, on every focused run).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Framed {
     /// Shared with the kept copy when cache files are kept in memory (see `resident`).
     data: Arc<Vec<u8>>,
     body: Range<usize>,
+}
+
+impl Framed {
+    /// Whether something else holds these bytes too (the resident copy of a server).
+    pub fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.data) > 1
+    }
 }
 
 impl std::ops::Deref for Framed {

@@ -127,12 +127,12 @@ pub struct Edge {
 pub struct ExternalUse {
     pub file: FileId,
     /// The name the code uses.
-    pub name: String,
+    pub name: crate::facts::model::InlineStr,
     /// The package it comes from (from Cargo.toml; the name itself when undeclared).
-    pub package: String,
+    pub package: crate::facts::model::InlineStr,
     /// Declared in a Cargo.toml that covers the file.
     pub declared: bool,
-    pub path: String,
+    pub path: crate::facts::model::InlineStr,
     pub kind: RefKind,
     pub span: Span,
     pub test: bool,

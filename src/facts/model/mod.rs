@@ -82,7 +82,11 @@ pub struct Span {
 /// empty; the leading `::` of a global path is the segment `"::"`.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Segs(compact_str::CompactString);
+pub struct Segs(InlineStr);
+
+/// A short string held inline up to 24 bytes (no allocation): crate names, method names and
+/// the like, of which a fact graph holds tens of thousands.
+pub type InlineStr = compact_str::CompactString;
 
 /// Separates segments inside [`Segs`] (a character no segment can hold).
 const SEP: char = '\u{1f}';
@@ -132,7 +136,7 @@ impl<'a> DoubleEndedIterator for SegsIter<'a> {
 impl Segs {
     /// A path from its segments.
     pub fn new<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
-        let mut out = compact_str::CompactString::const_new("");
+        let mut out = InlineStr::const_new("");
         for (i, s) in segments.into_iter().enumerate() {
             if i > 0 {
                 out.push(SEP);
@@ -359,7 +363,7 @@ pub struct RefFact {
 #[serde(rename_all = "kebab-case")]
 pub enum Callee {
     /// `receiver.name(...)`.
-    Method(compact_str::CompactString),
+    Method(InlineStr),
     /// `a::b::name(...)` or `name(...)`: path segments as written.
     Path(Segs),
 }
@@ -369,7 +373,7 @@ pub enum Callee {
 #[serde(rename_all = "kebab-case")]
 pub enum Arg {
     /// A plain string literal; the text between the quotes, escapes as written.
-    Literal(compact_str::CompactString),
+    Literal(InlineStr),
     /// Anything else (a variable, a call, `concat!(..)`...).
     Other,
 }

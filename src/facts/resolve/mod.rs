@@ -83,10 +83,11 @@ pub enum Res {
     Beyond(ModId),
     /// An external crate (or something inside one).
     External {
-        /// The name the code uses.
-        name: String,
+        /// The name the code uses (crate names are short: held inline, no allocation for
+        /// each of the tens of thousands of `use`s that name a crate).
+        name: crate::facts::model::InlineStr,
         /// The package it comes from (the name itself when undeclared).
-        package: String,
+        package: crate::facts::model::InlineStr,
         /// Declared in a Cargo.toml that covers the file.
         declared: bool,
     },
@@ -491,7 +492,7 @@ impl<'a> Resolver<'a> {
                             name,
                             package,
                             declared,
-                            path: r.path.display(),
+                            path: r.path.display().into(),
                             kind: r.kind,
                             span: r.span,
                             test,

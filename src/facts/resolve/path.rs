@@ -203,8 +203,8 @@ impl Resolver<'_> {
         let found = |e: &Extern| match e {
             Extern::Internal(c) => Res::Module(self.g.crates[*c as usize].root_module),
             Extern::External { package, .. } => Res::External {
-                name: name.to_string(),
-                package: package.clone(),
+                name: name.into(),
+                package: package.as_str().into(),
                 declared: true,
             },
         };
@@ -241,8 +241,8 @@ impl Resolver<'_> {
             return match e {
                 Extern::Internal(c) => Res::Module(self.g.crates[*c as usize].root_module),
                 Extern::External { package, .. } => Res::External {
-                    name: name.to_string(),
-                    package: package.clone(),
+                    name: name.into(),
+                    package: package.as_str().into(),
                     declared: true,
                 },
             };
@@ -278,8 +278,8 @@ impl Resolver<'_> {
                 .collect()
         });
         guesses.get(&loose(name)).map(|package| Res::External {
-            name: name.to_string(),
-            package: package.clone(),
+            name: name.into(),
+            package: package.as_str().into(),
             declared: true,
         })
     }
@@ -675,8 +675,8 @@ enum Step {
 /// An external crate no manifest declares.
 pub(crate) fn undeclared(name: &str) -> Res {
     Res::External {
-        name: name.to_string(),
-        package: name.to_string(),
+        name: name.into(),
+        package: name.into(),
         declared: false,
     }
 }
