@@ -297,6 +297,17 @@ fn an_edit_that_adds_baseline_entries_is_denied_and_one_that_removes_them_passes
     settings().bind(|| insta::assert_snapshot!("hook_baseline", text));
 }
 
+/// What tells one write of a file from another: its inode (a cache file is written aside and
+/// renamed into place) and its modification time.
+fn slot_id(path: &Path) -> (u64, std::time::SystemTime) {
+    let meta = fs::metadata(path).expect("stat");
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let ino = 0;
+    (ino, meta.modified().expect("mtime"))
+}
+
 #[test]
 fn the_state_before_an_edit_is_remembered_for_the_next_proposal() {
     let repo = Repo::new();
@@ -307,10 +318,18 @@ fn the_state_before_an_edit_is_remembered_for_the_next_proposal() {
         "the state before the edit was not remembered"
     );
     let remembered = fs::read(&slot).expect("reads");
-    // The same proposal again: the same answer, from the remembered state (not rewritten).
+    let written = slot_id(&slot);
+    // The same proposal again: the same answer, from the remembered state (found by the key
+    // the scan of the proposal gave for the disk; not checked again, so not written again:
+    // a write renames a new file into place).
     let second = repo.hook("claude-code", "claude-code/pre-edit-deny.json");
     assert_eq!(first, second);
     assert_eq!(fs::read(&slot).expect("reads"), remembered);
+    assert_eq!(
+        slot_id(&slot),
+        written,
+        "the state before was checked again"
+    );
     // A file changed on disk: the remembered state no longer holds, and is not used.
     let rules = repo.root().join("src/domain/rules.rs");
     let text = fs::read_to_string(&rules).expect("reads");

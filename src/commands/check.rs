@@ -189,19 +189,13 @@ pub(crate) fn check_with(
     }
     // With `--new`, the state before the change is checked at the same time, on a thread of
     // its own (the two runs read the same caches; the one over the disk keeps them up to date).
-    let (before, probed, analysis) = std::thread::scope(|s| {
+    let (before, analysis) = std::thread::scope(|s| {
         let before = (args.new && !given.lazy_before).then(|| {
             let spec_path = loaded.spec.path.clone();
             let (changes, baseline, was) =
                 (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
             let resident = resident.as_deref();
             s.spawn(move || before_change(&spec_path, resident, spec_args, changes, baseline, was))
-        });
-        // Lazy (a hook): what was remembered of the disk is looked up meanwhile (the walk and
-        // the hashes), in case the change leaves an error and it is needed.
-        let probe = (args.new && given.lazy_before && given.before.is_none()).then(|| {
-            let (spec, changes, baseline) = (&loaded.spec, changes.as_ref(), baseline.as_ref());
-            s.spawn(move || before_remembered(spec, spec_args, changes, baseline))
         });
         // The changed-files view needs the graph; a whole-repository run may reuse the results
         // of a run over the same input.
@@ -222,8 +216,7 @@ pub(crate) fn check_with(
             h.join()
                 .unwrap_or_else(|_| Err(io::Error::other("the check without the change failed")))
         });
-        let probed = probe.and_then(|h| h.join().ok()).flatten();
-        (before.transpose(), probed, analysis)
+        (before.transpose(), analysis)
     });
     let mut before = before?;
     let analysis = match analysis? {
@@ -247,17 +240,29 @@ pub(crate) fn check_with(
     if args.strict {
         strict_unchecked(&mut violations);
     }
-    if args.new && given.lazy_before && leaves_errors(&violations) && probed.is_some() {
-        before = probed;
-    } else if args.new && given.lazy_before && leaves_errors(&violations) {
-        before = Some(before_change(
-            &spec.path,
-            resident.as_deref(),
-            spec_args,
-            changes.as_ref(),
-            baseline.as_ref(),
-            given.before.as_ref(),
-        )?);
+    if args.new && given.lazy_before && leaves_errors(&violations) {
+        // Lazy (a hook): the state before is needed only now. What was remembered of the disk
+        // is found by the key the scan of the change gave for the disk without it (no second
+        // scan), else by a scan of the disk; else that state is checked.
+        let remembered = match (&analysis.disk_key, given.before.is_none()) {
+            (Some((dir, key)), true) => {
+                remembered_before(dir, key, changes.as_ref(), baseline.as_ref())
+                    .map(|v| (v, spec.source.clone()))
+            }
+            (None, true) => before_remembered(spec, spec_args, changes.as_ref(), baseline.as_ref()),
+            _ => None,
+        };
+        before = match remembered {
+            Some(found) => Some(found),
+            None => Some(before_change(
+                &spec.path,
+                resident.as_deref(),
+                spec_args,
+                changes.as_ref(),
+                baseline.as_ref(),
+                given.before.as_ref(),
+            )?),
+        };
     }
     // `--changed` with the spec among the changes: how it loosens the spec at `--base`.
     if let (true, Some(c)) = (args.changed, &changes) {
@@ -794,6 +799,20 @@ fn before_remembered(
     }
     let selection = selection_key(seen_before(changes).as_ref(), baseline);
     super::remembered(spec, spec_args, &selection).map(|v| (v, spec.source.clone()))
+}
+
+/// [`before_remembered`], the disk's results key known (`facts::Input::disk_digest`).
+fn remembered_before(
+    dir: &Path,
+    key: &[u8; 32],
+    changes: Option<&ChangeSet>,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> Option<Vec<rules::Violation>> {
+    if changes.is_some_and(|c| c.spec) {
+        return None;
+    }
+    let selection = selection_key(seen_before(changes).as_ref(), baseline);
+    super::remembered_at(dir, key, &selection)
 }
 
 /// What a focused run's narrowed results depend on beyond its input: the files selected and

@@ -282,6 +282,10 @@ pub(crate) struct Analysis {
     /// Where the caller of a [`Reuse::Remembered`] run stores its narrowed results (with
     /// [`results::save_to`], slot [`results::FOCUSED_FILE_NAME`]); `None` on a hit.
     pub remember: Option<(PathBuf, [u8; 32])>,
+    /// Over a proposed change: where the disk's own results are, and the [`results::key`] of
+    /// the disk without the change, when the scan could tell it (see
+    /// `facts::Input::disk_digest`).
+    pub disk_key: Option<(PathBuf, [u8; 32])>,
 }
 
 /// Builds the facts of the spec's root, assigns files to boundaries and runs every rule.
@@ -314,6 +318,13 @@ pub(crate) fn analyse(
     options.bodies_for = rules::bodies_read(spec, focus);
     options.overlay = loaded.overlay.clone();
     let input = crate::facts::scan(&spec.root, &options);
+    let disk_key = match (&options.cache_dir, input.disk_digest()) {
+        (Some(dir), Some(digest)) => Some((
+            dir.clone(),
+            results::key_of(spec, digest, &options.query_texts),
+        )),
+        _ => None,
+    };
     let key = match (&options.cache_dir, loaded.overlay.is_none()) {
         (Some(dir), true) => {
             results::key(spec, &input, &options.query_texts).map(|k| (dir.clone(), k))
@@ -341,6 +352,7 @@ pub(crate) fn analyse(
             warnings: hit.warnings,
             built: None,
             remember: None,
+            disk_key,
         }));
     }
     // The queries compiled while the repository was walked (a run reused whole above needs
@@ -406,6 +418,7 @@ pub(crate) fn analyse(
         warnings,
         built: Some((graph, assignment)),
         remember: if undecodable > 0 { None } else { remember },
+        disk_key,
     }))
 }
 
@@ -420,8 +433,22 @@ pub(crate) fn remembered(
     let options = build_options(spec, args);
     let dir = options.cache_dir.clone()?;
     let input = crate::facts::scan(&spec.root, &options);
-    let key = results::with(&results::key(spec, &input, &options.query_texts)?, more);
-    results::load_from(&dir, results::FOCUSED_FILE_NAME, &key).map(|s| s.violations)
+    remembered_at(
+        &dir,
+        &results::key(spec, &input, &options.query_texts)?,
+        more,
+    )
+}
+
+/// The narrowed results a [`Reuse::Remembered`] run stored in `dir` under `key` (the results
+/// key of its input) and `more`, if any.
+pub(crate) fn remembered_at(
+    dir: &Path,
+    key: &[u8; 32],
+    more: &[u8],
+) -> Option<Vec<rules::Violation>> {
+    let key = results::with(key, more);
+    results::load_from(dir, results::FOCUSED_FILE_NAME, &key).map(|s| s.violations)
 }
 
 /// Assigns every file to its boundary; a file two boundaries claim equally is a spec error,

@@ -45,7 +45,11 @@ struct ToStore<'a> {
 
 /// The key of a run's results: `None` when the input was not hashed (no cache).
 pub(crate) fn key(spec: &Spec, input: &Input, queries: &[String]) -> Option<[u8; 32]> {
-    let digest = input.digest()?;
+    Some(key_of(spec, input.digest()?, queries))
+}
+
+/// [`key`] of an input whose digest is `digest`.
+pub(crate) fn key_of(spec: &Spec, digest: &[u8; 32], queries: &[String]) -> [u8; 32] {
     let mut h = blake3::Hasher::new_keyed(&cache::cache_key(queries));
     for part in [
         spec.path.to_string_lossy().as_bytes(),
@@ -56,7 +60,7 @@ pub(crate) fn key(spec: &Spec, input: &Input, queries: &[String]) -> Option<[u8;
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
-    Some(*h.finalize().as_bytes())
+    *h.finalize().as_bytes()
 }
 
 /// The results stored under `key`, if any (anything unreadable is a miss).

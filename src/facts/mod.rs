@@ -109,6 +109,10 @@ pub struct Input {
     /// Size of each Rust file (same index) when it was stamped; all `None` without a cache.
     sizes: Vec<Option<u64>>,
     digest: Option<[u8; 32]>,
+    /// With an overlay: the digest the same scan would give without it (the disk's), when it
+    /// can be had without a second walk (the overlay touches no manifest); see
+    /// [`Input::disk_digest`].
+    disk_digest: Option<[u8; 32]>,
     /// The caches a focused run reads, being loaded on another thread meanwhile.
     preload: Option<std::thread::JoinHandle<Preloaded>>,
 }
@@ -151,6 +155,13 @@ impl Input {
     pub fn digest(&self) -> Option<&[u8; 32]> {
         self.digest.as_ref()
     }
+
+    /// With an overlay: the [`digest`](Input::digest) a scan of the disk without it gives,
+    /// when this scan could tell (see [`scan`]); a hook's check of a proposed edit finds the
+    /// remembered results of the state before the edit with it, without a second scan.
+    pub fn disk_digest(&self) -> Option<&[u8; 32]> {
+        self.disk_digest.as_ref()
+    }
 }
 
 /// Walks the root, reads the manifests and, when the cache is on, hashes every Rust file (in
@@ -173,6 +184,8 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         remembered_walk(root, options),
         options.writes_caches(),
     );
+    // The disk's own list, for the digest of the state without the overlay.
+    let disk_files = options.overlay().map(|_| walked.rust_files.clone());
     if let Some(o) = options.overlay() {
         let would = |rel: &str| walk::would_walk(root, rel, &options.exclude);
         o.apply_to_list(&mut walked.rust_files, |rel| would(rel) == Some(false));
@@ -201,26 +214,36 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
             vec![None; walked.rust_files.len()],
         ),
     };
-    let digest = hashing.then(|| {
-        let mut h = blake3::Hasher::new();
-        let mut field = |bytes: &[u8]| {
-            h.update(&(bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        };
-        for (path, hash) in walked.rust_files.iter().zip(&hashes) {
-            field(path.as_bytes());
-            field(hash.as_ref().map_or(&[][..], |h| &h[..]));
+    let digest =
+        hashing.then(|| digest_of(&walked.rust_files, &hashes, &manifest_hashes, &warnings));
+    // The state without the overlay differs only in the content of the overlaid Rust files
+    // when the overlay adds or deletes none (the packages, which read the list, are the same)
+    // and overlays no manifest, and there are files and manifests (no warning reads the list).
+    let disk_digest = match (options.overlay(), disk_files) {
+        (Some(o), Some(disk))
+            if hashing
+                && !disk.is_empty()
+                && disk == walked.rust_files
+                && !walked.manifests.is_empty()
+                && !o.touches(|p| p == "Cargo.toml" || p.ends_with("/Cargo.toml")) =>
+        {
+            let disk_hashes: Vec<Option<ContentHash>> = disk
+                .iter()
+                .map(|rel| match o.get(rel) {
+                    overlay::Entry::Disk => walked
+                        .rust_files
+                        .binary_search(rel)
+                        .ok()
+                        .and_then(|i| hashes[i]),
+                    _ => read_source(&root.join(rel))
+                        .ok()
+                        .map(|bytes| cache::content_hash(&bytes)),
+                })
+                .collect();
+            Some(digest_of(&disk, &disk_hashes, &manifest_hashes, &warnings))
         }
-        for (path, hash) in &manifest_hashes {
-            field(path.as_bytes());
-            field(hash);
-        }
-        for w in &warnings {
-            field(w.path.as_bytes());
-            field(w.message.as_bytes());
-        }
-        *h.finalize().as_bytes()
-    });
+        _ => None,
+    };
     Input {
         rust_files: walked.rust_files,
         packages,
@@ -228,8 +251,37 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         hashes,
         sizes,
         digest,
+        disk_digest,
         preload,
     }
+}
+
+/// The digest of a scan's input: every Rust file's path and content hash, every manifest's,
+/// and the warnings (see [`Input::digest`]).
+fn digest_of(
+    rust_files: &[String],
+    hashes: &[Option<ContentHash>],
+    manifest_hashes: &[(String, ContentHash)],
+    warnings: &[Warning],
+) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    for (path, hash) in rust_files.iter().zip(hashes) {
+        field(path.as_bytes());
+        field(hash.as_ref().map_or(&[][..], |h| &h[..]));
+    }
+    for (path, hash) in manifest_hashes {
+        field(path.as_bytes());
+        field(hash);
+    }
+    for w in warnings {
+        field(w.path.as_bytes());
+        field(w.message.as_bytes());
+    }
+    *h.finalize().as_bytes()
 }
 
 /// Where the walk of `root` is remembered, and under which key (see [`listing`]).
@@ -841,6 +893,56 @@ mod tests {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
+    }
+
+    /// With an overlay that only changes the content of Rust files, the scan tells the digest
+    /// of the disk without it: the one a scan of the disk gives. When the overlay adds or
+    /// deletes a file, or touches a manifest, it does not tell (a second scan is needed).
+    #[test]
+    fn a_scan_over_an_overlay_tells_the_digest_of_the_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write_file(root, "Cargo.toml", PACKAGE);
+        write_file(root, "src/lib.rs", "pub mod a;\n");
+        write_file(root, "src/a.rs", "pub fn a() {}\n");
+        let plain = BuildOptions {
+            cache_dir: Some(root.join(".ribo-cache")),
+            ..BuildOptions::default()
+        };
+        let disk = scan(root, &plain);
+        let disk_digest = *disk.digest().expect("hashed");
+        assert_eq!(disk.disk_digest(), None, "no overlay, no second digest");
+        let over = |entries: &[(&str, Option<&str>)]| {
+            let mut o = Overlay::default();
+            for (path, text) in entries {
+                o.set(*path, text.map(|t| t.as_bytes().to_vec()));
+            }
+            BuildOptions {
+                cache_dir: Some(root.join(".ribo-cache")),
+                overlay: Some(Arc::new(o)),
+                ..BuildOptions::default()
+            }
+        };
+        let edited = scan(root, &over(&[("src/a.rs", Some("pub fn b() {}\n"))]));
+        assert_ne!(
+            edited.digest(),
+            Some(&disk_digest),
+            "the edit is in its digest"
+        );
+        assert_eq!(edited.disk_digest(), Some(&disk_digest));
+        for (entries, why) in [
+            (&[("src/c.rs", Some("pub fn c() {}\n"))][..], "a file added"),
+            (&[("src/a.rs", None)][..], "a file deleted"),
+            (
+                &[
+                    ("Cargo.toml", Some(PACKAGE)),
+                    ("src/a.rs", Some("fn x() {}\n")),
+                ][..],
+                "a manifest overlaid",
+            ),
+        ] {
+            assert_eq!(scan(root, &over(entries)).disk_digest(), None, "{why}");
+        }
     }
 
     #[test]

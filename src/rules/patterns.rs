@@ -23,7 +23,11 @@ pub fn matches<S: AsRef<str>>(pattern: &[PatternSegment], path: &[S]) -> bool {
 
 /// A name with optional `*` wildcards against one segment.
 pub fn name_matches(name: &str, seg: &str) -> bool {
-    if !name.contains('*') {
+    // Called for every call, macro and path against every pattern: names are short, and a
+    // byte loop finds a `*` sooner than `contains` sets up its search (memchr). A spec edit on
+    // the large corpus, one thread: 6.00 G -> 5.86 G instructions (callgrind).
+    #[allow(clippy::manual_contains)]
+    if !name.as_bytes().iter().any(|&b| b == b'*') {
         return name == seg;
     }
     let parts: Vec<&str> = name.split('*').collect();

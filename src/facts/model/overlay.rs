@@ -41,6 +41,11 @@ impl Overlay {
         }
     }
 
+    /// Whether a path of the overlay is one `is` accepts.
+    pub fn touches(&self, is: impl Fn(&str) -> bool) -> bool {
+        self.files.keys().any(|p| is(p))
+    }
+
     /// `list` (sorted relative paths of one kind of file, `keep` telling which paths are of
     /// that kind) as the overlay makes it: deleted paths gone, added ones in, still sorted.
     pub fn apply_to_list(&self, list: &mut Vec<String>, keep: impl Fn(&str) -> bool) {

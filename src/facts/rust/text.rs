@@ -32,9 +32,14 @@ pub(crate) fn node_text(src: &[u8], node: Node<'_>) -> String {
 /// The name an identifier declares or names: a raw identifier's `r#` dropped (`r#type` is the
 /// module `type`, in `type.rs`).
 pub(crate) fn ident(src: &[u8], start: usize, end: usize) -> String {
+    ident_str(src, start, end).into_owned()
+}
+
+/// [`ident`], borrowed from the source when it is valid UTF-8 (it is, but for a lossy read).
+pub(crate) fn ident_str(src: &[u8], start: usize, end: usize) -> std::borrow::Cow<'_, str> {
     let bytes = slice(src, start, end);
     let bytes = bytes.strip_prefix(b"r#").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
+    String::from_utf8_lossy(bytes)
 }
 
 /// [`ident`] of a node.

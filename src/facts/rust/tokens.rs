@@ -17,9 +17,7 @@
 use super::kinds::K;
 use super::text::{cfg_implies_test, node_bytes, node_ident};
 use super::walker::{Ctx, Extractor, Seg};
-use crate::facts::model::{
-    CallFact, Callee, MacroFact, RefFact, RefKind, Segs, UnsafeFact, UnsafeKind,
-};
+use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind, UnsafeFact, UnsafeKind};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,11 +300,11 @@ impl<'s> Extractor<'s, '_, '_> {
         let next = kind_at(toks, end);
         if next == Some(K::TBang) && kind_at(toks, end + 1) == Some(K::TokenTree) {
             if calls {
-                let path = self.seg_strings();
+                let path = self.seg_path();
                 if self.macro_path_is_ref() {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
-                        path: Segs::new(&path),
+                        path: path.clone(),
                         kind: RefKind::MacroName,
                         test: ctx.test,
                         span,
@@ -315,7 +313,7 @@ impl<'s> Extractor<'s, '_, '_> {
                 let bang = toks.get(end).map_or(last, |t| t.0);
                 self.facts.macros.push(MacroFact {
                     scope: ctx.scope,
-                    path: path.into(),
+                    path,
                     test: ctx.test,
                     span: self.sp.join(self.src, first, bang),
                     first_arg: toks
@@ -345,7 +343,7 @@ impl<'s> Extractor<'s, '_, '_> {
         if !multi && !is_call {
             return end;
         }
-        let path = self.seg_strings();
+        let path = self.seg_path();
         if multi {
             let kind = match mode {
                 Mode::Macro => RefKind::MacroTokens,
@@ -354,7 +352,7 @@ impl<'s> Extractor<'s, '_, '_> {
             };
             self.facts.refs.push(RefFact {
                 scope: ctx.scope,
-                path: Segs::new(&path),
+                path: path.clone(),
                 kind,
                 test: ctx.test,
                 span,
@@ -369,7 +367,7 @@ impl<'s> Extractor<'s, '_, '_> {
             };
             self.facts.calls.push(CallFact {
                 scope: ctx.scope,
-                callee: Callee::Path(path.into()),
+                callee: Callee::Path(path),
                 test: ctx.test,
                 in_macro: true,
                 local,

@@ -998,6 +998,15 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
             .collect()
     }
 
+    /// `self.seg` as a path, built in place (no string per segment: the walk records about a
+    /// million paths on the large corpus).
+    pub(crate) fn seg_path(&self) -> Segs {
+        Segs::new(self.seg.iter().map(|s| match *s {
+            Seg::Root => std::borrow::Cow::Borrowed("::"),
+            Seg::Text(a, b) => super::text::ident_str(self.src, a, b),
+        }))
+    }
+
     /// The first segment of `self.seg` is `Self` or a generic parameter in scope.
     pub(crate) fn seg_is_generic(&self) -> bool {
         let Some(Seg::Text(a, b)) = self.seg.first().copied() else {
@@ -1016,10 +1025,10 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         if !self.collect_path(node, false) || self.seg.len() < 2 || self.seg_is_generic() {
             return;
         }
-        let path = self.seg_strings();
+        let path = self.seg_path();
         self.facts.refs.push(RefFact {
             scope: ctx.scope,
-            path: path.into(),
+            path,
             kind,
             test: ctx.test,
             span: self.sp.node(self.src, node),
@@ -1050,10 +1059,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                 if !self.collect_path(func, true) {
                     return;
                 }
-                (
-                    Callee::Path(self.seg_strings().into()),
-                    self.sp.node(self.src, func),
-                )
+                (Callee::Path(self.seg_path()), self.sp.node(self.src, func))
             }
             _ => return,
         };
@@ -1444,14 +1450,12 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
         let mut quoting = false;
         if let Some(m) = node.child_by_field_id(f.macro_.get()) {
             if self.collect_path(m, false) {
-                let path = self.seg_strings();
-                quoting = path
-                    .last()
-                    .is_some_and(|l| QUOTING_MACROS.contains(&l.as_str()));
+                let path = self.seg_path();
+                quoting = path.last().is_some_and(|l| QUOTING_MACROS.contains(&l));
                 if self.macro_path_is_ref() {
                     self.facts.refs.push(RefFact {
                         scope: ctx.scope,
-                        path: Segs::new(&path),
+                        path: path.clone(),
                         kind: RefKind::MacroName,
                         test: ctx.test,
                         span: self.sp.node(self.src, m),
@@ -1460,7 +1464,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                 let first_arg = tt.and_then(|t| first_token_argument(t, self.src));
                 self.facts.macros.push(MacroFact {
                     scope: ctx.scope,
-                    path: path.into(),
+                    path,
                     test: ctx.test,
                     span: self.sp.join(self.src, m, bang.unwrap_or(m)),
                     first_arg,
