@@ -47,6 +47,14 @@ pub(crate) fn node_ident(src: &[u8], node: Node<'_>) -> String {
     ident(src, node.start_byte(), node.end_byte())
 }
 
+/// [`node_ident`] as an [`InlineStr`](crate::facts::model::InlineStr) (no allocation for a
+/// short name).
+pub(crate) fn node_ident_inline(src: &[u8], node: Node<'_>) -> crate::facts::model::InlineStr {
+    ident_str(src, node.start_byte(), node.end_byte())
+        .as_ref()
+        .into()
+}
+
 /// The UTF-8 byte order mark.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 

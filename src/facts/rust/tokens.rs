@@ -15,7 +15,7 @@
 //! only paths are read, as `Quoted` references (`#var` interpolations are not paths).
 
 use super::kinds::K;
-use super::text::{cfg_implies_test, node_bytes, node_ident};
+use super::text::{cfg_implies_test, node_bytes, node_ident_inline};
 use super::walker::{Ctx, Extractor, Seg};
 use crate::facts::model::{CallFact, Callee, MacroFact, RefFact, RefKind, UnsafeFact, UnsafeKind};
 use tree_sitter::Node;
@@ -270,7 +270,7 @@ impl<'s> Extractor<'s, '_, '_> {
                 if self.is_paren_tree(toks.get(j)) {
                     self.facts.calls.push(CallFact {
                         scope: ctx.scope,
-                        callee: Callee::Method(node_ident(src, first).into()),
+                        callee: Callee::Method(node_ident_inline(src, first)),
                         test: ctx.test,
                         in_macro: true,
                         local: false,

@@ -5,7 +5,7 @@
 use super::kinds::{Grammar, GRAMMAR, K};
 use super::text::{
     cfg_attr_path, cfg_excludes_test, cfg_implies_test, count_lines, ident, node_bytes, node_ident,
-    node_text, normalise_attr, own_line, slice, unquote, Spanner,
+    node_ident_inline, node_text, normalise_attr, own_line, slice, unquote, Spanner,
 };
 use crate::facts::model::{
     Arg, AttrFact, BlockFact, CallFact, Callee, DirectiveFact, FileFacts, ItemFact, ItemKindFact,
@@ -1051,7 +1051,7 @@ impl<'s, 'p, 'v> Extractor<'s, 'p, 'v> {
                     return;
                 };
                 (
-                    Callee::Method(node_ident(src, name).into()),
+                    Callee::Method(node_ident_inline(src, name)),
                     self.sp.node(self.src, name),
                 )
             }
