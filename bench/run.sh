@@ -16,7 +16,8 @@
 #    in, plus peak memory (/usr/bin/time): cold, warm, one changed file, and a repository's
 #    first run with the cache (three times).
 # With BASE=/path/to/an/earlier/ribo, that build is timed side by side with this one in every
-# measurement (its own cache directory, .ribo-cache-base), and the table shows both.
+# measurement (its own cache directory, .ribo-cache-base), round by round (each round runs
+# both: see `timed`), and the table shows both.
 # The machine is noisy: compare only ratios from one run (docs/performance.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -70,6 +71,33 @@ both() { # NAME COMMAND-ARGS...
   printf '%s\n' "-n" "$name" "$RIBO $*"
   if [ -n "$BASE" ]; then printf '%s\n' "-n" "$name (base)" "$BASE $* --cache-dir $BASE_CACHE"; fi
 }
+# hyperfine over the given commands into OUT. With BASE, each round runs every command once
+# (this build, then the base), RUNS rounds after one warm-up round, so that both builds see the
+# same moments of a noisy machine (five runs of one then five of the other moved a line's ratio
+# by up to 20% between two runs of this script).
+timed() { # OUT HYPERFINE-ARGS...
+  local out="$1"; shift
+  if [ -z "$BASE" ]; then
+    hyperfine --warmup 1 --runs "$RUNS" --export-json "$out" "$@" -i >/dev/null
+    return
+  fi
+  hyperfine --runs 1 "$@" -i >/dev/null
+  local parts=() r
+  for r in $(seq "$RUNS"); do
+    parts+=("$out.round$r")
+    hyperfine --runs 1 --export-json "$out.round$r" "$@" -i >/dev/null
+  done
+  python3 - "$out" "${parts[@]}" <<'PY'
+import json, sys
+out, parts = sys.argv[1], sys.argv[2:]
+merged = {}
+for p in parts:
+    for x in json.load(open(p))["results"]:
+        merged.setdefault(x["command"], []).extend(x["times"])
+json.dump({"results": [{"command": c, "times": t} for c, t in merged.items()]}, open(out, "w"))
+PY
+  rm -f "${parts[@]}"
+}
 mapfile -t WARM < <(both "ribo warm" check "$CORPUS" --quiet --color never)
 mapfile -t ONE < <(both "ribo one changed file" check "$CORPUS/$ONE_FILE" --quiet --color never)
 if [ -n "$BASE" ]; then
@@ -89,7 +117,7 @@ python3 "$HERE/interleave.py" "$JSON" "$RUNS" \
   "ribo cold, 1 thread=$RIBO check $CORPUS --no-cache --quiet --color never --threads 1" \
   "${BASE_COLD[@]}"
 JSON1="$(mktemp)"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON1" -N "${WARM[@]}" -i >/dev/null
+timed "$JSON1" -N "${WARM[@]}"
 # One edit kind at a time; with BASE, each build in turn after the same kind of edit.
 edited() { # OUT NAME EDIT
   local out="$1" name="$2" edit="$3"
@@ -97,7 +125,7 @@ edited() { # OUT NAME EDIT
   if [ -n "$BASE" ]; then
     args+=(--prepare "sh -c '$edit'" -n "$name (base)" "$BASE check $CORPUS/$ONE_FILE --quiet --color never --cache-dir $BASE_CACHE")
   fi
-  hyperfine --warmup 1 --runs "$RUNS" --export-json "$out" "${args[@]}" -i >/dev/null
+  timed "$out" "${args[@]}"
 }
 JSON2="$(mktemp)"
 edited "$JSON2" "ribo one changed file" "echo \"// bench \$(date +%s%N)\" >> $CORPUS/$ONE_FILE"
@@ -115,7 +143,7 @@ NEW_ARGS=(--prepare "$NEW_EDIT" -n "ribo one file, new file" "$RIBO check $CORPU
 if [ -n "$BASE" ]; then
   NEW_ARGS+=(--prepare "$NEW_EDIT" -n "ribo one file, new file (base)" "$BASE check $CORPUS/$ONE_FILE \$(cat $NEW_LAST) --quiet --color never --cache-dir $BASE_CACHE")
 fi
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON4.new" "${NEW_ARGS[@]}" -i >/dev/null
+timed "$JSON4.new" "${NEW_ARGS[@]}"
 rm -f "$NEW_DIR"/ribo_bench_*.rs; cp "$ONE_SAVED" "$CORPUS/$ONE_FILE"
 JSON3="$(mktemp)"
 SPEC_EDIT="sh -c 'echo \"# bench \$(date +%s%N)\" >> $CORPUS/ribo.yaml'"
@@ -123,7 +151,7 @@ SPEC_ARGS=(-N --prepare "$SPEC_EDIT" -n "ribo warm, spec edited" "$RIBO check $C
 if [ -n "$BASE" ]; then
   SPEC_ARGS+=(--prepare "$SPEC_EDIT" -n "ribo warm, spec edited (base)" "$BASE check $CORPUS --quiet --color never --cache-dir $BASE_CACHE")
 fi
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$JSON3" "${SPEC_ARGS[@]}" -i >/dev/null
+timed "$JSON3" "${SPEC_ARGS[@]}"
 
 # A change that is not written (cache warm, the tree as it is): an agent's hook for a one-file
 # edit (Claude Code's PreToolUse of a Write: the file with one line more), `--patch` of a
