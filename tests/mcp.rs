@@ -32,6 +32,15 @@ fn repo(from: &Path) -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// Writes module `name` of the directory module `dir` (under `root`) with `text`, and declares
+/// it in `dir/mod.rs`.
+fn add_module(root: &Path, dir: &str, name: &str, text: &str) {
+    std::fs::write(root.join(format!("{dir}/{name}.rs")), text).expect("the module");
+    let parent = root.join(format!("{dir}/mod.rs"));
+    let declared = std::fs::read_to_string(&parent).expect("mod.rs");
+    std::fs::write(&parent, format!("{declared}pub mod {name};\n")).expect("its mod");
+}
+
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
@@ -606,28 +615,18 @@ fn where_may_answers_as_the_check_does() {
     // What the check says of the same uses, written: infra may use stripe, by either name;
     // the domain may use std.
     let (_dir2, written) = repo(&example("shop"));
-    std::fs::write(
-        written.join("src/infra/refunds.rs"),
+    add_module(
+        &written,
+        "src/infra",
+        "refunds",
         "use stripe::Charge;\npub fn refund(_c: &Charge) {}\n",
-    )
-    .expect("a refund");
-    let infra_mod = std::fs::read_to_string(written.join("src/infra/mod.rs")).expect("mod.rs");
-    std::fs::write(
-        written.join("src/infra/mod.rs"),
-        format!("{infra_mod}pub mod refunds;\n"),
-    )
-    .expect("its mod");
-    std::fs::write(
-        written.join("src/domain/sets.rs"),
+    );
+    add_module(
+        &written,
+        "src/domain",
+        "sets",
         "use std::collections::HashMap;\npub fn empty() -> HashMap<u8, u8> { HashMap::new() }\n",
-    )
-    .expect("std in the domain");
-    let domain_mod = std::fs::read_to_string(written.join("src/domain/mod.rs")).expect("mod.rs");
-    std::fs::write(
-        written.join("src/domain/mod.rs"),
-        format!("{domain_mod}pub mod sets;\n"),
-    )
-    .expect("its mod");
+    );
     let (_, stdout, _) = common::run_in(
         &written,
         &[

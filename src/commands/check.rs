@@ -244,13 +244,18 @@ pub(crate) fn check_with(
         // Lazy (a hook): the state before is needed only now. What was remembered of the disk
         // is found by the key the scan of the change gave for the disk without it (no second
         // scan), else by a scan of the disk; else that state is checked.
-        let remembered = match (&analysis.disk_key, given.before.is_none()) {
-            (Some((dir, key)), true) => {
-                remembered_before(dir, key, changes.as_ref(), baseline.as_ref())
-                    .map(|v| (v, spec.source.clone()))
+        let remembered = match &given.before {
+            None => {
+                let disk_key = analysis.disk_key.as_ref();
+                before_remembered(
+                    spec,
+                    spec_args,
+                    changes.as_ref(),
+                    baseline.as_ref(),
+                    disk_key,
+                )
             }
-            (None, true) => before_remembered(spec, spec_args, changes.as_ref(), baseline.as_ref()),
-            _ => None,
+            Some(_) => None,
         };
         before = match remembered {
             Some(found) => Some(found),
@@ -787,32 +792,25 @@ fn seen_before(changes: Option<&ChangeSet>) -> Option<ChangeSet> {
 
 /// What [`before_change`] remembered of the disk for this selection (see
 /// [`super::remembered`]), when the spec in force is `spec` (the change leaves it alone);
-/// `None` otherwise, or when nothing is remembered for the tree as it is.
+/// `None` otherwise, or when nothing is remembered for the tree as it is. With `disk_key`
+/// (the disk's results key, from the scan of the change) the disk is not scanned again.
 fn before_remembered(
     spec: &crate::spec::Spec,
     spec_args: &SpecArgs,
     changes: Option<&ChangeSet>,
     baseline: Option<&crate::rules::baseline::Baseline>,
+    disk_key: Option<&(std::path::PathBuf, [u8; 32])>,
 ) -> Option<(Vec<rules::Violation>, String)> {
     if changes.is_some_and(|c| c.spec) {
         return None;
     }
     let selection = selection_key(seen_before(changes).as_ref(), baseline);
-    super::remembered(spec, spec_args, &selection).map(|v| (v, spec.source.clone()))
-}
-
-/// [`before_remembered`], the disk's results key known (`facts::Input::disk_digest`).
-fn remembered_before(
-    dir: &Path,
-    key: &[u8; 32],
-    changes: Option<&ChangeSet>,
-    baseline: Option<&crate::rules::baseline::Baseline>,
-) -> Option<Vec<rules::Violation>> {
-    if changes.is_some_and(|c| c.spec) {
-        return None;
-    }
-    let selection = selection_key(seen_before(changes).as_ref(), baseline);
-    super::remembered_at(dir, key, &selection)
+    let found = match disk_key {
+        // The disk's results key, known from the scan of the change (`Input::disk_digest`).
+        Some((dir, key)) => super::remembered_at(dir, key, &selection),
+        None => super::remembered(spec, spec_args, &selection),
+    };
+    found.map(|v| (v, spec.source.clone()))
 }
 
 /// What a focused run's narrowed results depend on beyond its input: the files selected and

@@ -14,7 +14,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::facts::model::RefKind;
-use crate::facts::resolve::expand::{Expander, Expansions};
+use crate::facts::resolve::expand::{renamed, Expander, Expansions, Renamed};
 use crate::facts::{FileId, SourceFile};
 use crate::spec::model::{Forbid, Invariant, ItemKind, PathPattern, Require, Scope, TestsMode};
 
@@ -154,17 +154,13 @@ impl Filters {
 /// `resolve::expand`): following a name the file's `use`s bind gives the first segment of
 /// their paths (and so on, through the names those bind); a glob may stand in for any name, so
 /// the first segments its path leads to are always possible; `self`, `super` and items give
-/// `crate`; a renamed dependency gives its package. `bound`: the names `use`s bind or
-/// dependencies are renamed to (a one-segment path with such a name may expand to another last
-/// segment).
+/// `crate`; a renamed dependency gives its package.
 struct Heads<'g> {
     /// Name -> the first segments of the paths of the `use`s (any scope) that bind it.
     binds: HashMap<&'g str, Vec<&'g str>>,
     /// The first segments of the file's glob `use`s.
     globs: Vec<&'g str>,
-    /// Renamed dependencies: the name the code uses -> the package.
-    renamed: HashMap<&'g str, &'g str>,
-    bound: std::collections::HashSet<&'g str>,
+    renamed: Renamed<'g>,
     /// Per prefilter (by address) and written first segment: whether an expansion may begin
     /// with a first segment the prefilter accepts (the same few heads recur in a file).
     memo: std::cell::RefCell<HashMap<(usize, &'g str), bool>>,
@@ -175,7 +171,6 @@ impl<'g> Heads<'g> {
         let file = graph.file(id);
         let mut binds: HashMap<&'g str, Vec<&'g str>> = HashMap::new();
         let mut globs = Vec::new();
-        let mut bound = std::collections::HashSet::new();
         for u in &file.facts.uses {
             let Some(f) = u.path.first() else { continue };
             if u.glob {
@@ -183,30 +178,34 @@ impl<'g> Heads<'g> {
                     globs.push(f);
                 }
             } else if let Some(n) = &u.name {
-                bound.insert(n.as_str());
                 let firsts = binds.entry(n.as_str()).or_default();
                 if !firsts.contains(&f) {
                     firsts.push(f);
                 }
             }
         }
-        let mut renamed = HashMap::new();
-        if let Some(k) = file.krate {
-            let package = &graph.packages[graph.crates[k as usize].package];
-            for d in &package.dependencies {
-                if d.is_renamed() {
-                    renamed.insert(d.name.as_str(), d.package.as_str());
-                    bound.insert(d.name.as_str());
-                }
-            }
-        }
         Heads {
             binds,
             globs,
-            renamed,
-            bound,
+            renamed: renamed(graph, file),
             memo: Default::default(),
         }
+    }
+
+    /// Whether `name` is bound by a `use` of the file or is a renamed dependency: a
+    /// one-segment path with such a name may expand to another last segment.
+    fn bound(&self, name: &str) -> bool {
+        self.binds.contains_key(name) || self.renamed.contains_key(name)
+    }
+
+    /// Whether `name` (a first segment as it stands) or the package it renames is one
+    /// `filter` accepts.
+    fn accepts(&self, filter: &Prefilter, name: &str) -> bool {
+        filter.first_may_be(name)
+            || self
+                .renamed
+                .get(name)
+                .is_some_and(|p| filter.first_may_be(p))
     }
 
     /// Whether an expansion of a path whose written first segment is `first` may begin with a
@@ -226,12 +225,7 @@ impl<'g> Heads<'g> {
                 continue;
             }
             seen.push(name);
-            if filter.first_may_be(name)
-                || self
-                    .renamed
-                    .get(name)
-                    .is_some_and(|p| filter.first_may_be(p))
-            {
+            if self.accepts(filter, name) {
                 hit = true;
                 break;
             }
@@ -258,23 +252,20 @@ impl<'g> Heads<'g> {
         let Some(first) = first else {
             return false;
         };
-        let last = segs.next_back();
-        let last_ok = match last {
+        let last_ok = match segs.next_back() {
             // Two segments or more: every expansion keeps the last.
             Some(last) => filter.last_may_be(last),
             None => {
                 matches!(first, "self" | "super" | "crate")
                     || filter.last_may_be(first)
-                    || self.bound.contains(first)
+                    || self.bound(first)
             }
         };
         last_ok
-            && (filter.first_may_be(first)
-                || self
-                    .renamed
-                    .get(first)
-                    .is_some_and(|p| filter.first_may_be(p))
-                || !global && self.first_may_be(filter, first))
+            && match global {
+                true => self.accepts(filter, first),
+                false => self.first_may_be(filter, first),
+            }
     }
 }
 

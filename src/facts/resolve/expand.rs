@@ -23,8 +23,24 @@ pub struct Expander<'g> {
     file: &'g SourceFile,
     bindings: HashMap<(ScopeId, &'g str), &'g UseFact>,
     globs: HashMap<ScopeId, Vec<usize>>,
-    /// Dependencies the crate renames: the name the code uses -> the package.
-    renamed: HashMap<&'g str, &'g str>,
+    renamed: Renamed<'g>,
+}
+
+/// Dependencies a file's crate renames: the name the code uses -> the package.
+pub type Renamed<'g> = HashMap<&'g str, &'g str>;
+
+/// The dependencies `file`'s crate renames (`json = { package = "serde_json" }`).
+pub fn renamed<'g>(graph: &'g FactGraph, file: &SourceFile) -> Renamed<'g> {
+    let mut renamed = HashMap::new();
+    if let Some(k) = file.krate {
+        let package = &graph.packages[graph.crates[k as usize].package];
+        for d in &package.dependencies {
+            if d.is_renamed() {
+                renamed.insert(d.name.as_str(), d.package.as_str());
+            }
+        }
+    }
+    renamed
 }
 
 /// A path as the code wrote it, then the alternatives it may stand for.
@@ -43,15 +59,7 @@ impl<'g> Expander<'g> {
                 bindings.entry((u.scope, name.as_str())).or_insert(u);
             }
         }
-        let mut renamed = HashMap::new();
-        if let Some(k) = file.krate {
-            let package = &graph.packages[graph.crates[k as usize].package];
-            for d in &package.dependencies {
-                if d.is_renamed() {
-                    renamed.insert(d.name.as_str(), d.package.as_str());
-                }
-            }
-        }
+        let renamed = renamed(graph, file);
         Expander {
             graph,
             file,
