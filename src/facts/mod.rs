@@ -18,7 +18,7 @@ pub mod rust;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use incremental::{listing, names, packages, parse, reframe, resolved, stamps};
+use incremental::{listing, names, packages, parse, reframe, resolved, stamps, warm, watcher};
 use rust::parse::{ContentHash, Parsed};
 use rust::query;
 
@@ -471,6 +471,49 @@ pub fn build_deferred(
     input: Input,
     options: &BuildOptions,
 ) -> (FactGraph, Option<PendingSnapshot>) {
+    let (graph, pending, _) = build_parts(root, input, options, false);
+    (graph, pending)
+}
+
+/// The disk's graph, built to be kept warm by a long-lived process and patched for proposed
+/// changes (see [`incremental::warm`]): a watch on what the remembered walk watches is set
+/// first (see [`incremental::watcher`]), then the root is scanned and the graph built as
+/// `options` say (a run focused on no file reads every file's facts lean, from the caches).
+/// `None` when the graph cannot be patched (see [`warm::Warm::new`]).
+pub fn build_warm(root: &Path, options: &BuildOptions) -> Option<warm::Warm> {
+    let remembered = remembered_walk(root, options);
+    let listed = || remembered.and_then(|(dir, key)| listing::watched(dir, &key));
+    let watched = listed();
+    let watcher = watched
+        .as_ref()
+        .and_then(|(dirs, others)| watcher::Watcher::start(dirs, others));
+    let input = scan(root, options);
+    // A walk that listed other directories than were watched (they changed meanwhile) may
+    // have missed a change in one: the graph is built, and taken as changed at once.
+    let watcher = watcher.map(|mut w| {
+        if listed() != watched {
+            w.mark_changed();
+        }
+        w
+    });
+    let warnings = input.warnings.clone();
+    let digest = input.digest;
+    let queries =
+        query::QuerySet::with_compiled(&options.query_texts, options.compiled_queries.clone());
+    let (graph, pending, memo) = build_parts(root, input, options, true);
+    if let Some(p) = pending {
+        p.save(&graph);
+    }
+    warm::Warm::new(graph, memo?, warnings, queries, watcher, digest)
+}
+
+/// [`build_deferred`], also giving what every `use` resolved to when `keep_memo`.
+fn build_parts(
+    root: &Path,
+    input: Input,
+    options: &BuildOptions,
+    keep_memo: bool,
+) -> (FactGraph, Option<PendingSnapshot>, Option<resolve::Memo>) {
     let Input {
         rust_files,
         packages,
@@ -650,7 +693,7 @@ pub fn build_deferred(
     let had_prior = prior.is_some();
     let names::Assembled {
         mut graph,
-        memo,
+        mut memo,
         reused,
         complete,
         seeded,
@@ -703,7 +746,10 @@ pub fn build_deferred(
                 structure,
                 layout,
                 hashes: read_as.clone(),
-                memo,
+                memo: match keep_memo {
+                    true => memo.clone(),
+                    false => std::mem::take(&mut memo),
+                },
             });
         }
     }
@@ -718,7 +764,7 @@ pub fn build_deferred(
         resolutions_reused: reused.unwrap_or(0),
         uses_seeded: seeded,
     };
-    (graph, pending)
+    (graph, pending, keep_memo.then_some(memo))
 }
 
 /// The references of files read without them, from the facts cache (else from the files,

@@ -467,6 +467,13 @@ impl graph::LeanRefs for LeanRefs {
         let refs = refs_of(&self.cache, &self.root, path, &hash)?;
         refs.get(reference as usize).map(|r| r.path.join("::"))
     }
+
+    fn may_mention(&self, id: FileId, path: &str, names: &[u64]) -> bool {
+        match self.hashes.get(id as usize) {
+            Some(Some(hash)) => self.cache.may_mention(path, hash, names),
+            _ => true,
+        }
+    }
 }
 
 /// The references of the file at `path` (under `root`) whose facts were read for content

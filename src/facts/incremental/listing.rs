@@ -359,6 +359,18 @@ fn global_ignore_files() -> Vec<PathBuf> {
     files
 }
 
+/// What the walk remembered in `dir` under `key` watches (see the module docs): the directories
+/// it listed, and everything else whose change would change what it finds (absolute paths);
+/// `None` when no walk is remembered there. A watcher of the disk (`watcher`) watches these.
+pub fn watched(dir: &Path, key: &[u8; 32]) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let body = read_file(dir, FILE_NAME, key)?;
+    let listing = postcard::from_bytes::<Listing>(&body).ok()?;
+    Some((
+        listing.dirs.into_keys().map(PathBuf::from).collect(),
+        listing.others.into_keys().map(PathBuf::from).collect(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,3 +15,5 @@ pub mod reframe;
 pub mod resident;
 pub mod resolved;
 pub mod stamps;
+pub mod warm;
+pub mod watcher;

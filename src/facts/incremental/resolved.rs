@@ -548,106 +548,133 @@ pub fn changes(
             Parsed::Ok { facts, .. } => Some(facts),
             Parsed::Failed(_) => None,
         });
-        // Scopes are matched by their chain of names, not their index (an inline module added
-        // before one shifts it); without a frame change the two are the same.
-        let framed = now.frame != then.frame;
-        let (key_then, key_now) = match scope_keys(&then.chains, &now.chains) {
-            Some(keys) => keys,
-            None if !framed => {
-                let n = then.chains.len().max(now.chains.len()) as u32;
-                ((0..n).map(Some).collect(), (0..n).map(Some).collect())
-            }
-            None => return None,
-        };
-        if framed {
-            out.reframe = true;
-            out.reshaped[i] = true;
+        compare(i, &then, &now, &mut out)?;
+    }
+    out.pairs.sort_unstable();
+    Some(out)
+}
+
+/// Adds to `out` how file `i`'s outline `now` differs from `then` (see [`changes`]); `None`
+/// when it changed otherwise than [`Changes`] can say.
+fn compare(i: usize, then: &Outline, now: &Outline, out: &mut Changes) -> Option<()> {
+    // Scopes are matched by their chain of names, not their index (an inline module added
+    // before one shifts it); without a frame change the two are the same.
+    let framed = now.frame != then.frame;
+    let (key_then, key_now) = match scope_keys(&then.chains, &now.chains) {
+        Some(keys) => keys,
+        None if !framed => {
+            let n = then.chains.len().max(now.chains.len()) as u32;
+            ((0..n).map(Some).collect(), (0..n).map(Some).collect())
         }
-        // Block scopes have no key: what they declare is seen by their own file only, which
-        // is resolved again (it changed).
-        let shared = |key: &[Option<u32>], scope: u32| key.get(scope as usize).copied().flatten();
-        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
-            then.items
-                .iter()
-                .filter_map(|(sc, n, m)| Some((shared(&key_then, *sc)?, n, *m)))
-                .collect(),
-            now.items
-                .iter()
-                .filter_map(|(sc, n, m)| Some((shared(&key_now, *sc)?, n, *m)))
-                .collect(),
-        );
-        out.names
-            .extend(a.symmetric_difference(&b).map(|(_, n, _)| (*n).clone()));
-        // Macros in textual scope: a name defined, moved past a `mod`, exported or not.
-        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
-            then.macros
-                .iter()
-                .filter_map(|(sc, n, e, o)| Some((shared(&key_then, *sc)?, n, *e, *o)))
-                .collect(),
-            now.macros
-                .iter()
-                .filter_map(|(sc, n, e, o)| Some((shared(&key_now, *sc)?, n, *e, *o)))
-                .collect(),
-        );
-        out.names
-            .extend(a.symmetric_difference(&b).map(|(_, n, _, _)| (*n).clone()));
-        // An `extern crate` added, removed or changed (`#[macro_use]` reaches every macro
-        // name): resolved again whole.
-        let crates = |uses: &[UseOutline]| -> Vec<(Option<String>, bool)> {
-            uses.iter()
-                .filter(|u| u.extern_crate)
-                .map(|u| (u.name.clone(), u.macro_use))
-                .collect()
-        };
-        if crates(&now.uses) != crates(&then.uses) {
-            return None;
-        }
-        if now.uses == then.uses && !framed {
-            continue;
-        }
+        None => return None,
+    };
+    if framed {
+        out.reframe = true;
         out.reshaped[i] = true;
-        let (bound_now, globs_now) = slots(&now.uses, &key_now);
-        let (bound_then, globs_then) = slots(&then.uses, &key_then);
-        // What a glob brings into scope is not one name: the same globs, in the same order,
-        // or everything is resolved again.
-        if globs_now.len() != globs_then.len() {
+    }
+    // Block scopes have no key: what they declare is seen by their own file only, which
+    // is resolved again (it changed).
+    let shared = |key: &[Option<u32>], scope: u32| key.get(scope as usize).copied().flatten();
+    let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
+        then.items
+            .iter()
+            .filter_map(|(sc, n, m)| Some((shared(&key_then, *sc)?, n, *m)))
+            .collect(),
+        now.items
+            .iter()
+            .filter_map(|(sc, n, m)| Some((shared(&key_now, *sc)?, n, *m)))
+            .collect(),
+    );
+    out.names
+        .extend(a.symmetric_difference(&b).map(|(_, n, _)| (*n).clone()));
+    // Macros in textual scope: a name defined, moved past a `mod`, exported or not.
+    let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
+        then.macros
+            .iter()
+            .filter_map(|(sc, n, e, o)| Some((shared(&key_then, *sc)?, n, *e, *o)))
+            .collect(),
+        now.macros
+            .iter()
+            .filter_map(|(sc, n, e, o)| Some((shared(&key_now, *sc)?, n, *e, *o)))
+            .collect(),
+    );
+    out.names
+        .extend(a.symmetric_difference(&b).map(|(_, n, _, _)| (*n).clone()));
+    // An `extern crate` added, removed or changed (`#[macro_use]` reaches every macro
+    // name): resolved again whole.
+    let crates = |uses: &[UseOutline]| -> Vec<(Option<String>, bool)> {
+        uses.iter()
+            .filter(|u| u.extern_crate)
+            .map(|u| (u.name.clone(), u.macro_use))
+            .collect()
+    };
+    if crates(&now.uses) != crates(&then.uses) {
+        return None;
+    }
+    if now.uses == then.uses && !framed {
+        return Some(());
+    }
+    out.reshaped[i] = true;
+    let (bound_now, globs_now) = slots(&now.uses, &key_now);
+    let (bound_then, globs_then) = slots(&then.uses, &key_then);
+    // What a glob brings into scope is not one name: the same globs, in the same order,
+    // or everything is resolved again.
+    if globs_now.len() != globs_then.len() {
+        return None;
+    }
+    for (scope, list) in &globs_now {
+        let other = globs_then.get(scope)?;
+        let same_paths = list.len() == other.len()
+            && list.iter().zip(other).all(|(&n, &t)| {
+                (&now.uses[n].glob, now.uses[n].public) == (&then.uses[t].glob, then.uses[t].public)
+            });
+        if !same_paths {
             return None;
         }
-        for (scope, list) in &globs_now {
-            let other = globs_then.get(scope)?;
-            let same_paths = list.len() == other.len()
-                && list.iter().zip(other).all(|(&n, &t)| {
-                    (&now.uses[n].glob, now.uses[n].public)
-                        == (&then.uses[t].glob, then.uses[t].public)
-                });
-            if !same_paths {
-                return None;
-            }
-            out.pairs
-                .extend(list.iter().zip(other).map(|(&n, &t)| (i, n, t)));
-        }
-        for (key, &n) in &bound_now {
-            match bound_then.get(key) {
-                Some(&t) => {
-                    out.pairs.push((i, n, t));
-                    // Made `pub` or private: what other modules see changed.
-                    if now.uses[n].public != then.uses[t].public {
-                        out.names.insert(key.1.to_string());
-                    }
-                }
-                None => {
+        out.pairs
+            .extend(list.iter().zip(other).map(|(&n, &t)| (i, n, t)));
+    }
+    for (key, &n) in &bound_now {
+        match bound_then.get(key) {
+            Some(&t) => {
+                out.pairs.push((i, n, t));
+                // Made `pub` or private: what other modules see changed.
+                if now.uses[n].public != then.uses[t].public {
                     out.names.insert(key.1.to_string());
                 }
             }
-        }
-        for key in bound_then.keys() {
-            if !bound_now.contains_key(key) {
+            None => {
                 out.names.insert(key.1.to_string());
             }
         }
     }
+    for key in bound_then.keys() {
+        if !bound_now.contains_key(key) {
+            out.names.insert(key.1.to_string());
+        }
+    }
+    Some(())
+}
+
+/// The [`Changes`] of files whose facts were `then` and are `now` (by file id), within one
+/// graph (the same files, so the same trees when no frame changed); `None` as for
+/// [`changes`]. A warm graph patched for a proposed change reads this (see `warm`).
+pub fn changes_between(files: &[(usize, &FileFacts, &FileFacts)], count: usize) -> Option<Changes> {
+    let mut out = Changes {
+        reshaped: vec![false; count],
+        ..Changes::default()
+    };
+    for &(i, then, now) in files {
+        compare(i, &outline_of(Some(then)), &outline_of(Some(now)), &mut out)?;
+    }
     out.pairs.sort_unstable();
     Some(out)
+}
+
+/// Whether two versions of a file's facts have the same *frame* (see [`frame_digest`]): the
+/// same module trees.
+pub fn same_frame(a: &FileFacts, b: &FileFacts) -> bool {
+    frame_digest(a) == frame_digest(b)
 }
 
 /// Each scope of two versions of a file, by the chain of names both versions give it a key

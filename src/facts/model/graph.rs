@@ -189,6 +189,13 @@ pub struct FactGraph {
 pub trait LeanRefs: std::fmt::Debug + Send + Sync {
     /// The path of reference `reference` of file `id` (at `path`), as written.
     fn path(&self, id: FileId, path: &str, reference: u32) -> Option<String>;
+    /// Whether the references of file `id` (at `path`) may write a segment whose name hash
+    /// (`incremental`'s `resolved::name_hash`) is one of `names`: a filter that may say yes
+    /// wrongly, never no.
+    fn may_mention(&self, id: FileId, path: &str, names: &[u64]) -> bool {
+        let _ = (id, path, names);
+        true
+    }
 }
 
 /// What the facts cache did during a build.

@@ -41,6 +41,11 @@ impl Overlay {
         }
     }
 
+    /// The paths it holds (sorted).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
     /// Whether a path of the overlay is one `is` accepts.
     pub fn touches(&self, is: impl Fn(&str) -> bool) -> bool {
         self.files.keys().any(|p| is(p))

@@ -50,22 +50,7 @@ pub(crate) fn modules(
                 queries_incomplete,
                 ..
             } => {
-                if queries_incomplete {
-                    warnings.push(Warning::new(
-                        &path,
-                        "a `query:` invariant gave up on this file (over its work budget, as \
-                         on very deeply nested code): not fully checked",
-                    ));
-                }
-                if not_utf8 {
-                    warnings.push(Warning::new(
-                        &path,
-                        "is not valid UTF-8: checked as far as it could be parsed",
-                    ));
-                }
-                if facts.syntax_error_count > 0 {
-                    warnings.push(syntax_warning(&path, &facts));
-                }
+                warnings.extend(parse_warnings(&path, &facts, not_utf8, queries_incomplete));
                 (*facts, true, hits)
             }
             Parsed::Failed(message) => {
@@ -105,6 +90,34 @@ pub(crate) fn modules(
     g
 }
 
+/// The warnings about a file the parse gives (`not_utf8`, `queries_incomplete` as
+/// [`Parsed::Ok`] says).
+pub(crate) fn parse_warnings(
+    path: &str,
+    facts: &FileFacts,
+    not_utf8: bool,
+    queries_incomplete: bool,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if queries_incomplete {
+        warnings.push(Warning::new(
+            path,
+            "a `query:` invariant gave up on this file (over its work budget, as on very \
+             deeply nested code): not fully checked",
+        ));
+    }
+    if not_utf8 {
+        warnings.push(Warning::new(
+            path,
+            "is not valid UTF-8: checked as far as it could be parsed",
+        ));
+    }
+    if facts.syntax_error_count > 0 {
+        warnings.push(syntax_warning(path, facts));
+    }
+    warnings
+}
+
 /// The warnings of a resolved graph added (see [`unchecked_warnings`]), then all of its
 /// warnings sorted, each once.
 pub(crate) fn finish(g: &mut FactGraph) {
@@ -116,12 +129,18 @@ pub(crate) fn finish(g: &mut FactGraph) {
 /// One warning per file and name for the paths that may cross a boundary unseen (see
 /// [`Unresolved::unchecked`]).
 fn unchecked_warnings(g: &mut FactGraph) {
+    let out = unchecked_of(&g.files, &g.unresolved);
+    g.warnings.extend(out);
+}
+
+/// The warnings of [`unchecked_warnings`] for the paths `unresolved` (of `files`).
+pub(crate) fn unchecked_of(files: &[SourceFile], unresolved: &[Unresolved]) -> Vec<Warning> {
     let mut seen: HashSet<(FileId, &str)> = HashSet::new();
     let mut out = Vec::new();
-    for u in &g.unresolved {
+    for u in unresolved {
         let Some(key) = &u.unchecked else { continue };
         if seen.insert((u.file, key.as_str())) {
-            let file = &g.files[u.file as usize].path;
+            let file = &files[u.file as usize].path;
             out.push(Warning::new(
                 file,
                 format!(
@@ -131,7 +150,7 @@ fn unchecked_warnings(g: &mut FactGraph) {
             ));
         }
     }
-    g.warnings.extend(out);
+    out
 }
 
 fn syntax_warning(path: &str, facts: &FileFacts) -> Warning {
@@ -230,7 +249,7 @@ pub(crate) fn gather(per_file: Vec<Resolved>) -> (Vec<Edge>, Vec<ExternalUse>, V
 }
 
 /// What a `use` leaf resolved to, as rules see it.
-fn use_target(b: &Option<Binding>) -> UseTarget {
+pub(crate) fn use_target(b: &Option<Binding>) -> UseTarget {
     match b.as_ref().map(|b| &b.res) {
         Some(Res::Module(m) | Res::Item(m) | Res::Beyond(m)) => UseTarget::Module(*m),
         Some(Res::External { .. } | Res::Std) => UseTarget::External,

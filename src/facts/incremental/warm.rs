@@ -1,0 +1,442 @@
+//! The disk's fact graph kept warm between the calls of a long-lived process (`ribo mcp`): built
+//! once (from the caches, as a focused run builds it), then, for a proposed change to a few
+//! files, *patched* in place — those files' facts, the resolution of their paths and what
+//! derives from them swapped in — and restored exactly afterwards. A call then pays for the
+//! files it changes, not for the repository: no walk, no stamps, no facts decoded, no graph
+//! assembled.
+//!
+//! A patch is taken only when it gives the graph a build of the changed tree gives (the rest is
+//! left to that build: [`Warm::patch`] says no and the graph is untouched). It is, when:
+//! - every changed file is a Rust file of the graph that its module trees reach, given new
+//!   content that parses, whose *frame* (inline modules, `mod` declarations) is unchanged: the
+//!   module trees and module ids are the same, only the byte offsets of the file's `mod`
+//!   declarations may move (they are mapped);
+//! - the names whose lookup may answer otherwise (`resolved::Changes`: items and `use`
+//!   bindings added or removed, glob `use`s unchanged or the patch is refused) are written by
+//!   no other file (its `use` paths, and its references, or for a file read without them its
+//!   filter of their segments): by the argument of `names::Renamed`, every other file's
+//!   paths and `use`s then resolve as before;
+//! - the changed files' `use`s, resolved afresh against the memo of every other `use`, meet no
+//!   import cycle or depth limit (`resolve::watch`), and each whose result differs binds a
+//!   name no other file writes.
+//!
+//! The changed files' paths are then resolved against that memo, and their edges, external
+//! uses, unresolved paths and warnings replace theirs. `tests/warm.rs` compares patched graphs
+//! with graphs built from scratch over the changed trees.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::resolved;
+use super::watcher::Watcher;
+use crate::facts::model::graph::{
+    Edge, ExternalUse, FactGraph, FileId, ModId, SourceFile, Unresolved, UseTarget,
+};
+use crate::facts::model::overlay::{Entry, Overlay};
+use crate::facts::model::{FileFacts, QueryHit, Warning};
+use crate::facts::resolve::{assemble, watch, Binding, Memo, Resolved, Resolver};
+use crate::facts::rust::parse::{parse_source, Parsed};
+use crate::facts::rust::query::QuerySet;
+
+/// The disk's graph, kept warm (see the module docs).
+pub struct Warm {
+    /// `None` while it is lent out ([`Warm::lend`]), or after a lent graph was not given back.
+    graph: Option<FactGraph>,
+    /// What every `use` of the graph resolved to (same indices as the files' `use`s).
+    memo: Memo,
+    /// The warnings about the input of the scan the graph was built from (a patched file's
+    /// own are among them).
+    input_warnings: Vec<Warning>,
+    queries: QuerySet,
+    /// The watch set before the scan the graph was built from, when one could be set.
+    watcher: Option<Watcher>,
+    /// The digest of that scan's input (see `facts::Input::digest`).
+    digest: Option<[u8; 32]>,
+    /// The patch the graph holds now, if any.
+    applied: Option<Undo>,
+}
+
+/// How to take a patch back.
+struct Undo {
+    files: Vec<FileUndo>,
+    warnings: Vec<Warning>,
+    overlay: Option<Arc<Overlay>>,
+    /// Byte offsets of `mod` declarations as they were: `(module, decl_at)`.
+    decl_at: Vec<(ModId, Option<u32>)>,
+}
+
+/// One patched file as it was.
+struct FileUndo {
+    id: usize,
+    facts: FileFacts,
+    query_hits: Vec<QueryHit>,
+    use_targets: Vec<UseTarget>,
+    memo: Vec<Option<Binding>>,
+    edges: Vec<Edge>,
+    external: Vec<ExternalUse>,
+    unresolved: Vec<Unresolved>,
+    /// Its resolution was replaced (the four fields above hold the old one).
+    resolved: bool,
+}
+
+/// A file's new facts, parsed from a patch's content.
+struct Fresh {
+    id: usize,
+    facts: FileFacts,
+    hits: Vec<QueryHit>,
+    warnings: Vec<Warning>,
+}
+
+impl Warm {
+    /// A warm graph: `graph` as built (with `memo`) from a scan whose input warnings were
+    /// `input_warnings` and digest `digest`, `watcher` set before that scan. `None` when the
+    /// graph's per-file lists are not in file order (a patch splices them by file).
+    pub fn new(
+        graph: FactGraph,
+        memo: Memo,
+        input_warnings: Vec<Warning>,
+        queries: QuerySet,
+        watcher: Option<Watcher>,
+        digest: Option<[u8; 32]>,
+    ) -> Option<Warm> {
+        let in_order = graph.edges.is_sorted_by_key(|e| e.from)
+            && graph.external_uses.is_sorted_by_key(|e| e.file)
+            && graph.unresolved.is_sorted_by_key(|u| u.file)
+            && memo.len() == graph.files.len();
+        in_order.then_some(Warm {
+            graph: Some(graph),
+            memo,
+            input_warnings,
+            queries,
+            watcher,
+            digest,
+            applied: None,
+        })
+    }
+
+    /// Whether the disk may have changed since the graph was built: `Some(true)` or
+    /// `Some(false)` by the watcher, `None` without one (the caller scans and compares
+    /// [`Warm::digest`]s).
+    pub fn disk_changed(&mut self) -> Option<bool> {
+        self.watcher.as_mut().map(Watcher::changed)
+    }
+
+    /// The digest of the input the graph was built from.
+    pub fn digest(&self) -> Option<&[u8; 32]> {
+        self.digest.as_ref()
+    }
+
+    /// The graph, with the patch applied if any (`None` while lent out).
+    pub fn graph(&self) -> Option<&FactGraph> {
+        self.graph.as_ref()
+    }
+
+    /// The graph handed out (with its patch, taken back by [`Warm::give_back`]).
+    pub fn lend(&mut self) -> Option<FactGraph> {
+        self.graph.take()
+    }
+
+    /// The graph [`Warm::lend`] handed out, given back; its patch is taken back.
+    pub fn give_back(&mut self, graph: FactGraph) {
+        self.graph = Some(graph);
+        self.restore();
+    }
+
+    /// Applies the change `overlay` (every path it holds) to the graph: `true` when it could
+    /// (see the module docs), the graph then being the one a build over the disk with the
+    /// change gives; `false` otherwise, the graph as it was. A patch applied before is taken
+    /// back first.
+    pub fn patch(&mut self, overlay: &Arc<Overlay>) -> bool {
+        self.restore();
+        let Some(g) = self.graph.as_ref() else {
+            return false;
+        };
+        let Some(fresh) = self.parse(g, overlay) else {
+            return false;
+        };
+        let pairs: Vec<(usize, &FileFacts, &FileFacts)> = fresh
+            .iter()
+            .map(|f| (f.id, &g.files[f.id].facts, &f.facts))
+            .collect();
+        let changes = match resolved::changes_between(&pairs, g.files.len()) {
+            Some(c) if !c.reframe => c,
+            _ => return false,
+        };
+        let patched: BTreeSet<usize> = fresh.iter().map(|f| f.id).collect();
+        let names: Vec<&str> = changes.names.iter().map(String::as_str).collect();
+        if mentioned(g, &patched, &names) {
+            return false;
+        }
+        let undo = self.swap_in(fresh, overlay);
+        self.applied = Some(undo);
+        if !self.resolve(&patched, &changes) {
+            self.restore();
+            return false;
+        }
+        true
+    }
+
+    /// The changed files' new facts, parsed; `None` when the change is not one a patch takes.
+    fn parse(&self, g: &FactGraph, overlay: &Overlay) -> Option<Vec<Fresh>> {
+        let mut parser = crate::facts::rust::parser();
+        let mut fresh = Vec::new();
+        for rel in overlay.paths() {
+            let Entry::Content(bytes) = overlay.get(rel) else {
+                return None;
+            };
+            let id = g.file_id(rel)? as usize;
+            let file = &g.files[id];
+            // A file the scan warned about (it could not be read as it is) is left to a build.
+            let warned = self.input_warnings.iter().any(|w| w.path == rel);
+            if !file.parsed || file.scope_modules.is_empty() || warned {
+                return None;
+            }
+            let hash = super::cache::content_hash(bytes);
+            let Parsed::Ok {
+                facts,
+                not_utf8,
+                hits,
+                queries_incomplete,
+                ..
+            } = parse_source(&mut parser, bytes.to_vec(), &self.queries, Some(hash))
+            else {
+                return None;
+            };
+            if !resolved::same_frame(&file.facts, &facts) {
+                return None;
+            }
+            let warnings = assemble::parse_warnings(rel, &facts, not_utf8, queries_incomplete);
+            fresh.push(Fresh {
+                id,
+                facts: *facts,
+                hits,
+                warnings,
+            });
+        }
+        (!fresh.is_empty()).then_some(fresh)
+    }
+
+    /// Puts the new facts of `fresh` in the graph (the module trees' byte offsets mapped, the
+    /// overlay set), their resolution still to be done; gives what undoes it.
+    fn swap_in(&mut self, fresh: Vec<Fresh>, overlay: &Arc<Overlay>) -> Undo {
+        let mut undo = Undo {
+            files: Vec::new(),
+            warnings: Vec::new(),
+            overlay: None,
+            decl_at: Vec::new(),
+        };
+        let Some(g) = self.graph.as_mut() else {
+            return undo;
+        };
+        let mut warnings: Vec<Warning> = Vec::new();
+        for f in fresh {
+            let file = &mut g.files[f.id];
+            let old = std::mem::replace(&mut file.facts, f.facts);
+            let hits = std::mem::replace(&mut file.query_hits, f.hits);
+            // The same frame: `mod` declarations and inline modules one for one.
+            let moved: Vec<(u32, u32)> = old
+                .mods
+                .iter()
+                .zip(&file.facts.mods)
+                .map(|(a, b)| (a.span.start, b.span.start))
+                .chain(
+                    old.scopes
+                        .iter()
+                        .zip(&file.facts.scopes)
+                        .map(|(a, b)| (a.span.start, b.span.start)),
+                )
+                .filter(|(a, b)| a != b)
+                .collect();
+            if !moved.is_empty() {
+                let id = f.id as FileId;
+                for m in 0..g.modules.len() {
+                    let module = &g.modules[m];
+                    let declared_here = match module.parent {
+                        _ if module.file == id && module.scope != 0 => true,
+                        Some(p) => g.modules[p as usize].file == id,
+                        None => false,
+                    };
+                    let Some(at) = module.decl_at.filter(|_| declared_here) else {
+                        continue;
+                    };
+                    if let Some(&(_, to)) = moved.iter().find(|(from, _)| *from == at) {
+                        undo.decl_at.push((m as ModId, Some(at)));
+                        g.modules[m].decl_at = Some(to);
+                    }
+                }
+            }
+            let memo = std::mem::take(&mut self.memo[f.id]);
+            warnings.extend(f.warnings);
+            undo.files.push(FileUndo {
+                id: f.id,
+                facts: old,
+                query_hits: hits,
+                use_targets: Vec::new(),
+                memo,
+                edges: Vec::new(),
+                external: Vec::new(),
+                unresolved: Vec::new(),
+                resolved: false,
+            });
+        }
+        // The patched files' warnings: the parse's now (the scan gave none: see `parse`); the
+        // resolution's are added once it is done.
+        let patched: BTreeSet<&str> = undo
+            .files
+            .iter()
+            .map(|f| g.files[f.id].path.as_str())
+            .collect();
+        warnings.extend(
+            g.warnings
+                .iter()
+                .filter(|w| !patched.contains(w.path.as_str()))
+                .cloned(),
+        );
+        undo.warnings = std::mem::replace(&mut g.warnings, warnings);
+        undo.overlay = g.overlay.replace(Arc::clone(overlay));
+        undo
+    }
+
+    /// Resolves the patched files' `use`s and paths (see the module docs); `false` when a
+    /// patch cannot give what a build gives (the caller restores the graph).
+    fn resolve(&mut self, patched: &BTreeSet<usize>, changes: &resolved::Changes) -> bool {
+        let (Some(g), Some(undo)) = (self.graph.as_mut(), self.applied.as_mut()) else {
+            return false;
+        };
+        let mut memo = std::mem::take(&mut self.memo);
+        for &id in patched {
+            memo[id] = vec![None; g.files[id].facts.uses.len()];
+        }
+        let r = Resolver::with_memo(g, memo);
+        let hits = watch::hits();
+        for &id in patched {
+            for u in 0..g.files[id].facts.uses.len() {
+                r.resolve_use(id as FileId, u, 0);
+            }
+        }
+        let clean = watch::hits() == hits;
+        // The `use`s whose result differs from before: each binds a name no other file may
+        // write (a glob's: refused).
+        let mut differ: Vec<&str> = Vec::new();
+        let mut same = clean;
+        let old_of = |id: usize| undo.files.iter().find(|f| f.id == id);
+        for &id in patched {
+            let (Some(before), facts) = (old_of(id), &g.files[id].facts) else {
+                continue;
+            };
+            let pairs: Vec<(usize, usize)> = match changes.reshaped.get(id) {
+                Some(true) => changes
+                    .pairs
+                    .iter()
+                    .filter(|p| p.0 == id)
+                    .map(|p| (p.1, p.2))
+                    .collect(),
+                _ => (0..facts.uses.len()).map(|u| (u, u)).collect(),
+            };
+            for (now, then) in pairs {
+                let was = before.memo.get(then).and_then(Option::as_ref);
+                if r.memo_of(id, now) == was {
+                    continue;
+                }
+                match &facts.uses[now] {
+                    u if u.glob => same = false,
+                    u => differ.extend(u.name.as_deref()),
+                }
+            }
+        }
+        let mut resolved: Vec<(usize, Resolved)> = Vec::new();
+        if same && (differ.is_empty() || !mentioned(g, patched, &differ)) {
+            for &id in patched {
+                let mut out = Resolved::default();
+                r.resolve_file(id as FileId, &g.files[id].facts.refs, &mut out);
+                resolved.push((id, out));
+            }
+        } else {
+            same = false;
+        }
+        self.memo = r.into_memo();
+        if !same {
+            return false;
+        }
+        // Spliced from the last file back: the ranges before stay where they are.
+        let mut unchecked = Vec::new();
+        for (id, out) in resolved.into_iter().rev() {
+            let fid = id as FileId;
+            let Some(before) = undo.files.iter_mut().find(|f| f.id == id) else {
+                continue;
+            };
+            before.use_targets = std::mem::replace(
+                &mut g.files[id].use_targets,
+                self.memo[id].iter().map(assemble::use_target).collect(),
+            );
+            unchecked.extend(assemble::unchecked_of(&g.files, &out.unresolved));
+            before.edges = splice(&mut g.edges, |e| e.from, fid, out.edges);
+            before.external = splice(&mut g.external_uses, |e| e.file, fid, out.external);
+            before.unresolved = splice(&mut g.unresolved, |u| u.file, fid, out.unresolved);
+            before.resolved = true;
+        }
+        g.warnings.extend(unchecked);
+        g.warnings.sort();
+        g.warnings.dedup();
+        true
+    }
+
+    /// Takes back the patch the graph holds, if any: the graph is again the disk's.
+    pub fn restore(&mut self) {
+        let (Some(g), Some(undo)) = (self.graph.as_mut(), self.applied.take()) else {
+            return;
+        };
+        for f in undo.files.into_iter().rev() {
+            let fid = f.id as FileId;
+            let file: &mut SourceFile = &mut g.files[f.id];
+            file.facts = f.facts;
+            file.query_hits = f.query_hits;
+            if f.resolved {
+                file.use_targets = f.use_targets;
+                splice(&mut g.edges, |e| e.from, fid, f.edges);
+                splice(&mut g.external_uses, |e| e.file, fid, f.external);
+                splice(&mut g.unresolved, |u| u.file, fid, f.unresolved);
+            }
+            self.memo[f.id] = f.memo;
+        }
+        for (m, at) in undo.decl_at {
+            g.modules[m as usize].decl_at = at;
+        }
+        g.warnings = undo.warnings;
+        g.overlay = undo.overlay;
+    }
+}
+
+/// Replaces the run of `list` whose file (by `file_of`) is `fid` with `new` (the list is in
+/// file order); gives the run it replaced.
+fn splice<T>(
+    list: &mut Vec<T>,
+    file_of: impl Fn(&T) -> FileId,
+    fid: FileId,
+    new: Vec<T>,
+) -> Vec<T> {
+    let start = list.partition_point(|x| file_of(x) < fid);
+    let end = list.partition_point(|x| file_of(x) <= fid);
+    list.splice(start..end, new).collect()
+}
+
+/// Whether a file of `g` other than `patched` writes one of `names` in a `use` path or a
+/// reference (for a file read without its references, by its filter of their segments).
+fn mentioned(g: &FactGraph, patched: &BTreeSet<usize>, names: &[&str]) -> bool {
+    if names.is_empty() {
+        return false;
+    }
+    let hashes: Vec<u64> = names.iter().map(|n| resolved::name_hash(n)).collect();
+    let holds = |seg: &str| names.contains(&seg);
+    g.files.iter().enumerate().any(|(fid, f)| {
+        if patched.contains(&fid) {
+            return false;
+        }
+        let in_uses = f.facts.uses.iter().any(|u| u.path.iter().any(holds));
+        in_uses
+            || match (f.facts.refs.is_empty(), &g.lean_refs) {
+                (true, Some(lean)) => lean.may_mention(fid as FileId, &f.path, &hashes),
+                _ => f.facts.refs.iter().any(|r| r.path.iter().any(holds)),
+            }
+    })
+}
