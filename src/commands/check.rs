@@ -39,6 +39,9 @@ pub(crate) struct Given {
     /// Report at most this many findings (errors first, then warnings, each in report order)
     /// and input warnings; the summary still counts them all (`ribo mcp`: a model's context).
     pub limit: Option<usize>,
+    /// The disk's graph kept warm (`ribo mcp`, for the resident `spec`): a proposed change
+    /// is patched into it instead of built (see [`super::warm`]).
+    pub warm: Option<super::warm::Shared>,
 }
 
 /// [`check`], with what `given` supplies.
@@ -111,9 +114,12 @@ pub(crate) fn check_with(
             .unwrap_or_else(|_| spec.path.clone());
         p.get(&at).is_none() && p.get(&spec.path).is_none()
     };
+    // Whether the spec in force is the resident one, on disk (a warm graph was built for it).
+    let mut on_resident = false;
     let (mut loaded, proposal) = match (proposing, resident.as_deref(), supplied) {
         (false, Some(spec), _) => (Loaded::of(spec.clone()), None),
         (true, Some(spec), Some((p, _))) if untouched(&p, spec) => {
+            on_resident = true;
             (Loaded::of(spec.clone()), Some(p))
         }
         (true, _, supplied) => match load_with_proposal(args, spec_args, supplied, style, err)? {
@@ -187,37 +193,63 @@ pub(crate) fn check_with(
             }
         }
     }
+    // A server's warm graph of the disk gives both states when the change can be patched into
+    // it; the graph is lent to the analysis, and given back at the end.
+    let warm = given
+        .warm
+        .clone()
+        .filter(|_| on_resident && args.new && !given.lazy_before && given.before.is_none());
+    let warmed = match (&warm, &loaded.overlay, &changes) {
+        (Some(w), Some(overlay), Some(c)) if c.removed.is_empty() => {
+            let mut guard = w.lock().unwrap_or_else(|p| p.into_inner());
+            guard.as_mut().and_then(|w| {
+                let was = seen_before(Some(c))?;
+                let selection = selection_key(Some(&was), baseline.as_ref());
+                let before = w.before(spec, &was, baseline.as_ref(), selection)?;
+                let after = w.after(spec, overlay, c)?;
+                Some((after, (before, spec.source.clone())))
+            })
+        }
+        _ => None,
+    };
+    let lent = warmed.is_some();
     // With `--new`, the state before the change is checked at the same time, on a thread of
     // its own (the two runs read the same caches; the one over the disk keeps them up to date).
-    let (before, analysis) = std::thread::scope(|s| {
-        let before = (args.new && !given.lazy_before).then(|| {
-            let spec_path = loaded.spec.path.clone();
-            let (changes, baseline, was) =
-                (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
-            let resident = resident.as_deref();
-            s.spawn(move || before_change(&spec_path, resident, spec_args, changes, baseline, was))
-        });
-        // The changed-files view needs the graph; a whole-repository run may reuse the results
-        // of a run over the same input.
-        let reuse = match changes {
-            None => Reuse::Whole,
-            Some(_) => Reuse::No,
-        };
-        let analysis = analyse(
-            &loaded,
-            spec_args,
-            reuse,
-            changes.as_ref().and_then(|c| c.focus()),
-            !args.quiet,
-            style,
-            err,
-        );
-        let before = before.map(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(io::Error::other("the check without the change failed")))
-        });
-        (before.transpose(), analysis)
-    });
+    let (before, analysis) = match warmed {
+        Some((after, before)) => (Ok(Some(before)), Ok(Ok(after))),
+        None => std::thread::scope(|s| {
+            let before = (args.new && !given.lazy_before).then(|| {
+                let spec_path = loaded.spec.path.clone();
+                let (changes, baseline, was) =
+                    (changes.as_ref(), baseline.as_ref(), given.before.as_ref());
+                let resident = resident.as_deref();
+                s.spawn(move || {
+                    before_change(&spec_path, resident, spec_args, changes, baseline, was)
+                })
+            });
+            // The changed-files view needs the graph; a whole-repository run may reuse the results
+            // of a run over the same input.
+            let reuse = match changes {
+                None => Reuse::Whole,
+                Some(_) => Reuse::No,
+            };
+            let analysis = analyse(
+                &loaded,
+                spec_args,
+                reuse,
+                changes.as_ref().and_then(|c| c.focus()),
+                !args.quiet,
+                style,
+                err,
+            );
+            let before = before.map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(io::Error::other("the check without the change failed"))
+                })
+            });
+            (before.transpose(), analysis)
+        }),
+    };
     let mut before = before?;
     let analysis = match analysis? {
         Ok(a) => a,
@@ -382,7 +414,15 @@ pub(crate) fn check_with(
     let failed =
         summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) || strict_failed;
     drop(selector);
-    release((analysis.built, violations));
+    match (&warm, analysis.built) {
+        (Some(w), Some((graph, _))) if lent => {
+            let mut guard = w.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(w) = guard.as_mut() {
+                w.give_back(graph);
+            }
+        }
+        (_, built) => release((built, violations)),
+    }
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod patch;
 pub(crate) mod progress;
 pub(crate) mod proposed;
 pub(crate) mod results;
+pub(crate) mod warm;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::super::check::{check_with, Given};
 use super::super::proposed::{self, Proposed};
+use super::super::warm::{self, WarmCheck};
 use super::super::{explain, load_spec_text, Loaded};
 use super::identity;
 use crate::cli::{CheckArgs, Format, SpecArgs};
@@ -58,6 +59,15 @@ pub(crate) struct Engine {
     /// The files of the modules exports contracts name, and the input they were found in
     /// (see [`Engine::module_files`]).
     modules: Option<([u8; 32], ModuleFiles)>,
+    /// The disk's graph kept warm for `check_change` (see [`super::super::warm`]).
+    warm: warm::Shared,
+    /// Whether `check_change` uses a warm graph (off only to compare with the pipeline).
+    warming: bool,
+    /// How many warm graphs were built.
+    warm_builds: usize,
+    /// Whether the process works in the spec's root once it is found (so that answers show
+    /// paths as `ribo check` run there does); off only in tests, which share the process.
+    chdir: bool,
 }
 
 /// The file of each exports contract's module, by the contract's target as written (`None`:
@@ -85,6 +95,12 @@ impl Engine {
             },
             resident: None,
             modules: None,
+            warm: warm::Shared::default(),
+            // `RIBO_MCP_WARM=0`: every change through the pipeline (a filesystem whose
+            // changes the watch may miss; a comparison).
+            warming: std::env::var_os("RIBO_MCP_WARM").is_none_or(|v| v != "0"),
+            warm_builds: 0,
+            chdir: true,
         }
     }
 
@@ -128,7 +144,9 @@ impl Engine {
                 // Paths in every answer are shown relative to the root, as `ribo check` shows
                 // them when run there; the spec's name too, whichever directory the server
                 // started in.
-                let _ = std::env::set_current_dir(&spec.root);
+                if self.chdir {
+                    let _ = std::env::set_current_dir(&spec.root);
+                }
                 let identity = Arc::new(Identity {
                     spec_name: super::super::display_path(&spec.path),
                     spec: Arc::new(spec),
@@ -174,6 +192,18 @@ impl Engine {
             }
         }
         let whole = files.is_empty();
+        if whole {
+            // A whole check that builds the graph peaks at what a one-shot check does: the warm
+            // graph is dropped first, unless it still holds (the disk unchanged, the results of
+            // the check are remembered).
+            let mut guard = self.warm.lock().unwrap_or_else(|p| p.into_inner());
+            if !guard
+                .as_mut()
+                .is_some_and(|w| w.holds(&identity.spec, &self.args))
+            {
+                *guard = None;
+            }
+        }
         let args = self.check_args(&identity, files, false);
         let given = Given {
             spec: Some(Arc::clone(&identity.spec)),
@@ -246,6 +276,7 @@ impl Engine {
             lazy_before: false,
             spec: Some(Arc::clone(&identity.spec)),
             limit: Some(limit),
+            warm: self.warming.then(|| self.warm_for(&identity)),
         };
         match run_check(&args, given) {
             Answer::Done {
@@ -263,6 +294,22 @@ impl Engine {
             }
             refused => refused,
         }
+    }
+
+    /// The warm graph of the disk under `identity`'s spec: kept while it holds (see
+    /// [`WarmCheck::holds`]), else built again.
+    fn warm_for(&mut self, identity: &Identity) -> warm::Shared {
+        let mut guard = self.warm.lock().unwrap_or_else(|p| p.into_inner());
+        let holds = guard
+            .as_mut()
+            .is_some_and(|w| w.holds(&identity.spec, &self.args));
+        if !holds {
+            // The old one freed before the new one is built.
+            *guard = None;
+            *guard = WarmCheck::build(&identity.spec, &self.args);
+            self.warm_builds += 1;
+        }
+        Arc::clone(&self.warm)
     }
 
     /// `explain_path`: the slice of the spec that governs `path` (which need not exist).
@@ -508,4 +555,166 @@ fn spec_errors_text(errors: &crate::spec::SpecErrors, spec_name: &str) -> String
     let mut out = Vec::new();
     let _ = crate::report::human::write_spec_errors(&mut out, errors, spec_name, PLAIN);
     String::from_utf8_lossy(&out).trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of examples/shop (its caches written by a first whole check).
+    fn shop() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("shop");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+        copy(&from, &root);
+        (dir, root)
+    }
+
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+            let dest = to.join(e.file_name());
+            match e.file_type().expect("type").is_dir() {
+                true => copy(&e.path(), &dest),
+                false => {
+                    std::fs::copy(e.path(), dest).expect("copy");
+                }
+            }
+        }
+    }
+
+    fn engine(root: &Path, warming: bool) -> Engine {
+        let mut e = Engine::new(&SpecArgs {
+            path: Some(root.to_path_buf()),
+            spec: None,
+            threads: Some(1),
+            no_cache: false,
+            cache_dir: None,
+        });
+        e.warming = warming;
+        e.chdir = false;
+        e
+    }
+
+    fn done(answer: Answer) -> (Value, String) {
+        match answer {
+            Answer::Done { value, text } => (value, text),
+            Answer::Refused(why) => panic!("refused: {why}"),
+        }
+    }
+
+    fn patched(e: &Engine) -> usize {
+        let guard = e.warm.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().map_or(0, |w| w.patched)
+    }
+
+    fn files(change: &[(&str, String)]) -> Change {
+        Change::Files(
+            change
+                .iter()
+                .map(|(p, t)| (p.to_string(), Some(t.clone())))
+                .collect(),
+        )
+    }
+
+    /// `check_change` over the warm graph answers what the pipeline (`ribo check --patch
+    /// --new`, run by an engine without a warm graph) answers, change after change; the
+    /// changes a patch cannot take go through the pipeline; an edit on disk between two calls
+    /// is seen (the warm graph built again).
+    #[test]
+    fn check_change_over_the_warm_graph_answers_as_the_pipeline() {
+        let (_dir, root) = shop();
+        let (mut warm, mut cold) = (engine(&root, true), engine(&root, false));
+        let _ = done(cold.check(None, 1000));
+        let read = |rel: &str| std::fs::read_to_string(root.join(rel)).expect("read");
+        let pricing = read("src/domain/pricing.rs");
+        let model = read("src/domain/model.rs");
+        let orders = read("src/app/orders.rs");
+        let domain = read("src/domain/mod.rs");
+        type Case<'a> = (&'a str, Vec<(&'a str, String)>, bool);
+        let cases: Vec<Case> = vec![
+            (
+                "a finding removed",
+                vec![("src/domain/pricing.rs", pricing.replace(".unwrap()", ".unwrap_or(1)"))],
+                true,
+            ),
+            (
+                "findings added",
+                vec![(
+                    "src/domain/pricing.rs",
+                    format!("{pricing}\npub fn leak_xq() {{ crate::infra::db::connect(); unsafe {{ }} }}\n"),
+                )],
+                true,
+            ),
+            (
+                "a body edit, nothing new",
+                vec![("src/domain/pricing.rs", format!("// moved down\n{pricing}"))],
+                true,
+            ),
+            (
+                "two files at once",
+                vec![
+                    ("src/domain/model.rs", format!("{model}\npub struct FreshXq;\n")),
+                    ("src/app/orders.rs", format!("{orders}\nfn more_xq() {{ let _ = 1; }}\n")),
+                ],
+                true,
+            ),
+            (
+                "a name other files write, removed",
+                vec![("src/domain/model.rs", model.replace("OrderLine", "OrderLineXq"))],
+                false,
+            ),
+            (
+                "a file added",
+                vec![
+                    ("src/domain/fresh.rs", "pub fn f() { crate::infra::db::connect(); }\n".to_string()),
+                    ("src/domain/mod.rs", format!("{domain}pub mod fresh;\n")),
+                ],
+                false,
+            ),
+        ];
+        let mut added = Vec::new();
+        for (what, change, taken) in &cases {
+            let before = patched(&warm);
+            let a = done(warm.check_change(files(change), 1000));
+            let b = done(cold.check_change(files(change), 1000));
+            assert_eq!(a, b, "{what}: the warm graph answers otherwise");
+            assert_eq!(patched(&warm) > before, *taken, "{what}: warm graph used");
+            added.push(format!(
+                "{what}: {} added, {} fixed",
+                a.0["summary"]["change"]["added_errors"], a.0["summary"]["change"]["fixed"]
+            ));
+        }
+        // The answers compared are not empty ones.
+        assert_eq!(
+            added,
+            [
+                "a finding removed: 0 added, 1 fixed",
+                "findings added: 2 added, 0 fixed",
+                "a body edit, nothing new: 0 added, 0 fixed",
+                "two files at once: 0 added, 0 fixed",
+                "a name other files write, removed: 0 added, 0 fixed",
+                "a file added: 1 added, 0 fixed",
+            ]
+        );
+        assert_eq!(
+            warm.warm_builds, 1,
+            "built once while the disk stayed the same"
+        );
+        // The disk edited between two calls: the next call sees it.
+        std::fs::write(
+            root.join("src/domain/pricing.rs"),
+            pricing.replace(".unwrap()", ".unwrap_or(2)"),
+        )
+        .expect("edit");
+        let change = vec![(
+            "src/domain/pricing.rs",
+            format!("{pricing}\nfn more_xq() {{}}\n"),
+        )];
+        let a = done(warm.check_change(files(&change), 1000));
+        let b = done(cold.check_change(files(&change), 1000));
+        assert_eq!(a, b, "after an edit on disk");
+        // Seen by the watch (or, without one, by a scan): the graph is built again.
+        assert_eq!(warm.warm_builds, 2);
+    }
 }

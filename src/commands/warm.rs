@@ -1,0 +1,154 @@
+//! The disk's graph kept warm by `ribo mcp` for the checks of proposed changes: built once for
+//! a spec and a state of the disk, then patched for each change (`facts::incremental::warm`);
+//! the state before a change is read from it too, and remembered while the disk stays the
+//! same. `check` takes a change's two analyses from here when both patches are taken (the
+//! change edits Rust files the graph has, in ways no other file can see: see the facts side),
+//! else runs its own pipeline; what it reports is the same either way (tests/mcp.rs compares
+//! it with `ribo check --patch --new`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use super::{baseline, Analysis};
+use crate::cli::SpecArgs;
+use crate::facts::incremental::warm::Warm;
+use crate::facts::{FactGraph, Overlay};
+use crate::rules::baseline::Baseline;
+use crate::rules::changed::{ChangeSet, Selector};
+use crate::rules::{self, Violation};
+use crate::spec::Spec;
+
+/// A warm graph shared by a server's engine and the checks it runs (`None`: none built, or
+/// dropped because the disk or the spec changed).
+pub(crate) type Shared = Arc<Mutex<Option<WarmCheck>>>;
+
+/// The disk's graph for one spec, its assignment, and the states before changes worked out.
+pub(crate) struct WarmCheck {
+    warm: Warm,
+    assignment: rules::Assignment,
+    spec: Arc<Spec>,
+    /// The narrowed findings of the disk for a selection (see `check::selection_key`).
+    befores: HashMap<Vec<u8>, Vec<Violation>>,
+    /// How many changes were analysed over it (a test's witness that it was used).
+    pub patched: usize,
+}
+
+impl WarmCheck {
+    /// The disk's graph under `spec`, built from the caches (every file's facts lean: a patch
+    /// parses the files it changes). `None` when it cannot be patched, or its files cannot
+    /// be assigned (the check that runs instead reports why).
+    pub fn build(spec: &Arc<Spec>, args: &SpecArgs) -> Option<WarmCheck> {
+        let mut options = super::build_options(spec, args);
+        options.bodies_for = rules::bodies_read(spec, Some(&BTreeSet::new()));
+        let warm = crate::facts::build_warm(&spec.root, &options)?;
+        let assignment = rules::assign::assign(spec, warm.graph()?).ok()?;
+        Some(WarmCheck {
+            warm,
+            assignment,
+            spec: Arc::clone(spec),
+            befores: HashMap::new(),
+            patched: 0,
+        })
+    }
+
+    /// Whether it is still the disk's graph under `spec`: the same spec, its graph at home,
+    /// nothing changed on the disk since it was built (by the watch on the disk; without one,
+    /// by a scan: the stamps of every file).
+    pub fn holds(&mut self, spec: &Arc<Spec>, args: &SpecArgs) -> bool {
+        if !Arc::ptr_eq(&self.spec, spec) || self.warm.graph().is_none() {
+            return false;
+        }
+        match self.warm.disk_changed() {
+            Some(changed) => !changed,
+            None => {
+                let options = super::build_options(spec, args);
+                let input = crate::facts::scan(&spec.root, &options);
+                input.digest().is_some() && input.digest() == self.warm.digest()
+            }
+        }
+    }
+
+    /// The findings of the disk that `changes` selects (the files it changes, as they are on
+    /// disk), narrowed by `baseline` as `check` narrows them; `None` when the graph cannot be
+    /// patched with those files' content (read as they are now).
+    pub fn before(
+        &mut self,
+        spec: &Spec,
+        changes: &ChangeSet,
+        baseline: Option<&Baseline>,
+        selection: Vec<u8>,
+    ) -> Option<Vec<Violation>> {
+        if let Some(found) = self.befores.get(&selection) {
+            return Some(found.clone());
+        }
+        // The graph holds every file without its bodies: the selected files are patched in
+        // with their own content, read whole.
+        let mut disk = Overlay::default();
+        for rel in &changes.present {
+            let bytes = crate::facts::read_source(&spec.root.join(rel)).ok()?;
+            disk.set(rel.as_str(), Some(bytes));
+        }
+        if !self.warm.patch(&Arc::new(disk)) {
+            return None;
+        }
+        let graph = self.warm.graph()?;
+        let narrowed = focused(spec, graph, &self.assignment, changes, baseline);
+        self.warm.restore();
+        let violations = narrowed?;
+        self.befores.insert(selection, violations.clone());
+        Some(violations)
+    }
+
+    /// The analysis of the disk with `overlay` (the change `changes` describes), focused on
+    /// its files, as `check` would make it; the patched graph lent with it (given back by
+    /// [`WarmCheck::give_back`]). `None` when the graph cannot be patched with the change.
+    pub fn after(
+        &mut self,
+        spec: &Spec,
+        overlay: &Arc<Overlay>,
+        changes: &ChangeSet,
+    ) -> Option<Analysis> {
+        let focus = changes.focus()?;
+        if !self.warm.patch(overlay) {
+            return None;
+        }
+        let graph = self.warm.graph()?;
+        let only = |path: &str| focus.contains(path);
+        let outcome = rules::check_focused(spec, graph, &self.assignment, Some(&only));
+        let files = graph.files.len();
+        let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
+        let warnings = graph.warnings.clone();
+        let graph = self.warm.lend()?;
+        self.patched += 1;
+        Some(Analysis {
+            outcome,
+            files,
+            unreadable,
+            warnings,
+            built: Some((graph, self.assignment.clone())),
+            remember: None,
+            disk_key: None,
+        })
+    }
+
+    /// The graph [`WarmCheck::after`] lent, given back (its patch taken back).
+    pub fn give_back(&mut self, graph: FactGraph) {
+        self.warm.give_back(graph);
+    }
+}
+
+/// The findings of `graph` a run focused on the files `changes` names reports, narrowed by the
+/// selection and `baseline` (as `check` narrows them).
+fn focused(
+    spec: &Spec,
+    graph: &FactGraph,
+    assignment: &rules::Assignment,
+    changes: &ChangeSet,
+    baseline: Option<&Baseline>,
+) -> Option<Vec<Violation>> {
+    let focus = changes.focus()?;
+    let only = |path: &str| focus.contains(path);
+    let outcome = rules::check_focused(spec, graph, assignment, Some(&only));
+    let selector = Selector::new(spec, graph, assignment, changes);
+    Some(baseline::narrow(outcome.violations, baseline, Some(&selector)).violations)
+}
