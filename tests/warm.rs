@@ -65,6 +65,27 @@ fn warm(root: &Path) -> Warm {
     build_warm(root, &warm_options(root)).expect("a warm graph")
 }
 
+/// [`warm`], without the resolution snapshot: every file's references are read (the graph
+/// holds them all, and no file's filter is asked).
+fn warm_without_snapshot(root: &Path) -> Warm {
+    let w = warm(root);
+    drop(w);
+    fs::remove_file(root.join(".ribo-cache/resolved-v1.bin")).expect("the snapshot");
+    let w = build_warm(
+        root,
+        &BuildOptions {
+            exclude_texts: None,
+            ..warm_options(root)
+        },
+    )
+    .expect("a warm graph");
+    assert!(
+        w.graph().expect("graph").lean_refs.is_none(),
+        "every file's references are held"
+    );
+    w
+}
+
 fn overlay(files: &[(&str, &str)]) -> Arc<Overlay> {
     let mut o = Overlay::default();
     for (path, text) in files {
@@ -210,11 +231,20 @@ fn edits_that_reach_other_files_are_left_to_a_build() {
     .expect("write");
     fs::write(root.join("src/a.rs"), "pub fn other() {}\n").expect("write");
     fs::write(root.join("src/b.rs"), "pub fn helper() {}\n").expect("write");
-    let mut w = warm(root);
+    for snapshot in [true, false] {
+        let mut w = match snapshot {
+            true => warm(root),
+            false => warm_without_snapshot(root),
+        };
+        left_to_a_build(&mut w, root);
+    }
+}
+
+fn left_to_a_build(w: &mut Warm, root: &Path) {
     // `Helper`, which lib.rs writes, added to the module lib.rs globs: lib.rs resolves
     // otherwise.
     let taken = check(
-        &mut w,
+        w,
         root,
         &[(
             "src/a.rs",
@@ -224,21 +254,21 @@ fn edits_that_reach_other_files_are_left_to_a_build() {
     );
     assert!(!taken, "a name another file writes is left to a build");
     let taken = check(
-        &mut w,
+        w,
         root,
         &[("src/a.rs", "pub fn other() {}\npub mod inner {}\n")],
         "an inline module added",
     );
     assert!(!taken, "a frame change is left to a build");
     let taken = check(
-        &mut w,
+        w,
         root,
         &[("src/b.rs", "pub use crate::a::*;\npub fn helper() {}\n")],
         "a glob added",
     );
     assert!(!taken, "a glob added is left to a build");
     let taken = check(
-        &mut w,
+        w,
         root,
         &[(
             "src/lib.rs",
@@ -247,12 +277,7 @@ fn edits_that_reach_other_files_are_left_to_a_build() {
         "a body edit beside a glob",
     );
     assert!(taken, "a body edit is patched");
-    let taken = check(
-        &mut w,
-        root,
-        &[("src/missing.rs", "fn x() {}\n")],
-        "a new file",
-    );
+    let taken = check(w, root, &[("src/missing.rs", "fn x() {}\n")], "a new file");
     assert!(!taken, "a file added is left to a build");
 }
 
@@ -315,10 +340,15 @@ fn random_edits_of_every_resolution_fixture() {
         "fn calls() { crate::nowhere(); }",
     ];
     let (mut taken, mut refused) = (0, 0);
-    for name in &names {
+    for (k, name) in names.iter().enumerate() {
         let dir = fixture(&format!("tests/fixtures/resolution/{name}"));
         let root = dir.path();
-        let mut w = warm(root);
+        // Half the fixtures with the snapshot (files read without their references), half
+        // without (every reference held).
+        let mut w = match k % 2 {
+            0 => warm(root),
+            _ => warm_without_snapshot(root),
+        };
         for rel in rust_files(root) {
             let text = read(root, &rel);
             let lines: Vec<&str> = text.lines().collect();

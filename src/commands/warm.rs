@@ -18,6 +18,9 @@ use crate::rules::changed::{ChangeSet, Selector};
 use crate::rules::{self, Violation};
 use crate::spec::Spec;
 
+/// The most states before a change remembered at once.
+const MAX_BEFORES: usize = 32;
+
 /// A warm graph shared by a server's engine and the checks it runs (`None`: none built, or
 /// dropped because the disk or the spec changed).
 pub(crate) type Shared = Arc<Mutex<Option<WarmCheck>>>;
@@ -95,6 +98,10 @@ impl WarmCheck {
         let narrowed = focused(spec, graph, &self.assignment, changes, baseline);
         self.warm.restore();
         let violations = narrowed?;
+        // Bounded: an agent that proposes changes to ever other files does not grow it.
+        if self.befores.len() >= MAX_BEFORES {
+            self.befores.clear();
+        }
         self.befores.insert(selection, violations.clone());
         Some(violations)
     }

@@ -34,7 +34,7 @@ use crate::facts::model::graph::{
 };
 use crate::facts::model::overlay::{Entry, Overlay};
 use crate::facts::model::{FileFacts, QueryHit, Warning};
-use crate::facts::resolve::{assemble, watch, Binding, Memo, Resolved, Resolver};
+use crate::facts::resolve::{assemble, watch, Binding, Cells, Memo, Resolved, Resolver};
 use crate::facts::rust::parse::{parse_source, Parsed};
 use crate::facts::rust::query::QuerySet;
 
@@ -43,7 +43,10 @@ pub struct Warm {
     /// `None` while it is lent out ([`Warm::lend`]), or after a lent graph was not given back.
     graph: Option<FactGraph>,
     /// What every `use` of the graph resolved to (same indices as the files' `use`s).
-    memo: Memo,
+    memo: Cells,
+    /// The files that write each segment in a `use` path or a reference the graph holds (for
+    /// the files read without their references: their filters, see [`mentioned`]).
+    mentions: foldhash::HashMap<String, Vec<FileId>>,
     /// The warnings about the input of the scan the graph was built from (a patched file's
     /// own are among them).
     input_warnings: Vec<Warning>,
@@ -71,7 +74,7 @@ struct FileUndo {
     facts: FileFacts,
     query_hits: Vec<QueryHit>,
     use_targets: Vec<UseTarget>,
-    memo: Vec<Option<Binding>>,
+    memo: Vec<std::sync::OnceLock<Binding>>,
     edges: Vec<Edge>,
     external: Vec<ExternalUse>,
     unresolved: Vec<Unresolved>,
@@ -103,9 +106,24 @@ impl Warm {
             && graph.external_uses.is_sorted_by_key(|e| e.file)
             && graph.unresolved.is_sorted_by_key(|u| u.file)
             && memo.len() == graph.files.len();
-        in_order.then_some(Warm {
+        if !in_order {
+            return None;
+        }
+        let mut mentions: foldhash::HashMap<String, Vec<FileId>> = Default::default();
+        for (fid, f) in graph.files.iter().enumerate() {
+            let segments = f.facts.uses.iter().flat_map(|u| u.path.iter());
+            let refs = f.facts.refs.iter().flat_map(|r| r.path.iter());
+            for seg in segments.chain(refs) {
+                let files = mentions.entry(seg.to_string()).or_default();
+                if files.last() != Some(&(fid as FileId)) {
+                    files.push(fid as FileId);
+                }
+            }
+        }
+        Some(Warm {
             graph: Some(graph),
-            memo,
+            memo: crate::facts::resolve::cells(memo),
+            mentions,
             input_warnings,
             queries,
             watcher,
@@ -164,7 +182,7 @@ impl Warm {
         };
         let patched: BTreeSet<usize> = fresh.iter().map(|f| f.id).collect();
         let names: Vec<&str> = changes.names.iter().map(String::as_str).collect();
-        if mentioned(g, &patched, &names) {
+        if mentioned(g, &self.mentions, &patched, &names) {
             return false;
         }
         let undo = self.swap_in(fresh, overlay);
@@ -305,9 +323,11 @@ impl Warm {
         };
         let mut memo = std::mem::take(&mut self.memo);
         for &id in patched {
-            memo[id] = vec![None; g.files[id].facts.uses.len()];
+            memo[id] = (0..g.files[id].facts.uses.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect();
         }
-        let r = Resolver::with_memo(g, memo);
+        let r = Resolver::with_cells(g, memo);
         let hits = watch::hits();
         for &id in patched {
             for u in 0..g.files[id].facts.uses.len() {
@@ -334,7 +354,7 @@ impl Warm {
                 _ => (0..facts.uses.len()).map(|u| (u, u)).collect(),
             };
             for (now, then) in pairs {
-                let was = before.memo.get(then).and_then(Option::as_ref);
+                let was = before.memo.get(then).and_then(std::sync::OnceLock::get);
                 if r.memo_of(id, now) == was {
                     continue;
                 }
@@ -345,7 +365,7 @@ impl Warm {
             }
         }
         let mut resolved: Vec<(usize, Resolved)> = Vec::new();
-        if same && (differ.is_empty() || !mentioned(g, patched, &differ)) {
+        if same && !mentioned(g, &self.mentions, patched, &differ) {
             for &id in patched {
                 let mut out = Resolved::default();
                 r.resolve_file(id as FileId, &g.files[id].facts.refs, &mut out);
@@ -354,7 +374,7 @@ impl Warm {
         } else {
             same = false;
         }
-        self.memo = r.into_memo();
+        self.memo = r.into_cells();
         if !same {
             return false;
         }
@@ -367,7 +387,10 @@ impl Warm {
             };
             before.use_targets = std::mem::replace(
                 &mut g.files[id].use_targets,
-                self.memo[id].iter().map(assemble::use_target).collect(),
+                self.memo[id]
+                    .iter()
+                    .map(|b| assemble::use_target(&b.get().cloned()))
+                    .collect(),
             );
             unchecked.extend(assemble::unchecked_of(&g.files, &out.unresolved));
             before.edges = splice(&mut g.edges, |e| e.from, fid, out.edges);
@@ -421,22 +444,32 @@ fn splice<T>(
 }
 
 /// Whether a file of `g` other than `patched` writes one of `names` in a `use` path or a
-/// reference (for a file read without its references, by its filter of their segments).
-fn mentioned(g: &FactGraph, patched: &BTreeSet<usize>, names: &[&str]) -> bool {
+/// reference: by `mentions` (the segments of every `use` path and of every reference the graph
+/// holds), and for a file read without its references, by its filter of their segments.
+fn mentioned(
+    g: &FactGraph,
+    mentions: &foldhash::HashMap<String, Vec<FileId>>,
+    patched: &BTreeSet<usize>,
+    names: &[&str],
+) -> bool {
     if names.is_empty() {
         return false;
     }
+    let other = |fid: &FileId| !patched.contains(&(*fid as usize));
+    if names.iter().any(|n| {
+        mentions
+            .get(*n)
+            .is_some_and(|files| files.iter().any(other))
+    }) {
+        return true;
+    }
+    let Some(lean) = &g.lean_refs else {
+        return false;
+    };
     let hashes: Vec<u64> = names.iter().map(|n| resolved::name_hash(n)).collect();
-    let holds = |seg: &str| names.contains(&seg);
     g.files.iter().enumerate().any(|(fid, f)| {
-        if patched.contains(&fid) {
-            return false;
-        }
-        let in_uses = f.facts.uses.iter().any(|u| u.path.iter().any(holds));
-        in_uses
-            || match (f.facts.refs.is_empty(), &g.lean_refs) {
-                (true, Some(lean)) => lean.may_mention(fid as FileId, &f.path, &hashes),
-                _ => f.facts.refs.iter().any(|r| r.path.iter().any(holds)),
-            }
+        f.facts.refs.is_empty()
+            && !patched.contains(&fid)
+            && lean.may_mention(fid as FileId, &f.path, &hashes)
     })
 }

@@ -270,6 +270,20 @@ pub(crate) mod watch {
 /// `None` for files no module tree reaches).
 pub type Memo = Vec<Vec<Option<Binding>>>;
 
+/// A [`Memo`] as a resolver holds it: each result set once.
+pub type Cells = Vec<Vec<OnceLock<Binding>>>;
+
+/// A memo as cells.
+pub fn cells(memo: Memo) -> Cells {
+    memo.into_iter()
+        .map(|uses| {
+            uses.into_iter()
+                .map(|r| r.map_or_else(OnceLock::new, OnceLock::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// What the resolution of one file's references gives.
 #[derive(Default)]
 pub(crate) struct Resolved {
@@ -313,7 +327,7 @@ pub(crate) struct Resolver<'a> {
     entry: Vec<OnceLock<HashMap<&'a str, ModId>>>,
     /// Per crate: `#[macro_use] extern crate` names, as resolved.
     macro_prelude: Vec<OnceLock<Vec<Res>>>,
-    pub(crate) memo: Vec<Vec<OnceLock<Binding>>>,
+    pub(crate) memo: Cells,
     in_progress: Vec<Vec<AtomicBool>>,
 }
 
@@ -334,22 +348,25 @@ impl<'a> Resolver<'a> {
 
     /// A resolver whose memo of every `use` is given (by the snapshot).
     pub fn with_memo(g: &'a FactGraph, memo: Memo) -> Self {
+        Self::with_cells(g, cells(memo))
+    }
+
+    /// A resolver whose memo is `cells` as [`Resolver::into_cells`] gave them (a warm graph's,
+    /// kept between resolutions: no conversion of every `use`'s result either way).
+    pub fn with_cells(g: &'a FactGraph, cells: Cells) -> Self {
         let index = (0..g.files.len()).map(|_| OnceLock::new()).collect();
-        let memo = memo
-            .into_iter()
-            .map(|uses| {
-                uses.into_iter()
-                    .map(|r| r.map_or_else(OnceLock::new, OnceLock::from))
-                    .collect()
-            })
-            .collect();
-        Self::from_parts(g, index, memo)
+        Self::from_parts(g, index, cells)
+    }
+
+    /// The memo, as cells (see [`Resolver::with_cells`]).
+    pub fn into_cells(self) -> Cells {
+        self.memo
     }
 
     fn from_parts(
         g: &'a FactGraph,
         index: Vec<OnceLock<scope::FileIndex<'a>>>,
-        memo: Vec<Vec<OnceLock<Binding>>>,
+        memo: Cells,
     ) -> Self {
         let in_progress = memo
             .iter()
