@@ -438,7 +438,26 @@ fn a_file_edited_on_disk_between_two_calls_is_seen_by_the_second() {
                 "boundary::layer \"src/store.rs\""
             ]
         );
+        // A change proposed before and after the same edit on disk: the state before it is
+        // the disk's each time (the server's warm graph of the disk is built again).
+        let propose =
+            json!({"files": {"src/store.rs": format!("{original}\npub fn more() {{}}\n")}});
+        let proposed = ok(&client, &tools, "check_change", propose.clone()).await;
+        assert_eq!(
+            codes(&proposed),
+            Vec::<String>::new(),
+            "nothing new: {proposed:#}"
+        );
         std::fs::write(&store, "pub fn fixed() {}\n").expect("edit store.rs");
+        let proposed = ok(&client, &tools, "check_change", propose).await;
+        assert_eq!(
+            codes(&proposed),
+            [
+                "boundary::cycle \"src/store.rs\"",
+                "boundary::layer \"src/store.rs\""
+            ],
+            "against the fixed file on disk, the change brings both back: {proposed:#}"
+        );
         let fixed = ok(&client, &tools, "check", json!({})).await;
         assert_eq!(codes(&fixed), Vec::<String>::new(), "{fixed:#}");
         let one = ok(&client, &tools, "check", json!({"paths": ["src/store.rs"]})).await;

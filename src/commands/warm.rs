@@ -34,6 +34,8 @@ pub(crate) struct WarmCheck {
     befores: HashMap<Vec<u8>, Vec<Violation>>,
     /// How many changes were analysed over it (a test's witness that it was used).
     pub patched: usize,
+    /// A walk was remembered when it was built: it could be watched (see [`WarmCheck::holds`]).
+    walk_remembered: bool,
 }
 
 impl WarmCheck {
@@ -42,7 +44,11 @@ impl WarmCheck {
     /// be assigned (the check that runs instead reports why).
     pub fn build(spec: &Arc<Spec>, args: &SpecArgs) -> Option<WarmCheck> {
         let mut options = super::build_options(spec, args);
+        // Without the caches (`--no-cache`), nothing tells whether the disk changed but a
+        // build from scratch: every change goes through the pipeline, as before.
+        options.cache_dir.as_ref()?;
         options.bodies_for = rules::bodies_read(spec, Some(&BTreeSet::new()));
+        let walk_remembered = crate::facts::walk_remembered(&spec.root, &options);
         let warm = crate::facts::build_warm(&spec.root, &options)?;
         let assignment = rules::assign::assign(spec, warm.graph()?).ok()?;
         Some(WarmCheck {
@@ -51,6 +57,7 @@ impl WarmCheck {
             spec: Arc::clone(spec),
             befores: HashMap::new(),
             patched: 0,
+            walk_remembered,
         })
     }
 
@@ -65,6 +72,11 @@ impl WarmCheck {
             Some(changed) => !changed,
             None => {
                 let options = super::build_options(spec, args);
+                // Built before the walk could be remembered (a tree written seconds before:
+                // see `facts::incremental::listing`): built again, once, to be watched.
+                if !self.walk_remembered && crate::facts::walk_remembered(&spec.root, &options) {
+                    return false;
+                }
                 let input = crate::facts::scan(&spec.root, &options);
                 input.digest().is_some() && input.digest() == self.warm.digest()
             }
@@ -136,6 +148,12 @@ impl WarmCheck {
             remember: None,
             disk_key: None,
         })
+    }
+
+    /// Whether the disk is watched (see `facts::incremental::watcher`).
+    #[cfg(test)]
+    pub fn watched(&self) -> bool {
+        self.warm.watched()
     }
 
     /// The graph [`WarmCheck::after`] lent, given back (its patch taken back).

@@ -507,6 +507,12 @@ pub fn build_warm(root: &Path, options: &BuildOptions) -> Option<warm::Warm> {
     warm::Warm::new(graph, memo?, warnings, queries, watcher, digest)
 }
 
+/// Whether a walk of `root` is remembered under `options` (what a watch of the disk watches:
+/// see [`build_warm`]).
+pub fn walk_remembered(root: &Path, options: &BuildOptions) -> bool {
+    remembered_walk(root, options).is_some_and(|(dir, key)| listing::watched(dir, &key).is_some())
+}
+
 /// [`build_deferred`], also giving what every `use` resolved to when `keep_memo`.
 fn build_parts(
     root: &Path,

@@ -139,6 +139,11 @@ impl Warm {
         self.watcher.as_mut().map(Watcher::changed)
     }
 
+    /// Whether the disk is watched (else [`Warm::disk_changed`] cannot tell).
+    pub fn watched(&self) -> bool {
+        self.watcher.is_some()
+    }
+
     /// The digest of the input the graph was built from.
     pub fn digest(&self) -> Option<&[u8; 32]> {
         self.digest.as_ref()
