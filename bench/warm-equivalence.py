@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """bench/warm-equivalence.py — `check_change` over the warm graph answers as the pipeline does.
 
-usage: bench/warm-equivalence.py RIBO CORPUS [--files N] [--seed S]
+usage: bench/warm-equivalence.py RIBO CORPUS [--files N] [--seed S] [--write]
 
 Starts two `ribo mcp` servers in CORPUS, one as it runs (the warm graph) and one with
 RIBO_MCP_WARM=0 (every change through the pipeline of `ribo check --patch --new`), and sends
 both the same `check_change` calls: for N Rust files picked at random, four edits each (an
 item appended, a line deleted, a line duplicated, a comment prepended). Every pair of answers
 must be identical; prints how many differ (0 expected) and the median time of each server.
+With --write, each file is first written on disk (a comment prepended: the warm server patches
+the written file into its graph for good), the edits are made to that, and the file is
+restored after (written again).
 Standard library only.
 """
 import json
@@ -81,9 +84,16 @@ def main():
     warm.call("check", {})
     cold.call("check", {})
     differ, times = 0, {"warm": [], "pipeline": []}
+    write = "--write" in args
     for rel in picked:
-        with open(os.path.join(corpus, rel), encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        path = os.path.join(corpus, rel)
+        with open(path, "rb") as f:
+            original = f.read()
+        text = original.decode("utf-8", errors="replace")
+        if write:
+            text = "// written by warm-equivalence\n" + text
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
         for what, new in edits(text, rng):
             arguments = {"files": {rel: new}}
             tw, a = warm.call("check_change", arguments)
@@ -93,6 +103,9 @@ def main():
             if a != b:
                 differ += 1
                 print(f"DIFFERS: {rel}: {what}", file=sys.stderr)
+        if write:
+            with open(path, "wb") as f:
+                f.write(original)
     warm.close()
     cold.close()
     calls = len(times["warm"])

@@ -281,6 +281,43 @@ fn left_to_a_build(w: &mut Warm, root: &Path) {
     assert!(!taken, "a file added is left to a build");
 }
 
+/// A patch committed (the change was written) is the disk's graph from then on: the graph is
+/// the one a build of the disk gives, and later patches go on from it.
+#[test]
+fn a_committed_patch_is_the_disk_from_then_on() {
+    for name in ["use-chain", "glob-private-import", "reexport-module"] {
+        let dir = fixture(&format!("tests/fixtures/resolution/{name}"));
+        let root = dir.path();
+        let mut w = warm(root);
+        let files = rust_files(root);
+        for (k, rel) in files.iter().enumerate() {
+            let new = format!("// written\n{}\nfn written_{k}() {{}}\n", read(root, rel));
+            let change = overlay(&[(rel, &new)]);
+            assert!(w.patch(&change), "{name}/{rel}: patched");
+            w.commit();
+            fs::write(root.join(rel), &new).expect("write");
+            let whole: BTreeSet<String> = files[..=k].iter().cloned().collect();
+            let oracle = built(root, &overlay(&[]));
+            assert_eq!(
+                seen(w.graph().expect("graph"), &whole),
+                seen(&oracle, &whole),
+                "{name}/{rel}: the committed graph is the disk's"
+            );
+            // A proposal on top of it.
+            if let Some(next) = files.get(k + 1) {
+                let proposed = format!("{}\n// proposed\n", read(root, next));
+                let taken = check(
+                    &mut w,
+                    root,
+                    &[(next, &proposed)],
+                    &format!("{name}/{next}"),
+                );
+                assert!(taken, "{name}/{next}: a comment is patched");
+            }
+        }
+    }
+}
+
 /// The Rust files under `root`, relative, sorted.
 fn rust_files(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {

@@ -7,11 +7,13 @@
 //! it with `ribo check --patch --new`).
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::{baseline, Analysis};
 use crate::cli::SpecArgs;
 use crate::facts::incremental::warm::Warm;
+use crate::facts::incremental::watcher::Seen;
 use crate::facts::{FactGraph, Overlay};
 use crate::rules::baseline::Baseline;
 use crate::rules::changed::{ChangeSet, Selector};
@@ -61,15 +63,18 @@ impl WarmCheck {
         })
     }
 
-    /// Whether it is still the disk's graph under `spec`: the same spec, its graph at home,
-    /// nothing changed on the disk since it was built (by the watch on the disk; without one,
-    /// by a scan: the stamps of every file).
+    /// Whether it is (still, or again) the disk's graph under `spec`: the same spec, its graph
+    /// at home, and by the watch on the disk nothing changed since it was built but Rust files
+    /// written, whose new content was patched into it for good (without a watch: nothing
+    /// changed, by a scan, the stamps of every file).
     pub fn holds(&mut self, spec: &Arc<Spec>, args: &SpecArgs) -> bool {
         if !Arc::ptr_eq(&self.spec, spec) || self.warm.graph().is_none() {
             return false;
         }
-        match self.warm.disk_changed() {
-            Some(changed) => !changed,
+        match self.warm.disk_changes() {
+            Some(Seen::Nothing) => true,
+            Some(Seen::Written(files)) => self.commit_written(spec, &files),
+            Some(Seen::Other) => false,
             None => {
                 let options = super::build_options(spec, args);
                 // Built before the walk could be remembered (a tree written seconds before:
@@ -81,6 +86,34 @@ impl WarmCheck {
                 input.digest().is_some() && input.digest() == self.warm.digest()
             }
         }
+    }
+
+    /// Takes the content of the Rust files `written` (absolute paths) on disk into the graph
+    /// for good: `false` when one is not a file of the graph any more, cannot be read, or
+    /// cannot be patched in (the graph is then built again).
+    fn commit_written(&mut self, spec: &Spec, written: &BTreeSet<PathBuf>) -> bool {
+        let Ok(root) = std::path::absolute(&spec.root) else {
+            return false;
+        };
+        let mut disk = Overlay::default();
+        for path in written {
+            let Some(rel) = path.strip_prefix(&root).ok().and_then(|p| p.to_str()) else {
+                return false;
+            };
+            let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+            let exists = self.warm.graph().is_some_and(|g| g.file_id(&rel).is_some());
+            match crate::facts::read_source(path) {
+                Ok(bytes) if exists => disk.set(rel, Some(bytes)),
+                _ => return false,
+            }
+        }
+        if !self.warm.patch(&Arc::new(disk)) {
+            return false;
+        }
+        self.warm.commit();
+        // The states before a change were the disk's before these writes.
+        self.befores.clear();
+        true
     }
 
     /// The findings of the disk that `changes` selects (the files it changes, as they are on

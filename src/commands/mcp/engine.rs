@@ -741,7 +741,26 @@ mod tests {
         let a = done(warm.check_change(files(&change), 1000));
         let b = done(cold.check_change(files(&change), 1000));
         assert_eq!(a, b, "after an edit on disk");
-        // Seen by the watch (or, without one, by a scan): the graph is built again.
-        assert!(warm.warm_builds >= 2 + upgraded, "{}", warm.warm_builds);
+        assert_eq!(a.0["summary"]["change"]["added_errors"], 1, "{:#}", a.0);
+        // Seen by the watch: the written file patched into the graph for good. Without a
+        // watch, by a scan: the graph built again.
+        let watched_now = watched(&warm);
+        assert_eq!(
+            warm.warm_builds,
+            1 + upgraded + usize::from(!watched_now),
+            "after a file written"
+        );
+        // A file added on disk: built again, either way.
+        let builds = warm.warm_builds;
+        std::fs::write(root.join("src/domain/fresh.rs"), "pub fn f() {}\n").expect("write");
+        std::fs::write(
+            root.join("src/domain/mod.rs"),
+            format!("{domain}pub mod fresh;\n"),
+        )
+        .expect("write");
+        let a = done(warm.check_change(files(&change), 1000));
+        let b = done(cold.check_change(files(&change), 1000));
+        assert_eq!(a, b, "after a file added on disk");
+        assert_eq!(warm.warm_builds, builds + 1, "after a file added");
     }
 }

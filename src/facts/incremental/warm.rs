@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::resolved;
-use super::watcher::Watcher;
+use super::watcher::{Seen, Watcher};
 use crate::facts::model::graph::{
     Edge, ExternalUse, FactGraph, FileId, ModId, SourceFile, Unresolved, UseTarget,
 };
@@ -111,9 +111,7 @@ impl Warm {
         }
         let mut mentions: foldhash::HashMap<String, Vec<FileId>> = Default::default();
         for (fid, f) in graph.files.iter().enumerate() {
-            let segments = f.facts.uses.iter().flat_map(|u| u.path.iter());
-            let refs = f.facts.refs.iter().flat_map(|r| r.path.iter());
-            for seg in segments.chain(refs) {
+            for seg in segments(&f.facts) {
                 let files = mentions.entry(seg.to_string()).or_default();
                 if files.last() != Some(&(fid as FileId)) {
                     files.push(fid as FileId);
@@ -132,11 +130,36 @@ impl Warm {
         })
     }
 
-    /// Whether the disk may have changed since the graph was built: `Some(true)` or
-    /// `Some(false)` by the watcher, `None` without one (the caller scans and compares
-    /// [`Warm::digest`]s).
-    pub fn disk_changed(&mut self) -> Option<bool> {
-        self.watcher.as_mut().map(Watcher::changed)
+    /// What changed on the disk since the graph was built, or since this was last asked: by
+    /// the watcher; `None` without one (the caller scans and compares [`Warm::digest`]s).
+    pub fn disk_changes(&mut self) -> Option<Seen> {
+        self.watcher.as_mut().map(Watcher::changes)
+    }
+
+    /// Makes the patch the graph holds the disk's state (the change was written: the files
+    /// hold its content now). The index of segments follows; the graph's overlay goes.
+    pub fn commit(&mut self) {
+        let (Some(g), Some(undo)) = (self.graph.as_mut(), self.applied.take()) else {
+            return;
+        };
+        for f in &undo.files {
+            let id = f.id as FileId;
+            for seg in segments(&f.facts) {
+                if let Some(files) = self.mentions.get_mut(seg) {
+                    files.retain(|&x| x != id);
+                }
+            }
+            for seg in segments(&g.files[f.id].facts) {
+                let files = self.mentions.entry(seg.to_string()).or_default();
+                if !files.contains(&id) {
+                    files.push(id);
+                    files.sort_unstable();
+                }
+            }
+        }
+        g.overlay = undo.overlay;
+        // The scan's digest is of the disk before: only a watch tells from now on.
+        self.digest = None;
     }
 
     /// Whether the disk is watched (else [`Warm::disk_changed`] cannot tell).
@@ -433,6 +456,12 @@ impl Warm {
         g.warnings = undo.warnings;
         g.overlay = undo.overlay;
     }
+}
+
+/// Every segment of every `use` path and reference `facts` holds.
+fn segments(facts: &FileFacts) -> impl Iterator<Item = &str> {
+    let uses = facts.uses.iter().flat_map(|u| u.path.iter());
+    uses.chain(facts.refs.iter().flat_map(|r| r.path.iter()))
 }
 
 /// Replaces the run of `list` whose file (by `file_of`) is `fid` with `new` (the list is in

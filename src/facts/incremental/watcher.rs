@@ -1,22 +1,37 @@
 //! A watch on what a walk of the root depends on, for a long-lived process (`ribo mcp`): once
-//! it is set, [`Watcher::changed`] tells, without a single `stat`, whether anything a check of
-//! the repository reads may have changed since: a Rust file or a manifest written, created,
-//! deleted or renamed, a directory created or removed, an ignore file edited. What it watches
-//! is what the remembered walk watches (see `listing`): every directory the walk listed, and,
-//! by name in their directories, the ignore files, git configuration and skipped `target`
-//! directories it stamped.
+//! it is set, [`Watcher::changes`] tells, without a single `stat`, what a check of the
+//! repository reads may have changed since: which Rust files were written (their content may
+//! differ; they are still there), or that something else changed: a Rust file or a manifest
+//! created, deleted or renamed away, a directory created or removed, a manifest or an ignore
+//! file edited. What it watches is what the remembered walk watches (see `listing`): every
+//! directory the walk listed, and, by name in their directories, the ignore files, git
+//! configuration and skipped `target` directories it stamped.
 //!
 //! Linux only (inotify); elsewhere there is no watcher and a caller stats the files as a warm
 //! run does. Conservative: any event it cannot place, a lost event (the kernel's queue
-//! overflowed) or a watch removed counts as a change, and a change is never forgotten.
+//! overflowed) or a watch removed is something else, and that is never forgotten.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// A watch on the disk, set by [`Watcher::start`].
 pub struct Watcher {
     #[cfg(target_os = "linux")]
     inner: linux::Inotified,
-    changed: bool,
+    /// Something else than Rust files written was seen (sticky).
+    other: bool,
+    /// Rust files written since [`Watcher::changes`] last told (absolute paths).
+    written: BTreeSet<PathBuf>,
+}
+
+/// What changed on the disk, as a watch saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Nothing,
+    /// These Rust files were written (absolute paths): their content may differ.
+    Written(BTreeSet<PathBuf>),
+    /// Anything else (see the module docs).
+    Other,
 }
 
 impl Watcher {
@@ -29,7 +44,8 @@ impl Watcher {
         {
             linux::Inotified::start(dirs, others).map(|inner| Watcher {
                 inner,
-                changed: false,
+                other: false,
+                written: BTreeSet::new(),
             })
         }
         #[cfg(not(target_os = "linux"))]
@@ -39,20 +55,25 @@ impl Watcher {
         }
     }
 
-    /// From now on, [`Watcher::changed`] says so.
+    /// From now on, [`Watcher::changes`] says something else changed.
     pub fn mark_changed(&mut self) {
-        self.changed = true;
+        self.other = true;
     }
 
-    /// Whether anything watched may have changed since the watch was set (events read now;
-    /// once true, always true). A write finished before this call is seen by it: the kernel
-    /// queues the event in the write.
-    pub fn changed(&mut self) -> bool {
+    /// What changed since the watch was set or since this was last asked, whichever is later
+    /// (events read now: a write finished before this call is seen by it, the kernel queues
+    /// the event in the write); once something else than Rust files written was seen, always
+    /// [`Seen::Other`].
+    pub fn changes(&mut self) -> Seen {
         #[cfg(target_os = "linux")]
-        if !self.changed {
-            self.changed = self.inner.drain();
+        if !self.other {
+            self.other = self.inner.drain(&mut self.written);
         }
-        self.changed
+        match (self.other, self.written.is_empty()) {
+            (true, _) => Seen::Other,
+            (false, true) => Seen::Nothing,
+            (false, false) => Seen::Written(std::mem::take(&mut self.written)),
+        }
     }
 }
 
@@ -87,6 +108,7 @@ mod linux {
     /// What counts in one watched directory.
     #[derive(Default)]
     struct Counts {
+        dir: PathBuf,
         /// A directory the walk listed: see [`super::counts_in_listed`].
         listed: bool,
         /// These names (others' paths).
@@ -114,25 +136,35 @@ mod linux {
             let mut watches: HashMap<WatchDescriptor, Counts> = HashMap::new();
             for d in dirs {
                 let wd = inotify.watches().add(d, mask).ok()?;
-                watches.entry(wd).or_default().listed = true;
+                let counts = watches.entry(wd).or_default();
+                counts.listed = true;
+                counts.dir = d.clone();
             }
             for o in others {
                 let (dir, name) = super::nearest(o)?;
                 let wd = inotify.watches().add(&dir, mask).ok()?;
-                watches.entry(wd).or_default().names.push(name);
+                let counts = watches.entry(wd).or_default();
+                counts.names.push(name);
+                counts.dir = dir;
             }
             Some(Inotified { inotify, watches })
         }
 
-        /// Reads every pending event: whether one counts.
-        pub(super) fn drain(&mut self) -> bool {
+        /// Reads every pending event: the Rust files written (in a listed directory, the file
+        /// still there by the event) into `written`; whether anything else counts.
+        pub(super) fn drain(&mut self, written: &mut std::collections::BTreeSet<PathBuf>) -> bool {
             let mut buffer = [0u8; 8192];
-            let mut changed = false;
+            let mut other = false;
+            let writes = EventMask::MODIFY
+                | EventMask::CLOSE_WRITE
+                | EventMask::ATTRIB
+                | EventMask::CREATE
+                | EventMask::MOVED_TO;
             loop {
                 let events = match self.inotify.read_events(&mut buffer) {
                     Ok(events) => events,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return changed,
-                    // Cannot tell: a change.
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return other,
+                    // Cannot tell: something else.
                     Err(_) => return true,
                 };
                 for e in events {
@@ -143,18 +175,23 @@ mod linux {
                             | EventMask::MOVE_SELF
                             | EventMask::UNMOUNT,
                     );
-                    let counts = match (self.watches.get(&e.wd), e.name) {
-                        _ if lost => true,
-                        (None, _) => true,
+                    let is_dir = e.mask.contains(EventMask::ISDIR);
+                    match (self.watches.get(&e.wd), e.name) {
+                        _ if lost => other = true,
+                        (None, _) => other = true,
                         // About the directory itself.
-                        (Some(c), None) => c.listed,
+                        (Some(c), None) => other |= c.listed,
                         (Some(c), Some(name)) => {
-                            (c.listed
-                                && super::counts_in_listed(name, e.mask.contains(EventMask::ISDIR)))
+                            let rust = name.as_encoded_bytes().ends_with(b".rs");
+                            if c.listed && rust && !is_dir && e.mask.intersects(writes) {
+                                written.insert(c.dir.join(name));
+                            } else if (c.listed && super::counts_in_listed(name, is_dir))
                                 || c.names.iter().any(|n| n == name)
+                            {
+                                other = true;
+                            }
                         }
-                    };
-                    changed |= counts;
+                    }
                 }
             }
         }
@@ -166,7 +203,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_change_is_seen_and_other_files_are_not() {
+    fn rust_files_written_and_other_changes_are_told_apart() {
         let t = tempfile::tempdir().expect("tempdir");
         let root = t.path();
         std::fs::create_dir_all(root.join("src")).expect("mkdir");
@@ -174,28 +211,46 @@ mod tests {
         std::fs::write(root.join("README.md"), "hi\n").expect("write");
         let dirs = vec![root.to_path_buf(), root.join("src")];
         let others = vec![root.join(".gitignore"), root.join("x/.git/info/exclude")];
-        let mut w = Watcher::start(&dirs, &others).expect("watch");
-        assert!(!w.changed(), "nothing changed yet");
+        let start = || Watcher::start(&dirs, &others).expect("watch");
+        let mut w = start();
+        assert_eq!(w.changes(), Seen::Nothing, "nothing changed yet");
         std::fs::write(root.join("README.md"), "edited\n").expect("write");
-        assert!(!w.changed(), "a file no check reads");
+        assert_eq!(w.changes(), Seen::Nothing, "a file no check reads");
         std::fs::write(root.join("src/lib.rs"), "pub fn b() {}\n").expect("write");
-        assert!(w.changed(), "a Rust file edited");
-        assert!(w.changed(), "never forgotten");
+        assert_eq!(
+            w.changes(),
+            Seen::Written([root.join("src/lib.rs")].into()),
+            "a Rust file edited"
+        );
+        assert_eq!(w.changes(), Seen::Nothing, "told once");
+        // Written aside, then renamed over it (as editors save).
+        std::fs::write(root.join("src/lib.rs.tmp"), "pub fn c() {}\n").expect("write");
+        std::fs::rename(root.join("src/lib.rs.tmp"), root.join("src/lib.rs")).expect("rename");
+        assert_eq!(w.changes(), Seen::Written([root.join("src/lib.rs")].into()));
 
-        let mut w = Watcher::start(&dirs, &others).expect("watch");
-        std::fs::create_dir(root.join("src/new")).expect("mkdir");
-        assert!(w.changed(), "a directory created");
-
-        let mut w = Watcher::start(&dirs, &others).expect("watch");
-        std::fs::write(root.join(".gitignore"), "target\n").expect("write");
-        assert!(w.changed(), "an ignore file created");
-
-        let mut w = Watcher::start(&dirs, &others).expect("watch");
-        std::fs::create_dir(root.join("x")).expect("mkdir");
-        assert!(w.changed(), "on the way to a watched path");
-
-        let mut w = Watcher::start(&dirs, &others).expect("watch");
-        std::fs::write(root.join("Cargo.toml"), "[package]\n").expect("write");
-        assert!(w.changed(), "a manifest");
+        let other = |what: &str, change: &dyn Fn()| {
+            let mut w = start();
+            change();
+            assert_eq!(w.changes(), Seen::Other, "{what}");
+            assert_eq!(w.changes(), Seen::Other, "{what}: never forgotten");
+        };
+        other("a directory created", &|| {
+            std::fs::create_dir(root.join("src/new")).expect("mkdir")
+        });
+        other("an ignore file created", &|| {
+            std::fs::write(root.join(".gitignore"), "target\n").expect("write")
+        });
+        other("on the way to a watched path", &|| {
+            std::fs::create_dir(root.join("x")).expect("mkdir")
+        });
+        other("a manifest", &|| {
+            std::fs::write(root.join("Cargo.toml"), "[package]\n").expect("write")
+        });
+        other("a Rust file deleted", &|| {
+            std::fs::remove_file(root.join("src/lib.rs")).expect("rm")
+        });
+        let mut w = start();
+        w.mark_changed();
+        assert_eq!(w.changes(), Seen::Other, "marked");
     }
 }
