@@ -47,6 +47,9 @@ pub struct Warm {
     /// The files that write each segment in a `use` path or a reference the graph holds (for
     /// the files read without their references: their filters, see [`mentioned`]).
     mentions: foldhash::HashMap<String, Vec<FileId>>,
+    /// The `use`s whose result the memo does not hold (of files no module tree reaches): a
+    /// patch's resolution that reaches one leaves it as it was.
+    unresolved_uses: Vec<(usize, usize)>,
     /// The warnings about the input of the scan the graph was built from (a patched file's
     /// own are among them).
     input_warnings: Vec<Warning>,
@@ -118,10 +121,19 @@ impl Warm {
                 }
             }
         }
+        let unresolved_uses = memo
+            .iter()
+            .enumerate()
+            .flat_map(|(fid, uses)| {
+                let empty = uses.iter().enumerate().filter(|(_, b)| b.is_none());
+                empty.map(move |(u, _)| (fid, u))
+            })
+            .collect();
         Some(Warm {
             graph: Some(graph),
             memo: crate::facts::resolve::cells(memo),
             mentions,
+            unresolved_uses,
             input_warnings,
             queries,
             watcher,
@@ -403,6 +415,13 @@ impl Warm {
             same = false;
         }
         self.memo = r.into_cells();
+        for &(fid, u) in &self.unresolved_uses {
+            if !patched.contains(&fid) {
+                if let Some(cell) = self.memo.get_mut(fid).and_then(|m| m.get_mut(u)) {
+                    *cell = std::sync::OnceLock::new();
+                }
+            }
+        }
         if !same {
             return false;
         }
