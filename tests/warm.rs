@@ -7,6 +7,8 @@
 //! hand (each kind of change a patch takes or refuses) and at random (lines inserted, deleted,
 //! duplicated, in every Rust file of every resolution fixture).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,25 +17,9 @@ use std::sync::Arc;
 use ribo::facts::incremental::warm::Warm;
 use ribo::facts::{build, build_warm, BuildOptions, FactGraph, Overlay};
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        if entry.file_name() == ".ribo-cache" {
-            continue;
-        }
-        let dest = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).expect("copy");
-        }
-    }
-}
-
 fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join(name),
         dir.path(),
     );
