@@ -429,7 +429,7 @@ fn a_body_edit_resolves_only_the_edited_file_and_the_graph_is_the_same() {
         let root = dir.path();
         let primed = build(root, &options(root));
         assert!(
-            root.join(".ribo-cache/resolved-v1.bin").exists(),
+            root.join(".ribo-cache/resolved-v2.bin").exists(),
             "{name}: a full resolution writes the snapshot"
         );
         let first = primed.files[0].path.clone();
@@ -540,7 +540,7 @@ fn a_corrupt_snapshot_is_never_trusted() {
     let dir = repo();
     let root = dir.path();
     build(root, &options(root));
-    let snapshot = root.join(".ribo-cache/resolved-v1.bin");
+    let snapshot = root.join(".ribo-cache/resolved-v2.bin");
     let mut raw = fs::read(&snapshot).expect("written");
     let mid = raw.len() / 2;
     raw[mid] ^= 0xff;
@@ -1074,7 +1074,7 @@ fn the_second_run_in_names_mode_rewrites_the_snapshot() {
     let root = dir.path();
     let primed = build(root, &options(root));
     let files = primed.files.len();
-    let snapshot = root.join(".ribo-cache/resolved-v1.bin");
+    let snapshot = root.join(".ribo-cache/resolved-v2.bin");
     let primed_snapshot = fs::read(&snapshot).expect("snapshot");
     for i in 0..3 {
         append(root, "src/e.rs", &format!("pub fn item{i}() {{}}\n"));
@@ -1421,4 +1421,55 @@ fn corpus_module_tree_edits_resolve_as_a_full_run() {
     }
     assert!(checked > 0, "no file sampled");
     eprintln!("== {checked} edits: all resolved as full runs; {reused} reused the snapshot");
+}
+
+/// The crate a `#[macro_use] extern crate` names, changed (its binding kept): every bare
+/// macro call of the crate resolves into the other crate, though none writes the binding.
+/// Names mode resolves everything again, as a full run does.
+#[test]
+fn an_extern_crate_that_names_another_crate_resolves_everything_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let files: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nlog = \"0.4\"\ntracing = \"0.1\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "#[macro_use]\nextern crate log as lg;\npub mod a;\n",
+        ),
+        ("src/a.rs", "pub fn f() {\n    info!(\"x\");\n}\n"),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    let before = build(root, &options(root));
+    let crates = |g: &FactGraph| -> Vec<String> {
+        g.external_uses
+            .iter()
+            .map(|u| u.package.to_string())
+            .collect()
+    };
+    assert!(
+        crates(&before).contains(&"log".to_string()),
+        "{:?}",
+        crates(&before)
+    );
+    replace(
+        root,
+        "src/lib.rs",
+        "extern crate log as lg",
+        "extern crate tracing as lg",
+    );
+    let after = build(root, &focused(root, &["src/lib.rs"]));
+    assert_resolves_as_full(root, &after);
+    assert!(
+        !crates(&after).contains(&"log".to_string()),
+        "{:?}",
+        crates(&after)
+    );
 }

@@ -56,7 +56,7 @@ fn warm(root: &Path) -> Warm {
 fn warm_without_snapshot(root: &Path) -> Warm {
     let w = warm(root);
     drop(w);
-    fs::remove_file(root.join(".ribo-cache/resolved-v1.bin")).expect("the snapshot");
+    fs::remove_file(root.join(".ribo-cache/resolved-v2.bin")).expect("the snapshot");
     let w = build_warm(
         root,
         &BuildOptions {
@@ -302,6 +302,63 @@ fn a_committed_patch_is_the_disk_from_then_on() {
             }
         }
     }
+}
+
+/// Writes `files` (path, text) under `root`.
+fn write_all(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+}
+
+/// A `mod` whose file is missing is a warning about the file that declares it, on the line of
+/// the declaration: a patch that moves the line moves the warning. The crate a
+/// `#[macro_use] extern crate` names, changed, is left to a build (every bare macro call of
+/// the crate resolves into it, and none writes the binding).
+#[test]
+fn warnings_of_the_module_trees_and_extern_crates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let lib = "#[macro_use]\nextern crate log as lg;\npub mod a;\nmod missing;\n";
+    write_all(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nlog = \"0.4\"\ntracing = \"0.1\"\n",
+            ),
+            ("src/lib.rs", lib),
+            ("src/a.rs", "pub fn f() {\n    info!(\"x\");\n}\n"),
+        ],
+    );
+    let mut w = warm(root);
+    assert!(
+        w.graph()
+            .expect("graph")
+            .warnings
+            .iter()
+            .any(|x| x.message.starts_with("declares `mod missing` (line 4)")),
+        "{:?}",
+        w.graph().expect("graph").warnings
+    );
+    let moved = format!("// one\n// two\n{lib}");
+    assert!(
+        check(
+            &mut w,
+            root,
+            &[("src/lib.rs", &moved)],
+            "the declaration moved"
+        ),
+        "a patch takes it"
+    );
+    let other = lib.replace("extern crate log", "extern crate tracing");
+    assert!(
+        !check(&mut w, root, &[("src/lib.rs", &other)], "another crate"),
+        "another crate is left to a build"
+    );
 }
 
 /// The Rust files under `root`, relative, sorted.

@@ -115,6 +115,8 @@ pub struct Input {
     disk_digest: Option<[u8; 32]>,
     /// The caches a focused run reads, being loaded on another thread meanwhile.
     preload: Option<std::thread::JoinHandle<Preloaded>>,
+    /// The walk was the remembered one whole: nothing it watched had changed (see `listing`).
+    walk_remembered: bool,
 }
 
 /// The facts cache and the resolution snapshot, loaded while the scan runs; the snapshot's
@@ -178,7 +180,7 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         }
         _ => None,
     };
-    let mut walked = listing::walk(
+    let (mut walked, walk_remembered) = listing::walk(
         root,
         &options.exclude,
         remembered_walk(root, options),
@@ -253,6 +255,7 @@ pub fn scan(root: &Path, options: &BuildOptions) -> Input {
         digest,
         disk_digest,
         preload,
+        walk_remembered,
     }
 }
 
@@ -300,7 +303,7 @@ fn remembered_walk<'o>(root: &Path, options: &'o BuildOptions) -> Option<(&'o Pa
 /// The Cargo packages under `root` (their manifests, as a [`scan`] reads them, without hashing
 /// the Rust files): what a question about dependencies alone needs.
 pub fn packages(root: &Path, options: &BuildOptions) -> Vec<cargo::Package> {
-    let walked = listing::walk(
+    let (walked, _) = listing::walk(
         root,
         &options.exclude,
         remembered_walk(root, options),
@@ -488,10 +491,12 @@ pub fn build_warm(root: &Path, options: &BuildOptions) -> Option<warm::Warm> {
         .as_ref()
         .and_then(|(dirs, others)| watcher::Watcher::start(dirs, others));
     let input = scan(root, options);
-    // A walk that listed other directories than were watched (they changed meanwhile) may
-    // have missed a change in one: the graph is built, and taken as changed at once.
+    // A walk that was not the remembered one whole listed directories again (they changed
+    // meanwhile): what it found may be in a directory not watched, and a change there missed.
+    // The graph is built, and taken as changed at once (built again on the next call, over a
+    // walk remembered by then, or again).
     let watcher = watcher.map(|mut w| {
-        if listed() != watched {
+        if !input.walk_remembered || listed() != watched {
             w.mark_changed();
         }
         w
@@ -1105,7 +1110,7 @@ mod tests {
         )
         .expect("stamps");
         std::fs::remove_file(cache_dir.join("facts-v1-rest.bin")).expect("rest file");
-        let snapshot = cache_dir.join("resolved-v1.bin");
+        let snapshot = cache_dir.join("resolved-v2.bin");
         let before = std::fs::read(&snapshot).expect("snapshot");
         let focused = BuildOptions {
             bodies_for: Some(["src/b.rs".to_string()].into_iter().collect()),

@@ -27,6 +27,10 @@ use crate::rules;
 /// The most bytes of new content a `check_change` call may carry in all (a diff, or the files).
 pub const MAX_CHANGE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Calls without a warm graph before one that could not be built is tried again (the spec
+/// unchanged).
+const WARM_RETRY_AFTER: usize = 16;
+
 /// The most paths one call may name.
 const MAX_PATHS: usize = 10_000;
 
@@ -65,6 +69,9 @@ pub(crate) struct Engine {
     warming: bool,
     /// How many warm graphs were built.
     warm_builds: usize,
+    /// The spec a warm graph could not be built for, and how many calls went without one
+    /// since (see [`Engine::warm_for`]).
+    warm_failed: Option<(Arc<crate::spec::Spec>, usize)>,
     /// Whether the process works in the spec's root once it is found (so that answers show
     /// paths as `ribo check` run there does); off only in tests, which share the process.
     chdir: bool,
@@ -100,6 +107,7 @@ impl Engine {
             // changes the watch may miss; a comparison).
             warming: std::env::var_os("RIBO_MCP_WARM").is_none_or(|v| v != "0"),
             warm_builds: 0,
+            warm_failed: None,
             chdir: true,
         }
     }
@@ -297,7 +305,9 @@ impl Engine {
     }
 
     /// The warm graph of the disk under `identity`'s spec: kept while it holds (see
-    /// [`WarmCheck::holds`]), else built again.
+    /// [`WarmCheck::holds`]), else built again. One that could not be built (its files could
+    /// not be assigned: the check reports why) is tried again when the spec changes, or after
+    /// [`WARM_RETRY_AFTER`] calls without it.
     fn warm_for(&mut self, identity: &Identity) -> warm::Shared {
         let mut guard = self.warm.lock().unwrap_or_else(|p| p.into_inner());
         let holds = guard
@@ -306,8 +316,21 @@ impl Engine {
         if !holds {
             // The old one freed before the new one is built.
             *guard = None;
-            *guard = WarmCheck::build(&identity.spec, &self.args);
-            self.warm_builds += 1;
+            let wait = match &mut self.warm_failed {
+                Some((spec, calls)) if Arc::ptr_eq(spec, &identity.spec) => {
+                    *calls += 1;
+                    *calls <= WARM_RETRY_AFTER
+                }
+                _ => false,
+            };
+            if !wait {
+                *guard = WarmCheck::build(&identity.spec, &self.args);
+                self.warm_builds += 1;
+                self.warm_failed = match *guard {
+                    None => Some((Arc::clone(&identity.spec), 0)),
+                    Some(_) => None,
+                };
+            }
         }
         Arc::clone(&self.warm)
     }

@@ -132,13 +132,15 @@ fn stamp(path: &Path) -> Option<Stamp> {
 /// else walked. Remembered when it can be.
 /// With `save` false, a remembered walk is read but never written (a run over a proposed
 /// change writes nothing).
+/// Also tells whether the walk was the remembered one whole (nothing it watched changed).
 pub fn walk(
     root: &Path,
     exclude: &GlobSet,
     remember: Option<(&Path, [u8; 32])>,
     save: bool,
-) -> Walked {
-    walk_at(root, exclude, remember, save, SystemTime::now).0
+) -> (Walked, bool) {
+    let (walked, how) = walk_at(root, exclude, remember, save, SystemTime::now);
+    (walked, how == How::Remembered)
 }
 
 /// How [`walk_at`] found the files.
@@ -498,7 +500,7 @@ mod tests {
         assert!(walked(root, dir).0.contains(&"gen/x.rs".to_string()));
         assert!(!walked(root, dir).0.contains(&"src/b.rs".to_string()));
         // Another key (other excludes): not used.
-        let other = walk(root, &GlobSet::empty(), Some((dir, [8; 32])), true);
+        let (other, _) = walk(root, &GlobSet::empty(), Some((dir, [8; 32])), true);
         assert_eq!(
             other.rust_files,
             walk::walk(root, &GlobSet::empty()).rust_files

@@ -2,7 +2,7 @@
 //! that a run that reports on a few files (`ribo check FILE`, `--changed`) resolves the paths
 //! of the changed files only.
 //!
-//! `<cache dir>/resolved-v1.bin`, framed like the facts cache (magic, format, key, checksum:
+//! `<cache dir>/resolved-v2.bin`, framed like the facts cache (magic, format, key, checksum:
 //! a foreign or corrupt file is ignored). Written by a run that resolved every file (and by a
 //! focused run once the files it resolved again add up, as for the facts cache), it holds
 //! - the *structure* it was computed for: a digest of the packages, every file's path and
@@ -54,7 +54,8 @@ use crate::facts::model::{FileFacts, RefFact, Segs};
 use crate::facts::resolve::Memo;
 use crate::facts::rust::parse::{ContentHash, Parsed};
 
-const FILE_NAME: &str = "resolved-v1.bin";
+/// v2: outlines name the crate of each `extern crate`.
+const FILE_NAME: &str = "resolved-v2.bin";
 
 /// A digest of what the resolution of the whole repository reads (see the module docs).
 pub type Structure = [u8; 32];
@@ -262,6 +263,9 @@ pub struct UseOutline {
     /// `extern crate` (with `#[macro_use]`).
     pub extern_crate: bool,
     pub macro_use: bool,
+    /// The crate an `extern crate` names (what its binding, and with `#[macro_use]` every
+    /// bare macro name of the crate, resolve into); `None` for a `use`.
+    pub krate: Option<Segs>,
 }
 
 impl Snapshot {
@@ -445,6 +449,7 @@ fn outline_of(facts: Option<&FileFacts>) -> Outline {
                 public: u.public,
                 extern_crate: u.extern_crate,
                 macro_use: u.macro_use,
+                krate: u.extern_crate.then(|| u.path.clone()),
             })
             .collect(),
         macros: macros_of(facts),
@@ -600,12 +605,13 @@ fn compare(i: usize, then: &Outline, now: &Outline, out: &mut Changes) -> Option
     );
     out.names
         .extend(a.symmetric_difference(&b).map(|(_, n, _, _)| (*n).clone()));
-    // An `extern crate` added, removed or changed (`#[macro_use]` reaches every macro
-    // name): resolved again whole.
-    let crates = |uses: &[UseOutline]| -> Vec<(Option<String>, bool)> {
+    // An `extern crate` added, removed or changed, in its name, its crate or its
+    // `#[macro_use]` (which reaches every bare macro name of the crate, none of which writes
+    // the binding): resolved again whole.
+    let crates = |uses: &[UseOutline]| -> Vec<(Option<String>, bool, Option<Segs>)> {
         uses.iter()
             .filter(|u| u.extern_crate)
-            .map(|u| (u.name.clone(), u.macro_use))
+            .map(|u| (u.name.clone(), u.macro_use, u.krate.clone()))
             .collect()
     };
     if crates(&now.uses) != crates(&then.uses) {
@@ -786,7 +792,7 @@ pub(crate) fn save(
 /// Whether the run before this one was in names mode over the same snapshot (of structure
 /// `then`) and the same code structure (`now`): the new structure held for two runs, so
 /// writing its snapshot pays (while edit after edit changes it, it would not). If not, marks
-/// this run (`<dir>/resolved-v1-names` holds both digests). Only decides when the snapshot is
+/// this run (`<dir>/resolved-v2-names` holds both digests). Only decides when the snapshot is
 /// rewritten: a lost or foreign mark costs one rewrite more or less, never a wrong result.
 pub fn seen_in_names_mode(dir: &Path, then: &Structure, now: &Structure) -> bool {
     let mark = dir.join(NAMES_MARK);
@@ -798,7 +804,7 @@ pub fn seen_in_names_mode(dir: &Path, then: &Structure, now: &Structure) -> bool
     false
 }
 
-const NAMES_MARK: &str = "resolved-v1-names";
+const NAMES_MARK: &str = "resolved-v2-names";
 
 /// The structure of a repository: its packages, and every file's path and interface digest
 /// (`None`: it could not be parsed).

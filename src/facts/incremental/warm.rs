@@ -34,7 +34,7 @@ use crate::facts::model::graph::{
 };
 use crate::facts::model::overlay::{Entry, Overlay};
 use crate::facts::model::{FileFacts, QueryHit, Warning};
-use crate::facts::resolve::{assemble, watch, Binding, Cells, Memo, Resolved, Resolver};
+use crate::facts::resolve::{assemble, trees, watch, Binding, Cells, Memo, Resolved, Resolver};
 use crate::facts::rust::parse::{parse_source, Parsed};
 use crate::facts::rust::query::QuerySet;
 
@@ -225,7 +225,13 @@ impl Warm {
         if mentioned(g, &self.mentions, &patched, &names) {
             return false;
         }
+        let Some(kept) = kept_warnings(g, &fresh) else {
+            return false;
+        };
         let undo = self.swap_in(fresh, overlay);
+        if let Some(g) = self.graph.as_mut() {
+            g.warnings.extend(kept);
+        }
         self.applied = Some(undo);
         if !self.resolve(&patched, &changes) {
             self.restore();
@@ -475,6 +481,32 @@ impl Warm {
         g.warnings = undo.warnings;
         g.overlay = undo.overlay;
     }
+}
+
+/// The warnings about the files `fresh` changes that their new facts and paths do not give
+/// again: the module trees' (a `mod` whose file is missing), their lines moved with their
+/// declarations. `None` when one of them is of another kind (a patch cannot tell it again).
+fn kept_warnings(g: &FactGraph, fresh: &[Fresh]) -> Option<Vec<Warning>> {
+    let mut kept = Vec::new();
+    for f in fresh {
+        let file = &g.files[f.id];
+        for w in g.warnings.iter().filter(|w| w.path == file.path) {
+            if assemble::of_the_file_alone(&w.message) {
+                continue;
+            }
+            // The same frame: the same `mod` declarations, in order.
+            let moved = file
+                .facts
+                .mods
+                .iter()
+                .zip(&f.facts.mods)
+                .find_map(|(a, b)| {
+                    trees::missing_mod_moved(&w.message, &a.name, a.span.line, b.span.line)
+                })?;
+            kept.push(Warning::new(w.path.clone(), moved));
+        }
+    }
+    Some(kept)
 }
 
 /// Every segment of every `use` path and reference `facts` holds.

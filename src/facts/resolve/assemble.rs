@@ -102,21 +102,34 @@ pub(crate) fn parse_warnings(
     if queries_incomplete {
         warnings.push(Warning::new(
             path,
-            "a `query:` invariant gave up on this file (over its work budget, as on very \
-             deeply nested code): not fully checked",
+            format!(
+                "{QUERY_GAVE_UP} (over its work budget, as on very deeply nested code): not \
+                 fully checked"
+            ),
         ));
     }
     if not_utf8 {
-        warnings.push(Warning::new(
-            path,
-            "is not valid UTF-8: checked as far as it could be parsed",
-        ));
+        warnings.push(Warning::new(path, NOT_UTF8));
     }
     if facts.syntax_error_count > 0 {
         warnings.push(syntax_warning(path, facts));
     }
     warnings
 }
+
+/// Whether `message` is one of the warnings about a file that its own parse and the
+/// resolution of its own paths give ([`parse_warnings`], [`unchecked_of`]): made again from
+/// the file's facts and paths alone.
+pub(crate) fn of_the_file_alone(message: &str) -> bool {
+    message.starts_with(QUERY_GAVE_UP)
+        || message == NOT_UTF8
+        || (message.starts_with("has ") && message.contains(" syntax error(s)"))
+        || message.ends_with(UNCHECKED_TAIL)
+}
+
+const QUERY_GAVE_UP: &str = "a `query:` invariant gave up on this file";
+const NOT_UTF8: &str = "is not valid UTF-8: checked as far as it could be parsed";
+const UNCHECKED_TAIL: &str = "; its dependency is not checked";
 
 /// The warnings of a resolved graph added (see [`unchecked_warnings`]), then all of its
 /// warnings sorted, each once.
@@ -144,7 +157,7 @@ pub(crate) fn unchecked_of(files: &[SourceFile], unresolved: &[Unresolved]) -> V
             out.push(Warning::new(
                 file,
                 format!(
-                    "`{}` (line {}) cannot be resolved: {}; its dependency is not checked",
+                    "`{}` (line {}) cannot be resolved: {}{UNCHECKED_TAIL}",
                     u.path, u.span.line, u.reason
                 ),
             ));

@@ -335,12 +335,7 @@ impl<'g> Trees<'g> {
                 let looked: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
                 self.g.warnings.push(Warning::new(
                     &from,
-                    format!(
-                        "declares `mod {}` (line {}) but no file was found (looked for {})",
-                        decl.name,
-                        decl.span.line,
-                        looked.join(", ")
-                    ),
+                    missing_mod(&decl.name, decl.span.line, &looked.join(", ")),
                 ));
                 continue;
             }
@@ -484,6 +479,18 @@ pub(crate) fn guess_module_path(path: &str, pkg_dir: &str) -> (String, Option<St
         path.push_str(&p.replace('-', "_"));
     }
     (path, parent)
+}
+
+/// The warning about a `mod` declared at `line` whose file was not found in `looked`.
+fn missing_mod(name: &str, line: u32, looked: &str) -> String {
+    format!("declares `mod {name}` (line {line}) but no file was found (looked for {looked})")
+}
+
+/// A [`missing_mod`] warning's message with its declaration (`mod name`) moved from line
+/// `from` to line `to`; `None` when `message` is not about that declaration.
+pub(crate) fn missing_mod_moved(message: &str, name: &str, from: u32, to: u32) -> Option<String> {
+    let rest = message.strip_prefix(&format!("declares `mod {name}` (line {from}) "))?;
+    Some(format!("declares `mod {name}` (line {to}) {rest}"))
 }
 
 #[cfg(test)]
