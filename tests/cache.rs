@@ -1473,3 +1473,17 @@ fn an_extern_crate_that_names_another_crate_resolves_everything_again() {
         crates(&after)
     );
 }
+
+/// Writing the snapshot removes the one of the format before (`resolved-v1.bin`), which no
+/// run reads any more.
+#[test]
+fn the_snapshot_of_the_format_before_is_removed() {
+    let dir = repo();
+    let root = dir.path();
+    let cache = root.join(".ribo-cache");
+    fs::create_dir_all(&cache).expect("mkdir");
+    fs::write(cache.join("resolved-v1.bin"), b"old").expect("write");
+    build(root, &options(root));
+    assert!(cache.join("resolved-v2.bin").exists());
+    assert!(!cache.join("resolved-v1.bin").exists());
+}

@@ -785,9 +785,16 @@ pub(crate) fn save(
             io::Write::write_all(&mut buffered, &edges::record(edge))?;
         }
         io::Write::flush(&mut buffered)
-    })
-    .map(|_| ())
+    })?;
+    // The snapshot of the format before, which no run reads any more.
+    for old in OLD_FILE_NAMES {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    Ok(())
 }
+
+/// The files of earlier formats of the snapshot (removed when one is written).
+const OLD_FILE_NAMES: [&str; 2] = ["resolved-v1.bin", "resolved-v1-names"];
 
 /// Whether the run before this one was in names mode over the same snapshot (of structure
 /// `then`) and the same code structure (`now`): the new structure held for two runs, so
