@@ -20,9 +20,13 @@
 //!   import cycle or depth limit (`resolve::watch`), and each whose result differs binds a
 //!   name no other file writes.
 //!
+//! - the files' warnings other than their parse's and their paths' are the module trees' (a
+//!   `mod` with no file), whose lines move with their declarations.
+//!
 //! The changed files' paths are then resolved against that memo, and their edges, external
-//! uses, unresolved paths and warnings replace theirs. `tests/warm.rs` compares patched graphs
-//! with graphs built from scratch over the changed trees.
+//! uses, unresolved paths and warnings replace theirs. A patch of files written on disk is
+//! kept ([`Warm::commit`]): the graph is the disk's from then on. `tests/warm.rs` compares
+//! patched graphs with graphs built from scratch over the changed trees.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -174,7 +178,7 @@ impl Warm {
         self.digest = None;
     }
 
-    /// Whether the disk is watched (else [`Warm::disk_changed`] cannot tell).
+    /// Whether the disk is watched (else [`Warm::disk_changes`] cannot tell).
     pub fn watched(&self) -> bool {
         self.watcher.is_some()
     }
