@@ -200,16 +200,7 @@ pub(crate) fn check_with(
         .clone()
         .filter(|_| on_resident && args.new && !given.lazy_before && given.before.is_none());
     let warmed = match (&warm, &loaded.overlay, &changes) {
-        (Some(w), Some(overlay), Some(c)) if c.removed.is_empty() => {
-            let mut guard = w.lock().unwrap_or_else(|p| p.into_inner());
-            guard.as_mut().and_then(|w| {
-                let was = seen_before(Some(c))?;
-                let selection = selection_key(Some(&was), baseline.as_ref());
-                let before = w.before(spec, &was, baseline.as_ref(), selection)?;
-                let after = w.after(spec, overlay, c)?;
-                Some((after, (before, spec.source.clone())))
-            })
-        }
+        (Some(w), Some(overlay), Some(c)) => warm_analyses(w, spec, overlay, c, baseline.as_ref()),
         _ => None,
     };
     let lent = warmed.is_some();
@@ -415,15 +406,33 @@ pub(crate) fn check_with(
         summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) || strict_failed;
     drop(selector);
     match (&warm, analysis.built) {
-        (Some(w), Some((graph, _))) if lent => {
-            let mut guard = w.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(w) = guard.as_mut() {
-                w.give_back(graph);
-            }
-        }
+        (Some(w), Some((graph, _))) if lent => super::warm::give_back(w, graph),
         (_, built) => release((built, violations)),
     }
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
+}
+
+/// The analyses of a proposed change (`overlay`, which `changes` describes) and of the disk
+/// before it (narrowed by `baseline`, with the spec's text), from a server's warm graph of the
+/// disk; `None` when it cannot give them (the change deletes or moves a file, or a patch
+/// cannot take it): the pipeline runs instead. The change's graph is lent with its analysis.
+fn warm_analyses(
+    shared: &super::warm::Shared,
+    spec: &crate::spec::Spec,
+    overlay: &std::sync::Arc<crate::facts::Overlay>,
+    changes: &ChangeSet,
+    baseline: Option<&crate::rules::baseline::Baseline>,
+) -> Option<(super::Analysis, (Vec<rules::Violation>, String))> {
+    if !changes.removed.is_empty() {
+        return None;
+    }
+    let was = seen_before(Some(changes))?;
+    let selection = selection_key(Some(&was), baseline);
+    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let w = guard.as_mut()?;
+    let before = w.before(spec, &was, baseline, selection)?;
+    let after = w.after(spec, overlay, changes)?;
+    Some((after, (before, spec.source.clone())))
 }
 
 /// Keeps the first `n` of `violations`: the errors first, then the warnings, each in order.

@@ -195,6 +195,14 @@ impl WarmCheck {
     }
 }
 
+/// Gives `graph`, lent by [`WarmCheck::after`], back to the warm graph `shared` holds.
+pub(crate) fn give_back(shared: &Shared, graph: FactGraph) {
+    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(w) = guard.as_mut() {
+        w.give_back(graph);
+    }
+}
+
 /// The findings of `graph` a run focused on the files `changes` names reports, narrowed by the
 /// selection and `baseline` (as `check` narrows them).
 fn focused(
