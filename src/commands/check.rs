@@ -117,7 +117,10 @@ pub(crate) fn check_with(
     // Whether the spec in force is the resident one, on disk (a warm graph was built for it).
     let mut on_resident = false;
     let (mut loaded, proposal) = match (proposing, resident.as_deref(), supplied) {
-        (false, Some(spec), _) => (Loaded::of(spec.clone()), None),
+        (false, Some(spec), _) => {
+            on_resident = true;
+            (Loaded::of(spec.clone()), None)
+        }
         (true, Some(spec), Some((p, _))) if untouched(&p, spec) => {
             on_resident = true;
             (Loaded::of(spec.clone()), Some(p))
@@ -193,21 +196,28 @@ pub(crate) fn check_with(
             }
         }
     }
-    // A server's warm graph of the disk gives both states when the change can be patched into
-    // it; the graph is lent to the analysis, and given back at the end.
+    // A server's warm graph of the disk gives both states of a proposed change (`--new`), or
+    // the analysis of the files named, when it can be patched with them; the graph is lent to
+    // the analysis, and given back at the end.
     let warm = given
         .warm
         .clone()
-        .filter(|_| on_resident && args.new && !given.lazy_before && given.before.is_none());
+        .filter(|_| on_resident && !given.lazy_before && given.before.is_none());
     let warmed = match (&warm, &loaded.overlay, &changes) {
-        (Some(w), Some(overlay), Some(c)) => warm_analyses(w, spec, overlay, c, baseline.as_ref()),
+        (Some(w), Some(overlay), Some(c)) if args.new => {
+            warm_analyses(w, spec, overlay, c, baseline.as_ref())
+                .map(|(after, before)| (after, Some(before)))
+        }
+        (Some(w), None, Some(c)) if !args.new => {
+            warm_files(w, spec, c).map(|analysis| (analysis, None))
+        }
         _ => None,
     };
     let lent = warmed.is_some();
     // With `--new`, the state before the change is checked at the same time, on a thread of
     // its own (the two runs read the same caches; the one over the disk keeps them up to date).
     let (before, analysis) = match warmed {
-        Some((after, before)) => (Ok(Some(before)), Ok(Ok(after))),
+        Some((after, before)) => (Ok(before), Ok(Ok(after))),
         None => std::thread::scope(|s| {
             let before = (args.new && !given.lazy_before).then(|| {
                 let spec_path = loaded.spec.path.clone();
@@ -433,6 +443,20 @@ fn warm_analyses(
     let before = w.before(spec, &was, baseline, selection)?;
     let after = w.after(spec, overlay, changes)?;
     Some((after, (before, spec.source.clone())))
+}
+
+/// The analysis of the files `changes` names, as they are on disk, from a server's warm graph
+/// of the disk (see [`warm_analyses`]).
+fn warm_files(
+    shared: &super::warm::Shared,
+    spec: &crate::spec::Spec,
+    changes: &ChangeSet,
+) -> Option<super::Analysis> {
+    if !changes.removed.is_empty() {
+        return None;
+    }
+    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_mut()?.on_disk(spec, changes)
 }
 
 /// Keeps the first `n` of `violations`: the errors first, then the warnings, each in order.

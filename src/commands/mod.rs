@@ -399,16 +399,9 @@ pub(crate) fn analyse(
     let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
     let mut warnings = graph.warnings.clone();
     let undecodable = crate::facts::items::undecodable();
-    if undecodable > 0 {
+    if let Some(w) = undecodable_warning() {
         // A bug, not bad input (the cache is checksummed): say so, and keep no results.
-        warnings.push(crate::facts::Warning::new(
-            "",
-            format!(
-                "internal error: the cached items of {} could not be decoded and were \
-                 checked as none; run again with --no-cache",
-                crate::report::plural(undecodable, "file", "files")
-            ),
-        ));
+        warnings.push(w);
     } else if let Some((dir, key)) = &stored {
         results::save(dir, key, &outcome, files, unreadable, &graph.warnings);
     }
@@ -421,6 +414,22 @@ pub(crate) fn analyse(
         remember: if undecodable > 0 { None } else { remember },
         disk_key,
     }))
+}
+
+/// The warning about cached items that could not be decoded in this process, if any (a bug:
+/// see `facts::items::undecodable`).
+pub(crate) fn undecodable_warning() -> Option<crate::facts::Warning> {
+    let undecodable = crate::facts::items::undecodable();
+    (undecodable > 0).then(|| {
+        crate::facts::Warning::new(
+            "",
+            format!(
+                "internal error: the cached items of {} could not be decoded and were checked \
+                 as none; run again with --no-cache",
+                crate::report::plural(undecodable, "file", "files")
+            ),
+        )
+    })
 }
 
 /// The narrowed results a [`Reuse::Remembered`] run over the disk stored under `more`, if the

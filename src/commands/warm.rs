@@ -116,6 +116,24 @@ impl WarmCheck {
         true
     }
 
+    /// The changes' files with their content on disk, read whole now (the graph holds every
+    /// file without its bodies); `None` when one cannot be read.
+    fn as_on_disk(spec: &Spec, changes: &ChangeSet) -> Option<Arc<Overlay>> {
+        let mut disk = Overlay::default();
+        for rel in &changes.present {
+            let bytes = crate::facts::read_source(&spec.root.join(rel)).ok()?;
+            disk.set(rel.as_str(), Some(bytes));
+        }
+        Some(Arc::new(disk))
+    }
+
+    /// The analysis of the files `changes` names as they are on disk, as `check` would make
+    /// it (see [`WarmCheck::after`]).
+    pub fn on_disk(&mut self, spec: &Spec, changes: &ChangeSet) -> Option<Analysis> {
+        let disk = Self::as_on_disk(spec, changes)?;
+        self.after(spec, &disk, changes)
+    }
+
     /// The findings of the disk that `changes` selects (the files it changes, as they are on
     /// disk), narrowed by `baseline` as `check` narrows them; `None` when the graph cannot be
     /// patched with those files' content (read as they are now).
@@ -129,14 +147,8 @@ impl WarmCheck {
         if let Some(found) = self.befores.get(&selection) {
             return Some(found.clone());
         }
-        // The graph holds every file without its bodies: the selected files are patched in
-        // with their own content, read whole.
-        let mut disk = Overlay::default();
-        for rel in &changes.present {
-            let bytes = crate::facts::read_source(&spec.root.join(rel)).ok()?;
-            disk.set(rel.as_str(), Some(bytes));
-        }
-        if !self.warm.patch(&Arc::new(disk)) {
+        let disk = Self::as_on_disk(spec, changes)?;
+        if !self.warm.patch(&disk) {
             return None;
         }
         let graph = self.warm.graph()?;
@@ -169,7 +181,8 @@ impl WarmCheck {
         let outcome = rules::check_focused(spec, graph, &self.assignment, Some(&only));
         let files = graph.files.len();
         let unreadable = graph.files.iter().filter(|f| !f.parsed).count();
-        let warnings = graph.warnings.clone();
+        let mut warnings = graph.warnings.clone();
+        warnings.extend(super::undecodable_warning());
         let graph = self.warm.lend()?;
         self.patched += 1;
         Some(Analysis {
