@@ -9,8 +9,8 @@ both the same `check_change` calls: for N Rust files picked at random, four edit
 item appended, a line deleted, a line duplicated, a comment prepended). Every pair of answers
 must be identical; prints how many differ (0 expected) and the median time of each server.
 With --write, each file is first written on disk (a comment prepended: the warm server patches
-the written file into its graph for good), the edits are made to that, and the file is
-restored after (written again).
+the written file into its graph for good) and checked (`check` with its path), the edits are
+made to that, and the file is restored after (written again).
 Standard library only.
 """
 import json
@@ -83,7 +83,7 @@ def main():
     cold = Server(ribo, corpus, {"RIBO_MCP_WARM": "0"})
     warm.call("check", {})
     cold.call("check", {})
-    differ, times = 0, {"warm": [], "pipeline": []}
+    differ, times = 0, {"warm": [], "pipeline": [], "warm check": [], "pipeline check": []}
     write = "--write" in args
     for rel in picked:
         path = os.path.join(corpus, rel)
@@ -94,6 +94,14 @@ def main():
             text = "// written by warm-equivalence\n" + text
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
+            # The file written, checked (`check` with paths: the warm server's graph holds it).
+            tw, a = warm.call("check", {"paths": [rel]})
+            tc, b = cold.call("check", {"paths": [rel]})
+            times["warm check"].append(tw)
+            times["pipeline check"].append(tc)
+            if a != b:
+                differ += 1
+                print(f"DIFFERS: {rel}: check of the file written", file=sys.stderr)
         for what, new in edits(text, rng):
             arguments = {"files": {rel: new}}
             tw, a = warm.call("check_change", arguments)
@@ -108,10 +116,11 @@ def main():
                 f.write(original)
     warm.close()
     cold.close()
-    calls = len(times["warm"])
-    print(f"{calls} check_change calls on {len(picked)} files: {differ} answers differ")
+    calls = len(times["warm"]) + len(times["warm check"])
+    print(f"{calls} calls on {len(picked)} files: {differ} answers differ")
     for k, ts in times.items():
-        print(f"  {k:9s} median {statistics.median(ts) * 1000:7.1f} ms")
+        if ts:
+            print(f"  {k:15s} median {statistics.median(ts) * 1000:7.1f} ms")
     sys.exit(1 if differ else 0)
 
 
