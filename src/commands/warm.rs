@@ -1,10 +1,12 @@
 //! The disk's graph kept warm by `ribo mcp` for the checks of proposed changes: built once for
 //! a spec and a state of the disk, then patched for each change (`facts::incremental::warm`);
 //! the state before a change is read from it too, and remembered while the disk stays the
-//! same. `check` takes a change's two analyses from here when both patches are taken (the
-//! change edits Rust files the graph has, in ways no other file can see: see the facts side),
-//! else runs its own pipeline; what it reports is the same either way (tests/mcp.rs compares
-//! it with `ribo check --patch --new`).
+//! same; Rust files written on disk since are patched into it for good. `check` takes a
+//! change's two analyses from here when both patches are taken (the change edits Rust files
+//! the graph has, in ways no other file can see: see the facts side), and the analysis of
+//! files named (`check` with paths) when their content on disk can be patched in; else it runs
+//! its own pipeline. What it reports is the same either way (`commands::mcp::engine`'s tests
+//! and `bench/warm-equivalence.py` compare the two).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
