@@ -440,6 +440,10 @@ fn warm_analyses(
     let selection = selection_key(Some(&was), baseline);
     let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
     let w = guard.as_mut()?;
+    // A change a patch will not take costs no state before it, then.
+    if !w.knows_before(&selection) && !w.takes(overlay) {
+        return None;
+    }
     let before = w.before(spec, &was, baseline, selection)?;
     let after = w.after(spec, overlay, changes)?;
     Some((after, (before, spec.source.clone())))

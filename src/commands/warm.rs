@@ -136,6 +136,17 @@ impl WarmCheck {
         self.after(spec, &disk, changes)
     }
 
+    /// Whether the state before a change of this selection is remembered.
+    pub fn knows_before(&self, selection: &[u8]) -> bool {
+        self.befores.contains_key(selection)
+    }
+
+    /// Whether a patch would take `overlay`, as far as can be told without resolving it (see
+    /// `Warm::takes`).
+    pub fn takes(&self, overlay: &Overlay) -> bool {
+        self.warm.takes(overlay)
+    }
+
     /// The findings of the disk that `changes` selects (the files it changes, as they are on
     /// disk), narrowed by `baseline` as `check` narrows them; `None` when the graph cannot be
     /// patched with those files' content (read as they are now).

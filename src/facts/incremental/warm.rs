@@ -89,6 +89,15 @@ struct FileUndo {
     resolved: bool,
 }
 
+/// A patch that passed the checks needing no resolution (see [`Warm::prepare`]).
+struct Prepared {
+    fresh: Vec<Fresh>,
+    changes: resolved::Changes,
+    patched: BTreeSet<usize>,
+    /// The files' warnings a patch keeps (see [`kept_warnings`]).
+    kept: Vec<Warning>,
+}
+
 /// A file's new facts, parsed from a patch's content.
 struct Fresh {
     id: usize,
@@ -210,26 +219,13 @@ impl Warm {
     /// back first.
     pub fn patch(&mut self, overlay: &Arc<Overlay>) -> bool {
         self.restore();
-        let Some(g) = self.graph.as_ref() else {
-            return false;
-        };
-        let Some(fresh) = self.parse(g, overlay) else {
-            return false;
-        };
-        let pairs: Vec<(usize, &FileFacts, &FileFacts)> = fresh
-            .iter()
-            .map(|f| (f.id, &g.files[f.id].facts, &f.facts))
-            .collect();
-        let changes = match resolved::changes_between(&pairs, g.files.len()) {
-            Some(c) if !c.reframe => c,
-            _ => return false,
-        };
-        let patched: BTreeSet<usize> = fresh.iter().map(|f| f.id).collect();
-        let names: Vec<&str> = changes.names.iter().map(String::as_str).collect();
-        if mentioned(g, &self.mentions, &patched, &names) {
-            return false;
-        }
-        let Some(kept) = kept_warnings(g, &fresh) else {
+        let Some(Prepared {
+            fresh,
+            changes,
+            patched,
+            kept,
+        }) = self.prepare(overlay)
+        else {
             return false;
         };
         let undo = self.swap_in(fresh, overlay);
@@ -242,6 +238,36 @@ impl Warm {
             return false;
         }
         true
+    }
+
+    /// Whether [`Warm::patch`] would take `overlay` as far as can be told without resolving
+    /// it (a patch may still be refused by its `use`s' results: rare); the graph untouched.
+    pub fn takes(&self, overlay: &Overlay) -> bool {
+        self.prepare(overlay).is_some()
+    }
+
+    /// What a patch with `overlay` swaps in, once the checks that need no resolution passed
+    /// (see the module docs).
+    fn prepare(&self, overlay: &Overlay) -> Option<Prepared> {
+        let g = self.graph.as_ref()?;
+        let fresh = self.parse(g, overlay)?;
+        let pairs: Vec<(usize, &FileFacts, &FileFacts)> = fresh
+            .iter()
+            .map(|f| (f.id, &g.files[f.id].facts, &f.facts))
+            .collect();
+        let changes = resolved::changes_between(&pairs, g.files.len()).filter(|c| !c.reframe)?;
+        let patched: BTreeSet<usize> = fresh.iter().map(|f| f.id).collect();
+        let names: Vec<&str> = changes.names.iter().map(String::as_str).collect();
+        if mentioned(g, &self.mentions, &patched, &names) {
+            return None;
+        }
+        let kept = kept_warnings(g, &fresh)?;
+        Some(Prepared {
+            fresh,
+            changes,
+            patched,
+            kept,
+        })
     }
 
     /// The changed files' new facts, parsed; `None` when the change is not one a patch takes.
