@@ -5,8 +5,8 @@ usage: bench/warm-equivalence.py RIBO CORPUS [--files N] [--seed S] [--write]
 
 Starts two `ribo mcp` servers in CORPUS, one as it runs (the warm graph) and one with
 RIBO_MCP_WARM=0 (every change through the pipeline of `ribo check --patch --new`), and sends
-both the same `check_change` calls: for N Rust files picked at random, four edits each (an
-item appended, a line deleted, a line duplicated, a comment prepended). Every pair of answers
+both the same `check_change` calls: for N Rust files picked at random, five edits each (an
+item appended, a line deleted, a line duplicated, a comment prepended, a `use` prepended). Every pair of answers
 must be identical; prints how many differ (0 expected) and the median time of each server.
 With --write, each file is first written on disk (a comment prepended: the warm server patches
 the written file into its graph for good) and checked (`check` with its path), the edits are
@@ -63,6 +63,7 @@ def edits(text, rng):
     yield "a line deleted", "\n".join(lines[:at] + lines[at + 1:])
     yield "a line duplicated", "\n".join(lines[:at] + [lines[at]] + lines[at:])
     yield "a comment prepended", "// warm equivalence\n" + text
+    yield "a use prepended", "use std::collections::HashMap;\n" + text
 
 
 def main():

@@ -361,6 +361,73 @@ fn warnings_of_the_module_trees_and_extern_crates() {
     );
 }
 
+/// A private `use` binds its name for the code inside its module only: added where files
+/// outside write the name, it is patched; where a module inside writes it (`super::fmt`), it is
+/// left to a build.
+#[test]
+fn a_private_use_is_seen_inside_its_module_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let lib = "pub mod a;\npub mod b;\npub mod c;\n";
+    write_all(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("src/lib.rs", lib),
+            (
+                "src/a.rs",
+                "use std::fmt;\npub fn g(_: &dyn fmt::Debug) {}\n",
+            ),
+            ("src/b.rs", "pub mod inner;\npub fn h() {}\n"),
+            (
+                "src/b/inner.rs",
+                "pub fn i() -> super::fmt::Result { Ok(()) }\n",
+            ),
+            ("src/c.rs", "pub fn f() -> std::fmt::Result { Ok(()) }\n"),
+        ],
+    );
+    let mut w = warm(root);
+    let c = "use std::fmt;\npub fn f() -> fmt::Result { Ok(()) }\n";
+    assert!(
+        check(
+            &mut w,
+            root,
+            &[("src/c.rs", c)],
+            "a private use, written outside only"
+        ),
+        "a private use no code inside its module writes is patched"
+    );
+    let b = "use std::fmt;\npub mod inner;\npub fn h() {}\n";
+    assert!(
+        !check(
+            &mut w,
+            root,
+            &[("src/b.rs", b)],
+            "a private use a module inside writes"
+        ),
+        "a private use a module inside writes is left to a build"
+    );
+    // At the crate root, every module is inside.
+    let with_use = format!("use std::fmt;\n{lib}");
+    assert!(
+        !check(
+            &mut w,
+            root,
+            &[("src/lib.rs", &with_use)],
+            "a private use at the root"
+        ),
+        "a private use at the root, where a.rs writes the name, is left to a build"
+    );
+    let public = format!("pub use std::fmt;\n{c}");
+    assert!(
+        !check(&mut w, root, &[("src/c.rs", &public)], "a public use"),
+        "a public use other files' names may see is left to a build"
+    );
+}
+
 /// The Rust files under `root`, relative, sorted.
 fn rust_files(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {

@@ -515,6 +515,31 @@ pub struct Changes {
     /// The module trees may differ: a changed file's frame did, or files were added or
     /// deleted (`reframe` compares the trees).
     pub reframe: bool,
+    /// Those of `names` that a private `use` binds, in one version only.
+    pub private: HashSet<String>,
+    /// Those of `names` there for another reason (an item, a macro, a public binding).
+    pub general: HashSet<String>,
+}
+
+impl Changes {
+    /// `name`, bound by a `use` (`public` or not) in one version only.
+    fn bound(&mut self, name: &str, public: bool) {
+        self.names.insert(name.to_string());
+        match public {
+            true => self.general.insert(name.to_string()),
+            false => self.private.insert(name.to_string()),
+        };
+    }
+
+    /// The names of `names` there only because a private `use` binds them in one version:
+    /// what only code inside the binding's module can look up (the resolver offers a module's
+    /// private names to code inside it only: `scope::offered`).
+    pub fn private_only(&self) -> impl Iterator<Item = &str> {
+        self.private
+            .iter()
+            .filter(|n| !self.general.contains(*n))
+            .map(String::as_str)
+    }
 }
 
 /// The [`Changes`] since snapshot `s` of the files whose content changed (`unchanged` false),
@@ -590,8 +615,12 @@ fn compare(i: usize, then: &Outline, now: &Outline, out: &mut Changes) -> Option
             .filter_map(|(sc, n, m)| Some((shared(&key_now, *sc)?, n, *m)))
             .collect(),
     );
-    out.names
-        .extend(a.symmetric_difference(&b).map(|(_, n, _)| (*n).clone()));
+    let items: Vec<String> = a
+        .symmetric_difference(&b)
+        .map(|(_, n, _)| (*n).clone())
+        .collect();
+    out.general.extend(items.iter().cloned());
+    out.names.extend(items);
     // Macros in textual scope: a name defined, moved past a `mod`, exported or not.
     let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
         then.macros
@@ -603,8 +632,12 @@ fn compare(i: usize, then: &Outline, now: &Outline, out: &mut Changes) -> Option
             .filter_map(|(sc, n, e, o)| Some((shared(&key_now, *sc)?, n, *e, *o)))
             .collect(),
     );
-    out.names
-        .extend(a.symmetric_difference(&b).map(|(_, n, _, _)| (*n).clone()));
+    let macros: Vec<String> = a
+        .symmetric_difference(&b)
+        .map(|(_, n, _, _)| (*n).clone())
+        .collect();
+    out.general.extend(macros.iter().cloned());
+    out.names.extend(macros);
     // An `extern crate` added, removed or changed, in its name, its crate or its
     // `#[macro_use]` (which reaches every bare macro name of the crate, none of which writes
     // the binding): resolved again whole.
@@ -647,16 +680,15 @@ fn compare(i: usize, then: &Outline, now: &Outline, out: &mut Changes) -> Option
                 // Made `pub` or private: what other modules see changed.
                 if now.uses[n].public != then.uses[t].public {
                     out.names.insert(key.1.to_string());
+                    out.general.insert(key.1.to_string());
                 }
             }
-            None => {
-                out.names.insert(key.1.to_string());
-            }
+            None => out.bound(key.1, now.uses[n].public),
         }
     }
-    for key in bound_then.keys() {
+    for (key, &t) in &bound_then {
         if !bound_now.contains_key(key) {
-            out.names.insert(key.1.to_string());
+            out.bound(key.1, then.uses[t].public);
         }
     }
     Some(())

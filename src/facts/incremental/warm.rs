@@ -257,8 +257,24 @@ impl Warm {
             .collect();
         let changes = resolved::changes_between(&pairs, g.files.len()).filter(|c| !c.reframe)?;
         let patched: BTreeSet<usize> = fresh.iter().map(|f| f.id).collect();
-        let names: Vec<&str> = changes.names.iter().map(String::as_str).collect();
-        if mentioned(g, &self.mentions, &patched, &names) {
+        let private: Vec<&str> = changes.private_only().collect();
+        let general: Vec<&str> = changes
+            .names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !private.contains(n))
+            .collect();
+        let private_seen = || {
+            !private.is_empty()
+                && mentioned(
+                    g,
+                    &self.mentions,
+                    &patched,
+                    &private,
+                    Some(&inside(g, &patched)),
+                )
+        };
+        if mentioned(g, &self.mentions, &patched, &general, None) || private_seen() {
             return None;
         }
         let kept = kept_warnings(g, &fresh)?;
@@ -413,7 +429,7 @@ impl Warm {
         let clean = watch::hits() == hits;
         // The `use`s whose result differs from before: each binds a name no other file may
         // write (a glob's: refused).
-        let mut differ: Vec<&str> = Vec::new();
+        let (mut differ, mut differ_private): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
         let mut same = clean;
         let old_of = |id: usize| undo.files.iter().find(|f| f.id == id);
         for &id in patched {
@@ -436,12 +452,18 @@ impl Warm {
                 }
                 match &facts.uses[now] {
                     u if u.glob => same = false,
-                    u => differ.extend(u.name.as_deref()),
+                    u if u.public => differ.extend(u.name.as_deref()),
+                    u => differ_private.extend(u.name.as_deref()),
                 }
             }
         }
         let mut resolved: Vec<(usize, Resolved)> = Vec::new();
-        if same && !mentioned(g, &self.mentions, patched, &differ) {
+        let seen = |names: &[&str], only: Option<&[bool]>| {
+            mentioned(g, &self.mentions, patched, names, only)
+        };
+        let private_seen =
+            !differ_private.is_empty() && seen(&differ_private, Some(&inside(g, patched)));
+        if same && !seen(&differ, None) && !private_seen {
             for &id in patched {
                 let mut out = Resolved::default();
                 r.resolve_file(id as FileId, &g.files[id].facts.refs, &mut out);
@@ -558,19 +580,44 @@ fn splice<T>(
     list.splice(start..end, new).collect()
 }
 
-/// Whether a file of `g` other than `patched` writes one of `names` in a `use` path or a
-/// reference: by `mentions` (the segments of every `use` path and of every reference the graph
-/// holds), and for a file read without its references, by its filter of their segments.
+/// Which files of `g` (by id) hold code inside a module of one of the `patched` files (the
+/// module itself or one below it, in any crate's tree): the code a private name of theirs is
+/// offered to.
+fn inside(g: &FactGraph, patched: &BTreeSet<usize>) -> Vec<bool> {
+    let mut within = vec![false; g.files.len()];
+    for m in &g.modules {
+        let mut at = Some(m);
+        while let Some(module) = at {
+            if patched.contains(&(module.file as usize)) {
+                if let Some(w) = within.get_mut(m.file as usize) {
+                    *w = true;
+                }
+                break;
+            }
+            at = module.parent.and_then(|p| g.modules.get(p as usize));
+        }
+    }
+    within
+}
+
+/// Whether a file of `g` other than `patched` (and, with `only`, one it marks) writes one of
+/// `names` in a `use` path or a reference: by `mentions` (the segments of every `use` path and
+/// of every reference the graph holds), and for a file read without its references, by its
+/// filter of their segments.
 fn mentioned(
     g: &FactGraph,
     mentions: &foldhash::HashMap<String, Vec<FileId>>,
     patched: &BTreeSet<usize>,
     names: &[&str],
+    only: Option<&[bool]>,
 ) -> bool {
     if names.is_empty() {
         return false;
     }
-    let other = |fid: &FileId| !patched.contains(&(*fid as usize));
+    let counts = |fid: usize| {
+        !patched.contains(&fid) && only.is_none_or(|o| o.get(fid).copied().unwrap_or(true))
+    };
+    let other = |fid: &FileId| counts(*fid as usize);
     if names.iter().any(|n| {
         mentions
             .get(*n)
@@ -583,8 +630,6 @@ fn mentioned(
     };
     let hashes: Vec<u64> = names.iter().map(|n| resolved::name_hash(n)).collect();
     g.files.iter().enumerate().any(|(fid, f)| {
-        f.facts.refs.is_empty()
-            && !patched.contains(&fid)
-            && lean.may_mention(fid as FileId, &f.path, &hashes)
+        f.facts.refs.is_empty() && counts(fid) && lean.may_mention(fid as FileId, &f.path, &hashes)
     })
 }
