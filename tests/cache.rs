@@ -1,8 +1,11 @@
 //! The facts cache: warm runs reuse facts, changes are seen, bad caches are never trusted.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
+use common::Lcg;
 use ribo::facts::{build, BuildOptions, FactGraph};
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -521,11 +524,7 @@ fn a_module_tree_edit_keeps_what_a_use_binds_as_a_macro() {
             "use crate::tool;\npub fn f() {\n    tool!();\n}\n",
         ),
     ];
-    for (rel, text) in files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    common::write_files(root, files);
     let primed = build(root, &options(root));
     assert!(has_edge(&primed, "src/user.rs", "tool", "src/m.rs"));
     append(root, "src/a.rs", "pub mod extra {\n    pub fn e() {}\n}\n");
@@ -663,11 +662,7 @@ fn names_repo_with(fill: usize) -> tempfile::TempDir {
             "use crate::x::*;\npub fn q() {\n    deep::w();\n}\n",
         ),
     ];
-    for (rel, text) in files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    common::write_files(root, files);
     let mods: String = (0..fill).map(|i| format!("pub mod fill{i};\n")).collect();
     append(root, "src/lib.rs", &mods);
     for i in 0..fill {
@@ -800,11 +795,7 @@ fn a_use_reached_in_another_order_is_seen() {
         ),
         ("src/target.rs", "pub fn x() {}\n".to_string()),
     ];
-    for (rel, text) in &files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    common::write_files(root, &files);
     let primed = build(root, &options(root));
     assert!(has_edge(&primed, "src/r.rs", "c5::x", "src/target.rs"));
     let p = root.join("src/p.rs");
@@ -881,11 +872,7 @@ fn cycle_repo() -> tempfile::TempDir {
             "use crate::a::fa;\npub fn u() {\n    fa();\n}\n",
         ),
     ];
-    for (rel, text) in files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    common::write_files(root, files);
     dir
 }
 
@@ -1119,19 +1106,6 @@ fn untest(root: &Path, name: &str) {
         text.replace(&test, &format!("pub mod {name};\n")),
     )
     .expect("write");
-}
-
-/// A small deterministic generator (the sequences below must be the same on every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
 }
 
 /// Module-tree edits in sequence — file modules added, deleted and renamed, inline modules
@@ -1442,11 +1416,7 @@ fn an_extern_crate_that_names_another_crate_resolves_everything_again() {
         ),
         ("src/a.rs", "pub fn f() {\n    info!(\"x\");\n}\n"),
     ];
-    for (rel, text) in files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    common::write_files(root, files);
     let before = build(root, &options(root));
     let crates = |g: &FactGraph| -> Vec<String> {
         g.external_uses

@@ -14,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use common::Lcg;
 use ribo::facts::incremental::warm::Warm;
 use ribo::facts::{build, build_warm, BuildOptions, FactGraph, Overlay};
 
@@ -304,15 +305,6 @@ fn a_committed_patch_is_the_disk_from_then_on() {
     }
 }
 
-/// Writes `files` (path, text) under `root`.
-fn write_all(root: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-}
-
 /// A `mod` whose file is missing is a warning about the file that declares it, on the line of
 /// the declaration: a patch that moves the line moves the warning. The crate a
 /// `#[macro_use] extern crate` names, changed, is left to a build (every bare macro call of
@@ -322,7 +314,7 @@ fn warnings_of_the_module_trees_and_extern_crates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let lib = "#[macro_use]\nextern crate log as lg;\npub mod a;\nmod missing;\n";
-    write_all(
+    common::write_files(
         root,
         &[
             (
@@ -369,7 +361,7 @@ fn a_private_use_is_seen_inside_its_module_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let lib = "pub mod a;\npub mod b;\npub mod c;\n";
-    write_all(
+    common::write_files(
         root,
         &[
             (
@@ -451,19 +443,6 @@ fn rust_files(root: &Path) -> Vec<String> {
     walk(root, root, &mut out);
     out.sort();
     out
-}
-
-/// A small deterministic generator (no dependency; the seed is in every message).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
 }
 
 /// Random edits of every Rust file of every resolution fixture: each taken patch is compared

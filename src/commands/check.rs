@@ -204,12 +204,8 @@ pub(crate) fn check_with(
         .clone()
         .filter(|_| on_resident && !given.lazy_before && given.before.is_none());
     let warmed = match (&warm, &loaded.overlay, &changes) {
-        (Some(w), Some(overlay), Some(c)) if args.new => {
-            warm_analyses(w, spec, overlay, c, baseline.as_ref())
-                .map(|(after, before)| (after, Some(before)))
-        }
-        (Some(w), None, Some(c)) if !args.new => {
-            warm_files(w, spec, c).map(|analysis| (analysis, None))
+        (Some(w), overlay, Some(c)) if args.new == overlay.is_some() => {
+            warm_analyses(w, spec, overlay.as_ref(), c, baseline.as_ref())
         }
         _ => None,
     };
@@ -422,45 +418,38 @@ pub(crate) fn check_with(
     Ok(if failed { EXIT_VIOLATIONS } else { EXIT_OK })
 }
 
-/// The analyses of a proposed change (`overlay`, which `changes` describes) and of the disk
-/// before it (narrowed by `baseline`, with the spec's text), from a server's warm graph of the
-/// disk; `None` when it cannot give them (the change deletes or moves a file, or a patch
-/// cannot take it): the pipeline runs instead. The change's graph is lent with its analysis.
+/// The findings of the state before a change, with the spec's text then.
+type Before = (Vec<rules::Violation>, String);
+
+/// From a server's warm graph of the disk: with `overlay` (the proposed change `changes`
+/// describes), the analyses of the change and of the disk before it (narrowed by `baseline`,
+/// with the spec's text); without, the analysis of the files `changes` names as they are on
+/// disk. `None` when it cannot give them (a file deleted or moved, or a patch cannot take
+/// them): the pipeline runs instead. The analysed graph is lent with its analysis.
 fn warm_analyses(
     shared: &super::warm::Shared,
     spec: &crate::spec::Spec,
-    overlay: &std::sync::Arc<crate::facts::Overlay>,
+    overlay: Option<&std::sync::Arc<crate::facts::Overlay>>,
     changes: &ChangeSet,
     baseline: Option<&crate::rules::baseline::Baseline>,
-) -> Option<(super::Analysis, (Vec<rules::Violation>, String))> {
+) -> Option<(super::Analysis, Option<Before>)> {
     if !changes.removed.is_empty() {
         return None;
     }
-    let was = seen_before(Some(changes))?;
-    let selection = selection_key(Some(&was), baseline);
     let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
     let w = guard.as_mut()?;
+    let Some(overlay) = overlay else {
+        return w.on_disk(spec, changes).map(|analysis| (analysis, None));
+    };
+    let was = seen_before(Some(changes))?;
+    let selection = selection_key(Some(&was), baseline);
     // A change a patch will not take costs no state before it, then.
     if !w.knows_before(&selection) && !w.takes(overlay) {
         return None;
     }
     let before = w.before(spec, &was, baseline, selection)?;
     let after = w.after(spec, overlay, changes)?;
-    Some((after, (before, spec.source.clone())))
-}
-
-/// The analysis of the files `changes` names, as they are on disk, from a server's warm graph
-/// of the disk (see [`warm_analyses`]).
-fn warm_files(
-    shared: &super::warm::Shared,
-    spec: &crate::spec::Spec,
-    changes: &ChangeSet,
-) -> Option<super::Analysis> {
-    if !changes.removed.is_empty() {
-        return None;
-    }
-    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
-    guard.as_mut()?.on_disk(spec, changes)
+    Some((after, Some((before, spec.source.clone()))))
 }
 
 /// Keeps the first `n` of `violations`: the errors first, then the warnings, each in order.

@@ -38,8 +38,6 @@ pub(crate) struct WarmCheck {
     befores: HashMap<Vec<u8>, Vec<Violation>>,
     /// How many changes were analysed over it (a test's witness that it was used).
     pub patched: usize,
-    /// A walk was remembered when it was built: it could be watched (see [`WarmCheck::holds`]).
-    walk_remembered: bool,
 }
 
 impl WarmCheck {
@@ -52,7 +50,6 @@ impl WarmCheck {
         // build from scratch: every change goes through the pipeline, as before.
         options.cache_dir.as_ref()?;
         options.bodies_for = rules::bodies_read(spec, Some(&BTreeSet::new()));
-        let walk_remembered = crate::facts::walk_remembered(&spec.root, &options);
         let warm = crate::facts::build_warm(&spec.root, &options)?;
         let assignment = rules::assign::assign(spec, warm.graph()?).ok()?;
         Some(WarmCheck {
@@ -61,7 +58,6 @@ impl WarmCheck {
             spec: Arc::clone(spec),
             befores: HashMap::new(),
             patched: 0,
-            walk_remembered,
         })
     }
 
@@ -81,7 +77,9 @@ impl WarmCheck {
                 let options = super::build_options(spec, args);
                 // Built before the walk could be remembered (a tree written seconds before:
                 // see `facts::incremental::listing`): built again, once, to be watched.
-                if !self.walk_remembered && crate::facts::walk_remembered(&spec.root, &options) {
+                if !self.warm.walk_remembered()
+                    && crate::facts::walk_remembered(&spec.root, &options)
+                {
                     return false;
                 }
                 let input = crate::facts::scan(&spec.root, &options);

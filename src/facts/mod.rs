@@ -509,7 +509,15 @@ pub fn build_warm(root: &Path, options: &BuildOptions) -> Option<warm::Warm> {
     if let Some(p) = pending {
         p.save(&graph);
     }
-    warm::Warm::new(graph, memo?, warnings, queries, watcher, digest)
+    let walk_remembered = watched.is_some();
+    warm::Warm::new(
+        graph,
+        memo?,
+        warnings,
+        queries,
+        (watcher, walk_remembered),
+        digest,
+    )
 }
 
 /// Whether a walk of `root` is remembered under `options` (what a watch of the disk watches:

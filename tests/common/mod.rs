@@ -63,6 +63,15 @@ pub fn check_fixture(snapshot: &str, name: &str) {
 }
 
 /// A copy of the directory `from` at `to` (created), files and directories.
+/// Writes each `(path, text)` of `files` under `root`, creating directories.
+pub fn write_files<S: AsRef<str>>(root: &Path, files: &[(&str, S)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text.as_ref()).expect("write");
+    }
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create a directory");
     for entry in std::fs::read_dir(from).expect("read the fixture") {
@@ -147,4 +156,19 @@ pub fn commit_all(dir: &Path) {
             "base",
         ],
     );
+}
+
+/// A small deterministic generator (no dependency: the sequences must be the same on every
+/// run, and a failing case is named by its seed).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
 }

@@ -316,13 +316,8 @@ impl Engine {
     /// not be assigned: the check reports why) is tried again when the spec changes, or after
     /// [`WARM_RETRY_AFTER`] calls without it.
     fn warm_for(&mut self, identity: &Identity) -> warm::Shared {
-        let mut guard = self.warm.lock().unwrap_or_else(|p| p.into_inner());
-        let holds = guard
-            .as_mut()
-            .is_some_and(|w| w.holds(&identity.spec, &self.args));
-        if !holds {
-            // The old one freed before the new one is built.
-            *guard = None;
+        // One that does not hold is freed before a new one is built.
+        if self.warm_held(identity).is_none() {
             let wait = match &mut self.warm_failed {
                 Some((spec, calls)) if Arc::ptr_eq(spec, &identity.spec) => {
                     *calls += 1;
@@ -331,12 +326,13 @@ impl Engine {
                 _ => false,
             };
             if !wait {
-                *guard = WarmCheck::build(&identity.spec, &self.args);
+                let built = WarmCheck::build(&identity.spec, &self.args);
                 self.warm_builds += 1;
-                self.warm_failed = match *guard {
+                self.warm_failed = match built {
                     None => Some((Arc::clone(&identity.spec), 0)),
                     Some(_) => None,
                 };
+                *self.warm.lock().unwrap_or_else(|p| p.into_inner()) = built;
             }
         }
         Arc::clone(&self.warm)

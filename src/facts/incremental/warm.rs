@@ -60,6 +60,8 @@ pub struct Warm {
     queries: QuerySet,
     /// The watch set before the scan the graph was built from, when one could be set.
     watcher: Option<Watcher>,
+    /// A walk was remembered when the graph was built (what a watch watches).
+    walk_remembered: bool,
     /// The digest of that scan's input (see `facts::Input::digest`).
     digest: Option<[u8; 32]>,
     /// The patch the graph holds now, if any.
@@ -108,14 +110,16 @@ struct Fresh {
 
 impl Warm {
     /// A warm graph: `graph` as built (with `memo`) from a scan whose input warnings were
-    /// `input_warnings` and digest `digest`, `watcher` set before that scan. `None` when the
-    /// graph's per-file lists are not in file order (a patch splices them by file).
+    /// `input_warnings` and digest `digest`, `watcher` set before that scan over what a walk
+    /// remembered then watches (`None` with `walk_remembered`: it could not be set; without:
+    /// there was nothing to watch). `None` when the graph's per-file lists are not in file
+    /// order (a patch splices them by file).
     pub fn new(
         graph: FactGraph,
         memo: Memo,
         input_warnings: Vec<Warning>,
         queries: QuerySet,
-        watcher: Option<Watcher>,
+        (watcher, walk_remembered): (Option<Watcher>, bool),
         digest: Option<[u8; 32]>,
     ) -> Option<Warm> {
         let in_order = graph.edges.is_sorted_by_key(|e| e.from)
@@ -150,6 +154,7 @@ impl Warm {
             input_warnings,
             queries,
             watcher,
+            walk_remembered,
             digest,
             applied: None,
         })
@@ -185,6 +190,11 @@ impl Warm {
         g.overlay = undo.overlay;
         // The scan's digest is of the disk before: only a watch tells from now on.
         self.digest = None;
+    }
+
+    /// Whether a walk was remembered when the graph was built (see [`Warm::new`]).
+    pub fn walk_remembered(&self) -> bool {
+        self.walk_remembered
     }
 
     /// Whether the disk is watched (else [`Warm::disk_changes`] cannot tell).
